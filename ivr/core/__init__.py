@@ -1,0 +1,1 @@
+"""The pure core: no Flask, no Twilio, and "now" is always a parameter."""

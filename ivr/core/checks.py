@@ -1,0 +1,243 @@
+"""Typed readers for one YAML document that record a located problem instead of raising."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from datetime import date, time
+from itertools import pairwise
+from typing import Any
+
+import phonenumbers
+
+from ivr.core.model import LANGS, Period, Text
+from ivr.core.problems import Problem, Severity
+from ivr.core.yamlsource import KeyPath, YamlDocument, format_key_path
+
+# Twilio reads at most 4,096 characters in one <Say>; a caller forgets long before that.
+MAX_SPOKEN_CHARS = 300
+LANG_NAMES = {"zh": "Mandarin (zh)", "ko": "Korean (ko)"}
+PERIOD_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Missing:
+    """Stands for a required key that is absent, already reported, so readers stay silent about it."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class DocumentChecker:
+    """Reads values out of one YAML document, collecting every problem with its file and line."""
+
+    def __init__(self, doc: YamlDocument, problems: list[Problem]) -> None:
+        self.doc = doc
+        self.problems = problems
+
+    def report(self, path: KeyPath, message: str, hint: str = "", severity: Severity = "error") -> None:
+        """Record a problem at the line where the key path starts."""
+        self.problems.append(
+            Problem(self.doc.file, self.doc.line(path), format_key_path(path), message, hint, severity)
+        )
+
+    def mapping(
+        self, path: KeyPath, value: Any, required: Iterable[str] = (), optional: Iterable[str] = ()
+    ) -> dict[str, Any] | None:
+        """Return value as a mapping after checking its keys, or None when it is not a mapping."""
+        if not isinstance(value, dict):
+            self.report(path, f"must be a mapping of keys to values, not {_describe(value)}",
+                        "write it as indented 'key: value' lines")
+            return None
+        required, optional = list(required), list(optional)
+        known = required + optional
+        if known:
+            for key in value:
+                if key not in known:
+                    self.report((*path, key), f"unknown key '{key}'", _did_you_mean(str(key), known))
+        for key in required:
+            if key not in value:
+                self.report(path, f"the key '{key}' is missing", f"add '{key}:' here")
+        return {**{key: MISSING for key in required}, **value}
+
+    def identifier(self, path: KeyPath, value: Any) -> bool:
+        """Check that an id is lower-case letters, digits and underscores."""
+        if isinstance(value, str) and IDENTIFIER.match(value):
+            return True
+        self.report(path, f"'{value}' is not a valid id",
+                    "use lower-case letters, digits and underscores, starting with a letter")
+        return False
+
+    def string(self, path: KeyPath, value: Any, *, spoken: bool = False) -> str | None:
+        """Return a non-empty string, or None after recording why it is not one."""
+        if value is MISSING:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.report(path, f"must be a non-empty text, not {_describe(value)}", "write the text after the colon")
+            return None
+        if spoken and len(value) > MAX_SPOKEN_CHARS:
+            self.report(path, f"is {len(value)} characters long, too long for one prompt",
+                        f"keep a spoken text under {MAX_SPOKEN_CHARS} characters")
+        return value.strip()
+
+    def text(self, path: KeyPath, value: Any) -> Text | None:
+        """Return a caller-facing text that has both its Mandarin and its Korean form."""
+        if value is MISSING:
+            return None
+        if isinstance(value, str):
+            self.report(path, "gives one text for both languages",
+                        "write it as {zh: ..., ko: ...} with the Mandarin and the Korean text")
+            return None
+        given = self.mapping(path, value, optional=LANGS)
+        if given is None:
+            return None
+        forms: dict[str, str] = {}
+        for lang in LANGS:
+            if lang not in given or given[lang] is None or given[lang] == "":
+                self.report(path, f"the {LANG_NAMES[lang]} text is missing",
+                            f"every caller-facing text needs both zh and ko; add '{lang}:'")
+                continue
+            form = self.string((*path, lang), given[lang], spoken=True)
+            if form is not None:
+                forms[lang] = form
+        if len(forms) != len(LANGS):
+            return None
+        return Text(zh=forms["zh"], ko=forms["ko"])
+
+    def integer(self, path: KeyPath, value: Any, low: int, high: int) -> int | None:
+        """Return a whole number between low and high."""
+        if value is MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.report(path, f"must be a whole number from {low} to {high}, not {_describe(value)}",
+                        "write a plain number such as " + str(low))
+            return None
+        return value
+
+    def string_list(self, path: KeyPath, value: Any) -> tuple[str, ...]:
+        """Return a list of non-empty strings."""
+        if value is MISSING:
+            return ()
+        if not isinstance(value, list):
+            self.report(path, f"must be a list, not {_describe(value)}", "write it as [first, second]")
+            return ()
+        items = [self.string((*path, i), item) for i, item in enumerate(value)]
+        return tuple(item for item in items if item is not None)
+
+    def phone(self, path: KeyPath, value: Any) -> str | None:
+        """Return a Chinese phone number in E.164, or None after explaining what is wrong."""
+        if value is MISSING:
+            return None
+        written = str(value) if isinstance(value, str | int) else None
+        number = None
+        if written:
+            try:
+                number = phonenumbers.parse(written, "CN")
+            except phonenumbers.NumberParseException:
+                number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            self.report(path, f"'{value}' is not a valid Chinese phone number",
+                        "write it with its area code, as 0433-3623441 or +864333623441")
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def postcode(self, path: KeyPath, value: Any) -> str | None:
+        """Return a six-digit Chinese postcode written as text."""
+        if value is MISSING:
+            return None
+        if isinstance(value, str) and re.fullmatch(r"\d{6}", value):
+            return value
+        hint = "put it in quotes, as \"133100\"" if isinstance(value, int) else "write the six digits, as \"133100\""
+        self.report(path, f"'{value}' is not a six-digit postcode written as text", hint)
+        return None
+
+    def day(self, path: KeyPath, value: Any) -> date | None:
+        """Return a calendar date written YYYY-MM-DD."""
+        if value is MISSING:
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.report(path, f"'{value}' is not a date", "write it as YYYY-MM-DD, e.g. 2027-01-01")
+            return None
+
+    def month_day(self, path: KeyPath, value: Any) -> tuple[int, int] | None:
+        """Return a (month, day) pair written MM-DD."""
+        if value is MISSING:
+            return None
+        match = re.fullmatch(r"(\d{2})-(\d{2})", str(value))
+        if match:
+            month, day = int(match[1]), int(match[2])
+            try:
+                date(2024, month, day)  # a leap year, so 02-29 is allowed
+                return month, day
+            except ValueError:
+                pass
+        self.report(path, f"'{value}' is not a month and day", "write it as MM-DD in quotes, e.g. \"05-01\"")
+        return None
+
+    def periods(self, path: KeyPath, value: Any) -> tuple[Period, ...] | None:
+        """Return opening periods written "HH:MM-HH:MM", sorted and checked for overlaps."""
+        if value is MISSING:
+            return None
+        if not isinstance(value, list):
+            self.report(path, f"must be a list of opening periods, not {_describe(value)}",
+                        'write it as ["08:00-11:30", "13:00-16:30"]')
+            return None
+        found: list[tuple[Period, KeyPath]] = []
+        for i, item in enumerate(value):
+            period = self._period((*path, i), item)
+            if period is not None:
+                found.append((period, (*path, i)))
+        found.sort(key=lambda pair: pair[0].start)
+        for (before, _), (after, after_path) in pairwise(found):
+            if after.start < before.end:
+                self.report(after_path, f"the opening period {after} overlaps {before}",
+                            "make each period end before the next one starts")
+                return None
+        return tuple(period for period, _ in found)
+
+    def _period(self, path: KeyPath, value: Any) -> Period | None:
+        match = PERIOD_PATTERN.match(str(value)) if isinstance(value, str) else None
+        start = end = None
+        if match:
+            start = _clock(int(match[1]), int(match[2]))
+            end = _clock(int(match[3]), int(match[4]))
+        if start is None or end is None:
+            self.report(path, f"'{value}' is not an opening period",
+                        'write it as "HH:MM-HH:MM" in quotes, e.g. "08:00-11:30"')
+            return None
+        if end <= start:
+            self.report(path, f"the opening period '{value}' ends before it starts",
+                        "write the opening time first, then the closing time, on the same day")
+            return None
+        return Period(start, end)
+
+
+def _clock(hour: int, minute: int) -> time | None:
+    if 0 <= hour <= 23 and 0 <= minute <= 59:
+        return time(hour, minute)
+    return None
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"'{value}'"
+
+
+def _did_you_mean(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "the keys allowed here are " + ", ".join(known)

@@ -1,0 +1,602 @@
+"""Loads the menus folder into a validated, frozen Hotline, or reports every problem found."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import date, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pytz
+
+from ivr.core.checks import DocumentChecker
+from ivr.core.model import (
+    LANGS,
+    PROMPT_FIELDS,
+    RESERVED_KEYS,
+    CalendarData,
+    CalendarEntry,
+    Hotline,
+    Menu,
+    Option,
+    Period,
+    Prompt,
+    Schedule,
+    Season,
+    Settings,
+    Text,
+    Unit,
+    Voice,
+)
+from ivr.core.problems import MenuError, Problem
+from ivr.core.yamlsource import KeyPath, YamlDocument, read_yaml
+
+FILES = ("hotline.yaml", "schedules.yaml", "units.yaml", "menu.yaml", "prompts.yaml", "calendar.yaml")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+UNIT_KINDS = ("bureau", "department", "agency")
+MAX_PRESSES = 3
+AUDIO_SUFFIXES = (".wav", ".mp3")
+
+
+def load_hotline(menus_dir: str | Path) -> Hotline:
+    """Load and validate a menus folder; raise MenuError listing every error found."""
+    hotline, problems = check_hotline(menus_dir)
+    if hotline is None:
+        raise MenuError(problems)
+    return hotline
+
+
+def check_hotline(menus_dir: str | Path) -> tuple[Hotline | None, list[Problem]]:
+    """Validate a menus folder; return the hotline (None on any error) and all problems found."""
+    folder = Path(menus_dir)
+    shown = str(menus_dir).rstrip("/") or "."
+    if not folder.is_dir():
+        return None, [Problem(shown, None, "", "is not a folder of menus",
+                              "give the folder that holds hotline.yaml, units.yaml and the other menu files")]
+    problems: list[Problem] = []
+    docs: dict[str, YamlDocument] = {}
+    for name in FILES:
+        doc, found = read_yaml(folder / name, f"{shown}/{name}")
+        problems.extend(found)
+        if doc is not None:
+            docs[name] = doc
+    if len(docs) != len(FILES):
+        return None, problems
+    hotline = _Builder(folder, docs, problems).build()
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return hotline, problems
+
+
+class _Builder:
+    """Turns the parsed files into model objects, checking references across files."""
+
+    def __init__(self, folder: Path, docs: dict[str, YamlDocument], problems: list[Problem]) -> None:
+        self.folder = folder
+        self.docs = docs
+        self.problems = problems
+        self.checkers = {name: DocumentChecker(doc, problems) for name, doc in docs.items()}
+
+    def build(self) -> Hotline | None:
+        settings = self._hotline_file()
+        seasons, schedules = self._schedules_file()
+        units = self._units_file(schedules)
+        main_menu, menus = self._menu_file(units)
+        prompts = self._prompts_file(settings)
+        calendar = self._calendar_file(units)
+        if settings is None or main_menu is None:
+            return None
+        name, operator, languages, config, audio_dir = settings
+        if operator not in self._declared("units.yaml", "units"):
+            self.checkers["hotline.yaml"].report(("hotline", "operator"), f"'{operator}' is not a unit",
+                                                  "name the bureau's unit id from units.yaml")
+        if operator not in units or any(p.severity == "error" for p in self.problems):
+            return None
+        if units[operator].phone is None:
+            self.checkers["units.yaml"].report(("units", operator, "phone"),
+                                               "the operator unit has no phone line", "give it its main line")
+        self._check_reachability(units, menus, main_menu, operator)
+        warnings = tuple(p for p in self.problems if p.severity == "warning")
+        return Hotline(
+            name=name,
+            settings=config,
+            languages=languages,
+            operator_id=operator,
+            units=MappingProxyType(units),
+            seasons=seasons,
+            schedules=MappingProxyType(schedules),
+            menus=MappingProxyType(menus),
+            main_menu=main_menu,
+            prompts=MappingProxyType(prompts),
+            calendar=calendar,
+            audio_dir=str(audio_dir),
+            warnings=warnings,
+        )
+
+    # hotline.yaml ---------------------------------------------------------------------------------
+
+    def _hotline_file(self) -> tuple[Text, str, tuple[Voice, ...], Settings, Path] | None:
+        check = self.checkers["hotline.yaml"]
+        top = check.mapping((), self.docs["hotline.yaml"].data, required=("hotline", "languages", "calls"))
+        if top is None or not {"hotline", "languages", "calls"} <= set(top):
+            return None
+        head = check.mapping(("hotline",), top["hotline"], required=("name", "operator", "timezone"),
+                             optional=("audio_dir",))
+        if head is None:
+            return None
+        name = check.text(("hotline", "name"), head.get("name"))
+        operator = check.string(("hotline", "operator"), head.get("operator"))
+        timezone = check.string(("hotline", "timezone"), head.get("timezone"))
+        if timezone is not None and timezone not in pytz.all_timezones_set:
+            check.report(("hotline", "timezone"), f"'{timezone}' is not a time zone", "write Asia/Shanghai")
+            timezone = None
+        audio_dir = (self.folder / str(head.get("audio_dir", "../audio"))).resolve()
+        languages = self._languages(check, top["languages"])
+        calls = check.mapping(("calls",), top["calls"],
+                              required=("gather_timeout", "tries", "dial_timeout", "voicemail_max_seconds"))
+        if calls is None:
+            return None
+        numbers = {
+            "gather_timeout": check.integer(("calls", "gather_timeout"), calls.get("gather_timeout"), 1, 60),
+            "tries": check.integer(("calls", "tries"), calls.get("tries"), 1, 10),
+            "dial_timeout": check.integer(("calls", "dial_timeout"), calls.get("dial_timeout"), 5, 120),
+            "voicemail_max_seconds": check.integer(("calls", "voicemail_max_seconds"),
+                                                   calls.get("voicemail_max_seconds"), 10, 600),
+        }
+        if name is None or operator is None or timezone is None or languages is None:
+            return None
+        if any(value is None for value in numbers.values()):
+            return None
+        settings = Settings(timezone=timezone, **{k: v for k, v in numbers.items() if v is not None})
+        return name, operator, languages, settings, audio_dir
+
+    def _languages(self, check: DocumentChecker, value: Any) -> tuple[Voice, ...] | None:
+        given = check.mapping(("languages",), value, required=LANGS)
+        if given is None:
+            return None
+        voices: list[Voice] = []
+        keys: dict[str, str] = {}
+        for lang, spec in given.items():
+            path: KeyPath = ("languages", lang)
+            fields = check.mapping(path, spec, required=("key", "name", "voice", "language_tag"))
+            if lang not in LANGS or fields is None:
+                continue
+            key = str(fields.get("key", ""))
+            if len(key) != 1 or key not in "123456789":
+                check.report((*path, "key"), f"'{key}' is not a key from 1 to 9", "give one digit, e.g. \"1\"")
+                continue
+            if key in keys:
+                check.report((*path, "key"), f"key {key} is already the key of '{keys[key]}'",
+                             "give each language its own key")
+                continue
+            keys[key] = lang
+            texts = [check.string((*path, f), fields.get(f)) for f in ("name", "voice", "language_tag")]
+            if all(texts):
+                voices.append(Voice(lang, key, *(t for t in texts if t)))
+        return tuple(voices) if len(voices) == len(LANGS) else None
+
+    # schedules.yaml -------------------------------------------------------------------------------
+
+    def _schedules_file(self) -> tuple[tuple[Season, ...], dict[str, Schedule]]:
+        check = self.checkers["schedules.yaml"]
+        top = check.mapping((), self.docs["schedules.yaml"].data, required=("seasons", "schedules"))
+        if top is None:
+            return (), {}
+        seasons = self._seasons(check, top.get("seasons"))
+        schedules: dict[str, Schedule] = {}
+        given = check.mapping(("schedules",), top.get("schedules"))
+        for schedule_id, spec in (given or {}).items():
+            schedule = self._schedule(check, ("schedules", schedule_id), schedule_id, spec, seasons)
+            if schedule is not None:
+                schedules[schedule_id] = schedule
+        return seasons, schedules
+
+    def _seasons(self, check: DocumentChecker, value: Any) -> tuple[Season, ...]:
+        given = check.mapping(("seasons",), value)
+        seasons: list[Season] = []
+        for season_id, spec in (given or {}).items():
+            path: KeyPath = ("seasons", season_id)
+            fields = check.mapping(path, spec, required=("name", "from", "to"))
+            if fields is None or not check.identifier(path, season_id):
+                continue
+            name = check.text((*path, "name"), fields.get("name"))
+            first = check.month_day((*path, "from"), fields.get("from"))
+            last = check.month_day((*path, "to"), fields.get("to"))
+            if name and first and last:
+                seasons.append(Season(season_id, name, first, last))
+        if seasons:
+            self._check_season_cover(check, seasons)
+        return tuple(seasons)
+
+    def _check_season_cover(self, check: DocumentChecker, seasons: list[Season]) -> None:
+        day = date(2024, 1, 1)  # a leap year, so 02-29 is checked too
+        while day.year == 2024:
+            holders = [s.id for s in seasons if s.contains(day)]
+            if len(holders) != 1:
+                what = "in no season" if not holders else "in both " + " and ".join(holders)
+                check.report(("seasons",), f"{day:%m-%d} is {what}",
+                             "make the seasons' from/to ranges cover every day of the year once")
+                return
+            day += timedelta(days=1)
+
+    def _schedule(
+        self, check: DocumentChecker, path: KeyPath, schedule_id: str, spec: Any, seasons: tuple[Season, ...]
+    ) -> Schedule | None:
+        fields = check.mapping(path, spec, required=("name", "days", "hours"))
+        if fields is None or not check.identifier(path, schedule_id):
+            return None
+        name = check.text((*path, "name"), fields.get("name"))
+        weekdays: set[int] = set()
+        for i, day in enumerate(check.string_list((*path, "days"), fields.get("days", []))):
+            if day.lower() not in WEEKDAYS:
+                check.report((*path, "days", i), f"'{day}' is not a weekday", "use mon, tue, wed, thu, fri, sat, sun")
+            else:
+                weekdays.add(WEEKDAYS.index(day.lower()))
+        hours = self._hours(check, (*path, "hours"), fields.get("hours"), seasons)
+        if name is None or hours is None:
+            return None
+        return Schedule(schedule_id, name, frozenset(weekdays), MappingProxyType(hours))
+
+    def _hours(
+        self, check: DocumentChecker, path: KeyPath, value: Any, seasons: tuple[Season, ...]
+    ) -> dict[str, tuple[Period, ...]] | None:
+        if isinstance(value, list):
+            periods = check.periods(path, value)
+            return None if periods is None else {season.id: periods for season in seasons}
+        given = check.mapping(path, value, optional=[s.id for s in seasons])
+        if given is None:
+            return None
+        hours: dict[str, tuple[Period, ...]] = {}
+        for season in seasons:
+            if season.id not in given:
+                check.report(path, f"no hours are given for the {season.id} season",
+                             f"add '{season.id}:' with its periods, or write one list for the whole year")
+                continue
+            periods = check.periods((*path, season.id), given[season.id])
+            if periods is not None:
+                hours[season.id] = periods
+        return hours if len(hours) == len(seasons) else None
+
+    # units.yaml -----------------------------------------------------------------------------------
+
+    def _units_file(self, schedules: Mapping[str, Schedule]) -> dict[str, Unit]:
+        check = self.checkers["units.yaml"]
+        top = check.mapping((), self.docs["units.yaml"].data, required=("units",))
+        given = check.mapping(("units",), (top or {}).get("units")) if top else None
+        units: dict[str, Unit] = {}
+        for unit_id, spec in (given or {}).items():
+            unit = self._unit(check, ("units", unit_id), unit_id, spec, schedules)
+            if unit is not None:
+                units[unit_id] = unit
+        for unit in units.values():
+            if unit.parent is not None and unit.parent not in units and unit.parent in (given or {}):
+                continue
+            if unit.parent is not None and unit.parent not in (given or {}):
+                check.report(("units", unit.id, "parent"), f"'{unit.parent}' is not a unit",
+                             _known("units", list(given or {})))
+        return units
+
+    def _unit(
+        self, check: DocumentChecker, path: KeyPath, unit_id: str, spec: Any, schedules: Mapping[str, Schedule]
+    ) -> Unit | None:
+        # References are checked against what the files declare, so one broken schedule is reported
+        # once rather than again at every unit that uses it.
+        fields = check.mapping(
+            path, spec,
+            required=("kind", "name", "address", "postcode", "schedule", "summary", "keywords"),
+            optional=("phone", "head", "parent"),
+        )
+        if fields is None or not check.identifier(path, unit_id):
+            return None
+        kind = check.string((*path, "kind"), fields.get("kind"))
+        if kind is not None and kind not in UNIT_KINDS:
+            check.report((*path, "kind"), f"'{kind}' is not a kind of unit", "use bureau, department or agency")
+        name = check.text((*path, "name"), fields.get("name"))
+        phone = check.phone((*path, "phone"), fields["phone"]) if "phone" in fields else None
+        address = check.text((*path, "address"), fields.get("address"))
+        postcode = check.postcode((*path, "postcode"), fields.get("postcode"))
+        head = check.string((*path, "head"), fields["head"]) if "head" in fields else None
+        schedule_id = check.string((*path, "schedule"), fields.get("schedule"))
+        declared = self._declared("schedules.yaml", "schedules")
+        if schedule_id is not None and schedule_id not in declared:
+            check.report((*path, "schedule"), f"'{schedule_id}' is not a schedule",
+                         _known("schedules in schedules.yaml", declared))
+        summary = check.text((*path, "summary"), fields.get("summary"))
+        keywords = check.string_list((*path, "keywords"), fields.get("keywords", []))
+        parent = check.string((*path, "parent"), fields["parent"]) if "parent" in fields else None
+        if "phone" in fields and phone is None:
+            return None
+        if None in (kind, name, address, postcode, summary) or schedule_id not in schedules:
+            return None
+        assert name and address and summary and postcode and kind and schedule_id
+        written = str(fields["phone"]) if "phone" in fields else None
+        return Unit(unit_id, kind, name, phone, written, address, postcode, head, schedules[schedule_id],
+                    summary, keywords, parent)
+
+    # menu.yaml ------------------------------------------------------------------------------------
+
+    def _menu_file(self, units: Mapping[str, Unit]) -> tuple[str | None, dict[str, Menu]]:
+        check = self.checkers["menu.yaml"]
+        top = check.mapping((), self.docs["menu.yaml"].data, required=("main_menu", "menus"))
+        if top is None:
+            return None, {}
+        given = check.mapping(("menus",), top.get("menus")) or {}
+        unit_ids = set(units) | set(self._declared("units.yaml", "units"))
+        menus: dict[str, Menu] = {}
+        for menu_id, spec in given.items():
+            menu = self._menu(check, ("menus", menu_id), menu_id, spec, set(given), unit_ids)
+            if menu is not None:
+                menus[menu_id] = menu
+        main = check.string(("main_menu",), top.get("main_menu"))
+        if main is not None and main not in given:
+            check.report(("main_menu",), f"'{main}' is not a menu", _known("menus", list(given)))
+            return None, menus
+        if main is None or len(menus) != len(given) or self._has_cycle(check, menus, main):
+            return None, menus
+        return main, self._with_parents(menus, main)
+
+    def _menu(
+        self, check: DocumentChecker, path: KeyPath, menu_id: str, spec: Any, menu_ids: set[str], unit_ids: set[str]
+    ) -> Menu | None:
+        fields = check.mapping(path, spec, required=("title", "options"), optional=("intro",))
+        if fields is None or not check.identifier(path, menu_id):
+            return None
+        title = check.text((*path, "title"), fields.get("title"))
+        intro = check.text((*path, "intro"), fields["intro"]) if "intro" in fields else None
+        given = check.mapping((*path, "options"), fields.get("options")) or {}
+        if not given and "options" in fields:
+            check.report((*path, "options"), "a menu needs at least one option", "add an option under a key 1 to 9")
+        options = [self._option(check, (*path, "options", key), str(key), spec, menu_ids, unit_ids)
+                   for key, spec in given.items()]
+        if title is None or None in options or ("intro" in fields and intro is None):
+            return None
+        return Menu(menu_id, title, intro, tuple(sorted((o for o in options if o), key=lambda o: o.key)), None)
+
+    def _option(
+        self, check: DocumentChecker, path: KeyPath, key: str, spec: Any, menu_ids: set[str], unit_ids: set[str]
+    ) -> Option | None:
+        if key in RESERVED_KEYS:
+            meaning = {"0": "the operator", "*": "going back", "#": "repeating the menu"}[key]
+            check.report(path, f"key '{key}' is reserved for {meaning} at every level", "use a key from 1 to 9")
+            return None
+        if len(key) != 1 or key not in "123456789":
+            check.report(path, f"'{key}' is not a phone key", "use a single key from 1 to 9, in quotes: \"1\"")
+            return None
+        fields = check.mapping(path, spec, required=("label",), optional=("menu", "unit"))
+        if fields is None:
+            return None
+        label = check.text((*path, "label"), fields.get("label"))
+        targets = [t for t in ("menu", "unit") if t in fields]
+        if len(targets) != 1:
+            check.report(path, "an option leads to exactly one place", "give either 'menu:' or 'unit:', not both")
+            return None
+        target = check.string((*path, targets[0]), fields[targets[0]])
+        known = menu_ids if targets[0] == "menu" else unit_ids
+        if target is not None and target not in known:
+            where = "menus in menu.yaml" if targets[0] == "menu" else "units in units.yaml"
+            check.report((*path, targets[0]), f"'{target}' is not a {targets[0]}", _known(where, sorted(known)))
+            return None
+        if label is None or target is None:
+            return None
+        return Option(key, label, **{targets[0]: target})
+
+    def _has_cycle(self, check: DocumentChecker, menus: Mapping[str, Menu], main: str) -> bool:
+        visiting: list[str] = []
+        done: set[str] = set()
+
+        def visit(menu_id: str) -> bool:
+            if menu_id in visiting:
+                loop = " → ".join([*visiting[visiting.index(menu_id):], menu_id])
+                check.report(("menus", visiting[-1]), f"the menus form a loop: {loop}",
+                             "a submenu must not lead back to a menu above it; '*' already goes back")
+                return True
+            if menu_id in done or menu_id not in menus:
+                return False
+            visiting.append(menu_id)
+            found = any(visit(o.menu) for o in menus[menu_id].options if o.menu)
+            visiting.pop()
+            done.add(menu_id)
+            return found
+
+        return any(visit(menu_id) for menu_id in [main, *menus])
+
+    def _with_parents(self, menus: dict[str, Menu], main: str) -> dict[str, Menu]:
+        parents: dict[str, str | None] = {main: None}
+        queue = [main]
+        while queue:
+            menu_id = queue.pop(0)
+            for option in menus[menu_id].options:
+                if option.menu and option.menu not in parents:
+                    parents[option.menu] = menu_id
+                    queue.append(option.menu)
+        return {
+            menu_id: Menu(m.id, m.title, m.intro, m.options, parents.get(menu_id, main if menu_id != main else None))
+            for menu_id, m in menus.items()
+        }
+
+    def _check_reachability(self, units: Mapping[str, Unit], menus: Mapping[str, Menu], main: str,
+                            operator: str) -> None:
+        check = self.checkers["menu.yaml"]
+        presses: dict[str, int] = {operator: 1}
+        depth = {main: 0}
+        queue = [main]
+        while queue:
+            menu_id = queue.pop(0)
+            for option in menus[menu_id].options:
+                if option.menu and option.menu not in depth:
+                    depth[option.menu] = depth[menu_id] + 1
+                    queue.append(option.menu)
+                if option.unit:
+                    presses.setdefault(option.unit, depth[menu_id] + 1)
+        for unit_id in units:
+            if unit_id not in presses:
+                self.checkers["units.yaml"].report(("units", unit_id), f"no menu reaches the unit '{unit_id}'",
+                                                   "add an option for it in menu.yaml", "warning")
+            elif presses[unit_id] > MAX_PRESSES:
+                self.checkers["units.yaml"].report(
+                    ("units", unit_id), f"the unit '{unit_id}' needs {presses[unit_id]} key presses",
+                    f"callers should reach every unit within {MAX_PRESSES}; move it up a level", "warning")
+        for menu_id in menus:
+            if menu_id not in depth:
+                check.report(("menus", menu_id), f"no menu leads to the menu '{menu_id}'",
+                             "add an option for it, or remove it", "warning")
+
+    # prompts.yaml ---------------------------------------------------------------------------------
+
+    def _prompts_file(self, settings: tuple[Any, ...] | None) -> dict[str, Prompt]:
+        check = self.checkers["prompts.yaml"]
+        top = check.mapping((), self.docs["prompts.yaml"].data, required=("prompts",))
+        given = check.mapping(("prompts",), (top or {}).get("prompts")) or {}
+        audio_dir = settings[4] if settings else None
+        prompts: dict[str, Prompt] = {}
+        for prompt_id, spec in given.items():
+            prompt = self._prompt(check, ("prompts", prompt_id), prompt_id, spec, audio_dir)
+            if prompt is not None:
+                prompts[prompt_id] = prompt
+        for prompt_id in PROMPT_FIELDS:
+            if prompt_id not in given:
+                check.report(("prompts",), f"the prompt '{prompt_id}' is missing",
+                             f"add '{prompt_id}:' with its zh and ko texts")
+        return prompts
+
+    def _prompt(
+        self, check: DocumentChecker, path: KeyPath, prompt_id: str, spec: Any, audio_dir: Path | None
+    ) -> Prompt | None:
+        fields = check.mapping(path, spec, optional=(*LANGS, "audio"))
+        if fields is None:
+            return None
+        text = check.text(path, {lang: fields[lang] for lang in LANGS if lang in fields})
+        if text is None:
+            return None
+        expected = PROMPT_FIELDS.get(prompt_id)
+        if expected is None:
+            check.report(path, f"'{prompt_id}' is not a prompt the hotline says",
+                         "check the spelling against the prompts listed in this file", "warning")
+        for lang in LANGS:
+            used = {name for _, name, _, _ in string.Formatter().parse(text(lang)) if name is not None}
+            allowed = expected if expected is not None else used
+            if used != allowed:
+                check.report((*path, lang), f"uses {_braces(used)} where the hotline fills in {_braces(allowed)}",
+                             "keep the {placeholders} of this prompt as they are")
+        audio = self._audio(check, (*path, "audio"), fields.get("audio"), audio_dir) if "audio" in fields else {}
+        return Prompt(prompt_id, text, MappingProxyType(audio))
+
+    def _audio(self, check: DocumentChecker, path: KeyPath, value: Any, audio_dir: Path | None) -> dict[str, str]:
+        given = check.mapping(path, value, optional=LANGS) or {}
+        audio: dict[str, str] = {}
+        for lang, file in given.items():
+            name = check.string((*path, lang), file)
+            if name is None or audio_dir is None:
+                continue
+            target = (audio_dir / name).resolve()
+            if not target.is_relative_to(audio_dir) or target.suffix.lower() not in AUDIO_SUFFIXES:
+                check.report((*path, lang), f"'{name}' is not a .wav or .mp3 file inside the audio folder",
+                             "write the path under the audio folder, e.g. zh/greeting.wav")
+            elif not target.is_file():
+                check.report((*path, lang), f"the recording '{name}' does not exist in {audio_dir}",
+                             "add the file, or remove this line to use the synthesized voice")
+            else:
+                audio[lang] = target.relative_to(audio_dir).as_posix()
+        return audio
+
+    # calendar.yaml --------------------------------------------------------------------------------
+
+    def _calendar_file(self, units: Mapping[str, Unit]) -> CalendarData:
+        check = self.checkers["calendar.yaml"]
+        top = check.mapping((), self.docs["calendar.yaml"].data,
+                            required=("holiday_names",), optional=("state_council", "closures", "openings"))
+        top = top or {}
+        names: dict[str, Text] = {}
+        for key, value in (check.mapping(("holiday_names",), top.get("holiday_names")) or {}).items():
+            text = check.text(("holiday_names", key), value)
+            if text is not None:
+                names[key] = text
+        entries: list[CalendarEntry] = []
+        years: set[int] = set()
+        for year, notice in (check.mapping(("state_council",), top.get("state_council", {})) or {}).items():
+            path: KeyPath = ("state_council", year)
+            if not str(year).isdigit():
+                check.report(path, f"'{year}' is not a year", "write the year, e.g. 2027:")
+                continue
+            years.add(int(year))
+            fields = check.mapping(path, notice, required=("holidays",), optional=("workdays",)) or {}
+            for kind, is_open in (("holidays", False), ("workdays", True)):
+                for i, spec in enumerate(self._list(check, (*path, kind), fields.get(kind, []))):
+                    entry = self._entry(check, (*path, kind, i), spec, is_open, "state_council", names, units,
+                                        year=int(year))
+                    if entry:
+                        entries.append(entry)
+        for kind, is_open in (("closures", False), ("openings", True)):
+            for i, spec in enumerate(self._list(check, (kind,), top.get(kind, []))):
+                entry = self._entry(check, (kind, i), spec, is_open, "staff", names, units)
+                if entry:
+                    entries.append(entry)
+        return CalendarData(frozenset(years), tuple(entries), MappingProxyType(names))
+
+    def _list(self, check: DocumentChecker, path: KeyPath, value: Any) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            check.report(path, "must be a list of days", "write each entry on a line starting with '- '")
+            return []
+        return value
+
+    def _entry(
+        self, check: DocumentChecker, path: KeyPath, spec: Any, is_open: bool, source: str,
+        names: Mapping[str, Text], units: Mapping[str, Unit], year: int | None = None,
+    ) -> CalendarEntry | None:
+        allowed = ("date", "from", "to", "name") + (() if source == "state_council" else ("units",))
+        fields = check.mapping(path, spec, required=("name",), optional=allowed)
+        if fields is None:
+            return None
+        if "date" in fields:
+            first = last = check.day((*path, "date"), fields["date"])
+        elif "from" in fields and "to" in fields:
+            first, last = check.day((*path, "from"), fields["from"]), check.day((*path, "to"), fields["to"])
+        else:
+            check.report(path, "gives no day", "write date: YYYY-MM-DD, or from: and to: for a range")
+            return None
+        if first is None or last is None:
+            return None
+        if last < first:
+            check.report((*path, "to"), f"the range ends ({last}) before it starts ({first})", "swap from and to")
+            return None
+        if year is not None and (first.year != year or last.year != year):
+            check.report(path, f"the days {first}–{last} are not in {year}", f"list them under {first.year}:")
+            return None
+        name = self._entry_name(check, (*path, "name"), fields.get("name"), names)
+        entry_units = None
+        if "units" in fields:
+            entry_units = frozenset(check.string_list((*path, "units"), fields["units"]))
+            for unit_id in sorted(entry_units - set(units)):
+                check.report((*path, "units"), f"'{unit_id}' is not a unit", _known("units", list(units)))
+        if name is None:
+            return None
+        return CalendarEntry(first, last, is_open, name, entry_units, source)  # type: ignore[arg-type]
+
+    def _entry_name(self, check: DocumentChecker, path: KeyPath, value: Any, names: Mapping[str, Text]) -> Text | None:
+        if isinstance(value, str):
+            if value in names:
+                return names[value]
+            check.report(path, f"'{value}' is not one of the holiday_names",
+                         "use a key from holiday_names, or write {zh: ..., ko: ...}")
+            return None
+        return check.text(path, value)
+
+    def _declared(self, file: str, key: str) -> list[str]:
+        data = self.docs[file].data
+        section = data.get(key) if isinstance(data, dict) else None
+        return [str(k) for k in section] if isinstance(section, dict) else []
+
+
+def _known(what: str, names: list[str]) -> str:
+    if not names:
+        return f"there are no {what} yet"
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    return f"use one of the {what}: {shown}"
+
+
+def _braces(names: set[str] | frozenset[str]) -> str:
+    return ", ".join("{" + n + "}" for n in sorted(names)) if names else "no placeholders"

@@ -1,0 +1,247 @@
+"""The hotline as frozen objects: units, schedules, menus, prompts and calendar entries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Literal
+
+from ivr.core.problems import Problem
+
+Lang = Literal["zh", "ko"]
+LANGS: tuple[Lang, ...] = ("zh", "ko")
+
+# Keys that mean the same at every menu level; a menu may not use them for options.
+OPERATOR_KEY = "0"
+BACK_KEY = "*"
+REPEAT_KEY = "#"
+RESERVED_KEYS = frozenset({OPERATOR_KEY, BACK_KEY, REPEAT_KEY})
+
+
+@dataclass(frozen=True)
+class Text:
+    """A caller-facing text in Mandarin and Korean."""
+
+    zh: str
+    ko: str
+
+    def __call__(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.ko
+
+
+@dataclass(frozen=True)
+class Period:
+    """One opening period of a day; start inclusive, end exclusive."""
+
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Season:
+    """A named range of month-days, e.g. summer from 05-01 to 09-30 inclusive."""
+
+    id: str
+    name: Text
+    first: tuple[int, int]
+    last: tuple[int, int]
+
+    def contains(self, day: date) -> bool:
+        """Tell whether the day falls in this season (ranges may wrap over the new year)."""
+        md = (day.month, day.day)
+        if self.first <= self.last:
+            return self.first <= md <= self.last
+        return md >= self.first or md <= self.last
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Weekly opening hours, possibly different per season."""
+
+    id: str
+    name: Text
+    weekdays: frozenset[int]  # 0 = Monday
+    hours: Mapping[str, tuple[Period, ...]]  # season id -> periods of a working day
+
+    def periods(self, season_id: str) -> tuple[Period, ...]:
+        """Return the opening periods of a working day in the given season."""
+        return self.hours.get(season_id, ())
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An office callers can reach: the bureau, a department or a sub-agency."""
+
+    id: str
+    kind: str
+    name: Text
+    phone: str | None  # E.164, or None when reached through the main line
+    phone_as_written: str | None
+    address: Text
+    postcode: str
+    head: str | None
+    schedule: Schedule
+    summary: Text
+    keywords: tuple[str, ...]
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key of a menu, leading to a submenu or a unit."""
+
+    key: str
+    label: Text
+    menu: str | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A menu level: its options by key, and an optional introduction."""
+
+    id: str
+    title: Text
+    intro: Text | None
+    options: tuple[Option, ...]
+    parent: str | None
+
+    def option(self, key: str) -> Option | None:
+        """Return the option bound to a key, if any."""
+        return next((o for o in self.options if o.key == key), None)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A fixed thing the hotline says, with optional recordings per language."""
+
+    id: str
+    text: Text
+    audio: Mapping[str, str]  # lang -> path relative to the audio folder
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one language is offered and spoken."""
+
+    lang: Lang
+    key: str
+    name: str
+    voice: str
+    language_tag: str
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """A staff-entered or State Council day range: open (make-up day, extra opening) or closed."""
+
+    first: date
+    last: date
+    open: bool
+    name: Text
+    units: frozenset[str] | None  # None: the whole bureau
+    source: Literal["state_council", "staff"]
+
+    def covers(self, day: date, unit_id: str) -> bool:
+        """Tell whether this entry applies to the unit on that day."""
+        return self.first <= day <= self.last and (self.units is None or unit_id in self.units)
+
+
+@dataclass(frozen=True)
+class CalendarData:
+    """The editable calendar: State Council notices for years the official data lacks, and staff overrides."""
+
+    state_council_years: frozenset[int]
+    entries: tuple[CalendarEntry, ...]
+    holiday_names: Mapping[str, Text]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Call-handling numbers staff may tune."""
+
+    timezone: str
+    gather_timeout: int
+    tries: int
+    dial_timeout: int
+    voicemail_max_seconds: int
+
+
+@dataclass(frozen=True)
+class Hotline:
+    """The whole validated hotline, ready for the call flow."""
+
+    name: Text
+    settings: Settings
+    languages: tuple[Voice, ...]
+    operator_id: str
+    units: Mapping[str, Unit]
+    seasons: tuple[Season, ...]
+    schedules: Mapping[str, Schedule]
+    menus: Mapping[str, Menu]
+    main_menu: str
+    prompts: Mapping[str, Prompt]
+    calendar: CalendarData
+    audio_dir: str
+    warnings: tuple[Problem, ...] = field(default=())
+
+    @property
+    def operator(self) -> Unit:
+        """The unit whose line answers key 0: the bureau's main line."""
+        return self.units[self.operator_id]
+
+    def voice(self, lang: Lang) -> Voice:
+        """Return how the given language is spoken."""
+        return next(v for v in self.languages if v.lang == lang)
+
+    def line_of(self, unit: Unit) -> str:
+        """Return the E.164 number that reaches a unit: its own line, else the main line."""
+        return unit.phone or self.operator.phone or ""
+
+    def season_of(self, day: date) -> Season:
+        """Return the season a day belongs to (the loader guarantees exactly one)."""
+        return next(s for s in self.seasons if s.contains(day))
+
+    def prompt(self, prompt_id: str, lang: Lang) -> str:
+        """Return a prompt's text in a language."""
+        return self.prompts[prompt_id].text(lang)
+
+
+# Every prompt the call flow says, with the {placeholders} it fills in.
+PROMPT_FIELDS: Mapping[str, frozenset[str]] = {
+    "greeting": frozenset(),
+    "language_choice": frozenset(),
+    "menu_option": frozenset({"label", "key"}),
+    "menu_keys": frozenset(),
+    "no_input": frozenset(),
+    "invalid_key": frozenset(),
+    "goodbye": frozenset(),
+    "call_back_later": frozenset(),
+    "connecting": frozenset({"unit"}),
+    "connecting_via_main_line": frozenset({"unit"}),
+    "connecting_operator": frozenset(),
+    "closed": frozenset({"unit", "reason"}),
+    "next_open": frozenset({"when"}),
+    "closed_options": frozenset(),
+    "reason_weekend": frozenset(),
+    "reason_holiday": frozenset({"holiday"}),
+    "reason_lunch": frozenset(),
+    "reason_before_opening": frozenset(),
+    "reason_after_closing": frozenset(),
+    "reason_closure": frozenset({"name"}),
+    "info": frozenset({"unit", "address", "postcode", "hours", "summary"}),
+    "info_options": frozenset(),
+    "dial_busy": frozenset(),
+    "dial_no_answer": frozenset(),
+    "dial_failed": frozenset(),
+    "dial_canceled": frozenset(),
+    "after_dial_options": frozenset(),
+    "voicemail_instructions": frozenset(),
+    "voicemail_thanks": frozenset(),
+    "voicemail_empty": frozenset(),
+    "error_apology": frozenset(),
+}

@@ -1,0 +1,204 @@
+"""`ivr validate` refuses each kind of bad edit with its file, line, key path and a hint."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ivr.cli import main
+from ivr.core.loader import load_hotline
+from ivr.core.problems import MenuError
+from tests.conftest import Editor
+
+
+def validate(*args: str) -> Result:
+    return CliRunner().invoke(main, ["validate", *args])
+
+
+def errors_of(result: Result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if not line.startswith("warning:")]
+
+
+def test_the_bundled_menus_are_valid() -> None:
+    result = validate("menus")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "menus: OK, 18 units, 6 menus, 31 prompts in 2 languages; 0 warnings.\n"
+
+
+def test_a_bad_phone_number(menus: Path, edit: Editor) -> None:
+    line = edit("units.yaml", "phone: 0433-3623441", "phone: 0433-362344")
+    result = validate("menus")
+    assert result.exit_code == 1
+    assert errors_of(result) == [
+        f"menus/units.yaml:{line} units.marriage_registry.phone: '0433-362344' is not a valid Chinese phone "
+        "number; write it with its area code, as 0433-3623441 or +864333623441."
+    ]
+    assert result.stdout == "menus: 1 error, 0 warnings; the menus were not loaded, fix the errors above.\n"
+
+
+def test_a_duplicate_menu_key(menus: Path, edit: Editor) -> None:
+    first = edit("menu.yaml", '"2":\n        label: {zh: "结婚', '"1":\n        label: {zh: "结婚')
+    result = validate("menus")
+    assert result.exit_code == 1
+    assert (
+        f"menus/menu.yaml:{first} menus.main.options.1: duplicate key '1' (first given on line {first - 3}); "
+        "each key may appear once in a mapping; remove or renumber one of them."
+    ) in errors_of(result)
+
+
+def test_an_unknown_unit_reference(menus: Path, edit: Editor) -> None:
+    line = edit("menu.yaml", "unit: funeral_office", "unit: funeral_home")
+    result = validate("menus")
+    assert result.exit_code == 1
+    assert errors_of(result)[0].startswith(
+        f"menus/menu.yaml:{line} menus.main.options.8.unit: 'funeral_home' is not a unit; "
+        "use one of the units in units.yaml: "
+    )
+
+
+def test_a_missing_korean_text(menus: Path, edit: Editor) -> None:
+    summary_ko = "      ko: 결혼등기, 리혼등기와 혼인등기 기록증명을 처리하고 혼인등기 당안을 관리합니다.\n"
+    line = edit("units.yaml", summary_ko, "")
+    result = validate("menus")
+    assert result.exit_code == 1
+    assert errors_of(result) == [
+        f"menus/units.yaml:{line - 2} units.marriage_registry.summary: the Korean (ko) text is missing; "
+        "every caller-facing text needs both zh and ko; add 'ko:'."
+    ]
+
+
+def test_a_yaml_syntax_error(menus: Path, edit: Editor) -> None:
+    line = edit("schedules.yaml", 'days: [mon, tue, wed, thu, fri]\n    hours:\n      summer',
+                'days: [mon, tue, wed, thu, fri\n    hours:\n      summer')
+    result = validate("menus")
+    assert result.exit_code == 1
+    assert errors_of(result) == [
+        f"menus/schedules.yaml:{line + 1} is not valid YAML: expected ',' or ']', but got ':' "
+        "while parsing a flow sequence; fix the YAML syntax on that line."
+    ]
+
+
+def test_a_tab_indented_file(menus: Path, edit: Editor) -> None:
+    line = edit("hotline.yaml", "  gather_timeout: 6", "\tgather_timeout: 6")
+    result = validate("menus")
+    assert result.exit_code == 1
+    assert errors_of(result) == [
+        f"menus/hotline.yaml:{line} a tab is used for indentation; YAML needs spaces: indent with spaces."
+    ]
+
+
+def test_a_reserved_key_in_a_menu(menus: Path, edit: Editor) -> None:
+    line = edit("menu.yaml", '"4":\n        label: {zh: "局办公室', '"#":\n        label: {zh: "局办公室')
+    assert errors_of(validate("menus"))[0] == (
+        f"menus/menu.yaml:{line} menus.others.options.#: key '#' is reserved for repeating the menu "
+        "at every level; use a key from 1 to 9."
+    )
+
+
+def test_a_loop_in_the_menus(menus: Path, edit: Editor) -> None:
+    edit("menu.yaml", "unit: double_support_section", "menu: main")
+    result = validate("menus")
+    assert result.exit_code == 1
+    assert any("the menus form a loop: main → veterans → main" in e for e in errors_of(result))
+
+
+def test_overlapping_opening_periods_and_a_bad_time(menus: Path, edit: Editor) -> None:
+    line = edit("schedules.yaml", '["08:30-12:00", "13:30-17:00"]', '["08:30-14:00", "13:30-17:00", "25:00-26:00"]')
+    assert errors_of(validate("menus")) == [
+        f"menus/schedules.yaml:{line} schedules.standard.hours.summer[2]: '25:00-26:00' is not an opening period; "
+        'write it as "HH:MM-HH:MM" in quotes, e.g. "08:00-11:30".',
+        f"menus/schedules.yaml:{line} schedules.standard.hours.summer[1]: the opening period 13:30-17:00 "
+        "overlaps 08:30-14:00; make each period end before the next one starts.",
+    ]
+
+
+def test_seasons_must_cover_the_year_once(menus: Path, edit: Editor) -> None:
+    edit("schedules.yaml", 'to: "09-30"', 'to: "10-03"')
+    assert "menus/schedules.yaml:6 seasons: 10-01 is in both summer and winter; make the seasons' from/to " \
+           "ranges cover every day of the year once." in errors_of(validate("menus"))
+
+
+def test_an_unknown_key_suggests_the_right_one(menus: Path, edit: Editor) -> None:
+    line = edit("units.yaml", "    postcode: \"133100\"\n    head: 姜云哲", "    postcod: \"133100\"\n    head: 姜云哲")
+    errors = errors_of(validate("menus"))
+    assert f"menus/units.yaml:{line} units.marriage_registry.postcod: unknown key 'postcod'; did you mean " \
+           "'postcode'?" in errors
+    unit_line = (menus / "units.yaml").read_text().splitlines().index("  marriage_registry:") + 1
+    assert f"menus/units.yaml:{unit_line} units.marriage_registry: the key 'postcode' is missing; add 'postcode:' " \
+           "here." in errors
+
+
+def test_a_prompt_that_loses_its_placeholder(menus: Path, edit: Editor) -> None:
+    line = edit("prompts.yaml", "ko: 다음 업무시간은 {when}입니다.", "ko: 다음 업무시간은 곧입니다.")
+    assert errors_of(validate("menus")) == [
+        f"menus/prompts.yaml:{line} prompts.next_open.ko: uses no placeholders where the hotline fills in "
+        "{when}; keep the {placeholders} of this prompt as they are."
+    ]
+
+
+def test_a_spoken_text_too_long_for_one_prompt(menus: Path, edit: Editor) -> None:
+    line = edit("prompts.yaml", "zh: 对方正在通话中。", "zh: " + "对方正在通话中。" * 40)
+    assert errors_of(validate("menus")) == [
+        f"menus/prompts.yaml:{line} prompts.dial_busy.zh: is 320 characters long, too long for one prompt; "
+        "keep a spoken text under 300 characters."
+    ]
+
+
+def test_a_missing_recording(menus: Path) -> None:
+    (menus.parent / "audio" / "ko" / "greeting.wav").unlink()
+    assert errors_of(validate("menus")) == [
+        "menus/prompts.yaml:10 prompts.greeting.audio.ko: the recording 'ko/greeting.wav' does not exist in "
+        f"{menus.parent / 'audio'}; add the file, or remove this line to use the synthesized voice."
+    ]
+
+
+def test_a_unit_no_menu_reaches_is_a_warning_not_an_error(menus: Path, edit: Editor) -> None:
+    edit("menu.yaml", '      "3":\n        label: {zh: "双拥和国防教育", ko: "쌍옹사업과 국방교육"}\n'
+                      "        unit: double_support_section\n", "")
+    result = validate("menus")
+    assert result.exit_code == 0
+    assert "warning: menus/units.yaml:" in result.stderr
+    assert "units.double_support_section: no menu reaches the unit 'double_support_section'; add an option " \
+           "for it in menu.yaml." in result.stderr
+    assert result.stdout.endswith("; 1 warning.\n")
+
+
+def test_every_error_is_reported_not_only_the_first(menus: Path, edit: Editor) -> None:
+    edit("units.yaml", "phone: 0433-3624942", "phone: 12345")
+    edit("menu.yaml", "unit: talent_center", "unit: talent")
+    edit("hotline.yaml", "tries: 3", "tries: many")
+    result = validate("menus")
+    assert result.exit_code == 1
+    assert len(errors_of(result)) == 3
+    with pytest.raises(MenuError) as raised:
+        load_hotline("menus")
+    assert len(raised.value.problems) == 3
+
+
+def test_usage_errors_exit_2(menus: Path) -> None:
+    assert validate("menus", "extra").exit_code == 2
+    assert CliRunner().invoke(main, ["tree", "--lang", "en"]).exit_code == 2
+
+
+def test_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    result = validate(str(tmp_path / "nowhere"))
+    assert result.exit_code == 1
+    assert f"{tmp_path}/nowhere is not a folder of menus" in result.stderr
+
+
+def test_the_core_imports_neither_flask_nor_twilio() -> None:
+    code = (
+        "import sys, datetime\n"
+        "import ivr.core.loader, ivr.core.model, ivr.core.problems, ivr.core.checks, ivr.core.yamlsource\n"
+        "import importlib, pkgutil, ivr.core\n"
+        "for m in pkgutil.iter_modules(ivr.core.__path__): importlib.import_module('ivr.core.' + m.name)\n"
+        "h = ivr.core.loader.load_hotline('menus')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'twilio', 'werkzeug')))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

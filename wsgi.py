@@ -1,0 +1,2 @@
+from ivr.web import create_app
+app = create_app()
