@@ -24,7 +24,7 @@ def errors_of(result: Result) -> list[str]:
 
 
 def test_the_bundled_menus_are_valid() -> None:
-    result = validate("menus")
+    result = validate("menus", "--today", "2026-06-01")
     assert result.exit_code == 0, result.output
     assert result.stdout == "menus: OK, 18 units, 6 menus, 31 prompts in 2 languages; 0 warnings.\n"
 
@@ -159,7 +159,7 @@ def test_a_missing_recording(menus: Path) -> None:
 def test_a_unit_no_menu_reaches_is_a_warning_not_an_error(menus: Path, edit: Editor) -> None:
     edit("menu.yaml", '      "3":\n        label: {zh: "双拥和国防教育", ko: "쌍옹사업과 국방교육"}\n'
                       "        unit: double_support_section\n", "")
-    result = validate("menus")
+    result = validate("menus", "--today", "2026-06-01")
     assert result.exit_code == 0
     assert "warning: menus/units.yaml:" in result.stderr
     assert "units.double_support_section: no menu reaches the unit 'double_support_section'; add an option " \

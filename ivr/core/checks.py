@@ -201,7 +201,7 @@ class DocumentChecker:
                 self.report(after_path, f"the opening period {after} overlaps {before}",
                             "make each period end before the next one starts")
                 return None
-        return tuple(period for period, _ in found)
+        return _merge_adjacent([period for period, _ in found])
 
     def _period(self, path: KeyPath, value: Any) -> Period | None:
         match = PERIOD_PATTERN.match(str(value)) if isinstance(value, str) else None
@@ -218,6 +218,17 @@ class DocumentChecker:
                         "write the opening time first, then the closing time, on the same day")
             return None
         return Period(start, end)
+
+
+def _merge_adjacent(periods: list[Period]) -> tuple[Period, ...]:
+    # "08:00-12:00" and "12:00-16:00" are one opening: callers are never told the office closes at noon.
+    merged: list[Period] = []
+    for period in periods:
+        if merged and merged[-1].end == period.start:
+            merged[-1] = Period(merged[-1].start, period.end)
+        else:
+            merged.append(period)
+    return tuple(merged)
 
 
 def _clock(hour: int, minute: int) -> time | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytz
 
+from ivr.core.calendar import OFFICIAL_HOLIDAY_KEYS
 from ivr.core.checks import DocumentChecker
 from ivr.core.model import (
     LANGS,
@@ -64,7 +65,7 @@ def check_hotline(menus_dir: str | Path) -> tuple[Hotline | None, list[Problem]]
             docs[name] = doc
     if len(docs) != len(FILES):
         return None, problems
-    hotline = _Builder(folder, docs, problems).build()
+    hotline = _Builder(folder, shown, docs, problems).build()
     if any(p.severity == "error" for p in problems):
         return None, problems
     return hotline, problems
@@ -73,8 +74,9 @@ def check_hotline(menus_dir: str | Path) -> tuple[Hotline | None, list[Problem]]
 class _Builder:
     """Turns the parsed files into model objects, checking references across files."""
 
-    def __init__(self, folder: Path, docs: dict[str, YamlDocument], problems: list[Problem]) -> None:
+    def __init__(self, folder: Path, shown: str, docs: dict[str, YamlDocument], problems: list[Problem]) -> None:
         self.folder = folder
+        self.shown = shown
         self.docs = docs
         self.problems = problems
         self.checkers = {name: DocumentChecker(doc, problems) for name, doc in docs.items()}
@@ -112,6 +114,8 @@ class _Builder:
             prompts=MappingProxyType(prompts),
             calendar=calendar,
             audio_dir=str(audio_dir),
+            source_dir=self.shown,
+            calendar_line=self.docs["calendar.yaml"].line(("state_council",)),
             warnings=warnings,
         )
 
@@ -513,6 +517,10 @@ class _Builder:
             text = check.text(("holiday_names", key), value)
             if text is not None:
                 names[key] = text
+        for key in OFFICIAL_HOLIDAY_KEYS:
+            if key not in names and isinstance(top.get("holiday_names"), dict):
+                check.report(("holiday_names",), f"the holiday '{key}' has no spoken name",
+                             f"add '{key}: {{zh: ..., ko: ...}}'")
         entries: list[CalendarEntry] = []
         years: set[int] = set()
         for year, notice in (check.mapping(("state_council",), top.get("state_council", {})) or {}).items():

@@ -187,6 +187,8 @@ class Hotline:
     prompts: Mapping[str, Prompt]
     calendar: CalendarData
     audio_dir: str
+    source_dir: str  # the menus folder as the person who loaded it wrote it, for messages
+    calendar_line: int | None = None  # where state_council starts in calendar.yaml, for warnings
     warnings: tuple[Problem, ...] = field(default=())
 
     @property

@@ -1,0 +1,85 @@
+"""Whether a unit is open at a moment, why not, when it closes and when it opens next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+import pytz
+
+from ivr.core.calendar import Day, WorkCalendar
+from ivr.core.model import Hotline, Period, Text, Unit
+
+Reason = Literal["open", "weekend", "holiday", "closure", "lunch", "before_opening", "after_closing"]
+# How far ahead next_open is searched; a unit closed longer than this has no next opening.
+SEARCH_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Status:
+    """A unit's state at one moment: open until closes_at, or closed for a reason until next_open."""
+
+    unit_id: str
+    at: datetime
+    open: bool
+    reason: Reason
+    reason_name: Text | None  # the holiday's or the closure's name
+    closes_at: datetime | None
+    next_open: datetime | None
+
+
+class OfficeHours:
+    """Combines each unit's schedule, the seasons and the work calendar into open/closed answers."""
+
+    def __init__(self, hotline: Hotline) -> None:
+        self.hotline = hotline
+        self.calendar = WorkCalendar(hotline.calendar)
+        self.tz = pytz.timezone(hotline.settings.timezone)
+
+    def local(self, when: datetime) -> datetime:
+        """Express a moment in the hotline's time zone; a naive moment is taken as already local."""
+        if when.tzinfo is None:
+            return self.tz.localize(when)
+        return when.astimezone(self.tz)
+
+    def periods_on(self, unit: Unit, day: date) -> tuple[Day, tuple[Period, ...]]:
+        """Return the day's verdict and the unit's opening periods that day (none when not working)."""
+        verdict = self.calendar.day(unit, day)
+        if not verdict.working:
+            return verdict, ()
+        return verdict, unit.schedule.periods(self.hotline.season_of(day).id)
+
+    def status(self, unit: Unit, when: datetime) -> Status:
+        """Return whether the unit is open at that moment, with the reason and the next change."""
+        now = self.local(when)
+        verdict, periods = self.periods_on(unit, now.date())
+        clock = now.time()
+        for period in periods:
+            if period.start <= clock < period.end:
+                return Status(unit.id, now, True, "open", None, self._at(now.date(), period.end), None)
+        reason: Reason
+        if not verdict.working:
+            reason, name = verdict.reason, verdict.name
+        elif not periods or clock >= periods[-1].end:
+            reason, name = "after_closing", None
+        elif clock < periods[0].start:
+            reason, name = "before_opening", None
+        else:
+            reason, name = "lunch", None
+        return Status(unit.id, now, False, reason, name, None, self.next_open(unit, now))
+
+    def next_open(self, unit: Unit, when: datetime) -> datetime | None:
+        """Return the first moment at or after `when` at which the unit is open."""
+        now = self.local(when)
+        for offset in range(SEARCH_DAYS):
+            day = now.date() + timedelta(days=offset)
+            _, periods = self.periods_on(unit, day)
+            for period in periods:
+                if offset > 0 or period.end > now.time():
+                    start = self._at(day, period.start)
+                    return max(start, now)
+        return None
+
+    def _at(self, day: date, clock: time) -> datetime:
+        return self.tz.localize(datetime.combine(day, clock))

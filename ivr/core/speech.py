@@ -1,0 +1,86 @@
+"""Times, dates and opening hours as a caller hears them, in Mandarin and Korean."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from ivr.core.model import Lang, Period, Schedule, Season
+
+ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+ZH_SHORT_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+KO_WEEKDAYS = ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일")
+# Within this many days a weekday name alone is clear ("周四"); further away the date is said too.
+WEEKDAY_ONLY_DAYS = 6
+
+
+def part_of_day(clock: time, lang: Lang) -> str:
+    """Name the part of the day a time falls in: 上午/中午/下午/晚上, 오전/낮/오후/저녁."""
+    hour = clock.hour
+    if hour < 12:
+        return "上午" if lang == "zh" else "오전"
+    if hour < 13:
+        return "中午" if lang == "zh" else "낮"
+    if hour < 18:
+        return "下午" if lang == "zh" else "오후"
+    return "晚上" if lang == "zh" else "저녁"
+
+
+def say_clock(clock: time, lang: Lang, with_part: bool = True) -> str:
+    """Say a time of day on the 12-hour clock: 下午1点30分, 오후 1시 30분."""
+    hour = clock.hour % 12 or 12
+    part = part_of_day(clock, lang) if with_part else ""
+    if lang == "zh":
+        return f"{part}{hour}点" + (f"{clock.minute}分" if clock.minute else "")
+    spoken = f"{hour}시" + (f" {clock.minute}분" if clock.minute else "")
+    return f"{part} {spoken}" if part else spoken
+
+
+def say_day(day: date, today: date, lang: Lang) -> str:
+    """Say a day relative to today: 今天, 明天, 周四, or 10月8日星期四 further away."""
+    ahead = (day - today).days
+    if ahead == 0:
+        return "今天" if lang == "zh" else "오늘"
+    if ahead == 1:
+        return "明天" if lang == "zh" else "내일"
+    if 1 < ahead <= WEEKDAY_ONLY_DAYS:
+        return ZH_SHORT_WEEKDAYS[day.weekday()] if lang == "zh" else KO_WEEKDAYS[day.weekday()]
+    year_zh = f"{day.year}年" if day.year != today.year else ""
+    year_ko = f"{day.year}년 " if day.year != today.year else ""
+    if lang == "zh":
+        return f"{year_zh}{day.month}月{day.day}日{ZH_WEEKDAYS[day.weekday()]}"
+    return f"{year_ko}{day.month}월 {day.day}일 {KO_WEEKDAYS[day.weekday()]}"
+
+
+def say_moment(moment: datetime, now: datetime, lang: Lang) -> str:
+    """Say when something happens, as naturally as a person would: 明天上午8点30分, 10월 8일 목요일 오전 8시."""
+    day = say_day(moment.date(), now.date(), lang)
+    clock = say_clock(moment.time(), lang)
+    return f"{day}{clock}" if lang == "zh" else f"{day} {clock}"
+
+
+def say_period(period: Period, lang: Lang) -> str:
+    """Say an opening period; the part of the day is said again only when it changes."""
+    start = say_clock(period.start, lang)
+    same_part = part_of_day(period.start, lang) == part_of_day(period.end, lang)
+    end = say_clock(period.end, lang, with_part=not same_part)
+    return f"{start}至{end}" if lang == "zh" else f"{start}부터 {end}까지"
+
+
+def say_weekdays(weekdays: frozenset[int], lang: Lang) -> str:
+    """Say the working weekdays: 星期一至星期五, 월요일부터 금요일까지."""
+    days = sorted(weekdays)
+    names = ZH_WEEKDAYS if lang == "zh" else KO_WEEKDAYS
+    if days and days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+        first, last = names[days[0]], names[days[-1]]
+        return f"{first}至{last}" if lang == "zh" else f"{first}부터 {last}까지"
+    return ("、" if lang == "zh" else ", ").join(names[d] for d in days)
+
+
+def say_hours(schedule: Schedule, season: Season, lang: Lang) -> str:
+    """Say a schedule's hours in a season, holidays excepted: 星期一至星期五，上午8点至11点30分，下午1点至4点30分."""
+    periods = schedule.periods(season.id)
+    if lang == "zh":
+        return f"{say_weekdays(schedule.weekdays, lang)}，" + "，".join(say_period(p, lang) for p in periods) + \
+            "，节假日除外"
+    return f"{say_weekdays(schedule.weekdays, lang)} " + ", ".join(say_period(p, lang) for p in periods) + \
+        ", 공휴일 제외"

@@ -1,0 +1,84 @@
+"""`ivr hours` and the calendar-coverage warning of `ivr validate`."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from ivr.cli import main
+from tests.conftest import Editor
+
+
+def test_hours_json_on_national_day_lists_every_unit_closed_with_its_next_opening() -> None:
+    result = CliRunner().invoke(main, ["hours", "--at", "2026-10-01T09:00+08:00", "--json"])
+    assert result.exit_code == 0, result.output
+    units = {row["unit"]: row for row in json.loads(result.stdout)}
+    assert len(units) == 18
+    assert all(not row["open"] and row["reason"] == "holiday" for row in units.values())
+    assert units["marriage_registry"]["phone"] == "+864333623441"
+    assert units["marriage_registry"]["next_open"] == "2026-10-08T08:30:00+08:00"
+    assert units["bureau"]["next_open"] == "2026-10-08T08:00:00+08:00"
+    assert units["charity_federation"]["phone"] is None
+    assert units["bureau"]["next_open_spoken"] == {"zh": "10月8日星期四上午8点", "ko": "10월 8일 목요일 오전 8시"}
+
+
+def test_hours_for_one_unit_open_on_a_make_up_saturday() -> None:
+    result = CliRunner().invoke(main, ["hours", "marriage_registry", "--at", "2026-10-10T09:00", "--json"])
+    assert json.loads(result.stdout) == [{
+        "unit": "marriage_registry",
+        "name": {"zh": "图们市民政局婚姻登记处", "ko": "도문시 민정국 혼인등기처"},
+        "phone": "+864333623441",
+        "open": True,
+        "reason": "open",
+        "reason_name": None,
+        "closes_at": "2026-10-10T16:00:00+08:00",
+        "next_open": None,
+        "next_open_spoken": None,
+    }]
+
+
+def test_hours_as_text() -> None:
+    result = CliRunner().invoke(main, ["hours", "bureau", "--at", "2026-11-26T12:10+08:00"])
+    assert result.stdout.splitlines() == [
+        "At 2026-11-26T12:10:00+08:00:",
+        "bureau                       +864333622075   closed  lunch; opens 2026-11-26 13:00 (今天下午1点)",
+    ]
+
+
+def test_hours_converts_another_time_zone_and_reads_ivr_frozen_time() -> None:
+    utc = CliRunner().invoke(main, ["hours", "bureau", "--at", "2026-11-26T00:30:00Z", "--json"])
+    assert json.loads(utc.stdout)[0]["open"] is True
+    frozen = CliRunner().invoke(main, ["hours", "bureau", "--json"], env={"IVR_FROZEN_TIME": "2026-11-28T10:00+08:00"})
+    assert json.loads(frozen.stdout)[0]["reason"] == "weekend"
+
+
+def test_hours_refuses_an_unknown_unit_and_a_bad_moment() -> None:
+    unknown = CliRunner().invoke(main, ["hours", "registry"])
+    assert unknown.exit_code == 2 and "'registry' is not a unit" in unknown.output
+    bad = CliRunner().invoke(main, ["hours", "--at", "tomorrow"])
+    assert bad.exit_code == 2 and "'tomorrow' is not an ISO-8601 date and time" in bad.output
+
+
+def test_validate_warns_today_that_2027_is_not_covered_until_the_calendar_file_covers_it(
+    menus: object, edit: Editor
+) -> None:
+    before = CliRunner().invoke(main, ["validate", "menus", "--today", "2026-11-26"])
+    assert before.exit_code == 0
+    line = (before.stderr.splitlines())
+    assert line == [
+        "warning: menus/calendar.yaml:27 state_council: the State Council's holidays and make-up working days (调休) "
+        "for 2027 are not known yet (chinese-calendar knows 2004-2026) and the next 60 days reach into it; until then "
+        "2027 uses the statutory holidays only, with no make-up working days; when the notice is published, copy it "
+        "under 'state_council: 2027:' in calendar.yaml."
+    ]
+    assert CliRunner().invoke(main, ["validate", "menus", "--today", "2026-10-01"]).stderr == ""
+    edit("calendar.yaml", "state_council: {}", """state_council:
+  2027:
+    holidays:
+      - {from: 2027-01-01, to: 2027-01-03, name: new_years_day}
+    workdays:
+      - {date: 2027-01-04, name: new_years_day}""")
+    after = CliRunner().invoke(main, ["validate", "menus", "--today", "2026-11-26"])
+    assert after.exit_code == 0 and after.stderr == ""
+    assert after.stdout.endswith("0 warnings.\n")

@@ -1,0 +1,51 @@
+"""Times and dates are spoken naturally, with today/tomorrow where natural."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import pytz
+
+from ivr.core.model import Hotline
+from ivr.core.speech import say_clock, say_hours, say_moment
+
+SHANGHAI = pytz.timezone("Asia/Shanghai")
+
+
+def at(text: str) -> datetime:
+    return SHANGHAI.localize(datetime.fromisoformat(text))
+
+
+def test_times_of_day() -> None:
+    assert say_clock(time(8), "zh") == "上午8点"
+    assert say_clock(time(13, 30), "zh") == "下午1点30分"
+    assert say_clock(time(12), "zh") == "中午12点"
+    assert say_clock(time(8, 30), "ko") == "오전 8시 30분"
+    assert say_clock(time(13), "ko") == "오후 1시"
+
+
+def test_moments_relative_to_now() -> None:
+    now = at("2026-11-26T12:00")  # a Thursday
+    assert say_moment(at("2026-11-26T13:30"), now, "zh") == "今天下午1点30分"
+    assert say_moment(at("2026-11-26T13:30"), now, "ko") == "오늘 오후 1시 30분"
+    assert say_moment(at("2026-11-27T08:00"), now, "zh") == "明天上午8点"
+    assert say_moment(at("2026-11-27T08:00"), now, "ko") == "내일 오전 8시"
+    assert say_moment(at("2026-11-30T08:30"), now, "zh") == "周一上午8点30分"
+    assert say_moment(at("2026-11-30T08:30"), now, "ko") == "월요일 오전 8시 30분"
+
+
+def test_a_date_further_away_is_said_with_month_day_and_weekday() -> None:
+    now = at("2026-10-01T09:00")
+    assert say_moment(at("2026-10-08T08:00"), now, "zh") == "10月8日星期四上午8点"
+    assert say_moment(at("2026-10-08T08:00"), now, "ko") == "10월 8일 목요일 오전 8시"
+    assert say_moment(at("2027-01-04T08:00"), at("2026-12-25T09:00"), "zh") == "2027年1月4日星期一上午8点"
+
+
+def test_opening_hours_in_both_languages(hotline: Hotline) -> None:
+    winter = next(s for s in hotline.seasons if s.id == "winter")
+    summer = next(s for s in hotline.seasons if s.id == "summer")
+    standard = hotline.schedules["standard"]
+    assert say_hours(standard, winter, "zh") == "星期一至星期五，上午8点至11点30分，下午1点至4点30分，节假日除外"
+    assert say_hours(standard, summer, "zh") == "星期一至星期五，上午8点30分至中午12点，下午1点30分至5点，节假日除外"
+    assert say_hours(hotline.schedules["marriage"], winter, "ko") == \
+        "월요일부터 금요일까지 오전 8시 30분부터 오후 4시까지, 공휴일 제외"
