@@ -1,0 +1,346 @@
+"""The caller's journey: given where a call is, what the caller did and the time, decide what happens next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from ivr.core.model import BACK_KEY, LANGS, OPERATOR_KEY, REPEAT_KEY, Hotline, Lang, Menu, Unit
+from ivr.core.schedule import OfficeHours, Status
+from ivr.core.speech import say_hours, say_moment
+
+# The provider's DialCallStatus values, and which of them mean the caller was connected.
+DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
+CONNECTED = ("completed", "answered")
+
+LANGUAGE = "language"
+OPERATOR = "operator"
+# Node kinds that concern one unit; the node is written "<kind>:<unit id>".
+UNIT_NODES = ("unit", "closed", "info", "dialed", "after", "record", "recorded")
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where a call is: the node, the caller's language, how many tries so far, and the menu '*' returns to."""
+
+    node: str = LANGUAGE
+    lang: Lang | None = None
+    tries: int = 0
+    back: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """What the provider reports with a step: a key, a timeout, a dial result or a recording."""
+
+    digits: str | None = None
+    no_input: bool = False
+    dial_status: str | None = None
+    recording_url: str | None = None
+    recording_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class Say:
+    """Something the caller hears: spoken text, or a recording when the prompt has one."""
+
+    text: str
+    lang: Lang
+    audio: str | None = None
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Prompts the caller may interrupt with one key; the key, or the lack of one, is reported to `next`."""
+
+    prompts: tuple[Say, ...]
+    next: Step
+    timeout: int
+
+
+@dataclass(frozen=True)
+class Forward:
+    """Put the caller through to a number; the outcome is reported to `next`."""
+
+    number: str
+    unit_id: str
+    timeout: int
+    next: Step
+
+
+@dataclass(frozen=True)
+class Record:
+    """Record a voice message for a unit; the recording is reported to `next`, silence falls through."""
+
+    unit_id: str
+    max_seconds: int
+    next: Step
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Continue at another step without waiting for the caller."""
+
+    step: Step
+
+
+@dataclass(frozen=True)
+class Hangup:
+    """End the call."""
+
+
+Action = Say | Ask | Forward | Record | Redirect | Hangup
+Outcome = Literal["menu", "forwarded", "closed", "info", "voicemail", "voicemail_saved", "operator", "goodbye",
+                  "connected", "not_connected"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the caller hears and what happens next, plus a label of the outcome for the call records."""
+
+    actions: tuple[Action, ...]
+    outcome: Outcome
+    unit_id: str | None = None
+    status: Status | None = field(default=None, compare=False)
+
+
+class CallFlow:
+    """Decides every step of a call from the hotline, its office hours and the moment."""
+
+    def __init__(self, hotline: Hotline) -> None:
+        self.hotline = hotline
+        self.hours = OfficeHours(hotline)
+
+    def decide(self, step: Step, event: Event, now: datetime) -> Decision:
+        """Return what happens at a step, given what the caller or the provider just did."""
+        kind, _, target = step.node.partition(":")
+        lang = step.lang if step.lang in LANGS else None
+        if kind == LANGUAGE or lang is None:
+            return self._language(step, event, now)
+        step = replace(step, lang=lang)
+        if kind == "menu" and target in self.hotline.menus:
+            return self._menu(step, self.hotline.menus[target], event, now)
+        if kind == OPERATOR:
+            return self._operator(step, now)
+        if kind in UNIT_NODES and target in self.hotline.units:
+            return self._unit_node(kind, self.hotline.units[target], step, event, now)
+        # A node this hotline does not know (an old URL after a menu edit): start the menus again.
+        return self._main_menu(replace(step, tries=0), lang)
+
+    # Language choice ------------------------------------------------------------------------------
+
+    def _language(self, step: Step, event: Event, now: datetime) -> Decision:
+        chosen = next((v.lang for v in self.hotline.languages if v.key == event.digits), None)
+        if chosen is not None:
+            return self._main_menu(Step(f"menu:{self.hotline.main_menu}", chosen), chosen)
+        if event.digits == OPERATOR_KEY:
+            return self._operator(Step(OPERATOR, self.hotline.languages[0].lang), now)
+        if event.digits is None and not event.no_input:
+            return Decision((self._language_question(step, greet=True),), "menu")
+        sorry = "invalid_key" if event.digits else "no_input"
+        retry = replace(step, node=LANGUAGE, tries=step.tries + 1)
+        if retry.tries >= self.hotline.settings.tries:
+            return self._give_up(self.hotline.languages[0].lang, now, both_languages=True)
+        apologies = tuple(self._say(sorry, v.lang) for v in self.hotline.languages)
+        return Decision((*apologies, self._language_question(retry, greet=False)), "menu")
+
+    def _language_question(self, step: Step, greet: bool) -> Ask:
+        prompts = [self._say("greeting", v.lang) for v in self.hotline.languages] if greet else []
+        prompts += [self._say("language_choice", v.lang) for v in self.hotline.languages]
+        return self._ask(tuple(prompts), step)
+
+    # Menus ----------------------------------------------------------------------------------------
+
+    def _main_menu(self, step: Step, lang: Lang) -> Decision:
+        menu = self.hotline.menus[self.hotline.main_menu]
+        return Decision((self._menu_question(menu, replace(step, node=f"menu:{menu.id}", back=None), lang),), "menu")
+
+    def _menu(self, step: Step, menu: Menu, event: Event, now: datetime) -> Decision:
+        lang = self._lang(step)
+        key = event.digits
+        if (key is None and not event.no_input) or key == REPEAT_KEY:
+            return Decision((self._menu_question(menu, replace(step, tries=0), lang),), "menu")
+        if key == BACK_KEY:
+            if menu.parent is None:
+                return self._language(Step(), Event(), now)
+            parent = self.hotline.menus[menu.parent]
+            return Decision((self._menu_question(parent, Step(f"menu:{parent.id}", lang), lang),), "menu")
+        if key == OPERATOR_KEY:
+            return self._operator(step, now)
+        option = menu.option(key) if key else None
+        if option is not None and option.menu:
+            submenu = self.hotline.menus[option.menu]
+            return Decision((self._menu_question(submenu, Step(f"menu:{submenu.id}", lang), lang),), "menu")
+        if option is not None and option.unit:
+            unit = self.hotline.units[option.unit]
+            return self._reach_unit(unit, Step(f"unit:{unit.id}", lang, back=menu.id), now)
+        return self._retry(step, event, now, self._menu_question(menu, replace(step, tries=step.tries + 1), lang,
+                                                                  short=True))
+
+    def _menu_question(self, menu: Menu, step: Step, lang: Lang, short: bool = False) -> Ask:
+        prompts: list[Say] = []
+        if menu.intro and not short:
+            prompts.append(Say(menu.intro(lang), lang))
+        options = "".join(self._text("menu_option", lang, label=o.label(lang), key=o.key) for o in menu.options)
+        prompts.append(Say(options, lang))
+        prompts.append(self._say("menu_keys", lang))
+        return self._ask(tuple(prompts), step)
+
+    def _retry(self, step: Step, event: Event, now: datetime, again: Ask) -> Decision:
+        lang = self._lang(step)
+        if step.tries + 1 >= self.hotline.settings.tries:
+            return self._give_up(lang, now)
+        sorry = self._say("invalid_key" if event.digits else "no_input", lang)
+        return Decision((sorry, again), "menu")
+
+    def _give_up(self, lang: Lang, now: datetime, both_languages: bool = False) -> Decision:
+        """After too many tries: the operator when the bureau is open, else a polite goodbye."""
+        operator = self.hotline.operator
+        if self.hours.status(operator, now).open:
+            return self._operator(Step(OPERATOR, lang), now)
+        langs = [v.lang for v in self.hotline.languages] if both_languages else [lang]
+        farewell = [self._say(p, code) for code in langs for p in ("call_back_later", "goodbye")]
+        return Decision((*farewell, Hangup()), "goodbye")
+
+    # Units ----------------------------------------------------------------------------------------
+
+    def _operator(self, step: Step, now: datetime) -> Decision:
+        operator = self.hotline.operator
+        lang = self._lang(step)
+        status = self.hours.status(operator, now)
+        if not status.open:
+            return self._closed(operator, Step(f"closed:{operator.id}", lang, back=step.back), status)
+        say = self._say("connecting_operator", lang)
+        forward = self._forward(operator, Step(f"dialed:{operator.id}", lang, back=step.back))
+        return Decision((say, forward), "operator", operator.id, status)
+
+    def _reach_unit(self, unit: Unit, step: Step, now: datetime) -> Decision:
+        lang = self._lang(step)
+        status = self.hours.status(unit, now)
+        if not status.open:
+            return self._closed(unit, replace(step, node=f"closed:{unit.id}", tries=0), status)
+        if unit.phone:
+            say = self._say("connecting", lang, unit=unit.name(lang))
+        else:
+            say = self._say("connecting_via_main_line", lang, unit=unit.name(lang))
+        forward = self._forward(unit, replace(step, node=f"dialed:{unit.id}", tries=0))
+        return Decision((say, forward), "forwarded", unit.id, status)
+
+    def _forward(self, unit: Unit, next_step: Step) -> Forward:
+        return Forward(self.hotline.line_of(unit), unit.id, self.hotline.settings.dial_timeout, next_step)
+
+    def _closed(self, unit: Unit, step: Step, status: Status) -> Decision:
+        lang = self._lang(step)
+        prompts = [self._say("closed", lang, unit=unit.name(lang), reason=self._reason(status, lang))]
+        if status.next_open is not None:
+            prompts.append(self._say("next_open", lang, when=say_moment(status.next_open, status.at, lang)))
+        prompts.append(self._say("closed_options", lang))
+        return Decision((self._ask(tuple(prompts), step),), "closed", unit.id, status)
+
+    def _reason(self, status: Status, lang: Lang) -> str:
+        if status.reason == "holiday" and status.reason_name:
+            return self._text("reason_holiday", lang, holiday=status.reason_name(lang))
+        if status.reason == "closure" and status.reason_name:
+            return self._text("reason_closure", lang, name=status.reason_name(lang))
+        prompt = {"weekend": "reason_weekend", "lunch": "reason_lunch", "before_opening": "reason_before_opening"}
+        return self._text(prompt.get(status.reason, "reason_after_closing"), lang)
+
+    def _unit_node(self, kind: str, unit: Unit, step: Step, event: Event, now: datetime) -> Decision:
+        if kind == "unit":
+            return self._reach_unit(unit, step, now)
+        if kind == "dialed":
+            return self._dialed(unit, step, event)
+        if kind == "record":
+            return self._record(unit, step)
+        if kind == "recorded":
+            return self._recorded(unit, step, event)
+        return self._unit_choice(kind, unit, step, event, now)
+
+    def _unit_choice(self, kind: str, unit: Unit, step: Step, event: Event, now: datetime) -> Decision:
+        """Keys at a closed unit, its information, or after a failed forward."""
+        lang = self._lang(step)
+        key = event.digits
+        voicemail_key = "1" if kind == "after" else "2"
+        if key == voicemail_key:
+            return self._record(unit, step)
+        if kind == "closed" and key == "1":
+            return self._info(unit, replace(step, node=f"info:{unit.id}", tries=0), now)
+        if key == BACK_KEY:
+            return self._back(step, now)
+        if key == OPERATOR_KEY and unit.id != self.hotline.operator_id:
+            return self._operator(step, now)
+        if (key is None and not event.no_input) or key == REPEAT_KEY:
+            return self._repeat(kind, unit, replace(step, tries=0), now)
+        if step.tries + 1 >= self.hotline.settings.tries:
+            return self._give_up(lang, now)
+        again = self._repeat(kind, unit, replace(step, tries=step.tries + 1), now)
+        sorry = self._say("invalid_key" if key else "no_input", lang)
+        return replace(again, actions=(sorry, *again.actions))
+
+    def _repeat(self, kind: str, unit: Unit, step: Step, now: datetime) -> Decision:
+        if kind == "info":
+            return self._info(unit, step, now)
+        if kind == "after":
+            return self._after_dial(unit, step, None)
+        return self._closed(unit, step, self.hours.status(unit, now))
+
+    def _back(self, step: Step, now: datetime) -> Decision:
+        lang = self._lang(step)
+        menu = self.hotline.menus.get(step.back or "") or self.hotline.menus[self.hotline.main_menu]
+        return Decision((self._menu_question(menu, Step(f"menu:{menu.id}", lang), lang),), "menu")
+
+    def _info(self, unit: Unit, step: Step, now: datetime) -> Decision:
+        lang = self._lang(step)
+        local = self.hours.local(now)
+        hours = say_hours(unit.schedule, self.hotline.season_of(local.date()), lang)
+        info = self._say("info", lang, unit=unit.name(lang), address=unit.address(lang), postcode=unit.postcode,
+                         hours=hours, summary=unit.summary(lang))
+        return Decision((self._ask((info, self._say("info_options", lang)), step),), "info", unit.id)
+
+    def _dialed(self, unit: Unit, step: Step, event: Event) -> Decision:
+        lang = self._lang(step)
+        status = event.dial_status if event.dial_status in DIAL_STATUSES else "failed"
+        if status in CONNECTED:
+            return Decision((self._say("goodbye", lang), Hangup()), "connected", unit.id)
+        return self._after_dial(unit, replace(step, node=f"after:{unit.id}", tries=0), status)
+
+    def _after_dial(self, unit: Unit, step: Step, dial_status: str | None) -> Decision:
+        lang = self._lang(step)
+        prompts = []
+        if dial_status is not None:
+            prompts.append(self._say(f"dial_{dial_status.replace('-', '_')}", lang))
+        prompts.append(self._say("after_dial_options", lang))
+        return Decision((self._ask(tuple(prompts), step),), "not_connected", unit.id)
+
+    def _record(self, unit: Unit, step: Step) -> Decision:
+        lang = self._lang(step)
+        record = Record(unit.id, self.hotline.settings.voicemail_max_seconds,
+                        replace(step, node=f"recorded:{unit.id}", tries=0))
+        # The provider goes on past <Record> only when nothing was recorded.
+        nothing = (self._say("voicemail_empty", lang), Redirect(replace(step, node=f"after:{unit.id}", tries=0)))
+        return Decision((self._say("voicemail_instructions", lang), record, *nothing), "voicemail", unit.id)
+
+    def _recorded(self, unit: Unit, step: Step, event: Event) -> Decision:
+        lang = self._lang(step)
+        if event.recording_url and (event.recording_seconds or 0) > 0:
+            return Decision((self._say("voicemail_thanks", lang), Hangup()), "voicemail_saved", unit.id)
+        empty = self._say("voicemail_empty", lang)
+        again = self._after_dial(unit, replace(step, node=f"after:{unit.id}", tries=0), None)
+        return replace(again, actions=(empty, *again.actions))
+
+    # Helpers --------------------------------------------------------------------------------------
+
+    def _ask(self, prompts: tuple[Say, ...], step: Step) -> Ask:
+        return Ask(prompts, step, self.hotline.settings.gather_timeout)
+
+    def _say(self, prompt_id: str, lang: Lang, **fields: str) -> Say:
+        prompt = self.hotline.prompts[prompt_id]
+        audio = prompt.audio.get(lang) if not fields else None
+        return Say(self._text(prompt_id, lang, **fields), lang, audio)
+
+    def _text(self, prompt_id: str, lang: Lang, **fields: str) -> str:
+        return self.hotline.prompt(prompt_id, lang).format(**fields)
+
+    def _lang(self, step: Step) -> Lang:
+        return step.lang if step.lang in LANGS else self.hotline.languages[0].lang

@@ -1,0 +1,95 @@
+"""The Flask service the telephony provider calls: an app factory and its settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import phonenumbers
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr.clock import ClockError, parse_moment
+from ivr.paths import default_menus_dir
+from ivr.web.menus import MenuStore
+
+log = logging.getLogger(__name__)
+
+# Settings read from the environment: TWILIO_AUTH_TOKEN as the provider names it, the rest with IVR_.
+SETTINGS = ("MENUS_DIR", "PUBLIC_URL", "CALLER_ID", "FROZEN_TIME", "DATABASE_URL", "DEVELOPMENT", "TRUST_PROXY",
+            "FALLBACK_NUMBER")
+# The bureau's main line, for the fallback step that must work without menus or database.
+DEFAULT_FALLBACK_NUMBER = "+864333622075"
+
+
+class ConfigError(RuntimeError):
+    """The service cannot start with these settings; the message says what to set."""
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the hotline's Flask app from test_config, else from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN"),
+        MENUS_DIR=str(default_menus_dir()),
+        PUBLIC_URL=None,
+        CALLER_ID=None,
+        FROZEN_TIME=None,
+        DATABASE_URL=None,
+        DEVELOPMENT=False,
+        TRUST_PROXY=False,
+        FALLBACK_NUMBER=DEFAULT_FALLBACK_NUMBER,
+    )
+    if test_config is None:
+        for key in SETTINGS:
+            if f"IVR_{key}" in os.environ:
+                app.config[key] = os.environ[f"IVR_{key}"]
+    else:
+        app.config.update(test_config)
+    _check_settings(app)
+    if _flag(app.config["TRUST_PROXY"]):
+        # Behind one reverse proxy: trust its X-Forwarded-Proto and X-Forwarded-Host for the signed URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.extensions["ivr.menus"] = MenuStore(app.config["MENUS_DIR"])
+
+    from ivr.web import audio, voice
+
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(audio.bp)
+    return app
+
+
+def _check_settings(app: Flask) -> None:
+    config = app.config
+    config["DEVELOPMENT"] = _flag(config["DEVELOPMENT"])
+    if not config["TWILIO_AUTH_TOKEN"]:
+        if not config["DEVELOPMENT"]:
+            raise ConfigError(
+                "TWILIO_AUTH_TOKEN is not set, so the service cannot check that requests come from the provider. "
+                "Set it to the account's auth token, or set IVR_DEVELOPMENT=1 on a development machine."
+            )
+        log.warning("DEVELOPMENT MODE without TWILIO_AUTH_TOKEN: webhook signatures are NOT checked. "
+                    "Never expose this service to the internet like this.")
+    if config["CALLER_ID"]:
+        config["CALLER_ID"] = _e164(config["CALLER_ID"], "CALLER_ID")
+    config["FALLBACK_NUMBER"] = _e164(config["FALLBACK_NUMBER"], "FALLBACK_NUMBER")
+    if config["FROZEN_TIME"]:
+        try:
+            parse_moment(str(config["FROZEN_TIME"]))
+        except ClockError as exc:
+            raise ConfigError(f"FROZEN_TIME: {exc}.") from exc
+
+
+def _e164(value: str, name: str) -> str:
+    try:
+        number = phonenumbers.parse(str(value), "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ConfigError(f"{name}: '{value}' is not a valid phone number; write it as +864333622075.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _flag(value: object) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")

@@ -1,0 +1,206 @@
+"""The webhooks the provider calls during a call: parse the request, ask the core, render TwiML, log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+
+from ivr.clock import now
+from ivr.core.flow import CallFlow, Decision, Event, Forward, Hangup, Say, Step
+from ivr.core.model import LANGS, Lang
+from ivr.redact import mask_number
+from ivr.web.menus import MenuStore
+from ivr.web.security import is_signed
+from ivr.web.twiml import TwimlRenderer
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+MAX_TRIES_IN_URL = 50
+MAX_NODE_LENGTH = 120
+# Said when nothing else can be relied on: no menus, no database, only this module.
+FALLBACK_TEXTS = (
+    ("对不起，系统暂时出现故障，正在为您转接总机。", "Polly.Zhiyu", "cmn-CN"),
+    ("죄송합니다. 시스템에 잠시 문제가 생겨 대표전화로 련결합니다.", "Polly.Seoyeon", "ko-KR"),
+)
+FALLBACK_GOODBYE = (
+    ("感谢您的来电，请稍后再拨。再见。", "Polly.Zhiyu", "cmn-CN"),
+    ("전화해 주셔서 감사합니다. 잠시 후 다시 걸어 주십시오.", "Polly.Seoyeon", "ko-KR"),
+)
+
+
+@bp.before_request
+def require_provider_signature() -> None:
+    """Refuse (403) any request not signed by the provider; only development mode without a token skips this."""
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    if not token:
+        return
+    if not is_signed(request, token, current_app.config["PUBLIC_URL"]):
+        log.warning("Refused an unsigned or wrongly signed request to %s (CallSid %s).", request.path,
+                    request.values.get("CallSid", "unknown"))
+        abort(403)
+
+
+@bp.route("", methods=["GET", "POST"])
+def incoming() -> Response:
+    """A call comes in: greet the caller and offer the languages."""
+    log.info("Call %s from %s to %s.", _call_sid(), mask_number(request.values.get("From")),
+             request.values.get("To", "unknown"))
+    return _answer(lambda flow: flow.decide(Step(), Event(), _now()))
+
+
+@bp.route("/step", methods=["GET", "POST"])
+def step() -> Response:
+    """Any later step of a call; where the call is travels in the query string."""
+    return _answer(lambda flow: flow.decide(_step_from_query(), _event_from_request(), _now()))
+
+
+@bp.route("/status", methods=["POST"])
+def call_status() -> Response:
+    """The provider's status callback at the end of a call."""
+    log.info("Call %s ended: %s after %s s.", _call_sid(), request.values.get("CallStatus", "unknown"),
+             request.values.get("CallDuration", "?"))
+    return _twiml("<Response />")
+
+
+@bp.route("/recording", methods=["POST"])
+def recording_status() -> Response:
+    """The provider's recording status callback: a voice message is ready to fetch."""
+    log.info("Voice message %s of call %s: %s, %s s, %s", request.values.get("RecordingSid", "unknown"),
+             _call_sid(), request.values.get("RecordingStatus", "unknown"),
+             request.values.get("RecordingDuration", "?"), request.values.get("RecordingUrl", ""))
+    return _twiml("<Response />")
+
+
+@bp.route("/fallback", methods=["GET", "POST"])
+def fallback() -> Response:
+    """The provider's Fallback URL: an apology and the main line, needing neither menus nor database."""
+    log.error("The provider called the fallback for call %s (error %s: %s).", _call_sid(),
+              request.values.get("ErrorCode", "?"), request.values.get("ErrorUrl", "?"))
+    return _twiml(fallback_twiml(current_app.config["FALLBACK_NUMBER"]))
+
+
+def fallback_twiml(number: str) -> str:
+    """Return TwiML that apologises in both languages and puts the caller through to the main line."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    response = VoiceResponse()
+    for text, voice, language in FALLBACK_TEXTS:
+        response.say(text, voice=voice, language=language)
+    response.dial(number, timeout=30)
+    for text, voice, language in FALLBACK_GOODBYE:
+        response.say(text, voice=voice, language=language)
+    response.hangup()
+    return str(response.to_xml())
+
+
+# The request, read defensively: anything odd becomes the start of a menu, never an error. -------------
+
+
+def _step_from_query() -> Step:
+    args = request.args
+    lang = args.get("lang")
+    try:
+        tries = min(max(int(args.get("try", "0")), 0), MAX_TRIES_IN_URL)
+    except ValueError:
+        tries = 0
+    return Step(
+        node=args.get("node", "language")[:MAX_NODE_LENGTH],
+        lang=lang if lang in LANGS else None,
+        tries=tries,
+        back=(args.get("back") or None),
+    )
+
+
+def _event_from_request() -> Event:
+    values = request.values
+    digits = values.get("Digits", "").strip() or None
+    try:
+        seconds: int | None = int(values.get("RecordingDuration", ""))
+    except ValueError:
+        seconds = None
+    return Event(
+        digits=digits,
+        no_input=request.args.get("input") == "none" and digits is None,
+        dial_status=values.get("DialCallStatus") or None,
+        recording_url=values.get("RecordingUrl") or None,
+        recording_seconds=seconds,
+    )
+
+
+def _call_sid() -> str:
+    return request.values.get("CallSid", "unknown")[:64]
+
+
+def _now() -> datetime:
+    return now(current_app.config["FROZEN_TIME"])
+
+
+# Answering ---------------------------------------------------------------------------------------------
+
+
+def _answer(decide: Callable[[CallFlow], Decision]) -> Response:
+    """Decide and render a step; any unexpected error still answers valid TwiML."""
+    try:
+        flow = _store().flow
+        decision = decide(flow)
+        log.info("Call %s at %s (key %s): %s%s.", _call_sid(), request.args.get("node", "start"),
+                 request.values.get("Digits", "-"), decision.outcome,
+                 f" {decision.unit_id}" if decision.unit_id else "")
+        return _twiml(_renderer(flow).render(decision))
+    except Exception:
+        log.exception("Step %s of call %s failed; the caller hears an apology.", request.full_path, _call_sid())
+        return _twiml(_apology())
+
+
+def _apology() -> str:
+    """Say sorry, then the main line when the bureau is open, else goodbye; the fallback if even that fails."""
+    try:
+        flow = _store().flow
+        hotline = flow.hotline
+        lang: Lang = request.args.get("lang") if request.args.get("lang") in LANGS else "zh"  # type: ignore[assignment]
+        operator = hotline.operator
+        sorry = Say(hotline.prompt("error_apology", lang), lang)
+        if flow.hours.status(operator, _now()).open:
+            forward = Forward(hotline.line_of(operator), operator.id, hotline.settings.dial_timeout,
+                              Step(f"dialed:{operator.id}", lang))
+            decision = Decision((sorry, forward), "operator", operator.id)
+        else:
+            decision = Decision((sorry, Say(hotline.prompt("goodbye", lang), lang), Hangup()), "goodbye")
+        return _renderer(flow).render(decision)
+    except Exception:
+        log.exception("Even the apology failed for call %s; answering with the fallback.", _call_sid())
+        return fallback_twiml(current_app.config["FALLBACK_NUMBER"])
+
+
+def _renderer(flow: CallFlow) -> TwimlRenderer:
+    def step_url(step: Step, no_input: bool) -> str:
+        params: dict[str, str] = {"node": step.node}
+        if step.lang:
+            params["lang"] = step.lang
+        if step.tries:
+            params["try"] = str(step.tries)
+        if step.back:
+            params["back"] = step.back
+        if no_input:
+            params["input"] = "none"
+        return f"{url_for('voice.step')}?{urlencode(params)}"
+
+    def audio_url(say: Say) -> str:
+        return url_for("audio.recording", name=say.audio)
+
+    return TwimlRenderer(flow.hotline, step_url, audio_url, current_app.config["CALLER_ID"],
+                         url_for("voice.recording_status"))
+
+
+def _store() -> MenuStore:
+    store: MenuStore = current_app.extensions["ivr.menus"]
+    return store
+
+
+def _twiml(xml: str) -> Response:
+    return Response(xml, status=200, content_type="text/xml; charset=utf-8")
