@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,12 +12,14 @@ import click
 
 from ivr.clock import ClockError, now, parse_moment
 from ivr.core.calendar import coverage_warnings
+from ivr.core.flow import DIAL_STATUSES
 from ivr.core.loader import check_hotline, load_hotline
 from ivr.core.model import LANGS, Hotline, Lang, Menu
 from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_moment
 from ivr.paths import default_menus_dir
+from ivr.simulator import DEFAULT_CALLER, Line
 
 MENUS_OPTION_HELP = "The menus folder (default: IVR_MENUS_DIR, else the bundled menus/)."
 
@@ -124,6 +127,132 @@ def hours(unit_id: str | None, at: datetime | None, as_json: bool, menus_dir: st
     click.echo(f"At {moment.isoformat()}:")
     for status in statuses:
         click.echo(_status_line(hotline, status))
+
+
+@main.command()
+@click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
+def prompts(menus_dir: str | None) -> None:
+    """List, per language, which prompts have recordings and which are spoken by the synthesized voice."""
+    hotline = load_or_exit(menus_dir)
+    for voice in hotline.languages:
+        recorded = [p for p in hotline.prompts.values() if voice.lang in p.audio]
+        click.echo(f"{voice.lang}: {len(recorded)} of {len(hotline.prompts)} prompts recorded")
+        for prompt in hotline.prompts.values():
+            file = prompt.audio.get(voice.lang)
+            state = "recorded" if file else "spoken"
+            click.echo(f"  {state:<9} {prompt.id:<17} {file or ''}".rstrip())
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+@click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
+def serve(host: str, port: int, menus_dir: str | None) -> None:
+    """Run the webhook service locally with the bundled menus (development server)."""
+    import logging
+
+    from ivr.web import ConfigError, create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if menus_dir:
+        os.environ["IVR_MENUS_DIR"] = menus_dir
+    if not os.environ.get("TWILIO_AUTH_TOKEN"):
+        os.environ.setdefault("IVR_DEVELOPMENT", "1")
+        click.secho("WARNING: TWILIO_AUTH_TOKEN is not set; running in DEVELOPMENT MODE without signature checks. "
+                    "Do not expose this service to the internet.", fg="red", bold=True, err=True)
+    try:
+        app = create_app()
+    except (ConfigError, MenuError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    public = (app.config["PUBLIC_URL"] or f"http://{host}:{port}").rstrip("/")
+    click.echo("Give the provider these URLs (POST):")
+    click.echo(f"  Voice URL:           {public}/voice")
+    click.echo(f"  Fallback URL:        {public}/voice/fallback")
+    click.echo(f"  Status callback URL: {public}/voice/status")
+    app.run(host=host, port=port)
+
+
+@main.command()
+@click.option("--at", type=MOMENT, help="The moment of the call (default: now, or IVR_FROZEN_TIME).")
+@click.option("--lang", type=click.Choice(LANGS), help="Choose this language first (presses its key).")
+@click.option("--press", "keys", help="Keys to press in order; '.' waits without pressing. Interactive without it.")
+@click.option("--dial-status", type=click.Choice(DIAL_STATUSES), default="completed", show_default=True,
+              help="What happens when the call is forwarded.")
+@click.option("--caller", default=DEFAULT_CALLER, show_default=True, help="The caller's number.")
+@click.option("--json", "as_json", is_flag=True, help="Print the transcript and the outcome as JSON.")
+@click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
+def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: str, caller: str, as_json: bool,
+         menus_dir: str | None) -> None:
+    """Call the hotline in-process as the provider would, and print what the caller hears and what happens."""
+    import secrets
+
+    from ivr.simulator import CallSimulator, pressed_keys
+    from ivr.web import create_app
+
+    load_or_exit(menus_dir)
+    moment = _moment_or_now(at)
+    app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "FROZEN_TIME": moment.isoformat(),
+                      "MENUS_DIR": _menus_dir(menus_dir), "CALLER_ID": os.environ.get("IVR_CALLER_ID"),
+                      "DATABASE_URL": os.environ.get("IVR_DATABASE_URL")})
+    hotline = app.extensions["ivr.menus"].flow.hotline
+    prefix = hotline.voice(lang).key if lang else ""
+    interactive = keys is None and not as_json
+    source = _interactive_keys(prefix) if interactive else pressed_keys(prefix + (keys or ""))
+    if not as_json:
+        click.echo(f"Call at {moment.isoformat()} from {caller}:")
+    simulator = CallSimulator(app, caller=caller, listener=None if as_json else _print_line(interactive))
+    result = simulator.call(source, dial_status=dial_status)
+    if as_json:
+        click.echo(json.dumps({"at": moment.isoformat(), **result.as_json()}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Outcome: {_outcome_text(result.outcome)}")
+
+
+def _print_line(interactive: bool) -> Callable[[Line], None]:
+    def show(line: Line) -> None:
+        if not (interactive and line.kind == "pressed"):  # the person already sees the key they typed
+            click.echo(_transcript_line(line))
+
+    return show
+
+
+def _interactive_keys(prefix: str) -> Callable[[], str | None]:
+    """Read keys from the person at the terminal, printing what the hotline says as it goes."""
+    from ivr.simulator import CallerHangsUp
+
+    queued = list(prefix)
+
+    def next_key() -> str | None:
+        if queued:
+            return queued.pop(0)
+        try:
+            answer = click.prompt("key (Enter: no key, q: hang up)", default="", show_default=False)
+        except click.Abort as exc:
+            raise CallerHangsUp from exc
+        if answer.strip().lower() == "q":
+            raise CallerHangsUp
+        return answer.strip()[:1] or None
+
+    return next_key
+
+
+def _transcript_line(line: Line) -> str:
+    if line.kind == "heard":
+        return f"  hotline [{line.lang or '?'}]: {line.text}"
+    if line.kind == "pressed":
+        return f"  caller presses {line.text}"
+    return f"  ({line.text})"
+
+
+def _outcome_text(outcome: dict[str, object]) -> str:
+    kind = outcome.get("kind")
+    if kind == "forwarded":
+        return f"forwarded to {outcome['number']} ({outcome['unit']}), {outcome['dial_status']}"
+    if kind == "voicemail":
+        return f"voice message left for {outcome['unit']}"
+    if kind == "caller_hung_up":
+        return f"the caller hung up at {outcome['node']}"
+    return str(kind)
 
 
 def _status_json(hotline: Hotline, status: Status) -> dict[str, object]:

@@ -46,3 +46,70 @@ def edit(menus: Path) -> Editor:
         return text[:start].count("\n") + 1
 
     return replace
+
+
+# The web edge ------------------------------------------------------------------------------------------
+
+import xml.etree.ElementTree as ET  # noqa: E402
+from typing import Any  # noqa: E402
+
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
+from werkzeug.test import TestResponse  # noqa: E402
+
+from ivr.simulator import CallResult, CallSimulator, pressed_keys  # noqa: E402
+from ivr.web import create_app  # noqa: E402
+
+TOKEN = "test-auth-token-5f1c2d3e4b5a69788"
+OPEN_WEEKDAY = "2026-11-26T09:00:00+08:00"  # a Thursday morning in winter
+CLOSED_EVENING = "2026-11-26T19:00:00+08:00"
+
+
+def make_app(**config: Any) -> Flask:
+    """Create the app as the provider would reach it, with a real auth token."""
+    settings = {"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(BUNDLED_MENUS), "FROZEN_TIME": OPEN_WEEKDAY}
+    settings.update(config)
+    return create_app(settings)
+
+
+class Provider:
+    """Sends webhook requests the way the telephony provider does: form-encoded and signed."""
+
+    def __init__(self, client: FlaskClient, token: str = TOKEN, base_url: str = "http://localhost") -> None:
+        self.client = client
+        self.token = token
+        self.base_url = base_url
+
+    def sign(self, url: str, form: dict[str, str]) -> str:
+        return str(RequestValidator(self.token).compute_signature(self.base_url + url, form))
+
+    def post(self, url: str, form: dict[str, str] | None = None, **kwargs: Any) -> TestResponse:
+        form = form or {}
+        headers = {"X-Twilio-Signature": self.sign(url, form), **kwargs.pop("headers", {})}
+        return self.client.post(url, data=form, headers=headers, **kwargs)
+
+
+def twiml(response: TestResponse) -> ET.Element:
+    """Parse a TwiML response, checking it is a 200 XML <Response>."""
+    assert response.status_code == 200, response.data
+    assert response.content_type == "text/xml; charset=utf-8"
+    root = ET.fromstring(response.data)
+    assert root.tag == "Response"
+    return root
+
+
+def place_call(at: str, keys: str, dial_status: str = "completed", **config: Any) -> CallResult:
+    """Simulate a whole call at a moment, pressing the keys in order."""
+    app = make_app(FROZEN_TIME=at, **config)
+    return CallSimulator(app).call(pressed_keys(keys), dial_status=dial_status)
+
+
+@pytest.fixture
+def app() -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def provider(app: Flask) -> Provider:
+    return Provider(app.test_client())

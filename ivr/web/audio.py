@@ -14,7 +14,7 @@ MIME_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg"}
 CACHE_SECONDS = 24 * 3600
 
 
-@bp.get("/<path:name>")
+@bp.get("/<path:name>", merge_slashes=False)
 def recording(name: str) -> ResponseReturnValue:
     """Send one known recording with its Content-Type and caching headers; 404 for anything else."""
     store: MenuStore = current_app.extensions["ivr.menus"]

@@ -1,0 +1,211 @@
+"""A call simulator: drives the real app in-process the way the provider does, and writes down what happens."""
+
+from __future__ import annotations
+
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+from ivr.core.flow import CONNECTED
+from ivr.web.menus import MenuStore
+
+# A call that takes more steps than this is stuck in a loop; the simulator stops it.
+MAX_STEPS = 80
+NO_INPUT = "."
+DEFAULT_CALLER = "+8613812345678"
+
+
+class CallerHangsUp(Exception):
+    """The simulated caller has no more keys to press."""
+
+
+KeySource = Callable[[], str | None]  # returns a key, None for no input; raises CallerHangsUp
+
+
+@dataclass
+class Line:
+    """One thing that happened in the call, for the transcript."""
+
+    kind: str  # heard, pressed, no_input, forwarded, dial_result, recorded, hung_up, error
+    text: str = ""
+    lang: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CallResult:
+    """The transcript of a simulated call and how it ended."""
+
+    call_sid: str
+    transcript: list[Line] = field(default_factory=list)
+    outcome: dict[str, Any] = field(default_factory=dict)
+    play_urls: list[str] = field(default_factory=list)
+    listener: Callable[[Line], None] | None = field(default=None, repr=False)
+
+    def add(self, line: Line) -> None:
+        """Write a line into the transcript and show it to whoever listens."""
+        self.transcript.append(line)
+        if self.listener is not None:
+            self.listener(line)
+
+    def heard(self) -> list[str]:
+        """Return everything the caller heard, in order."""
+        return [line.text for line in self.transcript if line.kind == "heard"]
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the call as plain data for --json."""
+        return {"call_sid": self.call_sid, "transcript": [asdict(line) for line in self.transcript],
+                "outcome": self.outcome}
+
+
+def pressed_keys(keys: str) -> KeySource:
+    """Return a key source that presses the given keys in order ('.' waits without pressing), then hangs up."""
+    queue: Iterator[str] = iter(k for k in keys if not k.isspace())
+
+    def next_key() -> str | None:
+        key = next(queue, None)
+        if key is None:
+            raise CallerHangsUp
+        return None if key == NO_INPUT else key
+
+    return next_key
+
+
+class CallSimulator:
+    """Places simulated calls against a Flask app, signing every request as the provider does."""
+
+    def __init__(self, app: Flask, caller: str = DEFAULT_CALLER, called: str = "+864333622075",
+                 base_url: str = "http://localhost", listener: Callable[[Line], None] | None = None) -> None:
+        self.app = app
+        self.listener = listener
+        self.client = app.test_client()
+        self.token = app.config["TWILIO_AUTH_TOKEN"] or ""
+        self.caller = caller
+        self.called = called
+        self.base_url = base_url.rstrip("/")
+        store: MenuStore = app.extensions["ivr.menus"]
+        hotline = store.flow.hotline
+        self.recordings = {f"/audio/{file}": (prompt.text(lang), lang)  # type: ignore[arg-type]
+                           for prompt in hotline.prompts.values() for lang, file in prompt.audio.items()}
+
+    def call(self, keys: KeySource, dial_status: str = "completed") -> CallResult:
+        """Place one call: follow the TwiML until the hotline or the caller hangs up."""
+        result = CallResult(call_sid="CA" + secrets.token_hex(16), listener=self.listener)
+        url, form = "/voice", self._form(result.call_sid)
+        for _ in range(MAX_STEPS):
+            following = self._step(result, url, form, keys, dial_status)
+            if following is None:
+                break
+            next_url, extra = following
+            url, form = next_url, {**self._form(result.call_sid), **extra}
+        else:
+            result.add(Line("error", f"the call did not end within {MAX_STEPS} steps"))
+            result.outcome = {"kind": "loop"}
+        self.post("/voice/status", {**self._form(result.call_sid), "CallStatus": "completed", "CallDuration": "60"})
+        return result
+
+    def post(self, url: str, form: dict[str, str]) -> Any:
+        """POST to the app with a valid X-Twilio-Signature, as the provider does."""
+        public = self.app.config.get("PUBLIC_URL") or self.base_url
+        signed = public.rstrip("/") + url if url.startswith("/") else url
+        signature = RequestValidator(self.token).compute_signature(signed, form)
+        return self.client.post(url, data=form, headers={"X-Twilio-Signature": signature})
+
+    def _form(self, call_sid: str) -> dict[str, str]:
+        return {"CallSid": call_sid, "AccountSid": "AC" + "0" * 32, "From": self.caller, "To": self.called,
+                "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+
+    def _step(self, result: CallResult, url: str, form: dict[str, str], keys: KeySource,
+              dial_status: str) -> tuple[str, dict[str, str]] | None:
+        response = self.post(url, form)
+        if response.status_code != 200:
+            result.add(Line("error", f"HTTP {response.status_code} from {url}"))
+            result.outcome = {"kind": "error", "status": response.status_code}
+            return None
+        root = ET.fromstring(response.data)
+        for verb in root:
+            if verb.tag in ("Say", "Play"):
+                self._hear(result, verb)
+            elif verb.tag == "Gather":
+                for prompt in verb:
+                    self._hear(result, prompt)
+                try:
+                    key = keys()
+                except CallerHangsUp:
+                    node = _node(verb.get("action", url))
+                    result.add(Line("hung_up", "the caller hangs up", detail={"node": node}))
+                    result.outcome = {"kind": "caller_hung_up", "node": node}
+                    return None
+                if key is None:
+                    result.add(Line("no_input", "the caller presses nothing"))
+                    continue
+                result.add(Line("pressed", key))
+                return self._resolve(url, verb.get("action", url)), {"Digits": key}
+            elif verb.tag == "Redirect":
+                return self._resolve(url, verb.text or url), {}
+            elif verb.tag == "Dial":
+                return self._dial(result, url, verb, dial_status)
+            elif verb.tag == "Record":
+                return self._record(result, url, verb, form)
+            elif verb.tag == "Hangup":
+                break
+        result.add(Line("hung_up", "the hotline hangs up"))
+        result.outcome = result.outcome or {"kind": "goodbye"}
+        return None
+
+    def _hear(self, result: CallResult, verb: ET.Element) -> None:
+        if verb.tag == "Play":
+            path = urlsplit(verb.text or "").path
+            result.play_urls.append(verb.text or "")
+            text, lang = self.recordings.get(path, (f"[recording {path}]", None))
+            result.add(Line("heard", text, lang, {"audio": verb.text}))
+        else:
+            lang = {"cmn-CN": "zh", "ko-KR": "ko"}.get(verb.get("language", ""), verb.get("language"))
+            result.add(Line("heard", verb.text or "", lang))
+
+    def _dial(self, result: CallResult, url: str, verb: ET.Element,
+              dial_status: str) -> tuple[str, dict[str, str]] | None:
+        number = (verb.findtext("Number") or verb.text or "").strip()
+        action = verb.get("action")
+        unit = _node(action or "").partition(":")[2] or None
+        result.add(Line("forwarded", f"forwarded to {number}", detail={
+            "number": number, "unit": unit, "caller_id": verb.get("callerId"), "timeout": verb.get("timeout")}))
+        result.add(Line("dial_result", dial_status))
+        result.outcome = {"kind": "forwarded", "number": number, "unit": unit, "dial_status": dial_status}
+        if not action:
+            return None
+        duration = "42" if dial_status in CONNECTED else "0"
+        return self._resolve(url, action), {"DialCallStatus": dial_status, "DialCallDuration": duration}
+
+    def _record(self, result: CallResult, url: str, verb: ET.Element,
+                form: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+        sid = "RE" + secrets.token_hex(16)
+        recording = {"RecordingSid": sid, "RecordingDuration": "15",
+                     "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{form['AccountSid']}/Recordings/{sid}"}
+        action = verb.get("action")
+        unit = _node(action or "").partition(":")[2] or None
+        left = Line("recorded", "the caller leaves a 15 s message", detail={"unit": unit, **recording})
+        result.add(left)
+        result.outcome = {"kind": "voicemail", "unit": unit, "recording_url": recording["RecordingUrl"]}
+        callback = verb.get("recordingStatusCallback")
+        if callback:
+            self.post(self._resolve(url, callback), {**self._form(form["CallSid"]), **recording,
+                                                     "RecordingStatus": "completed"})
+        if not action:
+            return None
+        return self._resolve(url, action), recording
+
+    def _resolve(self, current: str, target: str) -> str:
+        absolute = urljoin(self.base_url + current if current.startswith("/") else current, target)
+        parts = urlsplit(absolute)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _node(url: str) -> str:
+    return parse_qs(urlsplit(url).query).get("node", ["language"])[0]

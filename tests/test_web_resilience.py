@@ -1,0 +1,107 @@
+"""Never an "application error": apologies, the fallback, last good menus, and settings checked at start."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+import ivr.web.menus
+from ivr.core.flow import CallFlow
+from ivr.core.problems import MenuError
+from ivr.web import ConfigError, create_app
+from ivr.web.twiml import clean_speech
+from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, TOKEN, Editor, Provider, make_app, twiml
+
+CALL = {"CallSid": "CAfeedface", "From": "+8613812345678", "To": "+864333622075"}
+
+
+def explode(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("simulated bug in the call flow")
+
+
+def test_an_unexpected_error_while_open_apologises_and_puts_the_caller_through_to_the_main_line(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    provider = Provider(make_app(FROZEN_TIME=OPEN_WEEKDAY).test_client())
+    monkeypatch.setattr(CallFlow, "decide", explode)
+    with caplog.at_level(logging.ERROR):
+        root = twiml(provider.post("/voice/step?node=menu%3Amain&lang=ko", {**CALL, "Digits": "2"}))
+    assert [verb.tag for verb in root] == ["Say", "Dial"]
+    assert root[0].text == "죄송합니다. 시스템에 잠시 문제가 생겼습니다."
+    assert root.findtext("Dial/Number") == "+864333622075"
+    assert any("CAfeedface" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_an_unexpected_error_while_closed_apologises_and_says_goodbye(monkeypatch: pytest.MonkeyPatch) -> None:
+    provider = Provider(make_app(FROZEN_TIME=CLOSED_EVENING).test_client())
+    monkeypatch.setattr(CallFlow, "decide", explode)
+    root = twiml(provider.post("/voice", CALL))
+    assert [verb.tag for verb in root] == ["Say", "Say", "Hangup"]
+    assert [verb.text for verb in root[:2]] == ["对不起，系统暂时出现故障。", "感谢您的来电，再见。"]
+
+
+def test_when_even_the_apology_fails_the_fallback_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    provider = Provider(make_app().test_client())
+    monkeypatch.setattr(CallFlow, "decide", explode)
+    monkeypatch.setattr("ivr.core.schedule.OfficeHours.status", explode)
+    root = twiml(provider.post("/voice", CALL))
+    assert [verb.tag for verb in root] == ["Say", "Say", "Dial", "Say", "Say", "Hangup"]
+    assert root.findtext("Dial") == "+864333622075"
+
+
+def test_the_fallback_url_needs_neither_menus_nor_database(tmp_path: Path, menus: Path) -> None:
+    app = make_app(MENUS_DIR=str(menus), DATABASE_URL=f"sqlite:///{tmp_path}/gone/nowhere.db")
+    shutil.rmtree(menus)
+    root = twiml(Provider(app.test_client()).post("/voice/fallback", {**CALL, "ErrorCode": "11200"}))
+    assert root[0].text == "对不起，系统暂时出现故障，正在为您转接总机。"
+    assert root[0].get("voice") == "Polly.Zhiyu"
+    assert root[1].get("language") == "ko-KR"
+    assert root.findtext("Dial") == "+864333622075"
+
+
+def test_a_valid_menu_edit_is_taken_and_a_broken_one_keeps_the_last_good_menus(
+    menus: Path, edit: Editor, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(ivr.web.menus, "CHECK_EVERY_SECONDS", 0.0)
+    provider = Provider(make_app(MENUS_DIR=str(menus)).test_client())
+    edit("prompts.yaml", "zh: 感谢您的来电，再见。", "zh: 谢谢来电，再见。")
+    goodbye = twiml(provider.post("/voice/step?node=dialed%3Abureau&lang=zh",
+                                     {**CALL, "DialCallStatus": "completed"}))
+    assert goodbye[0].text == "谢谢来电，再见。"
+    edit("units.yaml", "phone: 0433-3623441", "phone: 0433-362344")
+    with caplog.at_level(logging.ERROR, logger="ivr.web.menus"):
+        forwarded = twiml(provider.post("/voice/step?node=menu%3Amain&lang=zh", {**CALL, "Digits": "2"}))
+    assert forwarded.findtext("Dial/Number") == "+864333623441"
+    assert any("'0433-362344' is not a valid Chinese phone number" in r.getMessage() for r in caplog.records)
+    assert any("keep hearing the last good menus" in r.getMessage() for r in caplog.records)
+
+
+def test_the_service_refuses_to_start_with_broken_menus_or_settings(menus: Path, edit: Editor) -> None:
+    with pytest.raises(ConfigError, match="CALLER_ID: '12345' is not a valid phone number"):
+        make_app(CALLER_ID="12345")
+    with pytest.raises(ConfigError, match="FROZEN_TIME: 'noon' is not an ISO-8601 date and time"):
+        make_app(FROZEN_TIME="noon")
+    edit("menu.yaml", "unit: funeral_office", "unit: funeral")
+    with pytest.raises(MenuError, match="'funeral' is not a unit"):
+        create_app({"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(menus)})
+
+
+def test_settings_come_from_the_environment_with_the_ivr_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("IVR_FROZEN_TIME", "2026-10-01T09:00+08:00")
+    monkeypatch.setenv("IVR_CALLER_ID", "0433-3622075")
+    monkeypatch.setenv("IVR_PUBLIC_URL", "https://hotline.example.cn")
+    app = create_app()
+    assert app.config["CALLER_ID"] == "+864333622075"
+    provider = Provider(app.test_client(), base_url="https://hotline.example.cn")
+    root = twiml(provider.post("/voice/step?node=menu%3Amain&lang=zh", {**CALL, "Digits": "2"}))
+    assert root.findtext("Gather/Say") == "图们市民政局婚姻登记处现在不办公：国庆节放假。"
+
+
+def test_responses_carry_content_length_and_control_characters_are_not_spoken(provider: Provider) -> None:
+    response = provider.post("/voice", CALL)
+    assert int(response.headers["Content-Length"]) == len(response.data)
+    assert clean_speech("您好\x07，\x00再见\u200b") == "您好，再见"
