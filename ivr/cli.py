@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.clock import ClockError, now, parse_moment
 from ivr.core.calendar import coverage_warnings
@@ -18,8 +21,12 @@ from ivr.core.model import LANGS, Hotline, Lang, Menu
 from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_moment
-from ivr.paths import default_menus_dir
+from ivr.paths import default_database_url, default_menus_dir
 from ivr.simulator import DEFAULT_CALLER, Line
+from ivr.store.database import Store, upgrade_schema
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 MENUS_OPTION_HELP = "The menus folder (default: IVR_MENUS_DIR, else the bundled menus/)."
 
@@ -180,20 +187,32 @@ def serve(host: str, port: int, menus_dir: str | None) -> None:
               help="What happens when the call is forwarded.")
 @click.option("--caller", default=DEFAULT_CALLER, show_default=True, help="The caller's number.")
 @click.option("--json", "as_json", is_flag=True, help="Print the transcript and the outcome as JSON.")
+@click.option("--record", is_flag=True, help="Keep the call in the call records (IVR_DATABASE_URL).")
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: str, caller: str, as_json: bool,
-         menus_dir: str | None) -> None:
+         record: bool, menus_dir: str | None) -> None:
     """Call the hotline in-process as the provider would, and print what the caller hears and what happens."""
     import secrets
+    import tempfile
 
-    from ivr.simulator import CallSimulator, pressed_keys
     from ivr.web import create_app
 
     load_or_exit(menus_dir)
     moment = _moment_or_now(at)
-    app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "FROZEN_TIME": moment.isoformat(),
-                      "MENUS_DIR": _menus_dir(menus_dir), "CALLER_ID": os.environ.get("IVR_CALLER_ID"),
-                      "DATABASE_URL": os.environ.get("IVR_DATABASE_URL")})
+    with tempfile.TemporaryDirectory(prefix="ivr-call-") as scratch:
+        # A preview call is kept in the real records only when asked: staff trying menus skew no report.
+        database = default_database_url() if record else f"sqlite:///{Path(scratch) / 'preview.sqlite3'}"
+        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "FROZEN_TIME": moment.isoformat(),
+                          "MENUS_DIR": _menus_dir(menus_dir), "CALLER_ID": os.environ.get("IVR_CALLER_ID"),
+                          "DATABASE_URL": database, "SPOOL_PATH": str(Path(scratch) / "spool.jsonl") if not record
+                          else None})
+        _place_call(app, moment, lang, keys, dial_status, caller, as_json)
+
+
+def _place_call(app: Flask, moment: datetime, lang: Lang | None, keys: str | None, dial_status: str, caller: str,
+                as_json: bool) -> None:
+    from ivr.simulator import CallSimulator, pressed_keys
+
     hotline = app.extensions["ivr.menus"].flow.hotline
     prefix = hotline.voice(lang).key if lang else ""
     interactive = keys is None and not as_json
@@ -299,3 +318,105 @@ def _print_menu(hotline: Hotline, menu: Menu, lang: Lang, depth: int) -> None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+# Call records ----------------------------------------------------------------------------------------------
+
+
+def _open_store() -> Store:
+    """Open the store the running service writes to (IVR_DATABASE_URL, else the instance folder's SQLite)."""
+    url = default_database_url()
+    store = Store.from_url(url)
+    if url.startswith("sqlite"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        upgrade_schema(store.engine)
+    return store
+
+
+@main.group()
+def db() -> None:
+    """Manage the call records database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the tables of IVR_DATABASE_URL to the newest schema."""
+    url = default_database_url()
+    try:
+        upgrade_schema(Store.from_url(url).engine)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"Could not migrate {_safe_url(url)}: {exc.__class__.__name__}: {exc}") from exc
+    click.echo(f"{_safe_url(url)}: the schema is up to date.")
+
+
+@main.group()
+def voicemail() -> None:
+    """Voice messages waiting for a call back."""
+
+
+@voicemail.command("list")
+@click.option("--unit", help="Only messages for this unit id.")
+@click.option("--status", type=click.Choice(["new", "called back"]), help="Only messages with this status.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
+    """List voice messages, newest first."""
+    messages = _open_store().voicemails(unit=unit, status=status)
+    if fmt == "json":
+        click.echo(json.dumps([{
+            "id": m.id, "caller": m.caller, "unit": m.unit, "recording_url": m.recording_url,
+            "duration": m.duration, "status": m.status, "received_at": m.received_at.isoformat(),
+            "call_sid": m.call_sid, "recording_sid": m.recording_sid} for m in messages],
+            ensure_ascii=False, indent=2))
+        return
+    if not messages:
+        click.echo("No voice messages.")
+    for m in messages:
+        click.echo(f"{m.id:>5}  {m.received_at:%Y-%m-%d %H:%M}  {m.status:<11} {m.unit or '?':<28} "
+                   f"{m.caller or 'unknown':<16} {m.duration or 0:>4} s  {m.recording_url or ''}")
+
+
+@voicemail.command("done")
+@click.argument("voicemail_id", type=int)
+def voicemail_done(voicemail_id: int) -> None:
+    """Mark a voice message as called back."""
+    if not _open_store().mark_called_back(voicemail_id, _moment_or_now(None)):
+        raise click.ClickException(f"There is no voice message {voicemail_id}; `ivr voicemail list` shows them.")
+    click.echo(f"Voice message {voicemail_id} is marked as called back.")
+
+
+@main.command()
+@click.option("--older-than", "days", type=click.IntRange(min=1), required=True, help="Age in days.")
+def purge(days: int) -> None:
+    """Remove call records and voice messages older than DAYS days, and say how many."""
+    removed = _open_store().purge(_moment_or_now(None) - timedelta(days=days))
+    click.echo(f"Removed {removed['calls']} calls, {removed['steps']} steps and {removed['voicemails']} voice "
+               f"messages older than {days} days.")
+
+
+@main.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 30 days ago).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.option("--chart", type=click.Path(dir_okay=False), help="Also draw the figures into this PNG file.")
+def report(since: datetime | None, until: datetime | None, fmt: str, chart: str | None) -> None:
+    """Calls per day and hour, menu choices, out-of-hours share, hang-ups, forwarding success, messages waiting."""
+    from ivr.store.report import build_report, report_chart, report_csv, report_text
+
+    last = until.date() if until else _moment_or_now(None).date()
+    first = since.date() if since else last - timedelta(days=30)
+    if first > last:
+        raise click.BadParameter(f"--since {first} is after --until {last}", param_hint="--since")
+    figures = build_report(_open_store(), first, last)
+    if fmt == "json":
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(report_csv(figures), nl=False)
+    else:
+        click.echo(report_text(figures))
+    if chart:
+        report_chart(figures, chart)
+        click.echo(f"Chart written to {chart}.", err=True)
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

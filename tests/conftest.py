@@ -50,6 +50,7 @@ def edit(menus: Path) -> Editor:
 
 # The web edge ------------------------------------------------------------------------------------------
 
+import tempfile  # noqa: E402
 import xml.etree.ElementTree as ET  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -67,8 +68,10 @@ CLOSED_EVENING = "2026-11-26T19:00:00+08:00"
 
 
 def make_app(**config: Any) -> Flask:
-    """Create the app as the provider would reach it, with a real auth token."""
-    settings = {"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(BUNDLED_MENUS), "FROZEN_TIME": OPEN_WEEKDAY}
+    """Create the app as the provider would reach it, with a real auth token and a private SQLite file."""
+    folder = Path(tempfile.mkdtemp(prefix="ivr-test-"))
+    settings = {"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(BUNDLED_MENUS), "FROZEN_TIME": OPEN_WEEKDAY,
+                "DATABASE_URL": f"sqlite:///{folder / 'ivr.sqlite3'}", "SPOOL_PATH": str(folder / "spool.jsonl")}
     settings.update(config)
     return create_app(settings)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 import phonenumbers
@@ -11,7 +12,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.clock import ClockError, parse_moment
-from ivr.paths import default_menus_dir
+from ivr.paths import default_instance_dir, default_menus_dir
+from ivr.store.database import Store, upgrade_schema
+from ivr.store.recorder import Recorder
 from ivr.web.menus import MenuStore
 
 log = logging.getLogger(__name__)
@@ -29,7 +32,7 @@ class ConfigError(RuntimeError):
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the hotline's Flask app from test_config, else from the environment."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(default_instance_dir().resolve()), instance_relative_config=True)
     app.config.from_mapping(
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN"),
         MENUS_DIR=str(default_menus_dir()),
@@ -52,12 +55,28 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Behind one reverse proxy: trust its X-Forwarded-Proto and X-Forwarded-Host for the signed URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.extensions["ivr.menus"] = MenuStore(app.config["MENUS_DIR"])
+    app.extensions["ivr.recorder"] = _recorder(app)
 
     from ivr.web import audio, voice
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(audio.bp)
     return app
+
+
+def _recorder(app: Flask) -> Recorder:
+    """Open the call records store; the embedded SQLite default is created and migrated on the spot."""
+    url = app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'ivr.sqlite3'}"
+    app.config["DATABASE_URL"] = url
+    store = Store.from_url(url)
+    if url.startswith("sqlite"):
+        try:
+            Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+            upgrade_schema(store.engine)
+        except Exception:  # the service still answers calls; events wait in the spool
+            log.exception("Could not prepare the SQLite database at %s; call events will wait in the spool.", url)
+    spool = Path(app.config.get("SPOOL_PATH") or Path(app.instance_path) / "unsent-call-events.jsonl")
+    return Recorder(store, spool)
 
 
 def _check_settings(app: Flask) -> None:

@@ -23,13 +23,12 @@ class TwimlRenderer:
     """Turns a Decision into a TwiML document for one hotline and URL scheme."""
 
     def __init__(self, hotline: Hotline, step_url: StepUrl, audio_url: AudioUrl, caller_id: str | None,
-                 recording_callback: str, status_callback: str | None = None) -> None:
+                 recording_callback: Callable[[str], str]) -> None:
         self.hotline = hotline
         self.step_url = step_url
         self.audio_url = audio_url
         self.caller_id = caller_id
         self.recording_callback = recording_callback
-        self.status_callback = status_callback
 
     def render(self, decision: Decision) -> str:
         """Return the TwiML document for a decision."""
@@ -57,7 +56,7 @@ class TwimlRenderer:
         elif isinstance(action, Record):
             response.record(action=self.step_url(action.next, False), method="POST", max_length=action.max_seconds,
                             play_beep=True, finish_on_key="#", timeout=5,
-                            recording_status_callback=self.recording_callback,
+                            recording_status_callback=self.recording_callback(action.unit_id),
                             recording_status_callback_method="POST")
         elif isinstance(action, Redirect):
             response.redirect(self.step_url(action.step, False), method="POST")

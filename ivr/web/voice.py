@@ -10,9 +10,11 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from ivr.clock import now
-from ivr.core.flow import CallFlow, Decision, Event, Forward, Hangup, Say, Step
+from ivr.core.flow import Ask, CallFlow, Decision, Event, Forward, Hangup, Say, Step
 from ivr.core.model import LANGS, Lang
 from ivr.redact import mask_number
+from ivr.store.database import CallEvent
+from ivr.store.recorder import Recorder
 from ivr.web.menus import MenuStore
 from ivr.web.security import is_signed
 from ivr.web.twiml import TwimlRenderer
@@ -50,7 +52,7 @@ def incoming() -> Response:
     """A call comes in: greet the caller and offer the languages."""
     log.info("Call %s from %s to %s.", _call_sid(), mask_number(request.values.get("From")),
              request.values.get("To", "unknown"))
-    return _answer(lambda flow: flow.decide(Step(), Event(), _now()))
+    return _answer(lambda flow: flow.decide(Step(), Event(), _now()), first=True)
 
 
 @bp.route("/step", methods=["GET", "POST"])
@@ -61,18 +63,23 @@ def step() -> Response:
 
 @bp.route("/status", methods=["POST"])
 def call_status() -> Response:
-    """The provider's status callback at the end of a call."""
-    log.info("Call %s ended: %s after %s s.", _call_sid(), request.values.get("CallStatus", "unknown"),
-             request.values.get("CallDuration", "?"))
+    """The provider's status callback at the end of a call: it closes the call's record."""
+    values = request.values
+    log.info("Call %s ended: %s after %s s.", _call_sid(), values.get("CallStatus", "unknown"),
+             values.get("CallDuration", "?"))
+    _keep(CallEvent("call_ended", _call_sid(), _now().isoformat(), {
+        "call_status": values.get("CallStatus", "")[:16] or None, "duration": _integer(values.get("CallDuration")),
+        "caller": _number(values.get("From")), "called": _number(values.get("To"))}))
     return _twiml("<Response />")
 
 
 @bp.route("/recording", methods=["POST"])
 def recording_status() -> Response:
     """The provider's recording status callback: a voice message is ready to fetch."""
-    log.info("Voice message %s of call %s: %s, %s s, %s", request.values.get("RecordingSid", "unknown"),
+    log.info("Voice message %s of call %s: %s, %s s.", request.values.get("RecordingSid", "unknown"),
              _call_sid(), request.values.get("RecordingStatus", "unknown"),
-             request.values.get("RecordingDuration", "?"), request.values.get("RecordingUrl", ""))
+             request.values.get("RecordingDuration", "?"))
+    _keep_recording(request.args.get("unit"))
     return _twiml("<Response />")
 
 
@@ -136,6 +143,21 @@ def _call_sid() -> str:
     return request.values.get("CallSid", "unknown")[:64]
 
 
+def _integer(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _number(value: str | None) -> str | None:
+    return value[:32] if value else None
+
+
+def _seq() -> int:
+    return min(max(_integer(request.args.get("seq")) or 0, 0), 10_000)
+
+
 def _now() -> datetime:
     return now(current_app.config["FROZEN_TIME"])
 
@@ -143,7 +165,7 @@ def _now() -> datetime:
 # Answering ---------------------------------------------------------------------------------------------
 
 
-def _answer(decide: Callable[[CallFlow], Decision]) -> Response:
+def _answer(decide: Callable[[CallFlow], Decision], first: bool = False) -> Response:
     """Decide and render a step; any unexpected error still answers valid TwiML."""
     try:
         flow = _store().flow
@@ -151,10 +173,60 @@ def _answer(decide: Callable[[CallFlow], Decision]) -> Response:
         log.info("Call %s at %s (key %s): %s%s.", _call_sid(), request.args.get("node", "start"),
                  request.values.get("Digits", "-"), decision.outcome,
                  f" {decision.unit_id}" if decision.unit_id else "")
-        return _twiml(_renderer(flow).render(decision))
+        xml = _renderer(flow).render(decision)
     except Exception:
         log.exception("Step %s of call %s failed; the caller hears an apology.", request.full_path, _call_sid())
         return _twiml(_apology())
+    _keep_step(flow, decision, first)
+    return _twiml(xml)
+
+
+def _keep_step(flow: CallFlow, decision: Decision, first: bool) -> None:
+    """Record the step (and a voice message it carries) for the call records."""
+    values = request.values
+    number = next((a.number for a in decision.actions if isinstance(a, Forward)), None)
+    landed = next((a.next.node for a in decision.actions if isinstance(a, Ask)), None)
+    data: dict[str, object] = {
+        "seq": _seq(), "node": request.args.get("node", "start"), "digits": values.get("Digits") or None,
+        "outcome": decision.outcome, "unit_id": decision.unit_id, "landed": landed,
+        "lang": _lang_of(request.args.get("lang")),
+        "caller": _number(values.get("From")), "called": _number(values.get("To")), "number": number,
+        "dial_status": values.get("DialCallStatus", "")[:16] or None,
+        "dial_duration": _integer(values.get("DialCallDuration")),
+    }
+    if first:
+        try:
+            data["out_of_hours"] = not flow.hours.status(flow.hotline.operator, _now()).open
+        except Exception:
+            log.exception("Could not tell whether call %s came out of hours.", _call_sid())
+    _keep(CallEvent("step", _call_sid(), _now().isoformat(), data))
+    if values.get("RecordingSid"):
+        unit = request.args.get("node", "").partition(":")[2] or None
+        _keep_recording(unit)
+
+
+def _keep_recording(unit: str | None) -> None:
+    values = request.values
+    sid = values.get("RecordingSid", "")[:64]
+    if not sid:
+        return
+    _keep(CallEvent("recording", _call_sid(), _now().isoformat(), {
+        "recording_sid": sid, "recording_url": values.get("RecordingUrl") or None,
+        "duration": _integer(values.get("RecordingDuration")), "caller": _number(values.get("From")),
+        "unit_id": unit[:64] if unit else None}))
+
+
+def _keep(event: CallEvent) -> None:
+    """Hand an event to the recorder; whatever happens there, the caller is answered."""
+    try:
+        recorder: Recorder = current_app.extensions["ivr.recorder"]
+        recorder.record(event)
+    except Exception:
+        log.exception("Could not keep the %s event of call %s.", event.kind, event.call_sid)
+
+
+def _lang_of(value: str | None) -> str | None:
+    return value if value in LANGS else None
 
 
 def _apology() -> str:
@@ -188,13 +260,16 @@ def _renderer(flow: CallFlow) -> TwimlRenderer:
             params["back"] = step.back
         if no_input:
             params["input"] = "none"
+        params["seq"] = str(_seq() + 1)  # tells a repeated delivery of a step from a new step
         return f"{url_for('voice.step')}?{urlencode(params)}"
 
     def audio_url(say: Say) -> str:
         return url_for("audio.recording", name=say.audio)
 
-    return TwimlRenderer(flow.hotline, step_url, audio_url, current_app.config["CALLER_ID"],
-                         url_for("voice.recording_status"))
+    def recording_callback(unit_id: str) -> str:
+        return f"{url_for('voice.recording_status')}?{urlencode({'unit': unit_id})}"
+
+    return TwimlRenderer(flow.hotline, step_url, audio_url, current_app.config["CALLER_ID"], recording_callback)
 
 
 def _store() -> MenuStore:

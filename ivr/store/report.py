@@ -1,0 +1,196 @@
+"""The figures staff need: calls per day and hour, menu choices, out-of-hours share, hang-ups, forwarding, messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ivr.clock import TIMEZONE
+from ivr.store.database import Store, local
+from ivr.store.tables import calls, steps, voicemails
+
+# Outcomes after which a call that ends has been served, not abandoned.
+SERVED = ("forwarded", "operator", "connected", "voicemail_saved")
+ANSWERED = ("completed", "answered")
+
+
+def build_report(store: Store, since: date, until: date) -> dict[str, Any]:
+    """Return every figure for the calls from `since` to `until`, both days included."""
+    start = TIMEZONE.localize(datetime.combine(since, time()))
+    end = TIMEZONE.localize(datetime.combine(until + timedelta(days=1), time()))
+    with store.engine.connect() as connection:
+        call_rows = connection.execute(
+            select(calls).where(calls.c.started_at >= start, calls.c.started_at < end)).all()
+        sids = [row.call_sid for row in call_rows]
+        step_rows = connection.execute(select(steps).where(steps.c.call_sid.in_(sids))).all() if sids else []
+        waiting = connection.execute(select(voicemails.c.unit_id).where(voicemails.c.status == "new")).all()
+    per_day: Counter[str] = Counter()
+    per_hour: Counter[str] = Counter()
+    for row in call_rows:
+        started = local(row.started_at)
+        per_day[started.date().isoformat()] += 1
+        per_hour[f"{started.hour:02d}"] += 1
+    out_of_hours = sum(1 for row in call_rows if row.out_of_hours)
+    return {
+        "period": {"since": since.isoformat(), "until": until.isoformat()},
+        "calls": len(call_rows),
+        "calls_per_day": dict(sorted(per_day.items())),
+        "calls_per_hour": dict(sorted(per_hour.items())),
+        "menu_choices": _menu_choices(step_rows),
+        "out_of_hours": {"calls": out_of_hours,
+                         "share": round(out_of_hours / len(call_rows), 4) if call_rows else 0.0},
+        "hang_ups": _hang_ups(call_rows),
+        "forwarding": _forwarding(step_rows),
+        "messages_waiting": {"total": len(waiting), "per_unit": dict(Counter(r.unit_id or "?" for r in waiting))},
+    }
+
+
+def _menu_choices(step_rows: Sequence[Any]) -> dict[str, dict[str, int]]:
+    """Count the keys pressed in each menu: {"menu:main": {"2": 14, ...}}."""
+    choices: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in step_rows:
+        if row.node.startswith("menu:") and row.digits:
+            choices[row.node][row.digits] += 1
+    return {node: dict(sorted(counts.items())) for node, counts in sorted(choices.items())}
+
+
+def _hang_ups(call_rows: Sequence[Any]) -> dict[str, int]:
+    """Count, per node, the calls that ended there without being put through or leaving a message."""
+    nodes: Counter[str] = Counter()
+    for row in call_rows:
+        if row.ended_at is not None and row.last_outcome not in SERVED:
+            nodes[row.last_node or "start"] += 1
+    return dict(nodes.most_common())
+
+
+def _forwarding(step_rows: Sequence[Any]) -> dict[str, dict[str, int]]:
+    """Per unit: forwards attempted, answered, and each way one failed."""
+    units: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in step_rows:
+        if row.node.startswith("dialed:") and row.dial_status:
+            unit = row.node.partition(":")[2]
+            units[unit]["attempts"] += 1
+            units[unit]["answered" if row.dial_status in ANSWERED else row.dial_status] += 1
+    return {unit: {"attempts": c["attempts"], "answered": c["answered"],
+                   **{k: v for k, v in sorted(c.items()) if k not in ("attempts", "answered")}}
+            for unit, c in sorted(units.items())}
+
+
+def report_text(report: dict[str, Any]) -> str:
+    """Write the report for a person reading a terminal."""
+    lines = [f"Calls {report['period']['since']} to {report['period']['until']}: {report['calls']}",
+             f"Out of hours: {report['out_of_hours']['calls']} ({report['out_of_hours']['share']:.0%})",
+             f"Messages waiting for a call back: {report['messages_waiting']['total']}", "", "Calls per day:"]
+    lines += [f"  {day}  {count}" for day, count in report["calls_per_day"].items()]
+    lines += ["", "Calls per hour:"] + [f"  {hour}:00  {count}" for hour, count in report["calls_per_hour"].items()]
+    lines += ["", "Menu choices:"]
+    for node, counts in report["menu_choices"].items():
+        lines.append(f"  {node}: " + ", ".join(f"{key}×{n}" for key, n in counts.items()))
+    lines += ["", "Where callers hang up:"] + [f"  {node}  {n}" for node, n in report["hang_ups"].items()]
+    lines += ["", "Forwarding per unit (answered / attempts):"]
+    for unit, figures in report["forwarding"].items():
+        failures = ", ".join(f"{k} {v}" for k, v in figures.items() if k not in ("attempts", "answered"))
+        lines.append(f"  {unit}  {figures['answered']}/{figures['attempts']}" + (f" ({failures})" if failures else ""))
+    return "\n".join(lines)
+
+
+def report_csv(report: dict[str, Any]) -> str:
+    """Write the report as CSV rows: section, key, detail, value."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "key", "detail", "value"])
+    writer.writerow(["calls", "", "", report["calls"]])
+    writer.writerow(["out_of_hours", "", "share", report["out_of_hours"]["share"]])
+    writer.writerow(["out_of_hours", "", "calls", report["out_of_hours"]["calls"]])
+    writer.writerow(["messages_waiting", "", "total", report["messages_waiting"]["total"]])
+    for section in ("calls_per_day", "calls_per_hour", "hang_ups"):
+        for key, value in report[section].items():
+            writer.writerow([section, key, "", value])
+    for section in ("menu_choices", "forwarding"):
+        for key, figures in report[section].items():
+            for detail, value in figures.items():
+                writer.writerow([section, key, detail, value])
+    return out.getvalue()
+
+
+def report_chart(report: dict[str, Any], path: str) -> None:
+    """Draw the report as one PNG a manager reads at a glance; the figures are embedded in its metadata."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(2, 3, figsize=(16, 9))
+    waiting = report["messages_waiting"]["total"]
+    figure.suptitle(
+        f"Tumen hotline, {report['period']['since']} to {report['period']['until']}: {report['calls']} calls, "
+        f"{report['out_of_hours']['share']:.0%} out of hours, {waiting} message{'s' if waiting != 1 else ''} waiting",
+        fontsize=14, fontweight="bold")
+    hours = {str(h): report["calls_per_hour"].get(f"{h:02d}", 0) for h in range(24)}
+    main_menu: dict[str, int] = report["menu_choices"].get("menu:main", {})
+    _bars(axes[0][0], report["calls_per_day"], "Calls per day", "#2f6db5")
+    _bars(axes[0][1], hours, "Calls per hour of day", "#4a9a5b")
+    _bars(axes[0][2], {f"key {k}": v for k, v in main_menu.items()}, "Main menu: keys chosen", "#8064a2")
+    _forwarding_chart(axes[1][0], report["forwarding"])
+    _bars(axes[1][1], report["hang_ups"], "Where callers hang up", "#c0504d", horizontal=True)
+    _summary(axes[1][2], report)
+    figure.tight_layout(rect=(0, 0, 1, 0.94))
+    figure.savefig(path, format="png", dpi=100, metadata={"Description": json.dumps(report, ensure_ascii=True)})
+    plt.close(figure)
+
+
+def _summary(axis: Any, report: dict[str, Any]) -> None:
+    axis.axis("off")
+    axis.set_title("Key figures")
+    answered = sum(f["answered"] for f in report["forwarding"].values())
+    attempts = sum(f["attempts"] for f in report["forwarding"].values())
+    rows = [
+        ("Calls", str(report["calls"])),
+        ("Out of hours", f"{report['out_of_hours']['calls']} ({report['out_of_hours']['share']:.0%})"),
+        ("Forwards answered", f"{answered} of {attempts}"),
+        ("Hung up in a menu", str(sum(report["hang_ups"].values()))),
+        ("Messages waiting", str(report["messages_waiting"]["total"])),
+    ]
+    table = axis.table(cellText=rows, colWidths=(0.6, 0.4), loc="center", cellLoc="left")
+    table.scale(1, 2.2)
+    table.set_fontsize(12)
+
+
+def _bars(axis: Any, values: dict[str, int], title: str, color: str, horizontal: bool = False) -> None:
+    axis.set_title(title)
+    if not values:
+        axis.text(0.5, 0.5, "no data", ha="center", va="center", transform=axis.transAxes)
+        return
+    labels, counts = list(values), list(values.values())
+    bars = axis.barh(labels, counts, color=color) if horizontal else axis.bar(labels, counts, color=color)
+    _whole_numbers(axis.xaxis if horizontal else axis.yaxis)
+    axis.bar_label(bars, labels=[str(c) if c else "" for c in counts], padding=2)
+    if not horizontal and max(len(label) for label in labels) > 2:
+        axis.tick_params(axis="x", labelrotation=45)
+
+
+def _forwarding_chart(axis: Any, forwarding: dict[str, dict[str, int]]) -> None:
+    axis.set_title("Forwarded calls per unit: answered vs not")
+    if not forwarding:
+        axis.text(0.5, 0.5, "no data", ha="center", va="center", transform=axis.transAxes)
+        return
+    units = list(forwarding)
+    answered = [forwarding[u]["answered"] for u in units]
+    missed = [forwarding[u]["attempts"] - forwarding[u]["answered"] for u in units]
+    axis.barh(units, answered, color="#4a9a5b", label="answered")
+    axis.barh(units, missed, left=answered, color="#c0504d", label="busy / no answer / failed")
+    _whole_numbers(axis.xaxis)
+    axis.legend(loc="lower right")
+
+
+def _whole_numbers(scale: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    scale.set_major_locator(MaxNLocator(integer=True))  # calls are counted, never fractional

@@ -1,0 +1,67 @@
+"""The tables: one row per call, per step of a call, and per voice message."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+calls = Table(
+    "calls", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_sid", String(64), nullable=False, unique=True),
+    Column("caller", String(32)),
+    Column("called", String(32)),
+    Column("started_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("language", String(8)),
+    Column("out_of_hours", Boolean),
+    Column("last_seq", Integer),
+    Column("last_node", String(128)),
+    Column("last_outcome", String(32)),
+    Column("unit_id", String(64)),
+    Column("forwarded_number", String(32)),
+    Column("dial_status", String(16)),
+    Column("dial_duration", Integer),
+    Column("call_status", String(16)),
+    Column("duration", Integer),
+)
+
+steps = Table(
+    "steps", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_sid", String(64), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("node", String(128), nullable=False),
+    Column("digits", String(8)),
+    Column("outcome", String(32), nullable=False),
+    Column("unit_id", String(64)),
+    Column("dial_status", String(16)),
+    Column("dial_duration", Integer),
+    UniqueConstraint("call_sid", "seq", name="uq_steps_call_seq"),
+)
+
+voicemails = Table(
+    "voicemails", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recording_sid", String(64), nullable=False, unique=True),
+    Column("call_sid", String(64), nullable=False, index=True),
+    Column("caller", String(32)),
+    Column("unit_id", String(64)),
+    Column("recording_url", Text),
+    Column("duration", Integer),
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("status", String(16), nullable=False, server_default="new"),
+    Column("called_back_at", DateTime(timezone=True)),
+)
