@@ -116,3 +116,35 @@ def app() -> Flask:
 @pytest.fixture
 def provider(app: Flask) -> Provider:
     return Provider(app.test_client())
+
+
+# The call records store, on SQLite and on a real PostgreSQL server --------------------------------------
+
+import os  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+from tests.postgres import PostgresServer, find_pg_bin  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the whole session (CI installs Debian's postgresql package)."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run installs Debian's postgresql package.")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql).")
+    server = PostgresServer(bin_dir)
+    server.init()
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each backend the service supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database()
