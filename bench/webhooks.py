@@ -1,0 +1,93 @@
+"""Benchmark: how long the hotline's webhooks take to answer, against a bare Flask+TwiML baseline in the same run.
+
+The provider waits at most 15 s for TwiML; we aim far lower: a step should cost no more than a few
+times a trivial Flask view that returns fixed TwiML, measured here on the same machine in the same run.
+Run: python bench/webhooks.py [--steps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from flask import Flask, Response
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import VoiceResponse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ivr.web import create_app
+
+TOKEN = "bench-token"
+CALL = {"CallSid": "CAbench", "From": "+8613812345678", "To": "+864333622075"}
+STEPS = [
+    ("/voice", {}),
+    ("/voice/step?node=language", {"Digits": "1"}),
+    ("/voice/step?node=menu%3Amain&lang=zh", {"Digits": "2"}),
+    ("/voice/step?node=menu%3Amain&lang=zh", {"Digits": "1"}),
+    ("/voice/step?node=closed%3Amarriage_registry&lang=ko", {"Digits": "1"}),
+]
+
+
+def baseline_app() -> Flask:
+    app = Flask("baseline")
+
+    @app.post("/voice")
+    @app.post("/voice/step")
+    def fixed() -> Response:
+        response = VoiceResponse()
+        response.say("您好", voice="Polly.Zhiyu", language="cmn-CN")
+        return Response(str(response.to_xml()), content_type="text/xml; charset=utf-8")
+
+    return app
+
+
+def measure(app: Flask, rounds: int) -> list[float]:
+    client = app.test_client()
+    validator = RequestValidator(TOKEN)
+    timings = []
+    for i in range(rounds):
+        url, extra = STEPS[i % len(STEPS)]
+        form = {**CALL, **extra}
+        signature = validator.compute_signature("http://localhost" + url, form)
+        started = time.perf_counter()
+        response = client.post(url, data=form, headers={"X-Twilio-Signature": signature})
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.data
+    return timings
+
+
+def summary(name: str, timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    p50 = statistics.median(ordered) * 1000
+    p95 = ordered[int(len(ordered) * 0.95) - 1] * 1000
+    print(f"{name:<22} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   over {len(timings)} requests")
+    return p50, p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=500)
+    rounds = parser.parse_args().steps
+    folder = Path(tempfile.mkdtemp(prefix="ivr-bench-"))
+    tracemalloc.start()
+    hotline = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "FROZEN_TIME": "2026-11-26T09:00+08:00",
+                          "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+                          "SPOOL_PATH": str(folder / "spool.jsonl")})
+    _, app_peak = tracemalloc.get_traced_memory()
+    measure(hotline, 20)  # warm up both
+    measure(baseline_app(), 20)
+    base50, base95 = summary("baseline (fixed TwiML)", measure(baseline_app(), rounds))
+    ivr50, ivr95 = summary("hotline (SQLite store)", measure(hotline, rounds))
+    _, peak = tracemalloc.get_traced_memory()
+    print(f"ratio hotline/baseline: p50 {ivr50 / base50:.1f}x, p95 {ivr95 / base95:.1f}x")
+    print(f"memory: {app_peak / 2**20:.1f} MiB to build the app, {peak / 2**20:.1f} MiB peak while serving")
+
+
+if __name__ == "__main__":
+    main()
