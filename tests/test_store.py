@@ -116,6 +116,13 @@ def test_a_voice_message_is_kept_whichever_callback_arrives_first(
         "talent_center", CALLER, 23, RECORDING["RecordingUrl"])
 
 
+def test_the_language_is_kept_from_the_moment_it_is_chosen(database_url: str, tmp_path: Path) -> None:
+    provider = app_on(database_url, OPEN_WEEKDAY, tmp_path)
+    CallSimulator(provider.client.application).call(pressed_keys("2"))  # Korean, then hangs up in the main menu
+    [call] = rows(database_url, calls)
+    assert (call.language, call.last_node) == ("ko", "menu:main")
+
+
 def test_logs_mask_caller_numbers_and_the_database_keeps_them(
     database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -69,6 +69,9 @@ def make_engine(url: str) -> Engine:
         def _pragmas(dbapi_connection: Any, _: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_SECONDS * 1000)}")
+            # WAL lets `ivr report` read while the service writes; NORMAL sync is durable across crashes in WAL.
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()
 
         return engine

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from ivr.clock import now
-from ivr.core.flow import Ask, CallFlow, Decision, Event, Forward, Hangup, Say, Step
+from ivr.core.flow import Ask, CallFlow, Decision, Event, Forward, Hangup, Record, Say, Step
 from ivr.core.model import LANGS, Lang
 from ivr.redact import mask_number
 from ivr.store.database import CallEvent
@@ -186,10 +186,12 @@ def _keep_step(flow: CallFlow, decision: Decision, first: bool) -> None:
     values = request.values
     number = next((a.number for a in decision.actions if isinstance(a, Forward)), None)
     landed = next((a.next.node for a in decision.actions if isinstance(a, Ask)), None)
+    # The language the step left the caller in: known from the language choice on, before the URL carries it.
+    lang = next((a.next.lang for a in decision.actions if isinstance(a, Ask | Forward | Record)), None)
     data: dict[str, object] = {
         "seq": _seq(), "node": request.args.get("node", "start"), "digits": values.get("Digits") or None,
         "outcome": decision.outcome, "unit_id": decision.unit_id, "landed": landed,
-        "lang": _lang_of(request.args.get("lang")),
+        "lang": lang or _lang_of(request.args.get("lang")),
         "caller": _number(values.get("From")), "called": _number(values.get("To")), "number": number,
         "dial_status": values.get("DialCallStatus", "")[:16] or None,
         "dial_duration": _integer(values.get("DialCallDuration")),

@@ -1,0 +1,369 @@
+"""The call records from the command line: `ivr db upgrade`, `ivr voicemail`, `ivr purge` and `ivr report`.
+
+Every test that touches the store runs on SQLite and on a real PostgreSQL server (the `database_url` fixture).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import struct
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ivr.cli import main
+from ivr.simulator import DEFAULT_CALLER, CallSimulator, pressed_keys
+from ivr.web import create_app
+from tests.conftest import BUNDLED_MENUS, CLOSED_EVENING, TOKEN
+
+MARRIAGE_LINE = "+864333623441"
+RECORDING_URL_PREFIX = "https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/"
+SPOOL_NAME = "unsent-call-events.jsonl"  # where the service keeps events while the database is unreachable
+
+Ivr = Callable[..., Result]
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Path:
+    """The service's instance folder (spool file, default database), kept out of the source checkout."""
+    return tmp_path / "instance"
+
+
+@pytest.fixture
+def ivr(database_url: str, instance: Path) -> Ivr:
+    """Run the `ivr` command against the records at `database_url`, after bringing its schema up to date.
+
+    `now` is IVR_FROZEN_TIME; `code` the exit code the command must end with. A recorded call must reach the
+    database itself, not the spool the service falls back to when the database does not answer.
+    """
+
+    def run(*args: str, now: str = CLOSED_EVENING, code: int = 0) -> Result:
+        env = {"IVR_DATABASE_URL": database_url, "IVR_FROZEN_TIME": now, "IVR_INSTANCE_DIR": str(instance),
+               "IVR_MENUS_DIR": str(BUNDLED_MENUS), "IVR_CALLER_ID": None}
+        result = CliRunner().invoke(main, list(args), env=env)
+        assert result.exit_code == code, (args, result.output, result.exception)
+        assert not (instance / SPOOL_NAME).exists(), f"call events were spooled, not stored: {args}"
+        return result
+
+    upgraded = run("db", "upgrade")
+    assert upgraded.stdout == f"{database_url}: the schema is up to date.\n"
+    return run
+
+
+def record_call(ivr: Ivr, at: str, keys: str, outcome: str, *options: str) -> None:
+    """Place a simulated call with `ivr call --record` and check it ended the way the test means it to."""
+    result = ivr("call", "--at", at, "--press", keys, "--record", *options)
+    assert result.stdout.splitlines()[-1] == f"Outcome: {outcome}"
+
+
+# 1. One store for the web service and the command line --------------------------------------------------------
+
+
+def test_a_message_left_through_the_webhooks_is_listed_by_the_cli(
+        database_url: str, instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"IVR_DATABASE_URL": database_url, "IVR_FROZEN_TIME": CLOSED_EVENING, "IVR_INSTANCE_DIR": str(instance)}
+    for name, value in {"TWILIO_AUTH_TOKEN": TOKEN, **env}.items():
+        monkeypatch.setenv(name, value)
+    for name in ("IVR_MENUS_DIR", "IVR_PUBLIC_URL", "IVR_CALLER_ID", "IVR_DEVELOPMENT", "IVR_TRUST_PROXY",
+                 "IVR_FALLBACK_NUMBER"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+
+    # The service migrates only its embedded SQLite by itself; a PostgreSQL server is migrated by the operator,
+    # and migrating again (every deployment does) changes nothing.
+    for _ in range(2):
+        upgraded = runner.invoke(main, ["db", "upgrade"], env=env)
+        assert upgraded.exit_code == 0, upgraded.output
+        assert upgraded.stdout == f"{database_url}: the schema is up to date.\n"
+
+    app = create_app()  # from the environment, as the WSGI server creates it
+    assert app.config["DATABASE_URL"] == database_url
+    call = CallSimulator(app).call(pressed_keys("122"))  # Mandarin, marriage registry (closed), leave a message
+    assert call.outcome["kind"] == "voicemail" and call.outcome["unit"] == "marriage_registry"
+    assert app.extensions["ivr.recorder"].pending() == 0  # written to the database, nothing left in the spool
+
+    listed = runner.invoke(main, ["voicemail", "list", "--format", "json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    [message] = json.loads(listed.stdout)
+    recording_sid = call.outcome["recording_url"].rsplit("/", 1)[1]
+    assert recording_sid.startswith("RE")
+    assert isinstance(message["id"], int)
+    assert message["caller"] == DEFAULT_CALLER == "+8613812345678"
+    assert message["unit"] == "marriage_registry"
+    assert message["recording_url"] == call.outcome["recording_url"]
+    assert message["recording_url"].endswith("/" + recording_sid)
+    assert message["recording_sid"] == recording_sid
+    assert message["call_sid"] == call.call_sid
+    assert message["duration"] == 15
+    assert message["status"] == "new"
+    assert message["received_at"] == "2026-11-26T19:00:00+08:00"
+
+
+def test_a_failed_migration_says_which_database_without_its_password(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://ivr:s3cret-pass@127.0.0.1:1/records"  # nothing listens on port 1
+    result = CliRunner().invoke(main, ["db", "upgrade"], env={"IVR_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert "Could not migrate postgresql+psycopg://ivr:***@127.0.0.1:1/records: OperationalError" in result.stderr
+    assert "s3cret-pass" not in result.output
+
+
+# 2. Voice messages: list, filter, mark as called back ---------------------------------------------------------
+
+
+def test_voice_messages_are_filtered_by_unit_and_status_and_marked_called_back(ivr: Ivr) -> None:
+    record_call(ivr, "2026-11-26T19:00+08:00", "122", "voice message left for marriage_registry")
+    record_call(ivr, "2026-11-26T20:15+08:00", "182", "voice message left for funeral_office",
+                "--caller", "+8613900001111")
+    record_call(ivr, "2026-11-27T06:30+08:00", "222", "voice message left for marriage_registry",  # in Korean
+                "--caller", "+8613700002222")
+
+    def listed(*options: str) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = json.loads(ivr("voicemail", "list", "--format", "json", *options).stdout)
+        return messages
+
+    everything = listed()
+    assert [(m["unit"], m["caller"], m["received_at"]) for m in everything] == [  # newest first
+        ("marriage_registry", "+8613700002222", "2026-11-27T06:30:00+08:00"),
+        ("funeral_office", "+8613900001111", "2026-11-26T20:15:00+08:00"),
+        ("marriage_registry", "+8613812345678", "2026-11-26T19:00:00+08:00"),
+    ]
+    assert {m["status"] for m in everything} == {"new"}
+    assert len({m["id"] for m in everything}) == 3
+    by_caller = {m["caller"]: m["id"] for m in everything}
+
+    assert [m["caller"] for m in listed("--unit", "marriage_registry")] == ["+8613700002222", "+8613812345678"]
+    assert [m["caller"] for m in listed("--unit", "funeral_office")] == ["+8613900001111"]
+    assert listed("--unit", "operator") == []
+    assert len(listed("--status", "new")) == 3
+    assert listed("--status", "called back") == []
+
+    funeral = by_caller["+8613900001111"]
+    done = ivr("voicemail", "done", str(funeral), now="2026-11-27T08:05+08:00")
+    assert done.stdout == f"Voice message {funeral} is marked as called back.\n"
+    assert [m["caller"] for m in listed("--status", "new")] == ["+8613700002222", "+8613812345678"]
+    [called_back] = listed("--status", "called back")
+    assert (called_back["id"], called_back["status"]) == (funeral, "called back")
+    assert listed("--unit", "funeral_office", "--status", "new") == []
+    assert [m["status"] for m in listed("--unit", "marriage_registry")] == ["new", "new"]
+
+    text = ivr("voicemail", "list").stdout.splitlines()
+    assert len(text) == 3
+    [funeral_line] = [line for line in text if "+8613900001111" in line]
+    assert funeral_line.split()[:5] == [str(funeral), "2026-11-26", "20:15", "called", "back"]
+    assert "funeral_office" in funeral_line and "15 s" in funeral_line
+    assert funeral_line.endswith(RECORDING_URL_PREFIX + listed("--unit", "funeral_office")[0]["recording_sid"])
+    assert sum(" new " in line for line in text) == 2
+
+    for caller in ("+8613700002222", "+8613812345678"):
+        ivr("voicemail", "done", str(by_caller[caller]))
+    assert listed("--status", "new") == []
+    assert ivr("voicemail", "list", "--status", "new").stdout == "No voice messages.\n"
+    waiting = json.loads(ivr("report", "--format", "json", "--since", "2026-11-01").stdout)["messages_waiting"]
+    assert waiting == {"total": 0, "per_unit": {}}
+
+
+def test_marking_a_message_that_does_not_exist_fails_clearly(ivr: Ivr) -> None:
+    record_call(ivr, "2026-11-26T19:00+08:00", "122", "voice message left for marriage_registry")
+    result = ivr("voicemail", "done", "999", code=1)
+    assert result.stdout == ""
+    assert result.stderr == "Error: There is no voice message 999; `ivr voicemail list` shows them.\n"
+    [message] = json.loads(ivr("voicemail", "list", "--format", "json").stdout)
+    assert message["status"] == "new"  # the existing message is untouched
+    assert ivr("voicemail", "done", "nine", code=2).stdout == ""  # not a number: a usage error
+
+
+# 3. Purge ----------------------------------------------------------------------------------------------------
+
+
+def test_purge_removes_only_the_calls_older_than_the_given_days(ivr: Ivr) -> None:
+    # Old: an evening call that leaves a message. Its steps are one per webhook request of the call: the
+    # greeting (start), the language key, the main-menu key, the key in the closed unit's menu, the recording.
+    record_call(ivr, "2026-09-01T19:00+08:00", "122", "voice message left for marriage_registry")
+    old_steps, old_messages = 5, 1
+    # Exactly 30 days before the purge (lunch break, hung up in the main menu): not older, so kept.
+    record_call(ivr, "2026-10-27T12:00+08:00", "1", "the caller hung up at menu:main")
+    # Recent: put through to the marriage registry.
+    record_call(ivr, "2026-11-26T09:00+08:00", "12", f"forwarded to {MARRIAGE_LINE} (marriage_registry), completed")
+
+    year = ("report", "--format", "json", "--since", "2026-01-01", "--until", "2026-12-31")
+    before = json.loads(ivr(*year, now="2026-11-26T12:00+08:00").stdout)
+    assert before["calls"] == 3
+    assert before["messages_waiting"]["total"] == 1
+
+    purged = ivr("purge", "--older-than", "30", now="2026-11-26T12:00+08:00")
+    assert purged.stdout == (f"Removed 1 calls, {old_steps} steps and {old_messages} voice messages "
+                             "older than 30 days.\n")
+
+    after = json.loads(ivr(*year, now="2026-11-26T12:00+08:00").stdout)
+    assert after["calls"] == 2
+    assert after["calls_per_day"] == {"2026-10-27": 1, "2026-11-26": 1}
+    # The steps of the calls that stay are all still there.
+    assert after["menu_choices"] == {"menu:main": {"2": 1}}
+    assert after["forwarding"] == {"marriage_registry": {"attempts": 1, "answered": 1}}
+    assert after["hang_ups"] == {"menu:main": 1}
+    assert after["out_of_hours"] == {"calls": 1, "share": 0.5}
+    assert after["messages_waiting"] == {"total": 0, "per_unit": {}}
+    assert ivr("voicemail", "list").stdout == "No voice messages.\n"
+
+    again = ivr("purge", "--older-than", "30", now="2026-11-26T12:00+08:00")
+    assert again.stdout == "Removed 0 calls, 0 steps and 0 voice messages older than 30 days.\n"
+    assert ivr("purge", "--older-than", "0", code=2).exit_code == 2  # at least one day
+
+
+# 4. The report ----------------------------------------------------------------------------------------------
+
+THURSDAY = ("--since", "2026-11-26", "--until", "2026-11-26")
+
+
+@pytest.fixture
+def thursday(ivr: Ivr) -> Ivr:
+    """Four calls on Thursday 2026-11-26: three in the morning, one in the evening."""
+    answered = f"forwarded to {MARRIAGE_LINE} (marriage_registry), completed"
+    record_call(ivr, "2026-11-26T09:00+08:00", "12", answered)
+    record_call(ivr, "2026-11-26T09:20+08:00", "12", "the caller hung up at after:marriage_registry",
+                "--dial-status", "busy")
+    record_call(ivr, "2026-11-26T09:45+08:00", "1", "the caller hung up at menu:main")
+    record_call(ivr, "2026-11-26T19:00+08:00", "122", "voice message left for marriage_registry")
+    # A call on another day, outside the period reported on.
+    record_call(ivr, "2026-11-25T10:00+08:00", "18", "forwarded to +864333624942 (funeral_office), completed")
+    return ivr
+
+
+def test_the_report_counts_calls_choices_hang_ups_forwards_and_messages(thursday: Ivr) -> None:
+    report = json.loads(thursday("report", "--format", "json", *THURSDAY).stdout)
+    assert report["period"] == {"since": "2026-11-26", "until": "2026-11-26"}
+    assert report["calls"] == 4
+    assert report["calls_per_day"] == {"2026-11-26": 4}
+    assert report["calls_per_hour"] == {"09": 3, "19": 1}
+    assert report["out_of_hours"] == {"calls": 1, "share": 0.25}
+    assert report["menu_choices"] == {"menu:main": {"2": 3}}
+    # Only calls that ended without being put through or leaving a message, where they ended.
+    assert report["hang_ups"] == {"after:marriage_registry": 1, "menu:main": 1}
+    assert report["forwarding"] == {"marriage_registry": {"attempts": 2, "answered": 1, "busy": 1}}
+    assert report["messages_waiting"] == {"total": 1, "per_unit": {"marriage_registry": 1}}
+
+    both_days = json.loads(thursday("report", "--format", "json", "--since", "2026-11-25",
+                                    "--until", "2026-11-26").stdout)
+    assert both_days["calls"] == 5
+    assert both_days["calls_per_day"] == {"2026-11-25": 1, "2026-11-26": 4}
+    assert both_days["calls_per_hour"] == {"09": 3, "10": 1, "19": 1}
+    assert both_days["menu_choices"] == {"menu:main": {"2": 3, "8": 1}}
+    assert both_days["forwarding"]["funeral_office"] == {"attempts": 1, "answered": 1}
+    assert both_days["out_of_hours"] == {"calls": 1, "share": 0.2}
+
+    # Without --since/--until: the 30 days up to "now".
+    default = json.loads(thursday("report", "--format", "json", now="2026-11-26T23:00+08:00").stdout)
+    assert default["period"] == {"since": "2026-10-27", "until": "2026-11-26"}
+    assert default["calls"] == 5
+
+
+def test_the_report_as_csv_and_as_text(thursday: Ivr) -> None:
+    rows = list(csv.reader(io.StringIO(thursday("report", "--format", "csv", *THURSDAY).stdout)))
+    assert rows[0] == ["section", "key", "detail", "value"]
+    assert ["calls", "", "", "4"] in rows
+    assert ["out_of_hours", "", "share", "0.25"] in rows
+    assert ["out_of_hours", "", "calls", "1"] in rows
+    assert ["messages_waiting", "", "total", "1"] in rows
+    assert ["calls_per_hour", "09", "", "3"] in rows
+    assert ["calls_per_hour", "19", "", "1"] in rows
+    assert ["calls_per_day", "2026-11-26", "", "4"] in rows
+    assert ["hang_ups", "menu:main", "", "1"] in rows
+    assert ["menu_choices", "menu:main", "2", "3"] in rows
+    assert ["forwarding", "marriage_registry", "attempts", "2"] in rows
+    assert ["forwarding", "marriage_registry", "busy", "1"] in rows
+    assert all(len(row) == 4 for row in rows)
+
+    text = thursday("report", *THURSDAY).stdout.splitlines()
+    assert text[0] == "Calls 2026-11-26 to 2026-11-26: 4"
+    assert "Out of hours: 1 (25%)" in text
+    assert "Messages waiting for a call back: 1" in text
+    assert "  09:00  3" in text
+    assert "  menu:main: 2×3" in text
+    assert "  marriage_registry  1/2 (busy 1)" in text
+
+
+# 5. The chart ------------------------------------------------------------------------------------------------
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """Yield (type, body) of each chunk of a PNG file, checking each chunk's CRC."""
+    assert data[:8] == PNG_SIGNATURE
+    offset = 8
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        (crc,) = struct.unpack(">I", data[offset + 8 + length:offset + 12 + length])
+        assert zlib.crc32(kind + body) == crc, f"bad CRC in the {kind!r} chunk"
+        yield kind, body
+        offset += 12 + length
+        if kind == b"IEND":
+            return
+    raise AssertionError("the PNG file has no IEND chunk")
+
+
+def png_text(data: bytes) -> dict[str, str]:
+    """The text metadata of a PNG file (tEXt, zTXt and iTXt chunks)."""
+    texts: dict[str, str] = {}
+    for kind, body in png_chunks(data):
+        if kind == b"tEXt":
+            key, _, value = body.partition(b"\0")
+            texts[key.decode("latin-1")] = value.decode("latin-1")
+        elif kind == b"zTXt":
+            key, _, rest = body.partition(b"\0")
+            texts[key.decode("latin-1")] = zlib.decompress(rest[1:]).decode("latin-1")
+        elif kind == b"iTXt":
+            key, _, rest = body.partition(b"\0")
+            compressed, rest = rest[0], rest[2:]
+            _language, _, rest = rest.partition(b"\0")
+            _translated, _, value = rest.partition(b"\0")
+            texts[key.decode("latin-1")] = (zlib.decompress(value) if compressed else value).decode("utf-8")
+    return texts
+
+
+def test_the_chart_is_a_png_carrying_the_same_figures_as_the_json_report(thursday: Ivr, tmp_path: Path) -> None:
+    chart = tmp_path / "charts" / "thursday.png"
+    chart.parent.mkdir()
+    drawn = thursday("report", "--format", "json", *THURSDAY, "--chart", str(chart))
+    assert drawn.stderr == f"Chart written to {chart}.\n"
+
+    data = chart.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    chunks = list(png_chunks(data))
+    assert chunks[0][0] == b"IHDR"
+    width, height = struct.unpack(">II", chunks[0][1][:8])
+    assert (width, height) == (1600, 900)  # 16 x 9 inches at 100 dpi
+
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(chart)
+    assert pixels.shape[:2] == (900, 1600)
+    assert pixels.min() < pixels.max()  # something is drawn on it
+
+    printed = json.loads(thursday("report", "--format", "json", *THURSDAY).stdout)
+    assert json.loads(drawn.stdout) == printed
+    embedded = json.loads(png_text(data)["Description"])
+    assert embedded == printed
+    assert embedded["calls"] == 4 and embedded["forwarding"]["marriage_registry"]["busy"] == 1
+
+
+# 6. Usage errors ---------------------------------------------------------------------------------------------
+
+
+def test_since_after_until_is_a_usage_error_that_opens_no_database(tmp_path: Path) -> None:
+    database = tmp_path / "never.sqlite3"
+    result = CliRunner().invoke(main, ["report", "--since", "2026-12-01", "--until", "2026-11-01"],
+                                env={"IVR_DATABASE_URL": f"sqlite:///{database}"})
+    assert result.exit_code == 2
+    assert "--since 2026-12-01 is after --until 2026-11-01" in result.stderr
+    assert result.stdout == ""
+    assert not database.exists()
+    assert CliRunner().invoke(main, ["report", "--since", "26.11.2026"]).exit_code == 2
+    assert CliRunner().invoke(main, ["report", "--format", "xml"]).exit_code == 2
