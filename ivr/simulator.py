@@ -111,11 +111,19 @@ class CallSimulator:
         return result
 
     def post(self, url: str, form: dict[str, str]) -> Any:
-        """POST to the app with a valid X-Twilio-Signature, as the provider does."""
-        public = self.app.config.get("PUBLIC_URL") or self.base_url
-        signed = public.rstrip("/") + url if url.startswith("/") else url
-        signature = RequestValidator(self.token).compute_signature(signed, form)
-        return self.client.post(url, data=form, headers={"X-Twilio-Signature": signature})
+        """POST to the app with a valid X-Twilio-Signature over the URL the provider would request."""
+        absolute = self._absolute(url)
+        signature = RequestValidator(self.token).compute_signature(absolute, form)
+        path = absolute.removeprefix(self.public)
+        return self.client.post(path or "/", data=form, headers={"X-Twilio-Signature": signature})
+
+    @property
+    def public(self) -> str:
+        """The base URL the provider reaches the app at: PUBLIC_URL when set, else the test client's host."""
+        return str(self.app.config.get("PUBLIC_URL") or self.base_url).rstrip("/")
+
+    def _absolute(self, url: str) -> str:
+        return self.public + url if url.startswith("/") else url
 
     def _form(self, call_sid: str) -> dict[str, str]:
         return {"CallSid": call_sid, "AccountSid": "AC" + "0" * 32, "From": self.caller, "To": self.called,
@@ -161,7 +169,7 @@ class CallSimulator:
 
     def _hear(self, result: CallResult, verb: ET.Element) -> None:
         if verb.tag == "Play":
-            path = urlsplit(verb.text or "").path
+            path = urlsplit(verb.text or "").path.removeprefix(urlsplit(self.public).path)
             result.play_urls.append(verb.text or "")
             text, lang = self.recordings.get(path, (f"[recording {path}]", None))
             result.add(Line("heard", text, lang, {"audio": verb.text}))
@@ -202,9 +210,8 @@ class CallSimulator:
         return self._resolve(url, action), recording
 
     def _resolve(self, current: str, target: str) -> str:
-        absolute = urljoin(self.base_url + current if current.startswith("/") else current, target)
-        parts = urlsplit(absolute)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        """Resolve a TwiML URL against the URL just requested, as the provider does."""
+        return urljoin(self._absolute(current), target)
 
 
 def _node(url: str) -> str:

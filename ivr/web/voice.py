@@ -119,7 +119,7 @@ def _step_from_query() -> Step:
         node=args.get("node", "language")[:MAX_NODE_LENGTH],
         lang=lang if lang in LANGS else None,
         tries=tries,
-        back=(args.get("back") or None),
+        back=(args.get("back") or "")[:MAX_NODE_LENGTH] or None,
     )
 
 
@@ -252,6 +252,10 @@ def _apology() -> str:
 
 
 def _renderer(flow: CallFlow) -> TwimlRenderer:
+    # With PUBLIC_URL the TwiML carries absolute URLs: a path prefix the proxy strips (https://host/ivr) must
+    # survive the provider resolving the next step.
+    public = (current_app.config["PUBLIC_URL"] or "").rstrip("/")
+
     def step_url(step: Step, no_input: bool) -> str:
         params: dict[str, str] = {"node": step.node}
         if step.lang:
@@ -263,13 +267,13 @@ def _renderer(flow: CallFlow) -> TwimlRenderer:
         if no_input:
             params["input"] = "none"
         params["seq"] = str(_seq() + 1)  # tells a repeated delivery of a step from a new step
-        return f"{url_for('voice.step')}?{urlencode(params)}"
+        return f"{public}{url_for('voice.step')}?{urlencode(params)}"
 
     def audio_url(say: Say) -> str:
-        return url_for("audio.recording", name=say.audio)
+        return public + url_for("audio.recording", name=say.audio)
 
     def recording_callback(unit_id: str) -> str:
-        return f"{url_for('voice.recording_status')}?{urlencode({'unit': unit_id})}"
+        return f"{public}{url_for('voice.recording_status')}?{urlencode({'unit': unit_id})}"
 
     return TwimlRenderer(flow.hotline, step_url, audio_url, current_app.config["CALLER_ID"], recording_callback)
 
