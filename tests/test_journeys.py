@@ -9,15 +9,9 @@ import pytest
 from ivr.core.model import Hotline
 from ivr.simulator import CallResult
 from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, place_call
+from tests.test_menus_data import SEED_LINES
 
-OWN_LINES = {
-    "social_assistance_center": "+864333662705",
-    "marriage_registry": "+864333623441",
-    "funeral_office": "+864333624942",
-    "employment_bureau": "+864333668523",
-    "talent_center": "+864333663501",
-    "veterans_center": "+864333651026",
-}
+OWN_LINES = {unit: line for unit, line in SEED_LINES.items() if unit != "bureau"}
 HAN = re.compile(r"[\u4e00-\u9fff]")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
