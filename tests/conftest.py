@@ -123,12 +123,12 @@ def provider(app: Flask) -> Provider:
 import os  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
-from tests.postgres import PostgresServer, find_pg_bin  # noqa: E402
+from tests.postgres import ExternalPostgres, PostgresServer, find_pg_bin  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """A real PostgreSQL server for the whole session (CI installs Debian's postgresql package)."""
+def private_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of the tests' own, which a test may stop and start (needs Debian's binaries)."""
     bin_dir = find_pg_bin()
     if bin_dir is None:
         if os.environ.get("CI"):
@@ -141,10 +141,20 @@ def postgres() -> Iterator[PostgresServer]:
     server.destroy()
 
 
+@pytest.fixture(scope="session")
+def postgres(request: pytest.FixtureRequest) -> ExternalPostgres | PostgresServer:
+    """The PostgreSQL server for store tests: the one named in IVR_TEST_POSTGRES_URL, else a private one."""
+    admin_url = os.environ.get("IVR_TEST_POSTGRES_URL")
+    if admin_url:
+        return ExternalPostgres(admin_url)
+    server: PostgresServer = request.getfixturevalue("private_postgres")
+    return server
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database on each backend the service supports."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'records.sqlite3'}"
-    server: PostgresServer = request.getfixturevalue("postgres")
+    server: ExternalPostgres | PostgresServer = request.getfixturevalue("postgres")
     return server.new_database()

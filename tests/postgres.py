@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import make_url
 
 
 def find_pg_bin() -> Path | None:
@@ -28,6 +29,27 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def create_database(admin_url: str) -> str:
+    """Create an empty database on the server of admin_url and return the new database's URL."""
+    url = make_url(admin_url)
+    name = f"ivr_{uuid.uuid4().hex[:12]}"
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+class ExternalPostgres:
+    """A server someone else runs (CI starts Debian's cluster and names it in IVR_TEST_POSTGRES_URL)."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+
+    def new_database(self) -> str:
+        """Create an empty database and return its URL."""
+        return create_database(self.admin_url)
 
 
 class PostgresServer:
@@ -69,10 +91,7 @@ class PostgresServer:
 
     def new_database(self) -> str:
         """Create an empty database and return its URL."""
-        name = f"ivr_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=ivr dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)
+        return create_database(self.url())
 
     def destroy(self) -> None:
         """Stop the server if it runs and remove its files."""

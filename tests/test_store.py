@@ -14,7 +14,7 @@ from ivr.simulator import CallSimulator, pressed_keys
 from ivr.store.database import Store
 from ivr.store.tables import calls, steps, voicemails
 from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, Provider, make_app, twiml
-from tests.postgres import PostgresServer
+from tests.postgres import ExternalPostgres, PostgresServer
 
 CALLER = "+8613812345678"
 CALL = {"CallSid": "CA0123456789abcdef0123456789abcdef", "AccountSid": "AC" + "0" * 32, "From": CALLER,
@@ -135,8 +135,9 @@ def test_logs_mask_caller_numbers_and_the_database_keeps_them(
 
 
 def test_the_database_stopped_in_the_middle_of_a_call(
-    postgres: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    private_postgres: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    postgres = private_postgres
     url = postgres.new_database()
     provider = app_on(url, OPEN_WEEKDAY, tmp_path)
     spool = tmp_path / "spool.jsonl"
@@ -196,7 +197,9 @@ def test_a_locked_sqlite_database_delays_no_caller_and_loses_nothing(tmp_path: P
     assert rows(url, calls)[0].language == "ko"
 
 
-def test_a_slow_postgresql_gives_way_within_two_seconds(postgres: PostgresServer, tmp_path: Path) -> None:
+def test_a_slow_postgresql_gives_way_within_two_seconds(
+    postgres: ExternalPostgres | PostgresServer, tmp_path: Path
+) -> None:
     url = postgres.new_database()
     provider = app_on(url, OPEN_WEEKDAY, tmp_path)
     twiml(provider.post("/voice", CALL))
