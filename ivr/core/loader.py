@@ -315,8 +315,7 @@ class _Builder:
         if None in (kind, name, address, postcode, summary) or schedule_id not in schedules:
             return None
         assert name and address and summary and postcode and kind and schedule_id
-        written = str(fields["phone"]) if "phone" in fields else None
-        return Unit(unit_id, kind, name, phone, written, address, postcode, head, schedules[schedule_id],
+        return Unit(unit_id, kind, name, phone, address, postcode, head, schedules[schedule_id],
                     summary, keywords, parent)
 
     # menu.yaml ------------------------------------------------------------------------------------

@@ -80,7 +80,6 @@ class Unit:
     kind: str
     name: Text
     phone: str | None  # E.164, or None when reached through the main line
-    phone_as_written: str | None
     address: Text
     postcode: str
     head: str | None

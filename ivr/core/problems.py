@@ -35,5 +35,4 @@ class MenuError(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = [p for p in problems if p.severity == "error"]
-        self.warnings = [p for p in problems if p.severity == "warning"]
         super().__init__("\n".join(str(p) for p in self.problems))

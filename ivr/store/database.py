@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import Engine, and_, create_engine, delete, event, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
@@ -198,10 +198,6 @@ class Store:
             removed_calls = connection.execute(delete(calls).where(calls.c.started_at < older_than)).rowcount
         return {"calls": removed_calls, "steps": removed_steps, "voicemails": removed_messages}
 
-    def count_calls(self) -> int:
-        """Return how many calls are recorded."""
-        with self.engine.connect() as connection:
-            return int(connection.execute(select(func.count()).select_from(calls)).scalar_one())
 
 
 def _moment(text: str) -> datetime:

@@ -21,6 +21,7 @@ class MenuStore:
     def __init__(self, menus_dir: str | Path) -> None:
         self.menus_dir = str(menus_dir)
         self._flow = CallFlow(load_hotline(self.menus_dir))
+        _log_warnings(self._flow)
         self._fingerprint = self._files_fingerprint()
         self._checked_at = time.monotonic()
         self._lock = threading.Lock()
@@ -48,6 +49,7 @@ class MenuStore:
                           "Fix these and save again:\n%s", self.menus_dir, self.last_error)
                 return False
             self._flow = CallFlow(hotline)
+            _log_warnings(self._flow)
             self.last_error = None
             log.info("Loaded the edited menus from %s.", self.menus_dir)
             return True
@@ -62,3 +64,8 @@ class MenuStore:
             except OSError:
                 found.append((name, -1, -1))
         return tuple(found)
+
+
+def _log_warnings(flow: CallFlow) -> None:
+    for warning in flow.hotline.warnings:
+        log.warning("Menus: %s", warning)
