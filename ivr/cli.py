@@ -24,6 +24,7 @@ from ivr.core.speech import say_moment
 from ivr.paths import default_database_url, default_menus_dir
 from ivr.simulator import DEFAULT_CALLER, Line
 from ivr.store.database import Store, upgrade_schema
+from ivr.store.recorder import SPOOL_NAME
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -347,6 +348,23 @@ def db_upgrade() -> None:
     except SQLAlchemyError as exc:
         raise click.ClickException(f"Could not migrate {_safe_url(url)}: {exc.__class__.__name__}: {exc}") from exc
     click.echo(f"{_safe_url(url)}: the schema is up to date.")
+
+
+@db.command("flush")
+@click.option("--spool", type=click.Path(dir_okay=False), help="The spool file (default: the instance folder's).")
+def db_flush(spool: str | None) -> None:
+    """Write the call events that waited in the spool while the database was down."""
+    from ivr.paths import default_instance_dir
+    from ivr.store.recorder import FLUSH_BATCH, Recorder
+
+    recorder = Recorder(_open_store(), Path(spool) if spool else default_instance_dir() / SPOOL_NAME)
+    written = 0
+    while batch := recorder.flush(limit=FLUSH_BATCH):  # in batches: the service may append meanwhile
+        written += batch
+    waiting = recorder.pending()
+    click.echo(f"Wrote {written} call events from {recorder.spool}; {waiting} still wait.")
+    if waiting:
+        raise SystemExit(1)
 
 
 @main.group()

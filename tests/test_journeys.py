@@ -100,7 +100,7 @@ def test_the_korean_journey_is_entirely_in_korean(hotline: Hotline) -> None:
         assert HANGUL.search(text) and not HAN.search(text), text
     langs = [line.lang for line in call.transcript if line.kind == "heard"][4:]
     assert set(langs) == {"ko"}
-    assert "도문시 민정국 혼인등기처은 지금 업무시간이 아닙니다. 국경절 휴무입니다." in after_choice
+    assert "도문시 민정국 혼인등기처는 지금 업무시간이 아닙니다. 국경절 휴무입니다." in after_choice
     assert "다음 업무시간은 10월 8일 목요일 오전 8시 30분입니다." in after_choice
     assert call.outcome["kind"] == "voicemail"
 
@@ -114,7 +114,7 @@ def test_the_korean_journey_is_entirely_in_korean(hotline: Hotline) -> None:
 def test_an_unanswered_forward_says_so_and_offers_a_message_or_the_main_menu(status: str, said: str) -> None:
     call = place_call(OPEN_WEEKDAY, "12", dial_status=status)
     heard = call.heard()
-    assert heard[heard.index(said) + 1] == "留言请按1，返回主菜单请按星号键。"
+    assert heard[heard.index(said) + 1] == "留言请按1，返回上一级请按星号键。"
     message = place_call(OPEN_WEEKDAY, "121", dial_status=status)
     assert message.outcome["kind"] == "voicemail" and message.outcome["unit"] == "marriage_registry"
     menu = place_call(OPEN_WEEKDAY, "12*", dial_status=status)
@@ -180,3 +180,30 @@ def test_lunch_break_and_holiday_reasons_are_spoken() -> None:
     spring = place_call("2026-02-18T10:00:00+08:00", "18")
     assert "图们市殡葬管理所现在不办公：春节放假。" in spring.heard()
     assert "下次办公时间是周二上午8点。" in spring.heard()  # six days ahead: the weekday is enough
+
+
+def test_korean_particles_follow_the_name_they_attach_to() -> None:
+    funeral = place_call(CLOSED_EVENING, "28")
+    assert "도문시 장례관리소는 지금 업무시간이 아닙니다. 오늘 업무가 끝났습니다." in funeral.heard()
+    menu = next(t for t in funeral.heard() if t.startswith("최저생활보장"))
+    assert "혼인등기는 2번을 누르십시오." in menu and "직업양성은 3번을 누르십시오." in menu
+    charity = place_call(OPEN_WEEKDAY, "292")
+    assert "도문시 자선총회는 따로 전화가 없어 대표전화로 련결합니다. 잠시 기다려 주십시오." in charity.heard()
+
+
+def test_hash_or_star_at_the_language_choice_replays_it_without_using_up_a_try() -> None:
+    call = place_call(CLOSED_EVENING, "#*#1")
+    assert call.heard().count("普通话请按1。") == 4
+    assert "对不起，您按的键无效。" not in call.heard()
+    assert call.outcome == {"kind": "caller_hung_up", "node": "menu:main"}
+
+
+def test_star_after_the_operator_returns_to_the_submenu_the_caller_came_from() -> None:
+    call = place_call(CLOSED_EVENING, "160*")  # veterans submenu, operator (closed), back
+    assert call.heard()[-2].startswith("退役军人就业创业和帮扶")
+
+
+def test_star_after_a_failed_forward_returns_to_the_submenu_as_the_prompt_says() -> None:
+    call = place_call(OPEN_WEEKDAY, "161*", dial_status="no-answer")
+    assert call.heard()[-3:-1] == ["留言请按1，返回上一级请按星号键。", call.heard()[-2]]
+    assert call.heard()[-2].startswith("退役军人就业创业和帮扶")

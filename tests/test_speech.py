@@ -49,3 +49,16 @@ def test_opening_hours_in_both_languages(hotline: Hotline) -> None:
     assert say_hours(standard, summer, "zh") == "星期一至星期五，上午8点30分至中午12点，下午1点30分至5点，节假日除外"
     assert say_hours(hotline.schedules["marriage"], winter, "ko") == \
         "월요일부터 금요일까지 오전 8시 30분부터 오후 4시까지, 공휴일 제외"
+
+
+def test_korean_particles_take_the_form_the_last_syllable_asks_for() -> None:
+    from ivr.core.speech import fill_prompt, with_particle
+
+    assert with_particle("도문시 자선총회", "은") == "도문시 자선총회는"
+    assert with_particle("사회보험과", "은") == "사회보험과는"
+    assert with_particle("도문시 취업봉사국", "는") == "도문시 취업봉사국은"
+    assert with_particle("사회구조과(아동복지과)", "이") == "사회구조과(아동복지과)가"
+    assert with_particle("2번", "를") == "2번을"
+    assert fill_prompt("{unit:은} 지금 업무시간이 아닙니다.", unit="도문시 장례관리소") == \
+        "도문시 장례관리소는 지금 업무시간이 아닙니다."
+    assert fill_prompt("{unit}现在不办公", unit="殡葬管理所") == "殡葬管理所现在不办公"

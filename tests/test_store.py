@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 
 import ivr.store.recorder
+from ivr.cli import main
 from ivr.simulator import CallSimulator, pressed_keys
-from ivr.store.database import Store
+from ivr.store.database import CallEvent, Store, upgrade_schema
+from ivr.store.recorder import FLUSH_BATCH, Recorder
+from ivr.store.report import build_report
 from ivr.store.tables import calls, steps, voicemails
 from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, Provider, make_app, twiml
 from tests.postgres import ExternalPostgres, PostgresServer
@@ -42,8 +49,6 @@ def count(url: str, table: object) -> int:
 def app_on(url: str, at: str, tmp_path: Path) -> Provider:
     app = make_app(FROZEN_TIME=at, DATABASE_URL=url, SPOOL_PATH=str(tmp_path / "spool.jsonl"))
     if url.startswith("postgresql"):
-        from ivr.store.database import upgrade_schema
-
         upgrade_schema(Store.from_url(url).engine)
     return Provider(app.test_client())
 
@@ -216,3 +221,62 @@ def test_a_slow_postgresql_gives_way_within_two_seconds(
     assert elapsed < 2.0
     assert root.find("Gather") is not None
     assert (tmp_path / "spool.jsonl").read_text().count('"seq": 1') == 1
+
+
+def spooled_steps(count: int, call_sid: str = "CAspool") -> list[CallEvent]:
+    return [CallEvent("step", call_sid, "2026-11-26T09:00:00+08:00",
+                      {"seq": seq, "node": "menu:main", "digits": "#", "outcome": "menu", "caller": CALLER})
+            for seq in range(count)]
+
+
+def test_catching_up_after_an_outage_is_done_in_small_batches(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    store = Store.from_url(url)
+    upgrade_schema(store.engine)
+    spool = tmp_path / "spool.jsonl"
+    spool.write_text("".join(json.dumps(e.to_json()) + "\n" for e in spooled_steps(500)))
+    recorder = Recorder(store, spool)
+    recorder.record(spooled_steps(501)[-1])  # a webhook drains one batch, then keeps its own event in order
+    assert count(url, steps) == FLUSH_BATCH
+    assert recorder.pending() == 500 - FLUSH_BATCH + 1
+    result = CliRunner().invoke(main, ["db", "flush", "--spool", str(spool)], env={"IVR_DATABASE_URL": url})
+    assert result.stdout == f"Wrote {500 - FLUSH_BATCH + 1} call events from {spool}; 0 still wait.\n"
+    assert count(url, steps) == 501 and not spool.exists()
+
+
+def test_a_damaged_spool_line_is_set_aside_and_blocks_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    store = Store.from_url(url)
+    upgrade_schema(store.engine)
+    spool = tmp_path / "spool.jsonl"
+    good = json.dumps(spooled_steps(1)[0].to_json())
+    spool.write_text(good + "\n" + '{"kind": "step", "call_sid": "CAcut", "at": "2026-11\n')  # a worker died here
+    recording = CallEvent("recording", "CAspool", "2026-11-26T09:01:00+08:00",
+                          {"recording_sid": "RE1", "unit_id": "bureau", "recording_url": "https://x/RE1"})
+    Recorder(store, spool).record(recording)
+    assert [m.recording_sid for m in store.voicemails()] == ["RE1"]
+    assert count(url, steps) == 1 and not spool.exists()
+    assert spool.with_suffix(".rejected").read_text() == '{"kind": "step", "call_sid": "CAcut", "at": "2026-11\n'
+
+
+def test_a_flush_by_another_worker_is_not_waited_for(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    store = Store.from_url(url)
+    upgrade_schema(store.engine)
+    spool = tmp_path / "spool.jsonl"
+    spool.write_text(json.dumps(spooled_steps(1)[0].to_json()) + "\n")
+    recorder = Recorder(store, spool)
+    with open(spool.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker is flushing
+        assert recorder.flush(wait=False) == 0
+    assert recorder.flush(wait=False) == 1
+
+
+def test_the_hotlines_own_goodbye_is_not_counted_as_a_caller_hanging_up(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    provider = app_on(url, CLOSED_EVENING, tmp_path)
+    CallSimulator(provider.client.application).call(pressed_keys("1..."))  # silence until the hotline gives up
+    CallSimulator(provider.client.application).call(pressed_keys("16"))  # hangs up in the veterans menu
+    figures = build_report(Store.from_url(url), date(2026, 11, 26), date(2026, 11, 26))
+    assert figures["hang_ups"] == {"menu:veterans": 1}
+    assert figures["goodbyes_after_retries"] == 1

@@ -150,8 +150,10 @@ def test_a_spoken_text_too_long_for_one_prompt(menus: Path, edit: Editor) -> Non
 
 def test_a_missing_recording(menus: Path) -> None:
     (menus.parent / "audio" / "ko" / "greeting.wav").unlink()
+    line = (menus / "prompts.yaml").read_text().splitlines().index(
+        "    audio: {zh: zh/greeting.wav, ko: ko/greeting.wav}") + 1
     assert errors_of(validate("menus")) == [
-        "menus/prompts.yaml:10 prompts.greeting.audio.ko: the recording 'ko/greeting.wav' does not exist in "
+        f"menus/prompts.yaml:{line} prompts.greeting.audio.ko: the recording 'ko/greeting.wav' does not exist in "
         f"{menus.parent / 'audio'}; add the file, or remove this line to use the synthesized voice."
     ]
 
@@ -202,3 +204,17 @@ def test_the_core_imports_neither_flask_nor_twilio() -> None:
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_phone_number_yaml_would_read_as_an_octal_number(menus: Path, edit: Editor) -> None:
+    line = edit("units.yaml", "phone: 0433-3623441", "phone: 04333623441")
+    assert errors_of(validate("menus")) == [
+        f"menus/units.yaml:{line} units.marriage_registry.phone: is written as a bare number, which YAML reads as "
+        'a different number; put it in quotes or write it with a dash, as "0433-3623441" or +864333623441.'
+    ]
+
+
+def test_an_unknown_particle_in_a_korean_prompt(menus: Path, edit: Editor) -> None:
+    line = edit("prompts.yaml", 'ko: "{unit:은} 지금', 'ko: "{unit:의} 지금')
+    assert errors_of(validate("menus"))[0].startswith(
+        f"menus/prompts.yaml:{line} prompts.closed.ko: '{{unit:의}}' asks for an unknown particle '의'; use one of ")

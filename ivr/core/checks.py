@@ -132,7 +132,12 @@ class DocumentChecker:
         """Return a Chinese phone number in E.164, or None after explaining what is wrong."""
         if value is MISSING:
             return None
-        written = str(value) if isinstance(value, str | int) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            # YAML reads 04333623441 as an octal number: the digits staff wrote are already lost.
+            self.report(path, "is written as a bare number, which YAML reads as a different number",
+                        "put it in quotes or write it with a dash, as \"0433-3623441\" or +864333623441")
+            return None
+        written = value if isinstance(value, str) else None
         number = None
         if written:
             try:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from ivr.core.model import BACK_KEY, LANGS, OPERATOR_KEY, REPEAT_KEY, Hotline, Lang, Menu, Unit
 from ivr.core.schedule import OfficeHours, Status
-from ivr.core.speech import say_hours, say_moment
+from ivr.core.speech import fill_prompt, say_hours, say_moment
 
 # The provider's DialCallStatus values, and which of them mean the caller was connected.
 DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
@@ -138,6 +138,8 @@ class CallFlow:
             return self._operator(Step(OPERATOR, self.hotline.languages[0].lang), now)
         if event.digits is None and not event.no_input:
             return Decision((self._language_question(step, greet=True),), "menu")
+        if event.digits in (REPEAT_KEY, BACK_KEY):  # nothing to go back to: both replay the choice
+            return Decision((self._language_question(replace(step, node=LANGUAGE), greet=False),), "menu")
         sorry = "invalid_key" if event.digits else "no_input"
         retry = replace(step, node=LANGUAGE, tries=step.tries + 1)
         if retry.tries >= self.hotline.settings.tries:
@@ -167,7 +169,7 @@ class CallFlow:
             parent = self.hotline.menus[menu.parent]
             return Decision((self._menu_question(parent, Step(f"menu:{parent.id}", lang), lang),), "menu")
         if key == OPERATOR_KEY:
-            return self._operator(step, now)
+            return self._operator(replace(step, back=menu.id), now)
         option = menu.option(key) if key else None
         if option is not None and option.menu:
             submenu = self.hotline.menus[option.menu]
@@ -283,7 +285,10 @@ class CallFlow:
             return self._info(unit, step, now)
         if kind == "after":
             return self._after_dial(unit, step, None)
-        return self._closed(unit, step, self.hours.status(unit, now))
+        status = self.hours.status(unit, now)
+        if status.open:  # it opened while the caller listened: put them through rather than say it is closed
+            return self._reach_unit(unit, replace(step, node=f"unit:{unit.id}"), now)
+        return self._closed(unit, step, status)
 
     def _back(self, step: Step, now: datetime) -> Decision:
         lang = self._lang(step)
@@ -340,7 +345,7 @@ class CallFlow:
         return Say(self._text(prompt_id, lang, **fields), lang, audio)
 
     def _text(self, prompt_id: str, lang: Lang, **fields: str) -> str:
-        return self.hotline.prompt(prompt_id, lang).format(**fields)
+        return fill_prompt(self.hotline.prompt(prompt_id, lang), **fields)
 
     def _lang(self, step: Step) -> Lang:
         return step.lang if step.lang in LANGS else self.hotline.languages[0].lang

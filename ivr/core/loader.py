@@ -32,6 +32,7 @@ from ivr.core.model import (
     Voice,
 )
 from ivr.core.problems import MenuError, Problem
+from ivr.core.speech import PARTICLES
 from ivr.core.yamlsource import KeyPath, YamlDocument, read_yaml
 
 FILES = ("hotline.yaml", "schedules.yaml", "units.yaml", "menu.yaml", "prompts.yaml", "calendar.yaml")
@@ -478,7 +479,12 @@ class _Builder:
             check.report(path, f"'{prompt_id}' is not a prompt the hotline says",
                          "check the spelling against the prompts listed in this file", "warning")
         for lang in LANGS:
-            used = {name for _, name, _, _ in string.Formatter().parse(text(lang)) if name is not None}
+            parts = list(string.Formatter().parse(text(lang)))
+            used = {name for _, name, _, _ in parts if name is not None}
+            for _, name, spec, _ in parts:
+                if name is not None and spec and spec not in PARTICLES:
+                    check.report((*path, lang), f"'{{{name}:{spec}}}' asks for an unknown particle '{spec}'",
+                                 "use one of " + ", ".join(PARTICLES) + " after the colon, or none")
             allowed = expected if expected is not None else used
             if used != allowed:
                 check.report((*path, lang), f"uses {_braces(used)} where the hotline fills in {_braces(allowed)}",

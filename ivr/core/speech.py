@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from datetime import date, datetime, time
 
 from ivr.core.model import Lang, Period, Schedule, Season
@@ -84,3 +85,32 @@ def say_hours(schedule: Schedule, season: Season, lang: Lang) -> str:
             "，节假日除外"
     return f"{say_weekdays(schedule.weekdays, lang)} " + ", ".join(say_period(p, lang) for p in periods) + \
         ", 공휴일 제외"
+
+
+# Korean particles that change with the word before them: (after a final consonant, after a vowel).
+PARTICLES = {"은": ("은", "는"), "는": ("은", "는"), "이": ("이", "가"), "가": ("이", "가"),
+             "을": ("을", "를"), "를": ("을", "를"), "과": ("과", "와"), "와": ("과", "와")}
+
+
+def with_particle(word: str, particle: str) -> str:
+    """Attach a Korean particle in the form the word's last syllable asks for: 자선총회는, 사회보험과는."""
+    after_consonant, after_vowel = PARTICLES[particle]
+    syllable = next((ch for ch in reversed(word) if "가" <= ch <= "힣"), None)
+    if syllable is None:
+        return word + after_vowel
+    has_final = (ord(syllable) - ord("가")) % 28 != 0
+    return word + (after_consonant if has_final else after_vowel)
+
+
+class PromptFormatter(string.Formatter):
+    """Fills in a prompt; a Korean particle as format spec ({unit:은}) is attached in the right form."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if format_spec in PARTICLES:
+            return with_particle(str(value), format_spec)
+        return str(super().format_field(value, format_spec))
+
+
+def fill_prompt(template: str, **fields: str) -> str:
+    """Fill in a prompt's {placeholders}, attaching Korean particles where the prompt asks for one."""
+    return PromptFormatter().format(template, **fields)

@@ -17,6 +17,11 @@ from ivr.store.database import CallEvent, Store
 log = logging.getLogger(__name__)
 # After a failure the database is left alone this long, so callers are not kept waiting on it.
 RETRY_AFTER_SECONDS = 5.0
+# Where events wait, in the instance folder, unless SPOOL_PATH says otherwise.
+SPOOL_NAME = "unsent-call-events.jsonl"
+# A webhook drains at most this many spooled events, so catching up never keeps a caller waiting;
+# `ivr db flush` drains the rest at once.
+FLUSH_BATCH = 200
 
 
 class Recorder:
@@ -30,23 +35,54 @@ class Recorder:
     def record(self, event: CallEvent) -> None:
         """Keep one event: in the database when it answers quickly, else in the spool file."""
         if time.monotonic() >= self._down_until:
-            self.flush()
+            try:
+                self.flush(limit=FLUSH_BATCH, wait=False)
+            except Exception:  # catching up is a bonus; this event must still be kept
+                log.exception("Could not write the spooled call events from %s; they stay there.", self.spool)
             if not self._spooled() and self._write([event]):
                 return
         self._append(event)
 
-    def flush(self) -> int:
-        """Write the spooled events to the database; return how many were written."""
+    def flush(self, limit: int | None = None, wait: bool = True) -> int:
+        """Write up to `limit` spooled events (all by default) to the database; return how many were written.
+
+        With wait=False a flush another worker is doing already is left to it.
+        """
         if not self._spooled():
             return 0
-        with self._locked():
-            lines = [line for line in self.spool.read_text(encoding="utf-8").splitlines() if line.strip()]
-            events = [CallEvent.from_json(json.loads(line)) for line in lines]
-            if not events or not self._write(events):
+        with self._locked(wait) as locked:
+            if not locked:
                 return 0
-            self.spool.unlink()
-        log.warning("The database is back: wrote %d call events kept in %s.", len(events), self.spool)
+            lines = [line for line in self.spool.read_text(encoding="utf-8").splitlines() if line.strip()]
+            batch, rest = (lines, []) if limit is None else (lines[:limit], lines[limit:])
+            events = self._readable(batch)
+            if events and not self._write(events):
+                return 0
+            if rest:
+                self._rewrite(rest)
+            else:
+                self.spool.unlink()
+        log.warning("The database is back: wrote %d call events kept in %s (%d still wait).", len(events),
+                    self.spool, len(rest))
         return len(events)
+
+    def _readable(self, lines: list[str]) -> list[CallEvent]:
+        """Parse spooled lines; a damaged one (a worker killed mid-write) is set aside, not allowed to block."""
+        events = []
+        for line in lines:
+            try:
+                events.append(CallEvent.from_json(json.loads(line)))
+            except (ValueError, KeyError, TypeError):
+                rejected = self.spool.with_suffix(".rejected")
+                with rejected.open("a", encoding="utf-8") as file:
+                    file.write(line + "\n")
+                log.error("A damaged line in %s was moved to %s for a person to look at.", self.spool, rejected)
+        return events
+
+    def _rewrite(self, lines: list[str]) -> None:
+        partial = self.spool.with_suffix(".partial")
+        partial.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        partial.replace(self.spool)
 
     def pending(self) -> int:
         """Return how many events wait in the spool for the database."""
@@ -66,19 +102,23 @@ class Recorder:
         return True
 
     def _append(self, event: CallEvent) -> None:
-        with self._locked(), self.spool.open("a", encoding="utf-8") as file:
+        with self._locked(wait=True), self.spool.open("a", encoding="utf-8") as file:
             file.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
 
     def _spooled(self) -> bool:
         return self.spool.exists() and self.spool.stat().st_size > 0
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, wait: bool) -> Iterator[bool]:
         # Several app workers share one spool file: one writer at a time.
         self.spool.parent.mkdir(parents=True, exist_ok=True)
         with open(self.spool.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from ivr.clock import TIMEZONE
 from ivr.store.database import Store, local
@@ -18,6 +18,8 @@ from ivr.store.tables import calls, steps, voicemails
 
 # Outcomes after which a call that ends has been served, not abandoned.
 SERVED = ("forwarded", "operator", "connected", "voicemail_saved")
+# The hotline itself said goodbye: after too many tries with no valid key while the bureau was closed.
+GAVE_UP = "goodbye"
 ANSWERED = ("completed", "answered")
 
 
@@ -25,11 +27,11 @@ def build_report(store: Store, since: date, until: date) -> dict[str, Any]:
     """Return every figure for the calls from `since` to `until`, both days included."""
     start = TIMEZONE.localize(datetime.combine(since, time()))
     end = TIMEZONE.localize(datetime.combine(until + timedelta(days=1), time()))
+    in_period = and_(calls.c.started_at >= start, calls.c.started_at < end)
     with store.engine.connect() as connection:
-        call_rows = connection.execute(
-            select(calls).where(calls.c.started_at >= start, calls.c.started_at < end)).all()
-        sids = [row.call_sid for row in call_rows]
-        step_rows = connection.execute(select(steps).where(steps.c.call_sid.in_(sids))).all() if sids else []
+        call_rows = connection.execute(select(calls).where(in_period)).all()
+        step_rows = connection.execute(
+            select(steps).where(steps.c.call_sid.in_(select(calls.c.call_sid).where(in_period)))).all()
         waiting = connection.execute(select(voicemails.c.unit_id).where(voicemails.c.status == "new")).all()
     per_day: Counter[str] = Counter()
     per_hour: Counter[str] = Counter()
@@ -47,6 +49,7 @@ def build_report(store: Store, since: date, until: date) -> dict[str, Any]:
         "out_of_hours": {"calls": out_of_hours,
                          "share": round(out_of_hours / len(call_rows), 4) if call_rows else 0.0},
         "hang_ups": _hang_ups(call_rows),
+        "goodbyes_after_retries": sum(1 for row in call_rows if row.last_outcome == GAVE_UP),
         "forwarding": _forwarding(step_rows),
         "messages_waiting": {"total": len(waiting), "per_unit": dict(Counter(r.unit_id or "?" for r in waiting))},
     }
@@ -65,7 +68,7 @@ def _hang_ups(call_rows: Sequence[Any]) -> dict[str, int]:
     """Count, per node, the calls that ended there without being put through or leaving a message."""
     nodes: Counter[str] = Counter()
     for row in call_rows:
-        if row.ended_at is not None and row.last_outcome not in SERVED:
+        if row.ended_at is not None and row.last_outcome not in (*SERVED, GAVE_UP):
             nodes[row.last_node or "start"] += 1
     return dict(nodes.most_common())
 
@@ -94,6 +97,7 @@ def report_text(report: dict[str, Any]) -> str:
     for node, counts in report["menu_choices"].items():
         lines.append(f"  {node}: " + ", ".join(f"{key}×{n}" for key, n in counts.items()))
     lines += ["", "Where callers hang up:"] + [f"  {node}  {n}" for node, n in report["hang_ups"].items()]
+    lines += [f"Ended by the hotline after too many tries: {report['goodbyes_after_retries']}"]
     lines += ["", "Forwarding per unit (answered / attempts):"]
     for unit, figures in report["forwarding"].items():
         failures = ", ".join(f"{k} {v}" for k, v in figures.items() if k not in ("attempts", "answered"))
@@ -110,6 +114,7 @@ def report_csv(report: dict[str, Any]) -> str:
     writer.writerow(["out_of_hours", "", "share", report["out_of_hours"]["share"]])
     writer.writerow(["out_of_hours", "", "calls", report["out_of_hours"]["calls"]])
     writer.writerow(["messages_waiting", "", "total", report["messages_waiting"]["total"]])
+    writer.writerow(["goodbyes_after_retries", "", "", report["goodbyes_after_retries"]])
     for section in ("calls_per_day", "calls_per_hour", "hang_ups"):
         for key, value in report[section].items():
             writer.writerow([section, key, "", value])
@@ -156,6 +161,7 @@ def _summary(axis: Any, report: dict[str, Any]) -> None:
         ("Out of hours", f"{report['out_of_hours']['calls']} ({report['out_of_hours']['share']:.0%})"),
         ("Forwards answered", f"{answered} of {attempts}"),
         ("Hung up in a menu", str(sum(report["hang_ups"].values()))),
+        ("Goodbye after retries", str(report["goodbyes_after_retries"])),
         ("Messages waiting", str(report["messages_waiting"]["total"])),
     ]
     table = axis.table(cellText=rows, colWidths=(0.6, 0.4), loc="center", cellLoc="left")

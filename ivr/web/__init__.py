@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ivr.clock import ClockError, parse_moment
 from ivr.paths import default_instance_dir, default_menus_dir
 from ivr.store.database import Store, upgrade_schema
-from ivr.store.recorder import Recorder
+from ivr.store.recorder import SPOOL_NAME, Recorder
 from ivr.web.menus import MenuStore
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def _recorder(app: Flask) -> Recorder:
             upgrade_schema(store.engine)
         except Exception:  # the service still answers calls; events wait in the spool
             log.exception("Could not prepare the SQLite database at %s; call events will wait in the spool.", url)
-    spool = Path(app.config.get("SPOOL_PATH") or Path(app.instance_path) / "unsent-call-events.jsonl")
+    spool = Path(app.config.get("SPOOL_PATH") or Path(app.instance_path) / SPOOL_NAME)
     return Recorder(store, spool)
 
 

@@ -1,0 +1,33 @@
+"""The call flow core decided directly: the moments where time moves on while a caller listens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytz
+
+from ivr.core.flow import Ask, CallFlow, Event, Forward, Step
+from ivr.core.model import Hotline
+
+SHANGHAI = pytz.timezone("Asia/Shanghai")
+
+
+def test_a_unit_that_opens_while_its_closed_message_plays_puts_the_caller_through(hotline: Hotline) -> None:
+    flow = CallFlow(hotline)
+    just_opened = SHANGHAI.localize(datetime(2026, 11, 26, 8, 0, 5))
+    for key in ("#", "7", None):
+        decision = flow.decide(Step("closed:bureau", "zh", back="main"), Event(digits=key, no_input=key is None),
+                               just_opened)
+        forwards = [a for a in decision.actions if isinstance(a, Forward)]
+        assert [f.number for f in forwards] == ["+864333622075"], key
+        assert decision.outcome == "forwarded"
+
+
+def test_a_unit_still_closed_repeats_its_closed_message_and_options(hotline: Hotline) -> None:
+    flow = CallFlow(hotline)
+    evening = SHANGHAI.localize(datetime(2026, 11, 26, 19, 0))
+    decision = flow.decide(Step("closed:marriage_registry", "zh", back="main"), Event(digits="#"), evening)
+    [ask] = [a for a in decision.actions if isinstance(a, Ask)]
+    assert [p.text for p in ask.prompts] == [
+        "图们市民政局婚姻登记处现在不办公：今天已经下班。", "下次办公时间是明天上午8点30分。",
+        "听地址和办公时间请按1，留言请按2，返回上一级请按星号键。"]
