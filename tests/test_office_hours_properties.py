@@ -22,11 +22,26 @@ moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 
 )
 
 
+# Every opening and closing time any schedule names, in any season: the only minutes at which a unit's
+# state can change. Checking them on every day, beside a regular sample, covers long gaps exactly.
+BOUNDARIES = sorted({t for schedule in HOURS.hotline.schedules.values() for periods in schedule.hours.values()
+                     for period in periods for t in (period.start, period.end)})
+
+
 def minutes_between(start: datetime, end: datetime) -> list[datetime]:
-    """Every minute in [start, end), or every 7th minute when the gap is longer than two days."""
-    step = MINUTE if end - start <= timedelta(days=2) else 7 * MINUTE
-    count = int((end - start) / step)
-    return [start + i * step for i in range(count)]
+    """Every minute in [start, end) for gaps up to two days; for longer ones every 7th minute plus every boundary."""
+    if end - start <= timedelta(days=2):
+        return [start + i * MINUTE for i in range(int((end - start) / MINUTE))]
+    sample = [start + i * 7 * MINUTE for i in range(int((end - start) / (7 * MINUTE)))]
+    day, boundaries = start.date(), []
+    while day <= end.date():
+        for clock in BOUNDARIES:
+            moment = SHANGHAI.localize(datetime.combine(day, clock))
+            for candidate in (moment - MINUTE, moment):
+                if start <= candidate < end:
+                    boundaries.append(candidate)
+        day += timedelta(days=1)
+    return sample + boundaries
 
 
 @settings(max_examples=150, deadline=None)

@@ -105,3 +105,21 @@ def test_responses_carry_content_length_and_control_characters_are_not_spoken(pr
     response = provider.post("/voice", CALL)
     assert int(response.headers["Content-Length"]) == len(response.data)
     assert clean_speech("您好\x07，\x00再见\u200b") == "您好，再见"
+
+
+def test_health_reports_menus_database_and_waiting_events(tmp_path: Path, menus: Path, edit: Editor) -> None:
+    app = make_app(MENUS_DIR=str(menus), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                   SPOOL_PATH=str(tmp_path / "spool.jsonl"))
+    client = app.test_client()
+    assert client.get("/health").get_json() == {
+        "status": "ok", "menus": {"folder": str(menus), "units": 18, "rejected_edit": None},
+        "database": "ok", "events_waiting": 0}
+    edit("units.yaml", "phone: 0433-3623441", "phone: 0433-362344")
+    (tmp_path / "db.sqlite3").unlink()
+    (tmp_path / "db.sqlite3").mkdir()  # the database file is gone and cannot be recreated
+    Provider(client).post("/voice", CALL)
+    report = client.get("/health").get_json()
+    assert report["status"] == "degraded"
+    assert report["database"].startswith("unreachable")
+    assert report["events_waiting"] == 1
+    assert "'0433-362344' is not a valid Chinese phone number" in report["menus"]["rejected_edit"]

@@ -32,6 +32,9 @@ class ConfigError(RuntimeError):
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the hotline's Flask app from test_config, else from the environment."""
+    if not logging.getLogger().handlers:  # under gunicorn or uwsgi: make the call log visible
+        logging.basicConfig(level=os.environ.get("IVR_LOG_LEVEL", "INFO").upper(),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, instance_path=str(default_instance_dir().resolve()), instance_relative_config=True)
     app.config.from_mapping(
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN"),
@@ -57,10 +60,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ivr.menus"] = MenuStore(app.config["MENUS_DIR"])
     app.extensions["ivr.recorder"] = _recorder(app)
 
-    from ivr.web import audio, voice
+    from ivr.web import audio, health, voice
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(audio.bp)
+    app.register_blueprint(health.bp)
     return app
 
 

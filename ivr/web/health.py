@@ -1,0 +1,37 @@
+"""A health check for load balancers and operators: can the service answer callers, and is anything degraded."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ivr.store.recorder import Recorder
+from ivr.web.menus import MenuStore
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/health")
+def health() -> ResponseReturnValue:
+    """Report the menus in use, whether the database answers, and how many call events wait in the spool."""
+    store: MenuStore = current_app.extensions["ivr.menus"]
+    recorder: Recorder = current_app.extensions["ivr.recorder"]
+    store.refresh()
+    try:
+        with recorder.store.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        database = "ok"
+    except SQLAlchemyError as exc:
+        database = f"unreachable ({type(exc).__name__})"
+    waiting = recorder.pending()
+    degraded = database != "ok" or waiting > 0 or store.last_error is not None
+    # Callers are served in every case below, so the service stays in the load balancer: always 200.
+    return jsonify({
+        "status": "degraded" if degraded else "ok",
+        "menus": {"folder": store.menus_dir, "units": len(store.flow.hotline.units),
+                  "rejected_edit": store.last_error},
+        "database": database,
+        "events_waiting": waiting,
+    })
