@@ -8,6 +8,7 @@ Run: python bench/webhooks.py [--steps N]
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -71,6 +72,7 @@ def summary(name: str, timings: list[float]) -> tuple[float, float]:
 
 
 def main() -> None:
+    logging.basicConfig(level=logging.WARNING)  # the per-step call log would drown the figures
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=500)
     rounds = parser.parse_args().steps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -55,6 +56,8 @@ def load_or_exit(menus_dir: str | None) -> Hotline:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Tumen hotline IVR: menus, office hours, the webhook service and a call simulator."""
+    # Commands print their own results; the service's per-step call log (INFO) is for `ivr serve` only.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
 class MomentType(click.ParamType):  # type: ignore[type-arg]
@@ -157,11 +160,9 @@ def prompts(menus_dir: str | None) -> None:
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 def serve(host: str, port: int, menus_dir: str | None) -> None:
     """Run the webhook service locally with the bundled menus (development server)."""
-    import logging
-
     from ivr.web import ConfigError, create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(os.environ.get("IVR_LOG_LEVEL", "INFO").upper())
     if menus_dir:
         os.environ["IVR_MENUS_DIR"] = menus_dir
     if not os.environ.get("TWILIO_AUTH_TOKEN"):
