@@ -51,13 +51,14 @@ def test_a_duplicate_menu_key(menus: Path, edit: Editor) -> None:
 
 
 def test_an_unknown_unit_reference(menus: Path, edit: Editor) -> None:
-    line = edit("menu.yaml", "unit: funeral_office", "unit: funeral_home")
+    line = edit("menu.yaml", "unit: funeral_office", "unit: crematorium")
     result = validate("menus")
     assert result.exit_code == 1
-    assert errors_of(result)[0].startswith(
-        f"menus/menu.yaml:{line} menus.main.options.8.unit: 'funeral_home' is not a unit; "
-        "use one of the units in units.yaml: "
-    )
+    assert errors_of(result) == [
+        f"menus/menu.yaml:{line} menus.main.options.8.unit: 'crematorium' is not a unit; use one of the units in "
+        "units.yaml: bureau, charity_federation, civil_affairs_section, double_support_section, employment_bureau, "
+        "employment_skills_section, funeral_office, general_office, ..."
+    ]
 
 
 def test_a_missing_korean_text(menus: Path, edit: Editor) -> None:
@@ -109,8 +110,8 @@ def test_a_loop_in_the_menus(menus: Path, edit: Editor) -> None:
 def test_overlapping_opening_periods_and_a_bad_time(menus: Path, edit: Editor) -> None:
     line = edit("schedules.yaml", '["08:30-12:00", "13:30-17:00"]', '["08:30-14:00", "13:30-17:00", "25:00-26:00"]')
     assert errors_of(validate("menus")) == [
-        f"menus/schedules.yaml:{line} schedules.standard.hours.summer[2]: '25:00-26:00' is not an opening period; "
-        'write it as "HH:MM-HH:MM" in quotes, e.g. "08:00-11:30".',
+        f"menus/schedules.yaml:{line} schedules.standard.hours.summer[2]: '25:00' in '25:00-26:00' is not a time "
+        "of day; hours run from 00 to 23 and minutes from 00 to 59.",
         f"menus/schedules.yaml:{line} schedules.standard.hours.summer[1]: the opening period 13:30-17:00 "
         "overlaps 08:30-14:00; make each period end before the next one starts.",
     ]
@@ -206,15 +207,70 @@ def test_the_core_imports_neither_flask_nor_twilio() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_a_phone_number_yaml_would_read_as_an_octal_number(menus: Path, edit: Editor) -> None:
-    line = edit("units.yaml", "phone: 0433-3623441", "phone: 04333623441")
+def test_unquoted_numbers_are_read_as_written_not_as_yaml_octal(menus: Path, edit: Editor) -> None:
+    edit("units.yaml", "phone: 0433-3623441", "phone: 04333623441")  # YAML alone would read 594487073
+    edit("units.yaml", 'postcode: "133100"\n    head: 姜云哲', "postcode: 133100\n    head: 姜云哲")
+    assert validate("menus", "--today", "2026-06-01").exit_code == 0
+    marriage = load_hotline("menus").units["marriage_registry"]
+    assert (marriage.phone, marriage.postcode) == ("+864333623441", "133100")
+
+
+def test_a_number_without_its_area_code_or_outside_china(menus: Path, edit: Editor) -> None:
+    line = edit("units.yaml", "phone: 0433-3623441", "phone: 3623441")
     assert errors_of(validate("menus")) == [
-        f"menus/units.yaml:{line} units.marriage_registry.phone: is written as a bare number, which YAML reads as "
-        'a different number; put it in quotes or write it with a dash, as "0433-3623441" or +864333623441.'
-    ]
+        f"menus/units.yaml:{line} units.marriage_registry.phone: '3623441' is not a valid Chinese phone number; "
+        "write it with its area code, as 0433-3623441 or +864333623441."]
+    edit("units.yaml", "phone: 3623441", "phone: +82 10 1234 5678")
+    assert errors_of(validate("menus")) == [
+        f"menus/units.yaml:{line} units.marriage_registry.phone: '+82 10 1234 5678' is not a number in China; "
+        "the hotline forwards to Chinese lines only; write it as 0433-3623441 or +864333623441."]
 
 
 def test_an_unknown_particle_in_a_korean_prompt(menus: Path, edit: Editor) -> None:
     line = edit("prompts.yaml", 'ko: "{unit:은} 지금', 'ko: "{unit:의} 지금')
     assert errors_of(validate("menus"))[0].startswith(
         f"menus/prompts.yaml:{line} prompts.closed.ko: '{{unit:의}}' asks for an unknown particle '의'; use one of ")
+
+
+def test_an_empty_file_is_one_clear_error_not_a_cascade(menus: Path) -> None:
+    (menus / "units.yaml").write_text("")
+    assert errors_of(validate("menus")) == ["menus/units.yaml is empty; it should hold the 'units:' section."]
+
+
+def test_a_recording_that_is_not_audio(menus: Path) -> None:
+    (menus.parent / "audio" / "zh" / "greeting.wav").write_bytes(b"not a wav")
+    [error] = errors_of(validate("menus"))
+    assert error.endswith("prompts.greeting.audio.zh: 'zh/greeting.wav' is not a WAV or MP3 recording (its content "
+                          "is something else); export it again as 8 kHz mono WAV or as MP3.")
+
+
+def test_a_misspelt_unit_suggests_the_right_one(menus: Path, edit: Editor) -> None:
+    line = edit("menu.yaml", "unit: funeral_office", "unit: funeral_ofice")
+    assert errors_of(validate("menus")) == [
+        f"menus/menu.yaml:{line} menus.main.options.8.unit: 'funeral_ofice' is not a unit; did you mean "
+        "'funeral_office'?"]
+
+
+def test_a_notice_for_a_year_chinese_calendar_knows_warns_that_it_replaces_the_year(
+    menus: Path, edit: Editor
+) -> None:
+    line = edit("calendar.yaml", "state_council: {}", "state_council:\n  2026:\n    holidays:\n"
+                "      - {from: 2026-02-15, to: 2026-02-23, name: spring_festival}")
+    result = validate("menus", "--today", "2026-06-01")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"warning: menus/calendar.yaml:{line + 1} state_council.2026: chinese-calendar already has the State "
+        "Council's notice for 2026; this block replaces it for the whole year; keep it only if it lists every "
+        "holiday and make-up day of the year; for one-off changes use closures: and openings:."]
+
+
+def test_a_day_both_holiday_and_make_up_day_in_a_notice(menus: Path, edit: Editor) -> None:
+    line = edit("calendar.yaml", "state_council: {}", """state_council:
+  2027:
+    holidays:
+      - {from: 2027-02-06, to: 2027-02-14, name: spring_festival}
+    workdays:
+      - {date: 2027-02-07, name: spring_festival}""")
+    assert errors_of(validate("menus")) == [
+        f"menus/calendar.yaml:{line + 5} state_council.2027.workdays[0]: 2027-02-07 is listed as a make-up working "
+        f"day and also as a holiday (line {line + 3}); check the notice: a day is either a holiday or a working day."]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date, time
 from itertools import pairwise
 from typing import Any
@@ -46,15 +46,20 @@ class DocumentChecker:
         )
 
     def mapping(
-        self, path: KeyPath, value: Any, required: Iterable[str] = (), optional: Iterable[str] = ()
+        self, path: KeyPath, value: Any, required: Sequence[str] = (), optional: Sequence[str] = ()
     ) -> dict[str, Any] | None:
         """Return value as a mapping after checking its keys, or None when it is not a mapping."""
+        if value is MISSING:
+            return None
+        if path == () and not value and required:
+            sections = ", ".join(f"'{key}:'" for key in required)
+            self.report(path, "is empty", f"it should hold the {sections} section{'s' if len(required) > 1 else ''}")
+            return {key: MISSING for key in required}
         if not isinstance(value, dict):
             self.report(path, f"must be a mapping of keys to values, not {_describe(value)}",
                         "write it as indented 'key: value' lines")
             return None
-        required, optional = list(required), list(optional)
-        known = required + optional
+        known = list(required) + list(optional)
         if known:
             for key in value:
                 if key not in known:
@@ -132,32 +137,33 @@ class DocumentChecker:
         """Return a Chinese phone number in E.164, or None after explaining what is wrong."""
         if value is MISSING:
             return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            # YAML reads 04333623441 as an octal number: the digits staff wrote are already lost.
-            self.report(path, "is written as a bare number, which YAML reads as a different number",
-                        "put it in quotes or write it with a dash, as \"0433-3623441\" or +864333623441")
-            return None
-        written = value if isinstance(value, str) else None
+        # YAML reads an unquoted 04333623441 as an octal number: use the digits as they were written.
+        written = self.doc.written(path) if isinstance(value, int) else value
         number = None
-        if written:
+        if isinstance(written, str) and written.strip():
             try:
                 number = phonenumbers.parse(written, "CN")
             except phonenumbers.NumberParseException:
                 number = None
         if number is None or not phonenumbers.is_valid_number(number):
-            self.report(path, f"'{value}' is not a valid Chinese phone number",
+            self.report(path, f"'{written if written is not None else value}' is not a valid Chinese phone number",
                         "write it with its area code, as 0433-3623441 or +864333623441")
+            return None
+        if phonenumbers.region_code_for_number(number) != "CN":
+            self.report(path, f"'{written}' is not a number in China",
+                        "the hotline forwards to Chinese lines only; write it as 0433-3623441 or +864333623441")
             return None
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def postcode(self, path: KeyPath, value: Any) -> str | None:
-        """Return a six-digit Chinese postcode written as text."""
+        """Return a six-digit Chinese postcode, read as written even when it was not quoted."""
         if value is MISSING:
             return None
-        if isinstance(value, str) and re.fullmatch(r"\d{6}", value):
-            return value
-        hint = "put it in quotes, as \"133100\"" if isinstance(value, int) else "write the six digits, as \"133100\""
-        self.report(path, f"'{value}' is not a six-digit postcode written as text", hint)
+        written = self.doc.written(path) if isinstance(value, int) else value
+        if isinstance(written, str) and re.fullmatch(r"\d{6}", written):
+            return written
+        self.report(path, f"'{written if written is not None else value}' is not a six-digit postcode",
+                    "write the six digits, as \"133100\"")
         return None
 
     def day(self, path: KeyPath, value: Any) -> date | None:
@@ -214,6 +220,11 @@ class DocumentChecker:
         if match:
             start = _clock(int(match[1]), int(match[2]))
             end = _clock(int(match[3]), int(match[4]))
+        if match and (start is None or end is None):
+            wrong = f"{match[1]}:{match[2]}" if start is None else f"{match[3]}:{match[4]}"
+            self.report(path, f"'{wrong}' in '{value}' is not a time of day",
+                        "hours run from 00 to 23 and minutes from 00 to 59")
+            return None
         if start is None or end is None:
             self.report(path, f"'{value}' is not an opening period",
                         'write it as "HH:MM-HH:MM" in quotes, e.g. "08:00-11:30"')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import string
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytz
 
-from ivr.core.calendar import OFFICIAL_HOLIDAY_KEYS
+from ivr.core.calendar import OFFICIAL_HOLIDAY_KEYS, official_years
 from ivr.core.checks import DocumentChecker
 from ivr.core.model import (
     LANGS,
@@ -92,7 +93,8 @@ class _Builder:
         if settings is None or main_menu is None:
             return None
         name, operator, languages, config, audio_dir = settings
-        if operator not in self._declared("units.yaml", "units"):
+        declared_units = self._declared("units.yaml", "units")
+        if declared_units and operator not in declared_units:
             self.checkers["hotline.yaml"].report(("hotline", "operator"), f"'{operator}' is not a unit",
                                                   "name the bureau's unit id from units.yaml")
         if operator not in units or any(p.severity == "error" for p in self.problems):
@@ -280,7 +282,7 @@ class _Builder:
                 continue
             if unit.parent is not None and unit.parent not in (given or {}):
                 check.report(("units", unit.id, "parent"), f"'{unit.parent}' is not a unit",
-                             _known("units", list(given or {})))
+                             _known("units", list(given or {}), unit.parent))
         return units
 
     def _unit(
@@ -307,7 +309,7 @@ class _Builder:
         declared = self._declared("schedules.yaml", "schedules")
         if schedule_id is not None and schedule_id not in declared:
             check.report((*path, "schedule"), f"'{schedule_id}' is not a schedule",
-                         _known("schedules in schedules.yaml", declared))
+                         _known("schedules in schedules.yaml", declared, schedule_id))
         summary = check.text((*path, "summary"), fields.get("summary"))
         keywords = check.string_list((*path, "keywords"), fields.get("keywords", []))
         parent = check.string((*path, "parent"), fields["parent"]) if "parent" in fields else None
@@ -335,7 +337,7 @@ class _Builder:
                 menus[menu_id] = menu
         main = check.string(("main_menu",), top.get("main_menu"))
         if main is not None and main not in given:
-            check.report(("main_menu",), f"'{main}' is not a menu", _known("menus", list(given)))
+            check.report(("main_menu",), f"'{main}' is not a menu", _known("menus", list(given), main))
             return None, menus
         if main is None or len(menus) != len(given) or self._has_cycle(check, menus, main):
             return None, menus
@@ -378,9 +380,11 @@ class _Builder:
             return None
         target = check.string((*path, targets[0]), fields[targets[0]])
         known = menu_ids if targets[0] == "menu" else unit_ids
+        if target is not None and not known:
+            return None  # the file that should declare them is broken or empty, and says so itself
         if target is not None and target not in known:
             where = "menus in menu.yaml" if targets[0] == "menu" else "units in units.yaml"
-            check.report((*path, targets[0]), f"'{target}' is not a {targets[0]}", _known(where, sorted(known)))
+            check.report((*path, targets[0]), f"'{target}' is not a {targets[0]}", _known(where, sorted(known), target))
             return None
         if label is None or target is None:
             return None
@@ -506,6 +510,9 @@ class _Builder:
             elif not target.is_file():
                 check.report((*path, lang), f"the recording '{name}' does not exist in {audio_dir}",
                              "add the file, or remove this line to use the synthesized voice")
+            elif not _is_audio(target):
+                check.report((*path, lang), f"'{name}' is not a WAV or MP3 recording (its content is something else)",
+                             "export it again as 8 kHz mono WAV or as MP3")
             else:
                 audio[lang] = target.relative_to(audio_dir).as_posix()
         return audio
@@ -534,19 +541,36 @@ class _Builder:
                 check.report(path, f"'{year}' is not a year", "write the year, e.g. 2027:")
                 continue
             years.add(int(year))
+            if int(year) in official_years():
+                check.report(path, f"chinese-calendar already has the State Council's notice for {year}; this block "
+                             f"replaces it for the whole year", "keep it only if it lists every holiday and make-up "
+                             "day of the year; for one-off changes use closures: and openings:", "warning")
             fields = check.mapping(path, notice, required=("holidays",), optional=("workdays",)) or {}
+            notice_entries: list[tuple[KeyPath, CalendarEntry]] = []
             for kind, is_open in (("holidays", False), ("workdays", True)):
                 for i, spec in enumerate(self._list(check, (*path, kind), fields.get(kind, []))):
                     entry = self._entry(check, (*path, kind, i), spec, is_open, "state_council", names, units,
                                         year=int(year))
                     if entry:
-                        entries.append(entry)
+                        notice_entries.append(((*path, kind, i), entry))
+            self._check_notice_conflicts(check, notice_entries)
+            entries.extend(entry for _, entry in notice_entries)
         for kind, is_open in (("closures", False), ("openings", True)):
             for i, spec in enumerate(self._list(check, (kind,), top.get(kind, []))):
                 entry = self._entry(check, (kind, i), spec, is_open, "staff", names, units)
                 if entry:
                     entries.append(entry)
         return CalendarData(frozenset(years), tuple(entries), MappingProxyType(names))
+
+    def _check_notice_conflicts(self, check: DocumentChecker, found: list[tuple[KeyPath, CalendarEntry]]) -> None:
+        """A day cannot be both a holiday and a make-up working day of the same notice."""
+        holidays = [(p, e) for p, e in found if not e.open]
+        for path, workday in ((p, e) for p, e in found if e.open):
+            clash = next((p for p, h in holidays if h.first <= workday.last and workday.first <= h.last), None)
+            if clash is not None:
+                check.report(path, f"{workday.first} is listed as a make-up working day and also as a holiday "
+                             f"(line {self.docs['calendar.yaml'].line(clash)})",
+                             "check the notice: a day is either a holiday or a working day")
 
     def _list(self, check: DocumentChecker, path: KeyPath, value: Any) -> list[Any]:
         if value is None:
@@ -577,14 +601,15 @@ class _Builder:
             check.report((*path, "to"), f"the range ends ({last}) before it starts ({first})", "swap from and to")
             return None
         if year is not None and (first.year != year or last.year != year):
-            check.report(path, f"the days {first}–{last} are not in {year}", f"list them under {first.year}:")
+            check.report(path, f"the days {first}–{last} are not in {year}",
+                         f"a notice lists the days of its own year: check the year of these dates and of '{year}:'")
             return None
         name = self._entry_name(check, (*path, "name"), fields.get("name"), names)
         entry_units = None
         if "units" in fields:
             entry_units = frozenset(check.string_list((*path, "units"), fields["units"]))
             for unit_id in sorted(entry_units - set(units)):
-                check.report((*path, "units"), f"'{unit_id}' is not a unit", _known("units", list(units)))
+                check.report((*path, "units"), f"'{unit_id}' is not a unit", _known("units", list(units), unit_id))
         if name is None:
             return None
         return CalendarEntry(first, last, is_open, name, entry_units, source)  # type: ignore[arg-type]
@@ -604,11 +629,23 @@ class _Builder:
         return [str(k) for k in section] if isinstance(section, dict) else []
 
 
-def _known(what: str, names: list[str]) -> str:
+def _known(what: str, names: list[str], given: str | None = None) -> str:
     if not names:
         return f"there are no {what} yet"
+    close = difflib.get_close_matches(given, names, n=1) if given else []
+    if close:
+        return f"did you mean '{close[0]}'?"
     shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
     return f"use one of the {what}: {shown}"
+
+
+def _is_audio(path: Path) -> bool:
+    """Tell from its first bytes whether a file is a WAV (RIFF....WAVE) or an MP3 (ID3 tag or frame sync)."""
+    with path.open("rb") as file:
+        head = file.read(12)
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return True
+    return head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
 
 
 def _braces(names: set[str] | frozenset[str]) -> str:

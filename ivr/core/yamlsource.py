@@ -20,6 +20,11 @@ class YamlDocument:
     file: str
     data: Any
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    raw: dict[KeyPath, str] = field(default_factory=dict)  # scalars as written, before YAML typed them
+
+    def written(self, path: KeyPath) -> str | None:
+        """Return a scalar exactly as the person wrote it (04333623441, not the octal number YAML reads)."""
+        return self.raw.get(path)
 
     def line(self, path: KeyPath) -> int | None:
         """Return the line of the nearest located ancestor of path."""
@@ -44,6 +49,7 @@ class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.lines: dict[KeyPath, int] = {}
+        self.raw: dict[KeyPath, str] = {}
         self.problems: list[Problem] = []
         self._constructor = yaml.SafeLoader("")
 
@@ -53,6 +59,8 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode):
+            self.raw[path] = node.value
         return self._constructor.construct_object(node, deep=True)
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[Any, Any]:
@@ -100,7 +108,7 @@ def read_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Prob
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(shown_as, text, exc)]
-    return YamlDocument(shown_as, data, builder.lines), builder.problems
+    return YamlDocument(shown_as, data, builder.lines, builder.raw), builder.problems
 
 
 def _syntax_problem(shown_as: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
