@@ -79,7 +79,7 @@ def test_the_operator_when_the_bureau_is_closed_says_so_and_offers_a_message() -
     call = place_call("2026-11-28T10:00:00+08:00", "10")  # a Saturday
     assert forwards(call) == []
     assert "图们市民政和人力资源社会保障局现在不办公：周末休息。" in call.heard()
-    assert "下次办公时间是周一上午8点。" in call.heard()
+    assert "下次办公时间是下周一上午8点。" in call.heard()
 
 
 def test_star_goes_back_and_hash_repeats() -> None:
@@ -114,8 +114,8 @@ def test_the_korean_journey_is_entirely_in_korean(hotline: Hotline) -> None:
 def test_an_unanswered_forward_says_so_and_offers_a_message_or_the_main_menu(status: str, said: str) -> None:
     call = place_call(OPEN_WEEKDAY, "12", dial_status=status)
     heard = call.heard()
-    assert heard[heard.index(said) + 1] == "留言请按1，返回上一级请按星号键。"
-    message = place_call(OPEN_WEEKDAY, "121", dial_status=status)
+    assert heard[heard.index(said) + 1] == "再拨一次请按1，留言请按2，返回上一级请按星号键。"
+    message = place_call(OPEN_WEEKDAY, "122", dial_status=status)
     assert message.outcome["kind"] == "voicemail" and message.outcome["unit"] == "marriage_registry"
     menu = place_call(OPEN_WEEKDAY, "12*", dial_status=status)
     assert menu.heard()[-2].startswith("低保、医疗救助")
@@ -147,7 +147,7 @@ def test_too_many_tries_when_closed_is_a_polite_goodbye() -> None:
 def test_silence_at_the_language_choice_is_asked_again_in_both_languages_then_goodbye() -> None:
     call = place_call(CLOSED_EVENING, "...")
     heard = call.heard()
-    assert heard.count("对不起，没有收到您的按键。") == 2 and heard.count("죄송합니다. 누르신 번호가 없습니다.") == 2
+    assert heard.count("对不起，没有收到您的按键。") == 2 and heard.count("죄송합니다. 아무 번호도 누르지 않으셨습니다.") == 2
     assert heard[-1] == "전화해 주셔서 감사합니다. 안녕히 계십시오."
 
 
@@ -179,7 +179,7 @@ def test_lunch_break_and_holiday_reasons_are_spoken() -> None:
     assert "下次办公时间是今天下午1点。" in lunch.heard()
     spring = place_call("2026-02-18T10:00:00+08:00", "18")
     assert "图们市殡葬管理所现在不办公：春节放假。" in spring.heard()
-    assert "下次办公时间是周二上午8点。" in spring.heard()  # six days ahead: the weekday is enough
+    assert "下次办公时间是下周二上午8点。" in spring.heard()  # six days ahead, in the next week
 
 
 def test_korean_particles_follow_the_name_they_attach_to() -> None:
@@ -205,5 +205,11 @@ def test_star_after_the_operator_returns_to_the_submenu_the_caller_came_from() -
 
 def test_star_after_a_failed_forward_returns_to_the_submenu_as_the_prompt_says() -> None:
     call = place_call(OPEN_WEEKDAY, "161*", dial_status="no-answer")
-    assert call.heard()[-3:-1] == ["留言请按1，返回上一级请按星号键。", call.heard()[-2]]
+    assert "再拨一次请按1，留言请按2，返回上一级请按星号键。" in call.heard()
     assert call.heard()[-2].startswith("退役军人就业创业和帮扶")
+
+
+def test_one_tries_the_line_again_after_a_failed_forward() -> None:
+    call = place_call(OPEN_WEEKDAY, "121", dial_status="busy")
+    assert [line.detail["number"] for line in call.transcript if line.kind == "forwarded"] == [
+        "+864333623441", "+864333623441"]

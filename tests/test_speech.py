@@ -30,8 +30,10 @@ def test_moments_relative_to_now() -> None:
     assert say_moment(at("2026-11-26T13:30"), now, "ko") == "오늘 오후 1시 30분"
     assert say_moment(at("2026-11-27T08:00"), now, "zh") == "明天上午8点"
     assert say_moment(at("2026-11-27T08:00"), now, "ko") == "내일 오전 8시"
-    assert say_moment(at("2026-11-30T08:30"), now, "zh") == "周一上午8点30分"
-    assert say_moment(at("2026-11-30T08:30"), now, "ko") == "월요일 오전 8시 30분"
+    assert say_moment(at("2026-11-28T08:30"), now, "zh") == "周六上午8点30分"  # this week
+    assert say_moment(at("2026-11-30T08:30"), now, "zh") == "下周一上午8点30分"  # next week
+    assert say_moment(at("2026-11-30T08:30"), now, "ko") == "다음 주 월요일 오전 8시 30분"
+    assert say_moment(at("2026-05-06T08:30"), at("2026-04-30T16:45"), "zh") == "下周三上午8点30分"
 
 
 def test_a_date_further_away_is_said_with_month_day_and_weekday() -> None:

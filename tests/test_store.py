@@ -156,7 +156,7 @@ def test_the_database_stopped_in_the_middle_of_a_call(
                 ("/voice/step?node=menu%3Amain&lang=zh&seq=2", {**CALL, "Digits": "8"}, "Dial"),
                 ("/voice/step?node=dialed%3Afuneral_office&lang=zh&seq=3", {**CALL, "DialCallStatus": "busy"},
                  "Gather"),
-                ("/voice/step?node=after%3Afuneral_office&lang=zh&seq=4", {**CALL, "Digits": "1"}, "Record"),
+                ("/voice/step?node=after%3Afuneral_office&lang=zh&seq=4", {**CALL, "Digits": "2"}, "Record"),
                 ("/voice/step?node=recorded%3Afuneral_office&lang=zh&seq=5", {**CALL, **RECORDING}, "Say"),
                 ("/voice/status", {**CALL, "CallStatus": "completed", "CallDuration": "80"}, None),
             ]:

@@ -184,7 +184,9 @@ class CallFlow:
         prompts: list[Say] = []
         if menu.intro and not short:
             prompts.append(Say(menu.intro(lang), lang))
-        options = "".join(self._text("menu_option", lang, label=o.label(lang), key=o.key) for o in menu.options)
+        separator = "" if lang == "zh" else " "  # Chinese sentences end in 。; Korean ones need a space
+        options = separator.join(self._text("menu_option", lang, label=o.label(lang), key=o.key)
+                                 for o in menu.options)
         prompts.append(Say(options, lang))
         prompts.append(self._say("menu_keys", lang))
         return self._ask(tuple(prompts), step)
@@ -263,11 +265,14 @@ class CallFlow:
         """Keys at a closed unit, its information, or after a failed forward."""
         lang = self._lang(step)
         key = event.digits
-        voicemail_key = "1" if kind == "after" else "2"
-        if key == voicemail_key:
+        # The same keys everywhere at a unit: 2 leaves a message; 1 hears the information when closed,
+        # or tries the line again after a failed forward.
+        if key == "2":
             return self._record(unit, step)
         if kind == "closed" and key == "1":
             return self._info(unit, replace(step, node=f"info:{unit.id}", tries=0), now)
+        if kind == "after" and key == "1":
+            return self._reach_unit(unit, replace(step, node=f"unit:{unit.id}", tries=0), now)
         if key == BACK_KEY:
             return self._back(step, now)
         if key == OPERATOR_KEY and unit.id != self.hotline.operator_id:

@@ -10,7 +10,7 @@ from ivr.core.model import Lang, Period, Schedule, Season
 ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 ZH_SHORT_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 KO_WEEKDAYS = ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일")
-# Within this many days a weekday name alone is clear ("周四"); further away the date is said too.
+# Within this many days a weekday name is clear ("周四", "下周三"); further away the date is said too.
 WEEKDAY_ONLY_DAYS = 6
 
 
@@ -37,14 +37,18 @@ def say_clock(clock: time, lang: Lang, with_part: bool = True) -> str:
 
 
 def say_day(day: date, today: date, lang: Lang) -> str:
-    """Say a day relative to today: 今天, 明天, 周四, or 10月8日星期四 further away."""
+    """Say a day relative to today: 今天, 明天, 周四 (this week), 下周三 (next week), or 10月8日星期四 further away."""
     ahead = (day - today).days
     if ahead == 0:
         return "今天" if lang == "zh" else "오늘"
     if ahead == 1:
         return "明天" if lang == "zh" else "내일"
     if 1 < ahead <= WEEKDAY_ONLY_DAYS:
-        return ZH_SHORT_WEEKDAYS[day.weekday()] if lang == "zh" else KO_WEEKDAYS[day.weekday()]
+        weekday = ZH_SHORT_WEEKDAYS[day.weekday()] if lang == "zh" else KO_WEEKDAYS[day.weekday()]
+        if day.isocalendar()[:2] == today.isocalendar()[:2]:
+            return weekday
+        # Next calendar week: "Wednesday" said on a Thursday would sound like yesterday.
+        return f"下{weekday}" if lang == "zh" else f"다음 주 {weekday}"
     year_zh = f"{day.year}年" if day.year != today.year else ""
     year_ko = f"{day.year}년 " if day.year != today.year else ""
     if lang == "zh":
