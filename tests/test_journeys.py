@@ -147,7 +147,8 @@ def test_too_many_tries_when_closed_is_a_polite_goodbye() -> None:
 def test_silence_at_the_language_choice_is_asked_again_in_both_languages_then_goodbye() -> None:
     call = place_call(CLOSED_EVENING, "...")
     heard = call.heard()
-    assert heard.count("对不起，没有收到您的按键。") == 2 and heard.count("죄송합니다. 아무 번호도 누르지 않으셨습니다.") == 2
+    assert heard.count("对不起，没有收到您的按键。") == 2
+    assert heard.count("죄송합니다. 아무 번호도 누르지 않으셨습니다.") == 2
     assert heard[-1] == "전화해 주셔서 감사합니다. 안녕히 계십시오."
 
 
