@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from sqlalchemy import make_url
@@ -25,7 +26,7 @@ from ivr.core.speech import say_moment
 from ivr.paths import default_database_url, default_menus_dir
 from ivr.simulator import DEFAULT_CALLER, Line
 from ivr.store.database import Store, upgrade_schema
-from ivr.store.recorder import SPOOL_NAME
+from ivr.store.recorder import spool_file
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -41,6 +42,14 @@ def _menus_dir(value: str | None) -> str:
         return str(bundled.relative_to(Path.cwd()))
     except ValueError:
         return str(bundled)
+
+
+def load_hotline_quietly() -> Hotline | None:
+    """Return the bundled (or IVR_MENUS_DIR) hotline when it loads, else None: for hints only."""
+    try:
+        return load_hotline(_menus_dir(None))
+    except MenuError:
+        return None
 
 
 def load_or_exit(menus_dir: str | None) -> Hotline:
@@ -325,6 +334,26 @@ def _count(n: int, noun: str) -> str:
 # Call records ----------------------------------------------------------------------------------------------
 
 
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def database_errors(command: Command) -> Command:
+    """Turn a database failure in a records command into one sentence that says what to check."""
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise click.ClickException(
+                f"The call records database {_safe_url(default_database_url())} cannot be used "
+                f"({type(exc).__name__}: {reason}). Check IVR_DATABASE_URL and that the database server runs; "
+                "`ivr db upgrade` creates the tables.") from exc
+
+    return run  # type: ignore[return-value]
+
+
 def _open_store() -> Store:
     """Open the store the running service writes to (IVR_DATABASE_URL, else the instance folder's SQLite)."""
     url = default_database_url()
@@ -353,12 +382,14 @@ def db_upgrade() -> None:
 
 @db.command("flush")
 @click.option("--spool", type=click.Path(dir_okay=False), help="The spool file (default: the instance folder's).")
+@database_errors
 def db_flush(spool: str | None) -> None:
     """Write the call events that waited in the spool while the database was down."""
     from ivr.paths import default_instance_dir
     from ivr.store.recorder import FLUSH_BATCH, Recorder
 
-    recorder = Recorder(_open_store(), Path(spool) if spool else default_instance_dir() / SPOOL_NAME)
+    url = default_database_url()
+    recorder = Recorder(_open_store(), Path(spool) if spool else spool_file(default_instance_dir(), url))
     written = 0
     while batch := recorder.flush(limit=FLUSH_BATCH):  # in batches: the service may append meanwhile
         written += batch
@@ -377,9 +408,14 @@ def voicemail() -> None:
 @click.option("--unit", help="Only messages for this unit id.")
 @click.option("--status", type=click.Choice(["new", "called back"]), help="Only messages with this status.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@database_errors
 def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
     """List voice messages, newest first."""
     messages = _open_store().voicemails(unit=unit, status=status)
+    if unit and not messages:
+        known = load_hotline_quietly()
+        if known is not None and unit not in known.units:
+            click.echo(f"Note: '{unit}' is not a unit of the current menus; `ivr tree` lists them.", err=True)
     if fmt == "json":
         click.echo(json.dumps([{
             "id": m.id, "caller": m.caller, "unit": m.unit, "recording_url": m.recording_url,
@@ -396,6 +432,7 @@ def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
 
 @voicemail.command("done")
 @click.argument("voicemail_id", type=int)
+@database_errors
 def voicemail_done(voicemail_id: int) -> None:
     """Mark a voice message as called back."""
     if not _open_store().mark_called_back(voicemail_id, _moment_or_now(None)):
@@ -405,6 +442,7 @@ def voicemail_done(voicemail_id: int) -> None:
 
 @main.command()
 @click.option("--older-than", "days", type=click.IntRange(min=1), required=True, help="Age in days.")
+@database_errors
 def purge(days: int) -> None:
     """Remove call records and voice messages older than DAYS days, and say how many."""
     removed = _open_store().purge(_moment_or_now(None) - timedelta(days=days))
@@ -417,6 +455,7 @@ def purge(days: int) -> None:
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 @click.option("--chart", type=click.Path(dir_okay=False), help="Also draw the figures into this PNG file.")
+@database_errors
 def report(since: datetime | None, until: datetime | None, fmt: str, chart: str | None) -> None:
     """Calls per day and hour, menu choices, out-of-hours share, hang-ups, forwarding success, messages waiting."""
     from ivr.store.report import build_report, report_chart, report_csv, report_text
@@ -433,7 +472,10 @@ def report(since: datetime | None, until: datetime | None, fmt: str, chart: str 
     else:
         click.echo(report_text(figures))
     if chart:
-        report_chart(figures, chart)
+        try:
+            report_chart(figures, chart)
+        except OSError as exc:
+            raise click.ClickException(f"Could not write the chart to {chart}: {exc.strerror or exc}.") from exc
         click.echo(f"Chart written to {chart}.", err=True)
 
 

@@ -20,12 +20,12 @@ from sqlalchemy import Result, make_url
 
 from ivr.cli import main
 from ivr.simulator import DEFAULT_CALLER, CallSimulator, pressed_keys
-from ivr.web import create_app
-from tests.conftest import BUNDLED_MENUS, CLOSED_EVENING, TOKEN
+from ivr.store.recorder import spool_file
+from ivr.web import ConfigError, create_app
+from tests.conftest import BUNDLED_MENUS, CLOSED_EVENING, TOKEN, make_app
 
 MARRIAGE_LINE = "+864333623441"
 RECORDING_URL_PREFIX = "https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/"
-SPOOL_NAME = "unsent-call-events.jsonl"  # where the service keeps events while the database is unreachable
 
 Ivr = Callable[..., Result]
 
@@ -49,7 +49,7 @@ def ivr(database_url: str, instance: Path) -> Ivr:
                "IVR_MENUS_DIR": str(BUNDLED_MENUS), "IVR_CALLER_ID": None}
         result = CliRunner().invoke(main, list(args), env=env)
         assert result.exit_code == code, (args, result.output, result.exception)
-        assert not (instance / SPOOL_NAME).exists(), f"call events were spooled, not stored: {args}"
+        assert not spool_file(instance, database_url).exists(), f"call events were spooled, not stored: {args}"
         return result
 
     upgraded = run("db", "upgrade")
@@ -370,3 +370,16 @@ def test_since_after_until_is_a_usage_error_that_opens_no_database(tmp_path: Pat
     assert not database.exists()
     assert CliRunner().invoke(main, ["report", "--since", "26.11.2026"]).exit_code == 2
     assert CliRunner().invoke(main, ["report", "--format", "xml"]).exit_code == 2
+
+
+def test_operator_mistakes_get_one_sentence_not_a_traceback(tmp_path: Path) -> None:
+    bogus = CliRunner().invoke(main, ["report"], env={"IVR_DATABASE_URL": "bogus://x"})
+    assert bogus.exit_code == 1
+    assert bogus.stderr.startswith("Error: The call records database bogus://x cannot be used (NoSuchModuleError")
+    assert "Traceback" not in bogus.output
+    chart = CliRunner().invoke(main, ["report", "--chart", str(tmp_path / "no" / "such" / "x.png")],
+                               env={"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}"})
+    assert chart.exit_code == 1
+    assert f"Error: Could not write the chart to {tmp_path}/no/such/x.png: No such file or directory." in chart.stderr
+    with pytest.raises(ConfigError, match="DATABASE_URL: 'bogus://x' is not a database URL"):
+        make_app(DATABASE_URL="bogus://x")

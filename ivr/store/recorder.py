@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import time
@@ -17,8 +18,11 @@ from ivr.store.database import CallEvent, Store
 log = logging.getLogger(__name__)
 # After a failure the database is left alone this long, so callers are not kept waiting on it.
 RETRY_AFTER_SECONDS = 5.0
-# Where events wait, in the instance folder, unless SPOOL_PATH says otherwise.
-SPOOL_NAME = "unsent-call-events.jsonl"
+def spool_file(instance_dir: Path, database_url: str) -> Path:
+    """Where events for one database wait, in the instance folder: one spool per database, so that events
+    kept for an unreachable PostgreSQL are never written into another database by mistake."""
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:10]
+    return instance_dir / f"unsent-call-events-{digest}.jsonl"
 # A webhook drains at most this many spooled events, so catching up never keeps a caller waiting;
 # `ivr db flush` drains the rest at once.
 FLUSH_BATCH = 200

@@ -9,12 +9,13 @@ from typing import Any
 
 import phonenumbers
 from flask import Flask
+from sqlalchemy.exc import ArgumentError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.clock import ClockError, parse_moment
 from ivr.paths import default_instance_dir, default_menus_dir
 from ivr.store.database import Store, upgrade_schema
-from ivr.store.recorder import SPOOL_NAME, Recorder
+from ivr.store.recorder import Recorder, spool_file
 from ivr.web.menus import MenuStore
 
 log = logging.getLogger(__name__)
@@ -72,14 +73,18 @@ def _recorder(app: Flask) -> Recorder:
     """Open the call records store; the embedded SQLite default is created and migrated on the spot."""
     url = app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'ivr.sqlite3'}"
     app.config["DATABASE_URL"] = url
-    store = Store.from_url(url)
+    try:
+        store = Store.from_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"DATABASE_URL: '{url}' is not a database URL this service can open ({exc}); write it "
+                          "as sqlite:////path/ivr.sqlite3 or postgresql+psycopg://user:password@host/ivr.") from exc
     if url.startswith("sqlite"):
         try:
             Path(app.instance_path).mkdir(parents=True, exist_ok=True)
             upgrade_schema(store.engine)
         except Exception:  # the service still answers calls; events wait in the spool
             log.exception("Could not prepare the SQLite database at %s; call events will wait in the spool.", url)
-    spool = Path(app.config.get("SPOOL_PATH") or Path(app.instance_path) / SPOOL_NAME)
+    spool = Path(app.config.get("SPOOL_PATH") or spool_file(Path(app.instance_path), url))
     return Recorder(store, spool)
 
 
