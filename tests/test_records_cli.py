@@ -287,7 +287,7 @@ def test_the_report_as_csv_and_as_text(thursday: Ivr) -> None:
     assert "Out of hours: 1 (25%)" in text
     assert "Messages waiting for a call back: 1" in text
     assert "  09:00  3" in text
-    assert "  menu:main: 2×3" in text
+    assert "  menu:main: key 2 pressed 3×" in text
     assert "  marriage_registry  1/2 (busy 1)" in text
 
 

@@ -95,7 +95,7 @@ def report_text(report: dict[str, Any]) -> str:
     lines += ["", "Calls per hour:"] + [f"  {hour}:00  {count}" for hour, count in report["calls_per_hour"].items()]
     lines += ["", "Menu choices:"]
     for node, counts in report["menu_choices"].items():
-        lines.append(f"  {node}: " + ", ".join(f"{key}×{n}" for key, n in counts.items()))
+        lines.append(f"  {node}: " + ", ".join(f"key {key} pressed {n}×" for key, n in counts.items()))
     lines += ["", "Where callers hang up:"] + [f"  {node}  {n}" for node, n in report["hang_ups"].items()]
     lines += [f"Ended by the hotline after too many tries: {report['goodbyes_after_retries']}"]
     lines += ["", "Forwarding per unit (answered / attempts):"]
@@ -140,7 +140,7 @@ def report_chart(report: dict[str, Any], path: str) -> None:
         fontsize=14, fontweight="bold")
     hours = {str(h): report["calls_per_hour"].get(f"{h:02d}", 0) for h in range(24)}
     main_menu: dict[str, int] = report["menu_choices"].get("menu:main", {})
-    _bars(axes[0][0], report["calls_per_day"], "Calls per day", "#2f6db5")
+    _bars(axes[0][0], _every_day(report), "Calls per day", "#2f6db5")
     _bars(axes[0][1], hours, "Calls per hour of day", "#4a9a5b")
     _bars(axes[0][2], {f"key {k}": v for k, v in main_menu.items()}, "Main menu: keys chosen", "#8064a2")
     _forwarding_chart(axes[1][0], report["forwarding"])
@@ -149,6 +149,15 @@ def report_chart(report: dict[str, Any], path: str) -> None:
     figure.tight_layout(rect=(0, 0, 1, 0.94))
     figure.savefig(path, format="png", dpi=100, metadata={"Description": json.dumps(report, ensure_ascii=True)})
     plt.close(figure)
+
+
+def _every_day(report: dict[str, Any]) -> dict[str, int]:
+    """Calls per day with the quiet days shown as zero, for periods short enough to draw day by day."""
+    first, last = date.fromisoformat(report["period"]["since"]), date.fromisoformat(report["period"]["until"])
+    if (last - first).days > 62:
+        return dict(report["calls_per_day"])
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return {f"{d:%m-%d}": report["calls_per_day"].get(d.isoformat(), 0) for d in days}
 
 
 def _summary(axis: Any, report: dict[str, Any]) -> None:
@@ -160,7 +169,7 @@ def _summary(axis: Any, report: dict[str, Any]) -> None:
         ("Calls", str(report["calls"])),
         ("Out of hours", f"{report['out_of_hours']['calls']} ({report['out_of_hours']['share']:.0%})"),
         ("Forwards answered", f"{answered} of {attempts}"),
-        ("Hung up in a menu", str(sum(report["hang_ups"].values()))),
+        ("Hung up before being served", str(sum(report["hang_ups"].values()))),
         ("Goodbye after retries", str(report["goodbyes_after_retries"])),
         ("Messages waiting", str(report["messages_waiting"]["total"])),
     ]
@@ -180,6 +189,8 @@ def _bars(axis: Any, values: dict[str, int], title: str, color: str, horizontal:
     axis.bar_label(bars, labels=[str(c) if c else "" for c in counts], padding=2)
     if not horizontal and max(len(label) for label in labels) > 2:
         axis.tick_params(axis="x", labelrotation=45)
+    elif not horizontal and len(labels) > 12:
+        axis.tick_params(axis="x", labelsize=7)  # 24 hours side by side
 
 
 def _forwarding_chart(axis: Any, forwarding: dict[str, dict[str, int]]) -> None:
