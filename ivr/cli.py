@@ -315,6 +315,23 @@ def _status_line(hotline: Hotline, status: Status) -> str:
     return f"{head} closed  {reason}; opens {status.next_open:%Y-%m-%d %H:%M} ({spoken})"
 
 
+@main.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True, help="Language of the names.")
+@click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
+def find(words: tuple[str, ...], lang: Lang, menus_dir: str | None) -> None:
+    """Find which office handles something (失业金, 结婚, 퇴직...) and the keys a caller presses to reach it."""
+    hotline = load_or_exit(menus_dir)
+    found = hotline.find_units(" ".join(words))
+    if not found:
+        click.echo(f"No unit mentions '{' '.join(words)}'; try a shorter word, or `ivr tree` for all of them.")
+        raise SystemExit(1)
+    for unit in found:
+        keys = hotline.key_path(unit.id)
+        reach = f"keys {' '.join(keys)}" if keys else "no menu reaches it"
+        click.echo(f"{unit.name(lang)}  {hotline.line_of(unit)}  ({reach} after the language choice)")
+
+
 def _print_menu(hotline: Hotline, menu: Menu, lang: Lang, depth: int) -> None:
     indent = "   " * depth
     for option in menu.options:

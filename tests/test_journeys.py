@@ -18,15 +18,9 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 def keys_to(hotline: Hotline, unit_id: str) -> str:
     """The shortest key path from the main menu to a unit."""
-    frontier = [(hotline.main_menu, "")]
-    while frontier:
-        menu_id, path = frontier.pop(0)
-        for option in hotline.menus[menu_id].options:
-            if option.unit == unit_id:
-                return path + option.key
-            if option.menu:
-                frontier.append((option.menu, path + option.key))
-    raise AssertionError(f"no path to {unit_id}")
+    keys = hotline.key_path(unit_id)
+    assert keys, f"no path to {unit_id}"
+    return keys
 
 
 def forwards(result: CallResult) -> list[dict[str, object]]:

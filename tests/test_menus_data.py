@@ -92,20 +92,21 @@ def test_office_hours_of_the_seed(hotline: Hotline) -> None:
 
 
 def test_every_unit_is_reachable_within_three_presses_and_reserved_keys_stay_free(hotline: Hotline) -> None:
-    presses = {hotline.operator_id: 1}
-    frontier = [(hotline.main_menu, 0)]
-    while frontier:
-        menu_id, depth = frontier.pop()
-        menu = hotline.menus[menu_id]
-        assert not {o.key for o in menu.options} & RESERVED_KEYS
-        for option in menu.options:
-            if option.menu:
-                frontier.append((option.menu, depth + 1))
-            else:
-                assert option.unit is not None
-                presses[option.unit] = min(presses.get(option.unit, 99), depth + 1)
-    assert set(presses) == set(hotline.units)
-    assert max(presses.values()) <= 3
+    for menu in hotline.menus.values():
+        assert not {o.key for o in menu.options} & RESERVED_KEYS, menu.id
+    paths = {unit_id: hotline.key_path(unit_id) for unit_id in hotline.units}
+    assert all(paths.values()), paths
+    assert max(len(keys) for keys in paths.values() if keys) <= 3
+    assert paths["bureau"] == "0" and paths["marriage_registry"] == "2" and paths["double_support_section"] == "63"
+
+
+def test_ivr_find_tells_staff_which_office_handles_something_and_its_keys() -> None:
+    result = CliRunner().invoke(main, ["find", "失业金"])
+    assert result.stdout.splitlines() == ["图们市就业服务局  +864333668523  (keys 3 1 after the language choice)"]
+    korean = CliRunner().invoke(main, ["find", "결혼", "--lang", "ko"])
+    assert korean.stdout.splitlines() == ["도문시 민정국 혼인등기처  +864333623441  (keys 2 after the language choice)"]
+    nothing = CliRunner().invoke(main, ["find", "火箭"])
+    assert nothing.exit_code == 1 and "No unit mentions '火箭'" in nothing.stdout
 
 
 def test_every_unit_has_both_languages_a_summary_and_keywords(hotline: Hotline) -> None:

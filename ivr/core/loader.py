@@ -31,6 +31,7 @@ from ivr.core.model import (
     Text,
     Unit,
     Voice,
+    key_paths,
 )
 from ivr.core.problems import MenuError, Problem
 from ivr.core.speech import PARTICLES
@@ -426,18 +427,9 @@ class _Builder:
 
     def _check_reachability(self, units: Mapping[str, Unit], menus: Mapping[str, Menu], main: str,
                             operator: str) -> None:
-        check = self.checkers["menu.yaml"]
-        presses: dict[str, int] = {operator: 1}
-        depth = {main: 0}
-        queue = [main]
-        while queue:
-            menu_id = queue.pop(0)
-            for option in menus[menu_id].options:
-                if option.menu and option.menu not in depth:
-                    depth[option.menu] = depth[menu_id] + 1
-                    queue.append(option.menu)
-                if option.unit:
-                    presses.setdefault(option.unit, depth[menu_id] + 1)
+        unit_paths, menu_paths = key_paths(menus, main)
+        presses = {unit_id: len(path) for unit_id, path in unit_paths.items()}
+        presses.setdefault(operator, 1)  # key 0 at every level
         for unit_id in units:
             if unit_id not in presses:
                 self.checkers["units.yaml"].report(("units", unit_id), f"no menu reaches the unit '{unit_id}'",
@@ -447,9 +439,9 @@ class _Builder:
                     ("units", unit_id), f"the unit '{unit_id}' needs {presses[unit_id]} key presses",
                     f"callers should reach every unit within {MAX_PRESSES}; move it up a level", "warning")
         for menu_id in menus:
-            if menu_id not in depth:
-                check.report(("menus", menu_id), f"no menu leads to the menu '{menu_id}'",
-                             "add an option for it, or remove it", "warning")
+            if menu_id not in menu_paths:
+                self.checkers["menu.yaml"].report(("menus", menu_id), f"no menu leads to the menu '{menu_id}'",
+                                                  "add an option for it, or remove it", "warning")
 
     # prompts.yaml ---------------------------------------------------------------------------------
 

@@ -211,6 +211,39 @@ class Hotline:
         """Return a prompt's text in a language."""
         return self.prompts[prompt_id].text(lang)
 
+    def key_path(self, unit_id: str) -> str | None:
+        """Return the fewest keys after the language choice that reach a unit ("0" for the operator)."""
+        unit_paths, _ = key_paths(self.menus, self.main_menu)
+        return unit_paths.get(unit_id) or (OPERATOR_KEY if unit_id == self.operator_id else None)
+
+    def find_units(self, words: str) -> list[Unit]:
+        """Return the units whose name, keywords or summary mention every given word, in either language."""
+        wanted = [w.casefold() for w in words.split()]
+        found = []
+        for unit in self.units.values():
+            haystack = " ".join([unit.id, unit.name.zh, unit.name.ko, unit.summary.zh, unit.summary.ko,
+                                 *unit.keywords]).casefold()
+            if wanted and all(w in haystack for w in wanted):
+                found.append(unit)
+        return found
+
+
+def key_paths(menus: Mapping[str, Menu], main: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the shortest keys from the main menu to each unit and to each menu, found breadth first."""
+    menu_paths = {main: ""}
+    unit_paths: dict[str, str] = {}
+    queue = [main]
+    while queue:
+        menu_id = queue.pop(0)
+        for option in menus[menu_id].options:
+            path = menu_paths[menu_id] + option.key
+            if option.menu and option.menu not in menu_paths:
+                menu_paths[option.menu] = path
+                queue.append(option.menu)
+            if option.unit:
+                unit_paths.setdefault(option.unit, path)
+    return unit_paths, menu_paths
+
 
 # Every prompt the call flow says, with the {placeholders} it fills in.
 PROMPT_FIELDS: Mapping[str, frozenset[str]] = {
