@@ -274,3 +274,23 @@ def test_a_day_both_holiday_and_make_up_day_in_a_notice(menus: Path, edit: Edito
     assert errors_of(validate("menus")) == [
         f"menus/calendar.yaml:{line + 5} state_council.2027.workdays[0]: 2027-02-07 is listed as a make-up working "
         f"day and also as a holiday (line {line + 3}); check the notice: a day is either a holiday or a working day."]
+
+
+def test_a_file_saved_in_gbk_names_the_line_to_look_at(menus: Path) -> None:
+    text = (menus / "hotline.yaml").read_text(encoding="utf-8")
+    (menus / "hotline.yaml").write_bytes(text.encode("utf-8") + "# 备注\n".encode("gbk"))
+    line = text.count("\n") + 1
+    assert errors_of(validate("menus")) == [
+        f"menus/hotline.yaml:{line} is not UTF-8 text (invalid start byte); save the file as UTF-8 (an "
+        "editor's 'encoding' menu; GBK files must be converted)."]
+
+
+def test_a_closure_reports_all_its_mistakes_at_once(menus: Path, edit: Editor) -> None:
+    line = edit("calendar.yaml", "closures: []", "closures:\n  - {from: 2026-12-05, to: 2026-12-01, "
+                "units: [mariage_registry], name: {zh: 设备检修, ko: 설비 검수}}")
+    assert errors_of(validate("menus")) == [
+        f"menus/calendar.yaml:{line + 1} closures[0].to: the range ends (2026-12-01) before it starts "
+        "(2026-12-05); swap from and to.",
+        f"menus/calendar.yaml:{line + 1} closures[0].units: 'mariage_registry' is not a unit; did you mean "
+        "'marriage_registry'?",
+    ]

@@ -580,6 +580,20 @@ class _Builder:
         fields = check.mapping(path, spec, required=("name",), optional=allowed)
         if fields is None:
             return None
+        # Days, name and units are checked independently, so one entry reports all its mistakes at once.
+        days = self._entry_days(check, path, fields, year)
+        name = self._entry_name(check, (*path, "name"), fields.get("name"), names)
+        entry_units = None
+        if "units" in fields:
+            entry_units = frozenset(check.string_list((*path, "units"), fields["units"]))
+            for unit_id in sorted(entry_units - set(units)):
+                check.report((*path, "units"), f"'{unit_id}' is not a unit", _known("units", list(units), unit_id))
+        if days is None or name is None:
+            return None
+        return CalendarEntry(days[0], days[1], is_open, name, entry_units, source)  # type: ignore[arg-type]
+
+    def _entry_days(self, check: DocumentChecker, path: KeyPath, fields: dict[str, Any],
+                    year: int | None) -> tuple[date, date] | None:
         if "date" in fields:
             first = last = check.day((*path, "date"), fields["date"])
         elif "from" in fields and "to" in fields:
@@ -596,15 +610,7 @@ class _Builder:
             check.report(path, f"the days {first}–{last} are not in {year}",
                          f"a notice lists the days of its own year: check the year of these dates and of '{year}:'")
             return None
-        name = self._entry_name(check, (*path, "name"), fields.get("name"), names)
-        entry_units = None
-        if "units" in fields:
-            entry_units = frozenset(check.string_list((*path, "units"), fields["units"]))
-            for unit_id in sorted(entry_units - set(units)):
-                check.report((*path, "units"), f"'{unit_id}' is not a unit", _known("units", list(units), unit_id))
-        if name is None:
-            return None
-        return CalendarEntry(first, last, is_open, name, entry_units, source)  # type: ignore[arg-type]
+        return first, last
 
     def _entry_name(self, check: DocumentChecker, path: KeyPath, value: Any, names: Mapping[str, Text]) -> Text | None:
         if isinstance(value, str):

@@ -92,7 +92,9 @@ def read_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Prob
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Problem(shown_as, None, "", f"is not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
+        line = exc.object[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown_as, line, "", f"is not UTF-8 text ({exc.reason})",
+                              "save the file as UTF-8 (an editor's 'encoding' menu; GBK files must be converted)")]
     except OSError as exc:
         return None, [Problem(shown_as, None, "", f"cannot be read ({exc.strerror})", "check the file exists")]
     try:
