@@ -8,6 +8,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.clock import now
 from ivr.core.flow import Ask, CallFlow, Decision, Event, Forward, Hangup, Record, Say, Step
@@ -42,8 +43,7 @@ def require_provider_signature() -> None:
     if not token:
         return
     if not is_signed(request, token, current_app.config["PUBLIC_URL"]):
-        log.warning("Refused an unsigned or wrongly signed request to %s (CallSid %s).", request.path,
-                    request.values.get("CallSid", "unknown"))
+        log.warning("Refused an unsigned or wrongly signed request to %s (CallSid %s).", request.path, _call_sid())
         abort(403)
 
 
@@ -70,7 +70,7 @@ def call_status() -> Response:
     _keep(CallEvent("call_ended", _call_sid(), _now().isoformat(), {
         "call_status": values.get("CallStatus", "")[:16] or None, "duration": _integer(values.get("CallDuration")),
         "caller": _number(values.get("From")), "called": _number(values.get("To"))}))
-    return _twiml("<Response />")
+    return _twiml(str(VoiceResponse().to_xml()))  # nothing to say: the call has moved on
 
 
 @bp.route("/recording", methods=["POST"])
@@ -80,7 +80,7 @@ def recording_status() -> Response:
              _call_sid(), request.values.get("RecordingStatus", "unknown"),
              request.values.get("RecordingDuration", "?"))
     _keep_recording(request.args.get("unit"))
-    return _twiml("<Response />")
+    return _twiml(str(VoiceResponse().to_xml()))  # nothing to say: the call has moved on
 
 
 @bp.route("/fallback", methods=["GET", "POST"])
@@ -93,8 +93,6 @@ def fallback() -> Response:
 
 def fallback_twiml(number: str) -> str:
     """Return TwiML that apologises in both languages and puts the caller through to the main line."""
-    from twilio.twiml.voice_response import VoiceResponse
-
     response = VoiceResponse()
     for text, voice, language in FALLBACK_TEXTS:
         response.say(text, voice=voice, language=language)
@@ -140,7 +138,9 @@ def _event_from_request() -> Event:
 
 
 def _call_sid() -> str:
-    return request.values.get("CallSid", "unknown")[:64]
+    # Only the characters a CallSid has: a forged one must not write lines of its own into the log.
+    sid = "".join(ch for ch in request.values.get("CallSid", "")[:64] if ch.isascii() and ch.isalnum())
+    return sid or "unknown"
 
 
 def _integer(value: str | None) -> int | None:
