@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 from sqlalchemy import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ivr.clock import ClockError, now, parse_moment
 from ivr.core.calendar import coverage_warnings
@@ -169,9 +169,12 @@ def prompts(menus_dir: str | None) -> None:
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 def serve(host: str, port: int, menus_dir: str | None) -> None:
     """Run the webhook service locally with the bundled menus (development server)."""
-    from ivr.web import ConfigError, create_app
+    from ivr.web import ConfigError, create_app, log_level
 
-    logging.getLogger().setLevel(os.environ.get("IVR_LOG_LEVEL", "INFO").upper())
+    root = logging.getLogger()
+    root.setLevel(log_level())
+    for handler in root.handlers:  # a server's log wants the time of every line
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if menus_dir:
         os.environ["IVR_MENUS_DIR"] = menus_dir
     if not os.environ.get("TWILIO_AUTH_TOKEN"):
@@ -393,7 +396,8 @@ def db_upgrade() -> None:
     try:
         upgrade_schema(Store.from_url(url).engine)
     except SQLAlchemyError as exc:
-        raise click.ClickException(f"Could not migrate {_safe_url(url)}: {exc.__class__.__name__}: {exc}") from exc
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        raise click.ClickException(f"Could not migrate {_safe_url(url)}: {type(exc).__name__}: {reason}") from exc
     click.echo(f"{_safe_url(url)}: the schema is up to date.")
 
 
@@ -407,11 +411,11 @@ def db_flush(spool: str | None) -> None:
 
     url = default_database_url()
     recorder = Recorder(_open_store(), Path(spool) if spool else spool_file(default_instance_dir(), url))
-    written = 0
+    taken = 0
     while batch := recorder.flush(limit=FLUSH_BATCH):  # in batches: the service may append meanwhile
-        written += batch
+        taken += batch
     waiting = recorder.pending()
-    click.echo(f"Wrote {written} call events from {recorder.spool}; {waiting} still wait.")
+    click.echo(f"Took {taken} spooled call events from {recorder.spool} into the database; {waiting} still wait.")
     if waiting:
         raise SystemExit(1)
 
@@ -497,4 +501,7 @@ def report(since: datetime | None, until: datetime | None, fmt: str, chart: str 
 
 
 def _safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return f"'{url}' (not a database URL)"

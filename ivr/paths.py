@@ -27,4 +27,4 @@ def default_instance_dir() -> Path:
 
 def default_database_url() -> str:
     """Return IVR_DATABASE_URL when set, else a SQLite file in the instance folder."""
-    return os.environ.get("IVR_DATABASE_URL") or f"sqlite:///{default_instance_dir() / 'ivr.sqlite3'}"
+    return os.environ.get("IVR_DATABASE_URL") or f"sqlite:///{default_instance_dir().resolve() / 'ivr.sqlite3'}"

@@ -31,3 +31,16 @@ def test_a_unit_still_closed_repeats_its_closed_message_and_options(hotline: Hot
     assert [p.text for p in ask.prompts] == [
         "图们市民政局婚姻登记处现在不办公：今天已经下班。", "下次办公时间是明天上午8点30分。",
         "听地址和办公时间请按1，留言请按2，返回上一级请按星号键。"]
+
+
+def test_a_silent_voice_message_returns_to_the_menu_the_caller_came_from(hotline: Hotline) -> None:
+    flow = CallFlow(hotline)
+    evening = SHANGHAI.localize(datetime(2026, 11, 26, 19, 0))
+    empty = flow.decide(Step("recorded:veterans_center", "zh", back="veterans"), Event(), evening)
+    first, ask = empty.actions
+    assert getattr(first, "text", None) == "没有录到您的留言。"
+    assert isinstance(ask, Ask) and ask.next.node == "menu:veterans"
+    assert ask.prompts[0].text.startswith("退役军人就业创业和帮扶")
+    record = flow.decide(Step("closed:veterans_center", "zh", back="veterans"), Event(digits="2"), evening)
+    assert [type(a).__name__ for a in record.actions] == ["Say", "Record", "Say", "Redirect"]
+    assert record.actions[-1].step.node == "menu:veterans"  # type: ignore[union-attr]

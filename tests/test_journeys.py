@@ -208,3 +208,4 @@ def test_one_tries_the_line_again_after_a_failed_forward() -> None:
     call = place_call(OPEN_WEEKDAY, "121", dial_status="busy")
     assert [line.detail["number"] for line in call.transcript if line.kind == "forwarded"] == [
         "+864333623441", "+864333623441"]
+

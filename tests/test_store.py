@@ -240,7 +240,8 @@ def test_catching_up_after_an_outage_is_done_in_small_batches(tmp_path: Path) ->
     assert count(url, steps) == FLUSH_BATCH
     assert recorder.pending() == 500 - FLUSH_BATCH + 1
     result = CliRunner().invoke(main, ["db", "flush", "--spool", str(spool)], env={"IVR_DATABASE_URL": url})
-    assert result.stdout == f"Wrote {500 - FLUSH_BATCH + 1} call events from {spool}; 0 still wait.\n"
+    assert result.stdout == f"Took {500 - FLUSH_BATCH + 1} spooled call events from {spool} into the database; " \
+                            "0 still wait.\n"
     assert count(url, steps) == 501 and not spool.exists()
 
 
@@ -280,3 +281,48 @@ def test_the_hotlines_own_goodbye_is_not_counted_as_a_caller_hanging_up(tmp_path
     figures = build_report(Store.from_url(url), date(2026, 11, 26), date(2026, 11, 26))
     assert figures["hang_ups"] == {"menu:veterans": 1}
     assert figures["goodbyes_after_retries"] == 1
+
+
+def test_damaged_lines_are_set_aside_once_and_never_stop_the_flush(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    store = Store.from_url(url)
+    upgrade_schema(store.engine)
+    spool = tmp_path / "spool.jsonl"
+    damaged = ['{"kind": "step", "cut', *["not json"] * (FLUSH_BATCH - 1)]
+    good = [json.dumps(e.to_json()) for e in spooled_steps(50)]
+    spool.write_text("".join(line + "\n" for line in [*damaged, *good]))
+    down = Recorder(Store.from_url(f"sqlite:///{tmp_path / 'missing' / 'db.sqlite3'}"), spool)
+    for _ in range(3):  # the database is still down: nothing is set aside twice
+        assert down.flush() == 0
+    assert not spool.with_suffix(".rejected").exists()
+    recorder = Recorder(store, spool)
+    taken = 0
+    while batch := recorder.flush(limit=FLUSH_BATCH):
+        taken += batch
+    assert (taken, count(url, steps), recorder.pending()) == (FLUSH_BATCH + 50, 50, 0)
+    assert len(spool.with_suffix(".rejected").read_text().splitlines()) == FLUSH_BATCH
+
+
+def test_a_flush_finds_the_spool_already_emptied_by_another_worker(tmp_path: Path) -> None:
+    store = Store.from_url(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    upgrade_schema(store.engine)
+    spool = tmp_path / "spool.jsonl"
+    spool.write_text(json.dumps(spooled_steps(1)[0].to_json()) + "\n")
+    recorder = Recorder(store, spool)
+    with open(spool.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        spool.unlink()  # the other worker took the last batch while this one waited
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert recorder.flush() == 0
+
+
+def test_one_spool_per_database_whatever_its_password_or_path_spelling(tmp_path: Path) -> None:
+    from ivr.store.recorder import spool_file
+
+    assert spool_file(tmp_path, "postgresql+psycopg://ivr:old@db/ivr") == \
+        spool_file(tmp_path, "postgresql+psycopg://ivr:new@db/ivr")
+    assert spool_file(tmp_path, "postgresql+psycopg://ivr@db/ivr") != spool_file(tmp_path, "sqlite:///x.sqlite3")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert spool_file(tmp_path, f"sqlite:///{tmp_path}/link/ivr.sqlite3") == \
+        spool_file(tmp_path, f"sqlite:///{tmp_path}/real/ivr.sqlite3")

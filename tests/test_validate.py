@@ -294,3 +294,14 @@ def test_a_closure_reports_all_its_mistakes_at_once(menus: Path, edit: Editor) -
         f"menus/calendar.yaml:{line + 1} closures[0].units: 'mariage_registry' is not a unit; did you mean "
         "'marriage_registry'?",
     ]
+
+
+def test_a_units_section_with_no_units(menus: Path) -> None:
+    (menus / "units.yaml").write_text("units: {}\n")
+    assert errors_of(validate("menus")) == [
+        "menus/units.yaml:1 units: declares no units; add the bureau and its offices under 'units:'."]
+
+
+def test_the_operator_is_one_key_away_whatever_else_leads_to_it(menus: Path, edit: Editor) -> None:
+    edit("menu.yaml", "unit: general_office", "unit: bureau")  # also reachable as 9 4 now
+    assert load_hotline("menus").key_path("bureau") == "0"

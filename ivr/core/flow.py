@@ -258,7 +258,7 @@ class CallFlow:
         if kind == "record":
             return self._record(unit, step)
         if kind == "recorded":
-            return self._recorded(unit, step, event)
+            return self._recorded(unit, step, event, now)
         return self._unit_choice(kind, unit, step, event, now)
 
     def _unit_choice(self, kind: str, unit: Unit, step: Step, event: Event, now: datetime) -> Decision:
@@ -297,8 +297,9 @@ class CallFlow:
 
     def _back(self, step: Step, now: datetime) -> Decision:
         lang = self._lang(step)
-        menu = self.hotline.menus.get(step.back or "") or self.hotline.menus[self.hotline.main_menu]
-        return Decision((self._menu_question(menu, Step(f"menu:{menu.id}", lang), lang),), "menu")
+        back = self._back_menu_step(step)
+        menu = self.hotline.menus[back.node.partition(":")[2]]
+        return Decision((self._menu_question(menu, back, lang),), "menu")
 
     def _info(self, unit: Unit, step: Step, now: datetime) -> Decision:
         lang = self._lang(step)
@@ -327,17 +328,20 @@ class CallFlow:
         lang = self._lang(step)
         record = Record(unit.id, self.hotline.settings.voicemail_max_seconds,
                         replace(step, node=f"recorded:{unit.id}", tries=0))
-        # The provider goes on past <Record> only when nothing was recorded.
-        nothing = (self._say("voicemail_empty", lang), Redirect(replace(step, node=f"after:{unit.id}", tries=0)))
+        # The provider goes on past <Record> only when nothing was recorded: back to the menu the caller came from.
+        nothing = (self._say("voicemail_empty", lang), Redirect(self._back_menu_step(step)))
         return Decision((self._say("voicemail_instructions", lang), record, *nothing), "voicemail", unit.id)
 
-    def _recorded(self, unit: Unit, step: Step, event: Event) -> Decision:
+    def _recorded(self, unit: Unit, step: Step, event: Event, now: datetime) -> Decision:
         lang = self._lang(step)
         if event.recording_url and (event.recording_seconds or 0) > 0:
             return Decision((self._say("voicemail_thanks", lang), Hangup()), "voicemail_saved", unit.id)
-        empty = self._say("voicemail_empty", lang)
-        again = self._after_dial(unit, replace(step, node=f"after:{unit.id}", tries=0), None)
-        return replace(again, actions=(empty, *again.actions))
+        back = self._back(step, now)
+        return replace(back, actions=(self._say("voicemail_empty", lang), *back.actions))
+
+    def _back_menu_step(self, step: Step) -> Step:
+        menu_id = step.back if step.back in self.hotline.menus else self.hotline.main_menu
+        return Step(f"menu:{menu_id}", step.lang)
 
     # Helpers --------------------------------------------------------------------------------------
 

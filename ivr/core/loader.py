@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import string
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -273,6 +274,8 @@ class _Builder:
         check = self.checkers["units.yaml"]
         top = check.mapping((), self.docs["units.yaml"].data, required=("units",))
         given = check.mapping(("units",), (top or {}).get("units")) if top else None
+        if given == {}:
+            check.report(("units",), "declares no units", "add the bureau and its offices under 'units:'")
         units: dict[str, Unit] = {}
         for unit_id, spec in (given or {}).items():
             unit = self._unit(check, ("units", unit_id), unit_id, spec, schedules)
@@ -429,7 +432,7 @@ class _Builder:
                             operator: str) -> None:
         unit_paths, menu_paths = key_paths(menus, main)
         presses = {unit_id: len(path) for unit_id, path in unit_paths.items()}
-        presses.setdefault(operator, 1)  # key 0 at every level
+        presses[operator] = 1  # key 0 at every level
         for unit_id in units:
             if unit_id not in presses:
                 self.checkers["units.yaml"].report(("units", unit_id), f"no menu reaches the unit '{unit_id}'",
@@ -502,6 +505,9 @@ class _Builder:
             elif not target.is_file():
                 check.report((*path, lang), f"the recording '{name}' does not exist in {audio_dir}",
                              "add the file, or remove this line to use the synthesized voice")
+            elif not os.access(target, os.R_OK):
+                check.report((*path, lang), f"the recording '{name}' cannot be read",
+                             "give the service's user permission to read it")
             elif not _is_audio(target):
                 check.report((*path, lang), f"'{name}' is not a WAV or MP3 recording (its content is something else)",
                              "export it again as 8 kHz mono WAV or as MP3")

@@ -213,8 +213,10 @@ class Hotline:
 
     def key_path(self, unit_id: str) -> str | None:
         """Return the fewest keys after the language choice that reach a unit ("0" for the operator)."""
+        if unit_id == self.operator_id:
+            return OPERATOR_KEY
         unit_paths, _ = key_paths(self.menus, self.main_menu)
-        return unit_paths.get(unit_id) or (OPERATOR_KEY if unit_id == self.operator_id else None)
+        return unit_paths.get(unit_id)
 
     def find_units(self, words: str) -> list[Unit]:
         """Return the units whose name, keywords or summary mention every given word, in either language."""

@@ -11,21 +11,35 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ivr.store.database import CallEvent, Store
 
 log = logging.getLogger(__name__)
 # After a failure the database is left alone this long, so callers are not kept waiting on it.
 RETRY_AFTER_SECONDS = 5.0
-def spool_file(instance_dir: Path, database_url: str) -> Path:
-    """Where events for one database wait, in the instance folder: one spool per database, so that events
-    kept for an unreachable PostgreSQL are never written into another database by mistake."""
-    digest = hashlib.sha256(database_url.encode()).hexdigest()[:10]
-    return instance_dir / f"unsent-call-events-{digest}.jsonl"
 # A webhook drains at most this many spooled events, so catching up never keeps a caller waiting;
 # `ivr db flush` drains the rest at once.
 FLUSH_BATCH = 200
+
+
+def spool_file(instance_dir: Path, database_url: str) -> Path:
+    """Where events for one database wait, in the instance folder: one spool per database, so that events
+    kept for an unreachable PostgreSQL are never written into another database by mistake."""
+    digest = hashlib.sha256(database_identity(database_url).encode()).hexdigest()[:10]
+    return instance_dir / f"unsent-call-events-{digest}.jsonl"
+
+
+def database_identity(database_url: str) -> str:
+    """Name a database independently of its password and of how a SQLite path is written."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return database_url
+    if url.get_backend_name() == "sqlite" and url.database:
+        url = url.set(database=str(Path(url.database).resolve()))
+    return url._replace(password=None).render_as_string(hide_password=False)
 
 
 class Recorder:
@@ -48,45 +62,57 @@ class Recorder:
         self._append(event)
 
     def flush(self, limit: int | None = None, wait: bool = True) -> int:
-        """Write up to `limit` spooled events (all by default) to the database; return how many were written.
+        """Take up to `limit` spooled lines (all by default) into the database; return how many were taken.
 
-        With wait=False a flush another worker is doing already is left to it.
+        Damaged lines are set aside rather than taken. With wait=False a flush another worker is doing
+        already is left to it.
         """
         if not self._spooled():
             return 0
         with self._locked(wait) as locked:
-            if not locked:
+            if not locked or not self._spooled():  # another worker may have emptied it meanwhile
                 return 0
             lines = [line for line in self.spool.read_text(encoding="utf-8").splitlines() if line.strip()]
             batch, rest = (lines, []) if limit is None else (lines[:limit], lines[limit:])
-            events = self._readable(batch)
+            events, damaged = self._readable(batch)
             if events and not self._write(events):
                 return 0
+            self._set_aside(damaged)
             if rest:
                 self._rewrite(rest)
             else:
                 self.spool.unlink()
         log.warning("The database is back: wrote %d call events kept in %s (%d still wait).", len(events),
                     self.spool, len(rest))
-        return len(events)
+        return len(batch)
 
-    def _readable(self, lines: list[str]) -> list[CallEvent]:
-        """Parse spooled lines; a damaged one (a worker killed mid-write) is set aside, not allowed to block."""
-        events = []
+    def _readable(self, lines: list[str]) -> tuple[list[CallEvent], list[str]]:
+        """Parse spooled lines into events, and return the damaged ones (a worker killed mid-write) apart."""
+        events, damaged = [], []
         for line in lines:
             try:
                 events.append(CallEvent.from_json(json.loads(line)))
             except (ValueError, KeyError, TypeError):
-                rejected = self.spool.with_suffix(".rejected")
-                with rejected.open("a", encoding="utf-8") as file:
-                    file.write(line + "\n")
-                log.error("A damaged line in %s was moved to %s for a person to look at.", self.spool, rejected)
-        return events
+                damaged.append(line)
+        return events, damaged
+
+    def _set_aside(self, damaged: list[str]) -> None:
+        if not damaged:
+            return
+        rejected = self.spool.with_suffix(".rejected")
+        with rejected.open("a", encoding="utf-8") as file:
+            file.writelines(line + "\n" for line in damaged)
+        log.error("%d damaged lines in %s were moved to %s for a person to look at.", len(damaged), self.spool,
+                  rejected)
 
     def _rewrite(self, lines: list[str]) -> None:
         partial = self.spool.with_suffix(".partial")
         partial.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         partial.replace(self.spool)
+
+    def resting(self) -> bool:
+        """Tell whether the database failed a moment ago and is being left alone for now."""
+        return time.monotonic() < self._down_until
 
     def pending(self) -> int:
         """Return how many events wait in the spool for the database."""

@@ -34,8 +34,7 @@ class ConfigError(RuntimeError):
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the hotline's Flask app from test_config, else from the environment."""
     if not logging.getLogger().handlers:  # under gunicorn or uwsgi: make the call log visible
-        logging.basicConfig(level=os.environ.get("IVR_LOG_LEVEL", "INFO").upper(),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, instance_path=str(default_instance_dir().resolve()), instance_relative_config=True)
     app.config.from_mapping(
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN"),
@@ -76,8 +75,10 @@ def _recorder(app: Flask) -> Recorder:
     try:
         store = Store.from_url(url)
     except ArgumentError as exc:
-        raise ConfigError(f"DATABASE_URL: '{url}' is not a database URL this service can open ({exc}); write it "
-                          "as sqlite:////path/ivr.sqlite3 or postgresql+psycopg://user:password@host/ivr.") from exc
+        shown = "…@" + url.split("@")[-1] if "@" in url else url  # never the password, even of a broken URL
+        raise ConfigError(f"DATABASE_URL: '{shown}' is not a database URL this service can open "
+                          f"({type(exc).__name__}); write it as sqlite:////path/ivr.sqlite3 or "
+                          "postgresql+psycopg://user:password@host/ivr.") from exc
     if url.startswith("sqlite"):
         try:
             Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -86,6 +87,13 @@ def _recorder(app: Flask) -> Recorder:
             log.exception("Could not prepare the SQLite database at %s; call events will wait in the spool.", url)
     spool = Path(app.config.get("SPOOL_PATH") or spool_file(Path(app.instance_path), url))
     return Recorder(store, spool)
+
+
+def log_level() -> int:
+    """Return the level named in IVR_LOG_LEVEL, or INFO when it is unset or not a level's name."""
+    name = os.environ.get("IVR_LOG_LEVEL", "INFO").upper()
+    level = logging.getLevelName(name)
+    return level if isinstance(level, int) else logging.INFO
 
 
 def _check_settings(app: Flask) -> None:

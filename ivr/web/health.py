@@ -19,19 +19,21 @@ def health() -> ResponseReturnValue:
     store: MenuStore = current_app.extensions["ivr.menus"]
     recorder: Recorder = current_app.extensions["ivr.recorder"]
     store.refresh()
-    try:
-        with recorder.store.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        database = "ok"
-    except SQLAlchemyError as exc:
-        database = f"unreachable ({type(exc).__name__})"
+    if recorder.resting():
+        database = "unreachable (the service waits a few seconds before trying it again)"
+    else:
+        try:
+            with recorder.store.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            database = "ok"
+        except SQLAlchemyError as exc:
+            database = f"unreachable ({type(exc).__name__})"
     waiting = recorder.pending()
     degraded = database != "ok" or waiting > 0 or store.last_error is not None
     # Callers are served in every case below, so the service stays in the load balancer: always 200.
     return jsonify({
         "status": "degraded" if degraded else "ok",
-        "menus": {"folder": store.menus_dir, "units": len(store.flow.hotline.units),
-                  "rejected_edit": store.last_error},
+        "menus": {"units": len(store.flow.hotline.units), "rejected_edit": store.last_error},
         "database": database,
         "events_waiting": waiting,
     })
