@@ -25,7 +25,7 @@ from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_moment
 from ivr.paths import default_database_url, default_menus_dir
 from ivr.simulator import DEFAULT_CALLER, Line
-from ivr.store.database import Store, upgrade_schema
+from ivr.store.database import Store, prepare_embedded_sqlite, upgrade_schema
 from ivr.store.recorder import spool_file
 
 if TYPE_CHECKING:
@@ -376,11 +376,8 @@ def database_errors(command: Command) -> Command:
 
 def _open_store() -> Store:
     """Open the store the running service writes to (IVR_DATABASE_URL, else the instance folder's SQLite)."""
-    url = default_database_url()
-    store = Store.from_url(url)
-    if url.startswith("sqlite"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        upgrade_schema(store.engine)
+    store = Store.from_url(default_database_url())
+    prepare_embedded_sqlite(store)
     return store
 
 

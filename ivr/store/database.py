@@ -89,6 +89,16 @@ def upgrade_schema(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def prepare_embedded_sqlite(store: Store) -> None:
+    """Create the folder of a SQLite database and migrate it; other databases are left to `ivr db upgrade`."""
+    url = store.engine.url
+    if url.get_backend_name() != "sqlite":
+        return
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    upgrade_schema(store.engine)
+
+
 class Store:
     """Reads and writes call records; every write is idempotent, so a repeated callback leaves one row."""
 

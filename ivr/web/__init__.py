@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.clock import ClockError, parse_moment
 from ivr.paths import default_instance_dir, default_menus_dir
-from ivr.store.database import Store, upgrade_schema
+from ivr.store.database import Store, prepare_embedded_sqlite
 from ivr.store.recorder import Recorder, spool_file
 from ivr.web.menus import MenuStore
 
@@ -79,12 +79,10 @@ def _recorder(app: Flask) -> Recorder:
         raise ConfigError(f"DATABASE_URL: '{shown}' is not a database URL this service can open "
                           f"({type(exc).__name__}); write it as sqlite:////path/ivr.sqlite3 or "
                           "postgresql+psycopg://user:password@host/ivr.") from exc
-    if url.startswith("sqlite"):
-        try:
-            Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-            upgrade_schema(store.engine)
-        except Exception:  # the service still answers calls; events wait in the spool
-            log.exception("Could not prepare the SQLite database at %s; call events will wait in the spool.", url)
+    try:
+        prepare_embedded_sqlite(store)
+    except Exception:  # the service still answers calls; events wait in the spool
+        log.exception("Could not prepare the SQLite database at %s; call events will wait in the spool.", url)
     spool = Path(app.config.get("SPOOL_PATH") or spool_file(Path(app.instance_path), url))
     return Recorder(store, spool)
 
