@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -102,7 +102,6 @@ class Decision:
     actions: tuple[Action, ...]
     outcome: Outcome
     unit_id: str | None = None
-    status: Status | None = field(default=None, compare=False)
 
 
 class CallFlow:
@@ -217,7 +216,7 @@ class CallFlow:
             return self._closed(operator, Step(f"closed:{operator.id}", lang, back=step.back), status)
         say = self._say("connecting_operator", lang)
         forward = self._forward(operator, Step(f"dialed:{operator.id}", lang, back=step.back))
-        return Decision((say, forward), "operator", operator.id, status)
+        return Decision((say, forward), "operator", operator.id)
 
     def _reach_unit(self, unit: Unit, step: Step, now: datetime) -> Decision:
         lang = self._lang(step)
@@ -229,7 +228,7 @@ class CallFlow:
         else:
             say = self._say("connecting_via_main_line", lang, unit=unit.name(lang))
         forward = self._forward(unit, replace(step, node=f"dialed:{unit.id}", tries=0))
-        return Decision((say, forward), "forwarded", unit.id, status)
+        return Decision((say, forward), "forwarded", unit.id)
 
     def _forward(self, unit: Unit, next_step: Step) -> Forward:
         return Forward(self.hotline.line_of(unit), unit.id, self.hotline.settings.dial_timeout, next_step)
@@ -240,7 +239,7 @@ class CallFlow:
         if status.next_open is not None:
             prompts.append(self._say("next_open", lang, when=say_moment(status.next_open, status.at, lang)))
         prompts.append(self._say("closed_options", lang))
-        return Decision((self._ask(tuple(prompts), step),), "closed", unit.id, status)
+        return Decision((self._ask(tuple(prompts), step),), "closed", unit.id)
 
     def _reason(self, status: Status, lang: Lang) -> str:
         if status.reason == "holiday" and status.reason_name:
