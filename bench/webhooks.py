@@ -78,7 +78,7 @@ def main() -> None:
     rounds = parser.parse_args().steps
     folder = Path(tempfile.mkdtemp(prefix="ivr-bench-"))
     tracemalloc.start()
-    hotline = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "FROZEN_TIME": "2026-11-26T09:00+08:00",
+    hotline = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": TOKEN, "FROZEN_TIME": "2026-11-26T09:00+08:00",
                           "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
                           "SPOOL_PATH": str(folder / "spool.jsonl")})
     _, app_peak = tracemalloc.get_traced_memory()

@@ -216,8 +216,9 @@ def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: 
     with tempfile.TemporaryDirectory(prefix="ivr-call-") as scratch:
         # A preview call is kept in the real records only when asked: staff trying menus skew no report.
         database = default_database_url() if record else f"sqlite:///{Path(scratch) / 'preview.sqlite3'}"
-        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "FROZEN_TIME": moment.isoformat(),
-                          "MENUS_DIR": _menus_dir(menus_dir), "CALLER_ID": os.environ.get("IVR_CALLER_ID"),
+        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "SECRET_KEY": secrets.token_hex(16),
+                          "FROZEN_TIME": moment.isoformat(), "MENUS_DIR": _menus_dir(menus_dir),
+                          "CALLER_ID": os.environ.get("IVR_CALLER_ID"),
                           "DATABASE_URL": database, "SPOOL_PATH": str(Path(scratch) / "spool.jsonl") if not record
                           else None})
         _place_call(app, moment, lang, keys, dial_status, caller, as_json)
@@ -436,16 +437,20 @@ def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
             click.echo(f"Note: '{unit}' is not a unit of the current menus; `ivr tree` lists them.", err=True)
     if fmt == "json":
         click.echo(json.dumps([{
-            "id": m.id, "caller": m.caller, "unit": m.unit, "recording_url": m.recording_url,
-            "duration": m.duration, "status": m.status, "received_at": m.received_at.isoformat(),
-            "call_sid": m.call_sid, "recording_sid": m.recording_sid} for m in messages],
-            ensure_ascii=False, indent=2))
+            "id": m.id, "caller": m.caller, "unit": m.unit, "language": m.language,
+            "recording_url": m.recording_url, "duration": m.duration, "status": m.status,
+            "received_at": m.received_at.isoformat(), "call_sid": m.call_sid, "recording_sid": m.recording_sid}
+            for m in messages], ensure_ascii=False, indent=2))
         return
     if not messages:
         click.echo("No voice messages.")
+        return
+    click.echo(f"{'id':>5}  {'received':<16}  {'status':<11} {'unit':<28} {'caller':<16} {'lang':<4} "
+               f"{'length':>6}  recording")
     for m in messages:
         click.echo(f"{m.id:>5}  {m.received_at:%Y-%m-%d %H:%M}  {m.status:<11} {m.unit or '?':<28} "
-                   f"{m.caller or 'unknown':<16} {m.duration or 0:>4} s  {m.recording_url or ''}")
+                   f"{m.caller or 'unknown':<16} {m.language or '?':<4} {m.duration or 0:>4} s  "
+                   f"{m.recording_url or ''}")
 
 
 @voicemail.command("done")
@@ -473,25 +478,30 @@ def purge(days: int) -> None:
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 @click.option("--chart", type=click.Path(dir_okay=False), help="Also draw the figures into this PNG file.")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
+              help="Language of the menu, key and unit names.")
 @database_errors
-def report(since: datetime | None, until: datetime | None, fmt: str, chart: str | None) -> None:
+def report(since: datetime | None, until: datetime | None, fmt: str, chart: str | None, lang: Lang) -> None:
     """Calls per day and hour, menu choices, out-of-hours share, hang-ups, forwarding success, messages waiting."""
-    from ivr.store.report import build_report, report_chart, report_csv, report_text
+    from ivr.store.report import build_report, name_report, report_chart, report_csv, report_text
 
     last = until.date() if until else _moment_or_now(None).date()
     first = since.date() if since else last - timedelta(days=30)
     if first > last:
         raise click.BadParameter(f"--since {first} is after --until {last}", param_hint="--since")
     figures = build_report(_open_store(), first, last)
+    known = load_hotline_quietly()
+    # People read names; the JSON keeps the ids, for programs.
+    named = name_report(figures, known, lang) if known is not None else figures
     if fmt == "json":
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        click.echo(report_csv(figures), nl=False)
+        click.echo(report_csv(named), nl=False)
     else:
-        click.echo(report_text(figures))
+        click.echo(report_text(named))
     if chart:
         try:
-            report_chart(figures, chart)
+            report_chart(figures, chart, named)
         except OSError as exc:
             raise click.ClickException(f"Could not write the chart to {chart}: {exc.strerror or exc}.") from exc
         click.echo(f"Chart written to {chart}.", err=True)
@@ -502,3 +512,102 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return f"'{url}' (not a database URL)"
+
+
+# Voice-message recordings and staff accounts -------------------------------------------------------------
+
+
+@voicemail.command("fetch")
+@click.argument("voicemail_id", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="The file to write (default: RECORDING_SID.wav).")
+@database_errors
+def voicemail_fetch(voicemail_id: int, output: str | None) -> None:
+    """Save a voice message's recording, fetched from the provider's API with the account's credentials."""
+    from ivr.recordings import RecordingError, fetch_recording
+
+    found = _open_store().voicemails(voicemail_id=voicemail_id)
+    if not found or not found[0].recording_url:
+        raise click.ClickException(f"There is no recording of voice message {voicemail_id}; "
+                                   "`ivr voicemail list` shows the messages.")
+    message = found[0]
+    api = os.environ.get("IVR_PROVIDER_API_URL") or "https://api.twilio.com"
+    try:
+        data = fetch_recording(message.recording_url or "", api, os.environ.get("TWILIO_ACCOUNT_SID"),
+                               os.environ.get("TWILIO_AUTH_TOKEN"))
+    except RecordingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    target = Path(output or f"{message.recording_sid}.wav")
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {target}: {exc.strerror or exc}.") from exc
+    click.echo(f"Voice message {voicemail_id} ({message.duration or 0} s) saved to {target}.")
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts of the console at /admin."""
+
+
+@staff.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True,
+              help="viewer: see and listen; editor: also mark messages; admin: also manage staff.")
+@database_errors
+def staff_add(name: str, role: str) -> None:
+    """Create a staff account; the password is read from standard input, or asked twice at a terminal."""
+    from ivr.store.staff import StaffError, StaffStore
+
+    import sys
+
+    if sys.stdin.isatty():
+        password = str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    accounts = StaffStore(_open_store())
+    try:
+        accounts.add(name, password, role, _moment_or_now(None))
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    accounts.audit(_operator(), "staff_add", _moment_or_now(None), f"{name} as {role}", "command line")
+    click.echo(f"Staff account '{name}' ({role}) created; log in at /admin/login.")
+
+
+@staff.command("list")
+@database_errors
+def staff_list() -> None:
+    """List the staff accounts with their roles and whether they may log in."""
+    from ivr.store.staff import StaffStore
+
+    accounts = StaffStore(_open_store()).all()
+    if not accounts:
+        click.echo("No staff accounts; `ivr staff add NAME --role admin` creates the first.")
+        return
+    click.echo(f"{'name':<24} {'role':<7} {'state':<9} created")
+    for account in accounts:
+        state = "active" if account.active else "disabled"
+        click.echo(f"{account.username:<24} {account.role:<7} {state:<9} {account.created_at:%Y-%m-%d %H:%M}")
+
+
+@staff.command("disable")
+@click.argument("name")
+@database_errors
+def staff_disable(name: str) -> None:
+    """Stop a staff account from logging in; its open sessions end at their next request."""
+    from ivr.store.staff import StaffStore
+
+    accounts = StaffStore(_open_store())
+    if not accounts.disable(name):
+        raise click.ClickException(f"There is no staff account '{name}'; `ivr staff list` shows them.")
+    accounts.audit(_operator(), "staff_disable", _moment_or_now(None), name, "command line")
+    click.echo(f"Staff account '{name}' is disabled.")
+
+
+def _operator() -> str:
+    """Name the person at the server's terminal for the audit log."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

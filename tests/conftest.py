@@ -63,6 +63,7 @@ from ivr.simulator import CallResult, CallSimulator, pressed_keys  # noqa: E402
 from ivr.web import create_app  # noqa: E402
 
 TOKEN = "test-auth-token-5f1c2d3e4b5a69788"
+SECRET_KEY = "test-secret-key-for-the-staff-console-cookies"
 OPEN_WEEKDAY = "2026-11-26T09:00:00+08:00"  # a Thursday morning in winter
 CLOSED_EVENING = "2026-11-26T19:00:00+08:00"
 
@@ -70,7 +71,8 @@ CLOSED_EVENING = "2026-11-26T19:00:00+08:00"
 def make_app(**config: Any) -> Flask:
     """Create the app as the provider would reach it, with a real auth token and a private SQLite file."""
     folder = Path(tempfile.mkdtemp(prefix="ivr-test-"))
-    settings = {"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(BUNDLED_MENUS), "FROZEN_TIME": OPEN_WEEKDAY,
+    settings = {"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": SECRET_KEY, "MENUS_DIR": str(BUNDLED_MENUS),
+                "FROZEN_TIME": OPEN_WEEKDAY,
                 "DATABASE_URL": f"sqlite:///{folder / 'ivr.sqlite3'}", "SPOOL_PATH": str(folder / "spool.jsonl")}
     settings.update(config)
     return create_app(settings)

@@ -22,7 +22,7 @@ from ivr.cli import main
 from ivr.simulator import DEFAULT_CALLER, CallSimulator, pressed_keys
 from ivr.store.recorder import spool_file
 from ivr.web import ConfigError, create_app
-from tests.conftest import BUNDLED_MENUS, CLOSED_EVENING, TOKEN, make_app
+from tests.conftest import BUNDLED_MENUS, CLOSED_EVENING, SECRET_KEY, TOKEN, make_app
 
 MARRIAGE_LINE = "+864333623441"
 RECORDING_URL_PREFIX = "https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/"
@@ -70,7 +70,7 @@ def record_call(ivr: Ivr, at: str, keys: str, outcome: str, *options: str) -> No
 def test_a_message_left_through_the_webhooks_is_listed_by_the_cli(
         database_url: str, instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = {"IVR_DATABASE_URL": database_url, "IVR_FROZEN_TIME": CLOSED_EVENING, "IVR_INSTANCE_DIR": str(instance)}
-    for name, value in {"TWILIO_AUTH_TOKEN": TOKEN, **env}.items():
+    for name, value in {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_SECRET_KEY": SECRET_KEY, **env}.items():
         monkeypatch.setenv(name, value)
     for name in ("IVR_MENUS_DIR", "IVR_PUBLIC_URL", "IVR_CALLER_ID", "IVR_DEVELOPMENT", "IVR_TRUST_PROXY",
                  "IVR_FALLBACK_NUMBER"):

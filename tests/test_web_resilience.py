@@ -13,7 +13,7 @@ from ivr.core.flow import CallFlow
 from ivr.core.problems import MenuError
 from ivr.web import ConfigError, create_app
 from ivr.web.twiml import clean_speech
-from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, TOKEN, Editor, Provider, make_app, twiml
+from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, SECRET_KEY, TOKEN, Editor, Provider, make_app, twiml
 
 CALL = {"CallSid": "CAfeedface", "From": "+8613812345678", "To": "+864333622075"}
 
@@ -86,11 +86,12 @@ def test_the_service_refuses_to_start_with_broken_menus_or_settings(menus: Path,
         make_app(FROZEN_TIME="noon")
     edit("menu.yaml", "unit: funeral_office", "unit: funeral")
     with pytest.raises(MenuError, match="'funeral' is not a unit"):
-        create_app({"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(menus)})
+        create_app({"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": SECRET_KEY, "MENUS_DIR": str(menus)})
 
 
 def test_settings_come_from_the_environment_with_the_ivr_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("IVR_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("IVR_FROZEN_TIME", "2026-10-01T09:00+08:00")
     monkeypatch.setenv("IVR_CALLER_ID", "0433-3622075")
     monkeypatch.setenv("IVR_PUBLIC_URL", "https://hotline.example.cn")

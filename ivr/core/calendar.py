@@ -42,7 +42,7 @@ class Day:
 
     working: bool
     reason: DayReason
-    name: Text | None
+    name: Text | None  # the holiday's or closure's; on a make-up working day, the holiday it makes up for
     source: Source
 
 
@@ -84,8 +84,8 @@ class WorkCalendar:
         holiday, makeup, source = self._official(day)
         if holiday is not None and not makeup:
             return Day(False, "holiday", holiday, source)
-        if makeup:
-            return Day(True, "open", None, source)
+        if makeup:  # a make-up working day (调休) keeps the name of the holiday it makes up for
+            return Day(True, "open", holiday, source)
         usual = day.weekday() in unit.schedule.weekdays
         return Day(usual, "open" if usual else "weekend", None, "weekdays")
 

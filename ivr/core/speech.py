@@ -121,3 +121,17 @@ class PromptFormatter(string.Formatter):
 def fill_prompt(template: str, **fields: str) -> str:
     """Fill in a prompt's {placeholders}, attaching Korean particles where the prompt asks for one."""
     return PromptFormatter().format(template, **fields)
+
+
+# Syllables per second of a calm telephone voice, and the pause after a comma or a full stop, in seconds.
+SYLLABLES_PER_SECOND = {"zh": 4.5, "ko": 5.5}
+PAUSES = {"，": 0.25, ",": 0.25, "、": 0.15, "；": 0.3, "：": 0.25, ":": 0.25, "。": 0.5, ".": 0.5, "！": 0.5,
+          "？": 0.5, "?": 0.5, "!": 0.5}
+
+
+def speaking_seconds(text: str, lang: Lang) -> float:
+    """Estimate how long a prompt takes to say: one syllable per Chinese character, Hangul block or digit."""
+    syllables = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "가" <= ch <= "힣" or ch.isdigit())
+    letters = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    pauses = sum(PAUSES.get(ch, 0.0) for ch in text)
+    return round((syllables + letters / 2) / SYLLABLES_PER_SECOND[lang] + pauses, 1)

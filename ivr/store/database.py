@@ -58,6 +58,9 @@ class Voicemail:
     received_at: datetime
     call_sid: str
     recording_sid: str
+    language: str | None = None  # the caller's, from the call's record
+    called_back_at: datetime | None = None
+    called_back_by: str | None = None
 
 
 def make_engine(url: str) -> Engine:
@@ -178,23 +181,29 @@ class Store:
 
     # Voice messages ----------------------------------------------------------------------------------
 
-    def voicemails(self, unit: str | None = None, status: str | None = None) -> list[Voicemail]:
-        """Return voice messages, newest first, optionally of one unit or status."""
-        query = select(voicemails).order_by(voicemails.c.received_at.desc(), voicemails.c.id.desc())
-        if unit:
-            query = query.where(voicemails.c.unit_id == unit)
-        if status:
-            query = query.where(voicemails.c.status == status)
+    def voicemails(self, unit: str | None = None, status: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None, voicemail_id: int | None = None) -> list[Voicemail]:
+        """Return voice messages, newest first, optionally of one unit, status or period [since, until)."""
+        query = (select(voicemails, calls.c.language)
+                 .join(calls, calls.c.call_sid == voicemails.c.call_sid, isouter=True)
+                 .order_by(voicemails.c.received_at.desc(), voicemails.c.id.desc()))
+        conditions = [voicemails.c.unit_id == unit if unit else None,
+                      voicemails.c.status == status if status else None,
+                      voicemails.c.received_at >= local(since) if since else None,
+                      voicemails.c.received_at < local(until) if until else None,
+                      voicemails.c.id == voicemail_id if voicemail_id is not None else None]
+        query = query.where(*(c for c in conditions if c is not None))
         with self.engine.connect() as connection:
             return [Voicemail(row.id, row.caller, row.unit_id, row.recording_url, row.duration, row.status,
-                              local(row.received_at), row.call_sid, row.recording_sid)
+                              local(row.received_at), row.call_sid, row.recording_sid, row.language,
+                              local(row.called_back_at) if row.called_back_at else None, row.called_back_by)
                     for row in connection.execute(query)]
 
-    def mark_called_back(self, voicemail_id: int, at: datetime) -> bool:
-        """Mark a voice message as called back; return False when there is no such message."""
+    def mark_called_back(self, voicemail_id: int, at: datetime, by: str | None = None) -> bool:
+        """Mark a voice message as called back (by whom, when known); return False when there is no such message."""
         with self.engine.begin() as connection:
             result = connection.execute(update(voicemails).where(voicemails.c.id == voicemail_id)
-                                        .values(status="called back", called_back_at=local(at)))
+                                        .values(status="called back", called_back_at=local(at), called_back_by=by))
             return bool(result.rowcount)
 
     def purge(self, older_than: datetime) -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -13,6 +14,8 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from ivr.clock import TIMEZONE
+from ivr.core.model import Hotline, Lang
+from ivr.core.names import choice_name, node_name, unit_name
 from ivr.store.database import Store, local
 from ivr.store.tables import calls, steps, voicemails
 
@@ -86,6 +89,21 @@ def _forwarding(step_rows: Sequence[Any]) -> dict[str, dict[str, int]]:
             for unit, c in sorted(units.items())}
 
 
+def name_report(report: dict[str, Any], hotline: Hotline, lang: Lang) -> dict[str, Any]:
+    """Return the report with menus, keys, units and call places named in words instead of internal ids."""
+    waiting = report["messages_waiting"]
+    return {
+        **report,
+        "menu_choices": {node_name(hotline, node, lang): {choice_name(hotline, node, key, lang): n
+                                                          for key, n in counts.items()}
+                         for node, counts in report["menu_choices"].items()},
+        "hang_ups": {node_name(hotline, node, lang): n for node, n in report["hang_ups"].items()},
+        "forwarding": {unit_name(hotline, unit, lang): figures for unit, figures in report["forwarding"].items()},
+        "messages_waiting": {"total": waiting["total"], "per_unit": {
+            unit_name(hotline, unit, lang): n for unit, n in waiting["per_unit"].items()}},
+    }
+
+
 def report_text(report: dict[str, Any]) -> str:
     """Write the report for a person reading a terminal."""
     lines = [f"Calls {report['period']['since']} to {report['period']['until']}: {report['calls']}",
@@ -95,7 +113,7 @@ def report_text(report: dict[str, Any]) -> str:
     lines += ["", "Calls per hour:"] + [f"  {hour}:00  {count}" for hour, count in report["calls_per_hour"].items()]
     lines += ["", "Menu choices:"]
     for node, counts in report["menu_choices"].items():
-        lines.append(f"  {node}: " + ", ".join(f"key {key} pressed {n}×" for key, n in counts.items()))
+        lines.append(f"  {node}: " + ", ".join(f"{choice} pressed {n}×" for choice, n in counts.items()))
     lines += ["", "Where callers hang up:"] + [f"  {node}  {n}" for node, n in report["hang_ups"].items()]
     lines += [f"Ended by the hotline after too many tries: {report['goodbyes_after_retries']}"]
     lines += ["", "Forwarding per unit (answered / attempts):"]
@@ -125,32 +143,61 @@ def report_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def report_chart(report: dict[str, Any], path: str) -> None:
-    """Draw the report as one PNG a manager reads at a glance; the figures are embedded in its metadata."""
+def report_chart(report: dict[str, Any], path: str, named: dict[str, Any] | None = None) -> None:
+    """Draw the report (its `named` version's labels when given) as one PNG; the figures are in its metadata."""
+    figure = report_figure(named or report, named=named is not None)
+    figure.savefig(path, format="png", dpi=100, metadata={"Description": json.dumps(report, ensure_ascii=True)})
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+
+
+# Fonts tried in turn, so that Chinese and Korean names are drawn (Debian: fonts-wqy-microhei).
+CJK_FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK KR", "DejaVu Sans"]
+LABEL_POINTS = 8
+LONGEST_LABEL = 22
+
+
+def report_figure(report: dict[str, Any], named: bool = True) -> Any:
+    """Draw the report's charts on one 16 x 9 inch figure whose labels never overlap."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(2, 3, figsize=(16, 9))
-    waiting = report["messages_waiting"]["total"]
-    figure.suptitle(
-        f"Tumen hotline, {report['period']['since']} to {report['period']['until']}: {report['calls']} calls, "
-        f"{report['out_of_hours']['share']:.0%} out of hours, {waiting} message{'s' if waiting != 1 else ''} waiting",
-        fontsize=14, fontweight="bold")
-    hours = {str(h): report["calls_per_hour"].get(f"{h:02d}", 0) for h in range(24)}
-    main_menu: dict[str, int] = report["menu_choices"].get("menu:main", {})
-    _bars(axes[0][0], _every_day(report), "Calls per day", "#2f6db5")
-    _bars(axes[0][1], hours, "Calls per hour of day", "#4a9a5b")
-    _bars(axes[0][2], {f"key {k}": v for k, v in main_menu.items()}, "Main menu: keys chosen", "#8064a2")
-    _forwarding_chart(axes[1][0], report["forwarding"])
-    _bars(axes[1][1], report["hang_ups"], "Where callers hang up", "#c0504d", horizontal=True)
-    _summary(axes[1][2], report)
-    figure.tight_layout(rect=(0, 0, 1, 0.94))
-    figure.savefig(path, format="png", dpi=100, metadata={"Description": json.dumps(report, ensure_ascii=True)})
-    plt.close(figure)
+    with plt.rc_context({"font.sans-serif": CJK_FONTS, "axes.unicode_minus": False}):
+        figure, axes = plt.subplots(2, 3, figsize=(16, 9), layout="constrained")
+        waiting = report["messages_waiting"]["total"]
+        figure.suptitle(
+            f"Tumen hotline, {report['period']['since']} to {report['period']['until']}: {report['calls']} calls, "
+            f"{report['out_of_hours']['share']:.0%} out of hours, {waiting} message{'s' if waiting != 1 else ''} "
+            "waiting", fontsize=14, fontweight="bold")
+        hours = {str(h): report["calls_per_hour"].get(f"{h:02d}", 0) for h in range(24)}
+        choices = {f"{choice}" if named else f"{menu} {choice}": n
+                   for menu, counts in report["menu_choices"].items() for choice, n in counts.items()}
+        _bars(axes[0][0], _every_day(report), "Calls per day", "#2f6db5")
+        _bars(axes[0][1], hours, "Calls per hour of day", "#4a9a5b")
+        _bars(axes[0][2], choices, "Menu choices", "#8064a2", horizontal=True)
+        _forwarding_chart(axes[1][0], report["forwarding"])
+        _bars(axes[1][1], report["hang_ups"], "Where callers hang up", "#c0504d", horizontal=True)
+        _summary(axes[1][2], report)
+        figure.canvas.draw()  # lay out now, so the labels that would not fit can be thinned out
+        for axis in (axes[0][0], axes[0][1]):
+            _thin_labels(axis)
+    return figure
 
 
+def _thin_labels(axis: Any) -> None:
+    """Hide every other category label (then every third...) until the shown ones leave room between them."""
+    labels = axis.get_xticklabels()
+    renderer = axis.figure.canvas.get_renderer()
+    for step in range(1, len(labels) + 1):
+        shown = [label for n, label in enumerate(labels) if n % step == 0]
+        boxes = [label.get_window_extent(renderer) for label in shown]
+        if all(left.x1 + 2 < right.x0 for left, right in itertools.pairwise(boxes)):
+            for n, label in enumerate(labels):
+                label.set_visible(n % step == 0)
+            return
 def _every_day(report: dict[str, Any]) -> dict[str, int]:
     """Calls per day with the quiet days shown as zero, for periods short enough to draw day by day."""
     first, last = date.fromisoformat(report["period"]["since"]), date.fromisoformat(report["period"]["until"])
@@ -183,14 +230,15 @@ def _bars(axis: Any, values: dict[str, int], title: str, color: str, horizontal:
     if not values:
         axis.text(0.5, 0.5, "no data", ha="center", va="center", transform=axis.transAxes)
         return
-    labels, counts = list(values), list(values.values())
+    labels, counts = [_short(label) for label in values], list(values.values())
+    if horizontal:  # the first entry on top, as it is read
+        labels, counts = labels[::-1], counts[::-1]
     bars = axis.barh(labels, counts, color=color) if horizontal else axis.bar(labels, counts, color=color)
     _whole_numbers(axis.xaxis if horizontal else axis.yaxis)
     axis.bar_label(bars, labels=[str(c) if c else "" for c in counts], padding=2)
+    axis.tick_params(labelsize=LABEL_POINTS)
     if not horizontal and max(len(label) for label in labels) > 2:
-        axis.tick_params(axis="x", labelrotation=45)
-    elif not horizontal and len(labels) > 12:
-        axis.tick_params(axis="x", labelsize=7)  # 24 hours side by side
+        axis.tick_params(axis="x", labelrotation=90)
 
 
 def _forwarding_chart(axis: Any, forwarding: dict[str, dict[str, int]]) -> None:
@@ -201,10 +249,17 @@ def _forwarding_chart(axis: Any, forwarding: dict[str, dict[str, int]]) -> None:
     units = list(forwarding)
     answered = [forwarding[u]["answered"] for u in units]
     missed = [forwarding[u]["attempts"] - forwarding[u]["answered"] for u in units]
-    axis.barh(units, answered, color="#4a9a5b", label="answered")
-    axis.barh(units, missed, left=answered, color="#c0504d", label="busy / no answer / failed")
+    labels = [_short(unit) for unit in units]
+    axis.barh(labels, answered, color="#4a9a5b", label="answered")
+    axis.barh(labels, missed, left=answered, color="#c0504d", label="busy / no answer / failed")
     _whole_numbers(axis.xaxis)
-    axis.legend(loc="lower right")
+    axis.tick_params(labelsize=LABEL_POINTS)
+    # Below the chart, never over a bar.
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LONGEST_LABEL else label[:LONGEST_LABEL - 1] + "…"
 
 
 def _whole_numbers(scale: Any) -> None:

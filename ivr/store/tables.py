@@ -1,4 +1,4 @@
-"""The tables: one row per call, per step of a call, and per voice message."""
+"""The tables: one row per call, per step of a call, per voice message, per staff account and per audited action."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData()
@@ -64,4 +65,25 @@ voicemails = Table(
     Column("received_at", DateTime(timezone=True), nullable=False, index=True),
     Column("status", String(16), nullable=False, server_default="new"),
     Column("called_back_at", DateTime(timezone=True)),
+    Column("called_back_by", String(64)),
+)
+
+staff = Table(
+    "staff", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("detail", Text),
+    Column("address", String(64)),
 )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from flask import Flask
+from flask import Config, Flask
 from sqlalchemy.exc import ArgumentError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,7 +24,11 @@ log = logging.getLogger(__name__)
 
 # Settings read from the environment: TWILIO_AUTH_TOKEN as the provider names it, the rest with IVR_.
 SETTINGS = ("MENUS_DIR", "PUBLIC_URL", "CALLER_ID", "FROZEN_TIME", "DATABASE_URL", "DEVELOPMENT", "TRUST_PROXY",
-            "FALLBACK_NUMBER")
+            "FALLBACK_NUMBER", "PROVIDER_API_URL", "SECRET_KEY")
+# The provider's REST API, the only place the staff console fetches voice-message recordings from.
+DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
+# Staff are logged out after this long without a request.
+IDLE_TIMEOUT = timedelta(minutes=30)
 # The bureau's main line, for the fallback step that must work without menus or database.
 DEFAULT_FALLBACK_NUMBER = "+864333622075"
 
@@ -38,6 +44,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(default_instance_dir().resolve()), instance_relative_config=True)
     app.config.from_mapping(
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN"),
+        TWILIO_ACCOUNT_SID=os.environ.get("TWILIO_ACCOUNT_SID"),
+        PROVIDER_API_URL=DEFAULT_PROVIDER_API_URL,
+        SECRET_KEY=None,
+        PERMANENT_SESSION_LIFETIME=IDLE_TIMEOUT,
         MENUS_DIR=str(default_menus_dir()),
         PUBLIC_URL=None,
         CALLER_ID=None,
@@ -60,11 +70,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ivr.menus"] = MenuStore(app.config["MENUS_DIR"])
     app.extensions["ivr.recorder"] = _recorder(app)
 
-    from ivr.web import audio, health, voice
+    from ivr.web import admin, audio, health, voice
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(audio.bp)
     app.register_blueprint(health.bp)
+    admin.init_app(app)
     return app
 
 
@@ -105,6 +116,7 @@ def _check_settings(app: Flask) -> None:
             )
         log.warning("DEVELOPMENT MODE without TWILIO_AUTH_TOKEN: webhook signatures are NOT checked. "
                     "Never expose this service to the internet like this.")
+    _check_session_settings(config)
     if config["CALLER_ID"]:
         config["CALLER_ID"] = _e164(config["CALLER_ID"], "CALLER_ID")
     config["FALLBACK_NUMBER"] = _e164(config["FALLBACK_NUMBER"], "FALLBACK_NUMBER")
@@ -113,6 +125,20 @@ def _check_settings(app: Flask) -> None:
             parse_moment(str(config["FROZEN_TIME"]))
         except ClockError as exc:
             raise ConfigError(f"FROZEN_TIME: {exc}.") from exc
+
+
+def _check_session_settings(config: Config) -> None:
+    """Sign the staff console's session cookies with SECRET_KEY and keep them off scripts and plain HTTP."""
+    if not config["SECRET_KEY"]:
+        if not config["DEVELOPMENT"]:
+            raise ConfigError(
+                "IVR_SECRET_KEY is not set, so the staff console cannot sign its login cookies. Set it to a long "
+                "random string (python3 -c 'import secrets; print(secrets.token_hex(32))'), the same on every "
+                "server, or set IVR_DEVELOPMENT=1 on a development machine.")
+        config["SECRET_KEY"] = secrets.token_hex(32)  # development: logins last until the restart
+    config["PROVIDER_API_URL"] = str(config["PROVIDER_API_URL"]).rstrip("/")
+    config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                  SESSION_COOKIE_SECURE=not config["DEVELOPMENT"], SESSION_REFRESH_EACH_REQUEST=True)
 
 
 def _e164(value: str, name: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
@@ -16,6 +18,12 @@ bp = Blueprint("health", __name__)
 @bp.get("/health")
 def health() -> ResponseReturnValue:
     """Report the menus in use, whether the database answers, and how many call events wait in the spool."""
+    # Callers are served in every case, so the service stays in the load balancer: always 200.
+    return jsonify(health_status())
+
+
+def health_status() -> dict[str, Any]:
+    """Return the menus in use (and a rejected edit), the database's state and the call events waiting."""
     store: MenuStore = current_app.extensions["ivr.menus"]
     recorder: Recorder = current_app.extensions["ivr.recorder"]
     store.refresh()
@@ -30,10 +38,9 @@ def health() -> ResponseReturnValue:
             database = f"unreachable ({type(exc).__name__})"
     waiting = recorder.pending()
     degraded = database != "ok" or waiting > 0 or store.last_error is not None
-    # Callers are served in every case below, so the service stays in the load balancer: always 200.
-    return jsonify({
+    return {
         "status": "degraded" if degraded else "ok",
         "menus": {"units": len(store.flow.hotline.units), "rejected_edit": store.last_error},
         "database": database,
         "events_waiting": waiting,
-    })
+    }

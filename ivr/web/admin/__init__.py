@@ -1,0 +1,155 @@
+"""The staff console under /admin: logins, the hotline now, the menus, call rehearsal, messages, figures, health."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from ivr.clock import now
+from ivr.core.model import Hotline, Lang
+from ivr.store.database import Store
+from ivr.store.staff import Role, Staff, StaffStore
+from ivr.web.admin.i18n import HTML_LANG, LANG_NAMES, pick_lang, translate
+from ivr.web.menus import MenuStore
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+# Endpoints a visitor without a login may reach: the login form itself.
+PUBLIC_ENDPOINTS = frozenset({"admin.login"})
+
+View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
+
+
+class StaffUser(UserMixin):  # type: ignore[misc]
+    """A logged-in staff account, as Flask-Login keeps it for one request."""
+
+    def __init__(self, staff: Staff) -> None:
+        self.staff = staff
+
+    def get_id(self) -> str:
+        """Return the id Flask-Login keeps in the session."""
+        return str(self.staff.id)
+
+
+def init_app(app: Flask) -> None:
+    """Register the console with its login manager, CSRF protection and login rate limits."""
+    # CSRF is checked for the console's forms only: the provider's webhooks are signed instead.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's idle timeout already bounds a token
+    app.extensions["ivr.csrf"] = CSRFProtect(app)
+    logins = LoginManager(app)
+    logins.login_view = "admin.login"
+    logins.user_loader(_load_user)
+    app.extensions["ivr.limiter"] = Limiter(get_remote_address, app=app, storage_uri="memory://",
+                                            default_limits=[], headers_enabled=False)
+    from ivr.web.admin import auth, figures, messages, pages, rehearsal  # noqa: F401  (their routes join bp)
+
+    app.register_blueprint(bp)
+
+
+def _load_user(user_id: str) -> StaffUser | None:
+    """Return the session's account while it is still active; a disabled one is logged out."""
+    staff = staff_store().by_id(int(user_id)) if user_id.isdigit() else None
+    return StaffUser(staff) if staff is not None and staff.active else None
+
+
+def records() -> Store:
+    """Return the call records store of this app."""
+    store: Store = current_app.extensions["ivr.recorder"].store
+    return store
+
+
+def staff_store() -> StaffStore:
+    """Return the staff accounts and audit log of this app's records database."""
+    return StaffStore(records())
+
+
+def hotline() -> Hotline:
+    """Return the hotline callers hear now."""
+    menus: MenuStore = current_app.extensions["ivr.menus"]
+    return menus.flow.hotline
+
+
+def moment() -> datetime:
+    """Return "now" for the console: FROZEN_TIME when configured, else the clock."""
+    return now(current_app.config.get("FROZEN_TIME"))
+
+
+def lang() -> Lang:
+    """Return the console language of this request."""
+    return pick_lang(g.get("lang"))
+
+
+def me() -> Staff:
+    """Return the logged-in account."""
+    staff: Staff = current_user.staff
+    return staff
+
+
+def audit(action: str, detail: str | None = None, actor: str | None = None) -> None:
+    """Keep an audit entry of the logged-in staff member (or the given actor), with the request's address."""
+    staff_store().audit(actor or me().username, action, moment(), detail, request.remote_addr)
+
+
+def requires(role: Role) -> Callable[[View], View]:
+    """Refuse (403) a view to an account whose role does not include `role`."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+            if not me().may(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+@bp.before_request
+def guard() -> ResponseReturnValue | None:
+    """Choose the language, check the CSRF token of every form, and send visitors without a login to it."""
+    chosen = request.args.get("lang")
+    if chosen is not None:
+        session["lang"] = pick_lang(chosen)
+    g.lang = pick_lang(session.get("lang"))
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        return redirect(url_for("admin.login", next=request.full_path if request.method == "GET" else None))
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        current_app.extensions["ivr.csrf"].protect()
+    return None
+
+
+@bp.after_request
+def no_caching(response: Any) -> Any:
+    """Keep the console's pages out of shared caches and frames."""
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error: CSRFError) -> ResponseReturnValue:
+    """Refuse a form without a valid CSRF token (400), in words staff understand."""
+    return translate("csrf_failed", lang()), 400
+
+
+@bp.app_context_processor
+def words() -> dict[str, Any]:
+    """Give every template the console's words, its language and the logged-in account."""
+    chosen = pick_lang(g.get("lang"))
+
+    def t(key: str, **fields: object) -> str:
+        return translate(key, chosen, **fields)
+
+    return {"t": t, "lang": chosen, "html_lang": HTML_LANG[chosen], "lang_names": LANG_NAMES,
+            "staff": current_user.staff if current_user and current_user.is_authenticated else None}

@@ -1,0 +1,78 @@
+"""Voice messages: the list with filters, the recording fetched from the provider's API, and "called back"."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+
+from ivr.clock import TIMEZONE
+from ivr.recordings import RecordingError, keep_recording
+from ivr.store.database import Voicemail
+from ivr.web.admin import audit, bp, hotline, me, moment, records, requires
+
+log = logging.getLogger(__name__)
+STATUSES = ("new", "called back")
+
+
+@bp.get("/messages")
+def messages() -> ResponseReturnValue:
+    """Voice messages newest first, filtered by unit, status and date."""
+    unit = request.args.get("unit") or None
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    since, until = _day(request.args.get("since")), _day(request.args.get("until"))
+    found = records().voicemails(unit=unit, status=status, since=_start(since),
+                                 until=_start(until + timedelta(days=1)) if until else None)
+    current = hotline()
+    return render_template("admin/messages.html", messages=found, units=list(current.units.values()),
+                           hotline=current, unit=unit, status=status, since=since, until=until,
+                           statuses=STATUSES, may_mark=me().may("editor"))
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _start(day: date | None) -> datetime | None:
+    return TIMEZONE.localize(datetime.combine(day, time())) if day else None
+
+
+def _message(voicemail_id: int) -> Voicemail:
+    found = records().voicemails(voicemail_id=voicemail_id)
+    if not found:
+        abort(404)
+    return found[0]
+
+
+@bp.get("/messages/<int:voicemail_id>/recording")
+def recording(voicemail_id: int) -> ResponseReturnValue:
+    """Send the recording of a message from the local copy, fetching it from the provider's API the first time."""
+    message = _message(voicemail_id)
+    if not message.recording_url:
+        abort(404)
+    config = current_app.config
+    try:
+        path = keep_recording(Path(current_app.instance_path) / "recordings", message.recording_sid,
+                              message.recording_url, config["PROVIDER_API_URL"], config["TWILIO_ACCOUNT_SID"],
+                              config["TWILIO_AUTH_TOKEN"])
+    except RecordingError as exc:
+        log.warning("Voice message %s: %s", voicemail_id, exc)
+        return str(exc), 502
+    return send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+
+
+@bp.post("/messages/<int:voicemail_id>/called-back")
+@requires("editor")
+def called_back(voicemail_id: int) -> ResponseReturnValue:
+    """Mark a message as called back, keeping who and when (editors and admins)."""
+    message = _message(voicemail_id)
+    records().mark_called_back(voicemail_id, moment(), by=me().username)
+    audit("called_back", f"voice message {voicemail_id} from {message.caller or 'unknown'}")
+    back = request.form.get("back") or ""
+    return redirect(back if back.startswith("/admin/messages") else url_for("admin.messages"))

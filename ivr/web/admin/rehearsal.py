@@ -1,0 +1,123 @@
+"""Try a call: a keypad that drives the real signed webhooks of a preview app, never writing the real records."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
+
+from ivr.clock import ClockError, parse_moment
+from ivr.core.flow import DIAL_STATUSES
+from ivr.core.model import LANGS, Hotline, Lang
+from ivr.core.names import node_name
+from ivr.core.schedule import OfficeHours
+from ivr.core.speech import say_moment
+from ivr.simulator import CallResult, CallSimulator, pressed_keys
+from ivr.web.admin import bp, hotline, lang, moment
+from ivr.web.admin.i18n import pick_lang, translate
+
+KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
+NO_KEY = "."
+MAX_KEYS = 30
+_KEYS = re.compile(r"^[0-9*#.]*$")
+
+
+@bp.route("/try", methods=["GET", "POST"])
+def rehearse() -> ResponseReturnValue:
+    """Show the keypad; each press places the call again from the start with every key pressed so far."""
+    form = request.form if request.method == "POST" else request.args
+    at = _moment(form.get("date"), form.get("time"))
+    caller_lang = pick_lang(form.get("caller_lang"))
+    dial_status = str(form.get("dial_status")) if form.get("dial_status") in DIAL_STATUSES else "completed"
+    keys = form.get("keys", "") if request.method == "POST" and "restart" not in form else ""
+    pressed = form.get("key", "")
+    if not _KEYS.match(keys) or len(keys) >= MAX_KEYS:
+        keys = ""
+    if pressed in (*KEYPAD, NO_KEY) and "restart" not in form:
+        keys += pressed
+    result = place_preview_call(at, caller_lang, keys, dial_status)
+    steps = _steps(result)
+    return render_template("admin/try.html", at=at, caller_lang=caller_lang, keys=keys, keypad=KEYPAD,
+                           no_key=NO_KEY, steps=steps, outcome=_outcome(hotline(), result, at, lang()),
+                           langs=LANGS, dial_statuses=DIAL_STATUSES, dial_status=dial_status,
+                           voice_tags={"zh": "zh-CN", "ko": "ko-KR"})
+
+
+def _moment(day: str | None, clock: str | None) -> datetime:
+    """Read the chosen date and time (Asia/Shanghai); without them, the console's "now"."""
+    try:
+        return parse_moment(f"{day}T{clock}") if day and clock else moment()
+    except ClockError:
+        return moment()
+
+
+def place_preview_call(at: datetime, caller_lang: Lang, keys: str, dial_status: str) -> CallResult:
+    """Place a call at a moment against a preview app with a scratch database, pressing the keys in order."""
+    from ivr.web import create_app
+
+    with tempfile.TemporaryDirectory(prefix="ivr-preview-") as scratch:
+        preview = create_app({
+            "TWILIO_AUTH_TOKEN": secrets.token_hex(16), "SECRET_KEY": secrets.token_hex(16),
+            "FROZEN_TIME": at.isoformat(), "MENUS_DIR": current_app.config["MENUS_DIR"],
+            "CALLER_ID": current_app.config["CALLER_ID"],
+            "DATABASE_URL": f"sqlite:///{Path(scratch) / 'preview.sqlite3'}",
+            "SPOOL_PATH": str(Path(scratch) / "spool.jsonl")})
+        language_key = preview.extensions["ivr.menus"].flow.hotline.voice(caller_lang).key
+        return CallSimulator(preview).call(pressed_keys(language_key + keys), dial_status=dial_status)
+
+
+def _steps(result: CallResult) -> list[list[dict[str, Any]]]:
+    """Group the transcript into steps, each ending where the caller pressed (or did not press) a key."""
+    steps: list[list[dict[str, Any]]] = [[]]
+    for line in result.transcript:
+        if line.kind == "hung_up" and result.outcome.get("kind") == "caller_hung_up":
+            continue  # the keys pressed so far ran out: the call waits for the next one
+        audio = line.detail.get("audio")
+        steps[-1].append({"kind": line.kind, "text": line.text, "lang": line.lang,
+                          "audio": urlsplit(audio).path if audio else None})
+        if line.kind in ("pressed", "no_input"):
+            steps.append([])
+    return [step for step in steps if step]
+
+
+def _outcome(current: Hotline, result: CallResult, at: datetime, chosen: Lang) -> dict[str, str]:
+    """Say how the call ends (or where it waits) in the console's language."""
+    outcome = result.outcome
+    kind = outcome.get("kind")
+    unit = current.units.get(str(outcome.get("unit")))
+    unit_name = unit.name(chosen) if unit else str(outcome.get("unit"))
+    if kind == "forwarded":
+        return {"kind": "forwarded", "text": translate("outcome_forwarded", chosen, unit=unit_name,
+                                                       number=outcome["number"]), "number": str(outcome["number"])}
+    if kind == "voicemail":
+        return {"kind": kind, "text": translate("outcome_voicemail", chosen, unit=unit_name)}
+    if kind == "caller_hung_up":
+        node = str(outcome["node"])
+        where, _, unit_id = node.partition(":")
+        if where == "closed" and unit_id in current.units:
+            return {"kind": "closed", "text": _closed_text(current, unit_id, at, chosen)}
+        waiting = translate("outcome_waiting", chosen)
+        return {"kind": "waiting", "text": f"{waiting}：{node_name(current, node, chosen)}"}
+    if kind == "goodbye":
+        return {"kind": kind, "text": translate("outcome_goodbye", chosen)}
+    return {"kind": "error", "text": f"{translate('outcome_error', chosen)}: {outcome}"}
+
+
+def _closed_text(current: Hotline, unit_id: str, at: datetime, chosen: Lang) -> str:
+    """Say why a unit is closed at the moment of the call and when it opens next."""
+    unit = current.units[unit_id]
+    status = OfficeHours(current).status(unit, at)
+    reason = translate(f"reason_{status.reason}", chosen)
+    if status.reason_name:
+        reason += f"（{status.reason_name(chosen)}）"
+    text = translate("outcome_closed", chosen, unit=unit.name(chosen), reason=reason)
+    if status.next_open:
+        text += f"; {translate('next_open', chosen)}: {say_moment(status.next_open, status.at, chosen)}"
+    return text
