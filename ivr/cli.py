@@ -556,9 +556,9 @@ def staff() -> None:
 @database_errors
 def staff_add(name: str, role: str) -> None:
     """Create a staff account; the password is read from standard input, or asked twice at a terminal."""
-    from ivr.store.staff import StaffError, StaffStore
-
     import sys
+
+    from ivr.store.staff import StaffError, StaffStore
 
     if sys.stdin.isatty():
         password = str(click.prompt("Password", hide_input=True, confirmation_prompt=True))

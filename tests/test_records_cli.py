@@ -25,6 +25,7 @@ from ivr.web import ConfigError, create_app
 from tests.conftest import BUNDLED_MENUS, CLOSED_EVENING, SECRET_KEY, TOKEN, make_app
 
 MARRIAGE_LINE = "+864333623441"
+MARRIAGE_OFFICE = "图们市民政局婚姻登记处"
 RECORDING_URL_PREFIX = "https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/"
 
 Ivr = Callable[..., Result]
@@ -155,11 +156,15 @@ def test_voice_messages_are_filtered_by_unit_and_status_and_marked_called_back(i
     assert listed("--unit", "funeral_office", "--status", "new") == []
     assert [m["status"] for m in listed("--unit", "marriage_registry")] == ["new", "new"]
 
-    text = ivr("voicemail", "list").stdout.splitlines()
+    header, *text = ivr("voicemail", "list").stdout.splitlines()
+    assert header.split() == ["id", "received", "status", "unit", "caller", "lang", "length", "recording"]
     assert len(text) == 3
     [funeral_line] = [line for line in text if "+8613900001111" in line]
     assert funeral_line.split()[:5] == [str(funeral), "2026-11-26", "20:15", "called", "back"]
-    assert "funeral_office" in funeral_line and "15 s" in funeral_line
+    assert "funeral_office" in funeral_line and " zh " in funeral_line and "15 s" in funeral_line
+    [korean_line] = [line for line in text if "+8613700002222" in line]
+    assert " ko " in korean_line
+    assert [m["language"] for m in everything] == ["ko", "zh", "zh"]
     assert funeral_line.endswith(RECORDING_URL_PREFIX + listed("--unit", "funeral_office")[0]["recording_sid"])
     assert sum(" new " in line for line in text) == 2
 
@@ -276,19 +281,25 @@ def test_the_report_as_csv_and_as_text(thursday: Ivr) -> None:
     assert ["calls_per_hour", "09", "", "3"] in rows
     assert ["calls_per_hour", "19", "", "1"] in rows
     assert ["calls_per_day", "2026-11-26", "", "4"] in rows
-    assert ["hang_ups", "menu:main", "", "1"] in rows
-    assert ["menu_choices", "menu:main", "2", "3"] in rows
-    assert ["forwarding", "marriage_registry", "attempts", "2"] in rows
-    assert ["forwarding", "marriage_registry", "busy", "1"] in rows
+    # Names, never internal ids: the menu's title, the option's label, the unit's name and what happened there.
+    assert ["hang_ups", "主菜单", "", "1"] in rows
+    assert ["hang_ups", f"{MARRIAGE_OFFICE}：转接没有接通之后", "", "1"] in rows
+    assert ["menu_choices", "主菜单", "2 结婚、离婚等婚姻登记", "3"] in rows
+    assert ["forwarding", MARRIAGE_OFFICE, "attempts", "2"] in rows
+    assert ["forwarding", MARRIAGE_OFFICE, "busy", "1"] in rows
     assert all(len(row) == 4 for row in rows)
+    assert not any("menu:" in cell or "marriage_registry" in cell for row in rows for cell in row)
 
     text = thursday("report", *THURSDAY).stdout.splitlines()
     assert text[0] == "Calls 2026-11-26 to 2026-11-26: 4"
     assert "Out of hours: 1 (25%)" in text
     assert "Messages waiting for a call back: 1" in text
     assert "  09:00  3" in text
-    assert "  menu:main: key 2 pressed 3×" in text
-    assert "  marriage_registry  1/2 (busy 1)" in text
+    assert "  主菜单: 2 结婚、离婚等婚姻登记 pressed 3×" in text
+    assert f"  {MARRIAGE_OFFICE}  1/2 (busy 1)" in text
+    assert f"  {MARRIAGE_OFFICE}：转接没有接通之后  1" in text
+    korean = thursday("report", *THURSDAY, "--lang", "ko").stdout
+    assert "주메뉴: 2 결혼, 리혼 등 혼인등기 pressed 3×" in korean
 
 
 # 5. The chart ------------------------------------------------------------------------------------------------

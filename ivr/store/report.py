@@ -165,25 +165,27 @@ def report_figure(report: dict[str, Any], named: bool = True) -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with plt.rc_context({"font.sans-serif": CJK_FONTS, "axes.unicode_minus": False}):
-        figure, axes = plt.subplots(2, 3, figsize=(16, 9), layout="constrained")
-        waiting = report["messages_waiting"]["total"]
-        figure.suptitle(
-            f"Tumen hotline, {report['period']['since']} to {report['period']['until']}: {report['calls']} calls, "
-            f"{report['out_of_hours']['share']:.0%} out of hours, {waiting} message{'s' if waiting != 1 else ''} "
-            "waiting", fontsize=14, fontweight="bold")
-        hours = {str(h): report["calls_per_hour"].get(f"{h:02d}", 0) for h in range(24)}
-        choices = {f"{choice}" if named else f"{menu} {choice}": n
-                   for menu, counts in report["menu_choices"].items() for choice, n in counts.items()}
-        _bars(axes[0][0], _every_day(report), "Calls per day", "#2f6db5")
-        _bars(axes[0][1], hours, "Calls per hour of day", "#4a9a5b")
-        _bars(axes[0][2], choices, "Menu choices", "#8064a2", horizontal=True)
-        _forwarding_chart(axes[1][0], report["forwarding"])
-        _bars(axes[1][1], report["hang_ups"], "Where callers hang up", "#c0504d", horizontal=True)
-        _summary(axes[1][2], report)
-        figure.canvas.draw()  # lay out now, so the labels that would not fit can be thinned out
-        for axis in (axes[0][0], axes[0][1]):
-            _thin_labels(axis)
+    # Set for the whole process: fonts are looked up when the figure is drawn, after this function returns.
+    matplotlib.rcParams["font.sans-serif"] = CJK_FONTS + [
+        name for name in matplotlib.rcParams["font.sans-serif"] if name not in CJK_FONTS]
+    figure, axes = plt.subplots(2, 3, figsize=(16, 9), layout="constrained")
+    waiting = report["messages_waiting"]["total"]
+    figure.suptitle(
+        f"Tumen hotline, {report['period']['since']} to {report['period']['until']}: {report['calls']} calls, "
+        f"{report['out_of_hours']['share']:.0%} out of hours, {waiting} message{'s' if waiting != 1 else ''} "
+        "waiting", fontsize=14, fontweight="bold")
+    hours = {str(h): report["calls_per_hour"].get(f"{h:02d}", 0) for h in range(24)}
+    choices = {f"{choice}" if named else f"{menu} {choice}": n
+               for menu, counts in report["menu_choices"].items() for choice, n in counts.items()}
+    _bars(axes[0][0], _every_day(report), "Calls per day", "#2f6db5")
+    _bars(axes[0][1], hours, "Calls per hour of day", "#4a9a5b")
+    _bars(axes[0][2], choices, "Menu choices", "#8064a2", horizontal=True)
+    _forwarding_chart(axes[1][0], report["forwarding"])
+    _bars(axes[1][1], report["hang_ups"], "Where callers hang up", "#c0504d", horizontal=True)
+    _summary(axes[1][2], report)
+    figure.canvas.draw()  # lay out now, so the labels that would not fit can be thinned out
+    for axis in (axes[0][0], axes[0][1]):
+        _thin_labels(axis)
     return figure
 
 

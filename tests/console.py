@@ -1,0 +1,62 @@
+"""Helpers for the staff console's tests: accounts, voice messages in the records, and logging in."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ivr.clock import parse_moment
+from ivr.store.database import CallEvent, Store
+from ivr.store.staff import StaffStore
+from tests.conftest import make_app
+
+PASSWORDS = {"admin": "admin password 1", "editor": "editor password 2", "viewer": "viewer password 3"}
+WINTER_WEEKDAY_10AM = "2026-11-26T10:00:00+08:00"  # Thursday
+
+
+def console_app(**config: Any) -> Flask:
+    """The app with one staff account per role, named after the role."""
+    app = make_app(**{"FROZEN_TIME": WINTER_WEEKDAY_10AM, **config})
+    accounts = StaffStore(records(app))
+    for role, password in PASSWORDS.items():
+        accounts.add(role, password, role, datetime(2026, 11, 1, tzinfo=parse_moment("2026-11-01T00:00").tzinfo))
+    return app
+
+
+def records(app: Flask) -> Store:
+    """The app's call records store."""
+    store: Store = app.extensions["ivr.recorder"].store
+    return store
+
+
+def leave_message(app: Flask, recording_url: str, caller: str = "+8613812345678", unit: str = "marriage_registry",
+                  lang: str = "ko", at: str = "2026-11-26T19:05:00+08:00") -> str:
+    """Keep a voice message as the webhooks keep one: the caller's language step, then the recording."""
+    call_sid, recording_sid = "CA" + secrets.token_hex(16), "RE" + secrets.token_hex(16)
+    records(app).apply([
+        CallEvent("step", call_sid, at, {"seq": 1, "node": "language", "digits": "2", "outcome": "menu",
+                                         "lang": lang, "caller": caller, "called": "+864333622075"}),
+        CallEvent("recording", call_sid, at, {"recording_sid": recording_sid, "caller": caller, "unit_id": unit,
+                                              "recording_url": recording_url + recording_sid, "duration": 15}),
+    ])
+    return recording_sid
+
+
+def csrf_token(client: FlaskClient, path: str = "/admin/login") -> str:
+    """Return the CSRF token of the form on a console page."""
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def log_in(client: FlaskClient, role: str) -> None:
+    """Log in with the account of a role, as the login form does."""
+    response = client.post("/admin/login", data={"csrf_token": csrf_token(client), "username": role,
+                                                  "password": PASSWORDS[role]})
+    assert response.status_code == 302, response.get_data(as_text=True)

@@ -1,0 +1,267 @@
+"""The staff console over HTTP: every page needs a login, every form a CSRF token, and recordings stay inside the API.
+
+These tests use Flask's test client against the real app, its SQLite records and a real local HTTP server
+standing in for the provider's API.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from ivr.cli import main
+from ivr.recordings import is_within
+from ivr.store.staff import StaffStore
+from ivr.web import ConfigError, create_app
+from tests.conftest import BUNDLED_MENUS, TOKEN
+from tests.console import PASSWORDS, console_app, csrf_token, leave_message, log_in, records
+from tests.provider_api import ACCOUNT_SID, RECORDINGS_PATH, provider_api
+
+
+@pytest.fixture
+def app() -> Flask:
+    return console_app()
+
+
+def admin_rules(app: Flask) -> list[tuple[str, str]]:
+    """Every console URL with a method it answers, its parameters filled with a message id of 1."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin") and rule.endpoint != "admin.login":
+            path = re.sub(r"<(?:int:)?\w+>", "1", rule.rule)
+            found += [(method, path) for method in sorted(rule.methods or ()) if method in ("GET", "POST")]
+    return found
+
+
+def test_every_console_url_without_a_login_goes_to_the_login_page(app: Flask) -> None:
+    rules = admin_rules(app)
+    assert {path for _, path in rules} >= {"/admin/", "/admin/calendar", "/admin/menu", "/admin/try", "/admin/messages",
+                                          "/admin/messages/1/recording", "/admin/messages/1/called-back",
+                                          "/admin/figures", "/admin/figures.csv", "/admin/health", "/admin/audit",
+                                          "/admin/logout"}
+    client = app.test_client()
+    for method, path in rules:
+        response = client.open(path, method=method)
+        assert response.status_code == 302, (method, path)
+        assert response.headers["Location"].startswith("/admin/login"), (method, path)
+    redirected = client.get("/admin/messages?status=new").headers["Location"]
+    assert redirected == "/admin/login?next=/admin/messages?status%3Dnew"
+
+
+def test_a_post_without_the_csrf_token_is_refused(app: Flask) -> None:
+    client = app.test_client()
+    refused = client.post("/admin/login", data={"username": "editor", "password": PASSWORDS["editor"]})
+    assert refused.status_code == 400
+    assert client.get("/admin/").status_code == 302  # not logged in
+    log_in(client, "editor")
+    with provider_api(TOKEN) as api:
+        leave_message(app, api.recording_url(""))
+    assert client.post("/admin/messages/1/called-back").status_code == 400
+    assert client.post("/admin/messages/1/called-back", data={"csrf_token": "forged"}).status_code == 400
+    assert records(app).voicemails()[0].status == "new"
+    accepted = client.post("/admin/messages/1/called-back", data={"csrf_token": csrf_token(client, "/admin/messages")})
+    assert accepted.status_code == 302
+    assert records(app).voicemails()[0].status == "called back"
+
+
+def test_the_provider_webhooks_need_no_csrf_token() -> None:
+    from tests.conftest import Provider, twiml
+
+    app = console_app()
+    root = twiml(Provider(app.test_client()).post("/voice", {"CallSid": "CA" + "2" * 32, "From": "+8613812345678"}))
+    assert root.find("Gather") is not None
+
+
+def test_a_recording_outside_the_provider_api_is_never_fetched(tmp_path: Path) -> None:
+    with provider_api(TOKEN) as elsewhere, provider_api(TOKEN) as api:
+        app = console_app(PROVIDER_API_URL=api.base_url, TWILIO_ACCOUNT_SID=ACCOUNT_SID)
+        leave_message(app, elsewhere.recording_url(""))
+        client = app.test_client()
+        log_in(client, "viewer")
+        response = client.get("/admin/messages/1/recording")
+        assert response.status_code == 502
+        assert "is not under the provider's API" in response.get_data(as_text=True)
+        assert elsewhere.requests == [] and api.requests == []
+
+        # The same message through the command line: refused before any request.
+        env = {"IVR_DATABASE_URL": app.config["DATABASE_URL"], "IVR_PROVIDER_API_URL": api.base_url,
+               "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TOKEN}
+        refused = CliRunner().invoke(main, ["voicemail", "fetch", "1", "-o", str(tmp_path / "m.wav")], env=env)
+        assert refused.exit_code == 1 and "is not under the provider's API" in refused.output
+        assert elsewhere.requests == [] and not (tmp_path / "m.wav").exists()
+
+
+def test_a_recording_is_fetched_once_with_the_account_credentials_and_served_to_staff(tmp_path: Path) -> None:
+    with provider_api(TOKEN) as api:
+        app = console_app(PROVIDER_API_URL=api.base_url + "/", TWILIO_ACCOUNT_SID=ACCOUNT_SID)
+        sid = leave_message(app, api.recording_url(""))
+        client = app.test_client()
+        log_in(client, "viewer")
+        for _ in range(2):
+            response = client.get("/admin/messages/1/recording")
+            assert response.status_code == 200 and response.mimetype == "audio/wav"
+            assert response.data == api.wav
+        assert api.requests == [(RECORDINGS_PATH + sid + ".wav", True)]  # the local copy serves the second
+        assert (Path(app.instance_path) / "recordings" / f"{sid}.wav").read_bytes() == api.wav
+
+        env = {"IVR_DATABASE_URL": app.config["DATABASE_URL"], "IVR_PROVIDER_API_URL": api.base_url,
+               "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TOKEN}
+        saved = CliRunner().invoke(main, ["voicemail", "fetch", "1", "-o", str(tmp_path / "m.wav")], env=env)
+        assert saved.exit_code == 0, saved.output
+        assert saved.output == f"Voice message 1 (15 s) saved to {tmp_path / 'm.wav'}.\n"
+        assert (tmp_path / "m.wav").read_bytes() == api.wav
+        wrong = CliRunner().invoke(main, ["voicemail", "fetch", "1", "-o", str(tmp_path / "x.wav")],
+                                   env={**env, "TWILIO_AUTH_TOKEN": "wrong"})
+        assert wrong.exit_code == 1 and "The provider answered 401" in wrong.output
+
+
+def test_only_urls_under_the_api_base_count_as_inside_it() -> None:
+    base = "https://api.twilio.com"
+    assert is_within("https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1", base)
+    assert not is_within("http://api.twilio.com/2010-04-01/Recordings/RE1", base)
+    assert not is_within("https://api.twilio.com.evil.example/2010-04-01/RE1", base)
+    assert not is_within("https://user:pw@api.twilio.com/2010-04-01/RE1", base)
+    assert not is_within("https://evil.example/https://api.twilio.com/RE1", base)
+    assert is_within("http://127.0.0.1:8080/api/RE1", "http://127.0.0.1:8080/api")
+    assert not is_within("http://127.0.0.1:8080/apix/RE1", "http://127.0.0.1:8080/api")
+    assert not is_within("http://127.0.0.1:8080/api/../other/RE1", "http://127.0.0.1:8080/api")
+
+
+def test_a_viewer_cannot_mark_a_message_but_an_editor_can_and_is_named(app: Flask) -> None:
+    with provider_api(TOKEN) as api:
+        leave_message(app, api.recording_url(""))
+    viewer = app.test_client()
+    log_in(viewer, "viewer")
+    page = viewer.get("/admin/messages").get_data(as_text=True)
+    assert "mark-1" not in page
+    assert viewer.post("/admin/messages/1/called-back",
+                       data={"csrf_token": csrf_token(viewer, "/admin/messages")}).status_code == 403
+    assert records(app).voicemails()[0].status == "new"
+
+    editor = app.test_client()
+    log_in(editor, "editor")
+    editor.post("/admin/messages/1/called-back", data={"csrf_token": csrf_token(editor, "/admin/messages")})
+    [message] = records(app).voicemails()
+    assert (message.status, message.called_back_by) == ("called back", "editor")
+    assert message.called_back_at is not None and message.called_back_at.isoformat() == "2026-11-26T10:00:00+08:00"
+    assert "editor 于 2026-11-26 10:00 回电" in editor.get("/admin/messages").get_data(as_text=True)
+
+
+def test_logins_failures_and_changes_are_audited_and_failures_are_slowed(app: Flask) -> None:
+    client = app.test_client()
+    for _ in range(5):
+        wrong = client.post("/admin/login", data={"csrf_token": csrf_token(client), "username": "editor",
+                                                  "password": "not the password"})
+        assert wrong.status_code == 401
+        assert "用户名或密码不对。" in wrong.get_data(as_text=True)
+    # The sixth try on that account is refused even with the right password; another account still logs in.
+    slowed = client.post("/admin/login", data={"csrf_token": csrf_token(client), "username": "editor",
+                                               "password": PASSWORDS["editor"]})
+    assert slowed.status_code == 429
+    log_in(client, "admin")
+    entries = StaffStore(records(app)).audit_entries()
+    assert [(e.actor, e.action) for e in entries][:7] == [("admin", "login")] + [("editor", "login_slowed")] + \
+        [("editor", "login_failed")] * 5
+    assert all(e.at.isoformat() == "2026-11-26T10:00:00+08:00" and e.address == "127.0.0.1" for e in entries[:7])
+    audit_page = client.get("/admin/audit").get_data(as_text=True)
+    assert "login_failed" in audit_page
+    viewer = app.test_client()
+    log_in(viewer, "viewer")
+    assert viewer.get("/admin/audit").status_code == 403  # admins only
+
+
+def test_session_cookies_are_http_only_same_site_secure_and_expire_when_idle(app: Flask) -> None:
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=30)
+    client = app.test_client()
+    response = client.post("/admin/login", data={"csrf_token": csrf_token(client), "username": "viewer",
+                                                 "password": PASSWORDS["viewer"]})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie and "Expires=" in cookie
+    development = console_app(DEVELOPMENT=True)
+    assert development.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_a_disabled_account_is_logged_out_at_its_next_request(app: Flask) -> None:
+    client = app.test_client()
+    log_in(client, "viewer")
+    assert client.get("/admin/").status_code == 200
+    StaffStore(records(app)).disable("viewer")
+    assert client.get("/admin/").status_code == 302
+    refused = client.post("/admin/login", data={"csrf_token": csrf_token(client), "username": "viewer",
+                                                "password": PASSWORDS["viewer"]})
+    assert refused.status_code == 401
+
+
+def test_after_login_only_console_paths_are_followed(app: Flask) -> None:
+    client = app.test_client()
+    token = csrf_token(client)
+    form = {"csrf_token": token, "username": "viewer", "password": PASSWORDS["viewer"]}
+    assert client.post("/admin/login?next=/admin/menu", data=form).headers["Location"] == "/admin/menu"
+    client = app.test_client()
+    form["csrf_token"] = csrf_token(client)
+    assert client.post("/admin/login?next=//evil.example/", data=form).headers["Location"] == "/admin/"
+
+
+def test_outside_development_the_service_refuses_to_start_without_a_secret_key() -> None:
+    with pytest.raises(ConfigError, match="IVR_SECRET_KEY is not set"):
+        create_app({"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(BUNDLED_MENUS)})
+
+
+def test_the_now_page_honours_the_frozen_time_and_the_language_switch() -> None:
+    app = console_app(FROZEN_TIME="2026-10-01T10:00:00+08:00")
+    client = app.test_client()
+    log_in(client, "viewer")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "今天是国庆节假期，各单位不办公。" in page
+    assert 'id="unit-marriage_registry" data-open="no"' in page
+    assert "10月8日星期四上午8点30分" in page
+    korean = client.get("/admin/?lang=ko").get_data(as_text=True)
+    assert '<html lang="ko">' in korean and "10월 8일 목요일 오전 8시 30분" in korean
+    assert '<html lang="ko">' in client.get("/admin/menu").get_data(as_text=True)  # the choice is kept
+
+
+def test_the_calendar_shows_holidays_and_make_up_days(app: Flask) -> None:
+    client = app.test_client()
+    log_in(client, "viewer")
+    page = client.get("/admin/calendar?unit=marriage_registry&month=2026-10").get_data(as_text=True)
+    kinds = dict(re.findall(r'data-date="([\d-]+)" data-kind="(\w+)"', page))
+    assert kinds["2026-10-01"] == kinds["2026-10-07"] == "holiday"
+    assert kinds["2026-10-10"] == "makeup"  # Saturday, a make-up working day
+    assert kinds["2026-10-09"] == "open" and kinds["2026-10-11"] == "weekend"
+    assert len(kinds) == 31
+
+
+def test_the_menu_page_shows_both_languages_recordings_and_speaking_times(app: Flask) -> None:
+    client = app.test_client()
+    log_in(client, "viewer")
+    page = client.get("/admin/menu").get_data(as_text=True)
+    assert "结婚、离婚等婚姻登记" in page and "결혼, 리혼 등 혼인등기" in page and "+864333623441" in page
+    seconds = dict(re.findall(r'id="menu-main".*?data-lang="(zh)" data-seconds="([\d.]+)"', page, re.S))
+    assert 35 <= float(seconds["zh"]) <= 50
+    assert 'src="/audio/zh/greeting.wav"' in page
+
+
+def test_the_figures_page_and_csv_use_names(app: Flask) -> None:
+    from ivr.simulator import CallSimulator, pressed_keys
+
+    CallSimulator(app).call(pressed_keys("12"), dial_status="busy")
+    client = app.test_client()
+    log_in(client, "viewer")
+    page = client.get("/admin/figures?since=2026-11-01&until=2026-11-30").get_data(as_text=True)
+    assert "图们市民政局婚姻登记处" in page and "主菜单 · 2 结婚、离婚等婚姻登记" in page
+    assert "menu:main" not in page and "marriage_registry" not in page
+    csv_text = client.get("/admin/figures.csv?since=2026-11-01&until=2026-11-30").get_data(as_text=True)
+    assert "forwarding,图们市民政局婚姻登记处,busy,1" in csv_text.splitlines()
+
+
+def test_the_health_page_uses_the_health_status(app: Flask) -> None:
+    client = app.test_client()
+    log_in(client, "viewer")
+    page = client.get("/admin/health").get_data(as_text=True)
+    assert 'id="health-database">ok<' in page and 'id="health-events">0<' in page
+    assert client.get("/health").get_json()["status"] == "ok"
