@@ -76,10 +76,12 @@ def screenshot(driver: Any, name: str) -> Path:
     """Save a full-page screenshot of the current page as screenshots/NAME.png."""
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    height = driver.execute_script("return document.documentElement.scrollHeight")
     width = driver.get_window_size()["width"]
-    driver.set_window_size(width, min(max(height + 120, 600), 6000))
+    driver.set_window_size(width, 600)  # measure the page, not the window left by the last screenshot
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, min(height + 140, 6000))
     driver.save_screenshot(str(path))
+    driver.set_window_size(width, 900)
     return path
 
 

@@ -15,7 +15,7 @@ from flask import Flask
 from ivr.store.staff import StaffStore
 from tests.browser import accessibility_violations, chromium, require_chromium, screenshot, served
 from tests.conftest import TOKEN
-from tests.console import PASSWORDS, console_app, leave_message, records
+from tests.console import PASSWORDS, WINTER_WEEKDAY_10AM, console_app, leave_message, records
 from tests.provider_api import ACCOUNT_SID, RECORDINGS_PATH, ProviderApi, provider_api
 
 MARRIAGE_LINE = "+864333623441"
@@ -124,12 +124,19 @@ def test_logging_in_by_keyboard_and_seeing_who_is_open_now(console: Console) -> 
     console.check("now-phone")
     console.driver.set_window_size(1280, 900)
 
+    from ivr.simulator import CallSimulator, pressed_keys
+
+    console.app.config["FROZEN_TIME"] = WINTER_WEEKDAY_10AM  # a few calls for the figures
+    for keys, dial_status in (("12", "completed"), ("12", "busy"), ("14", "no-answer"), ("1", "completed")):
+        CallSimulator(console.app).call(pressed_keys(keys), dial_status=dial_status)
     for name, path in [("calendar", "/admin/calendar?unit=marriage_registry&month=2026-10"), ("menu", "/admin/menu"),
                        ("figures", "/admin/figures"), ("health", "/admin/health"), ("audit", "/admin/audit")]:
         console.open(path)
         console.check(name)
     console.open("/admin/calendar?unit=marriage_registry&month=2026-10")
     assert console.find("td[data-date='2026-10-10']").get_attribute("data-kind") == "makeup"
+    console.open("/admin/figures")
+    assert "图们市民政局婚姻登记处" in console.find("#chart-forwarding").text
 
 
 def test_trying_a_call_on_the_make_up_saturday_reaches_the_marriage_office(console: Console) -> None:
@@ -149,7 +156,7 @@ def test_trying_a_call_on_the_make_up_saturday_reaches_the_marriage_office(conso
     console.wait_for(lambda: console.find("#outcome").get_attribute("data-kind") == "forwarded")
     assert MARRIAGE_LINE in console.find("#outcome").text
     assert console.find("#keys-pressed").text == "2"
-    assert f"forwarded to {MARRIAGE_LINE}" in console.find("#steps").text
+    assert f"转接到 {MARRIAGE_LINE}" in console.find("#steps").text
     console.find("#play").click()  # speaks with the browser's voice when it has one; never an error
     assert console.driver.execute_script("return typeof window.speechSynthesis") == "object"
     console.check("try-make-up-saturday")

@@ -63,10 +63,10 @@ def _charts(report: dict[str, Any]) -> list[dict[str, Any]]:
     share = report["out_of_hours"]
     return [
         {"title": "calls_per_day", "rows": [(day, n, 0) for day, n in report["calls_per_day"].items()]},
-        {"title": "calls_per_hour", "rows": hours},
+        {"title": "calls_per_hour", "rows": hours if report["calls"] else []},
         {"title": "menu_choices", "rows": choices},
         {"title": "out_of_hours", "rows": [("%", round(share["share"] * 100), 100 - round(share["share"] * 100))]
-         if report["calls"] else [], "stacked": True, "keys": ("out_of_hours", "open")},
+         if report["calls"] else [], "stacked": True, "keys": ("out_of_hours", "in_hours")},
         {"title": "hang_ups", "rows": [(node, n, 0) for node, n in report["hang_ups"].items()]},
         {"title": "forwarding", "rows": forwarding, "stacked": True, "keys": ("answered", "not_answered")},
     ]

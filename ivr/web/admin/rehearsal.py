@@ -80,7 +80,7 @@ def _steps(result: CallResult) -> list[list[dict[str, Any]]]:
         if line.kind == "hung_up" and result.outcome.get("kind") == "caller_hung_up":
             continue  # the keys pressed so far ran out: the call waits for the next one
         audio = line.detail.get("audio")
-        steps[-1].append({"kind": line.kind, "text": line.text, "lang": line.lang,
+        steps[-1].append({"kind": line.kind, "text": line.text, "lang": line.lang, "number": line.detail.get("number"),
                           "audio": urlsplit(audio).path if audio else None})
         if line.kind in ("pressed", "no_input"):
             steps.append([])
