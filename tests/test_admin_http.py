@@ -18,7 +18,7 @@ from ivr.cli import main
 from ivr.recordings import is_within
 from ivr.store.staff import StaffStore
 from ivr.web import ConfigError, create_app
-from tests.conftest import BUNDLED_MENUS, TOKEN
+from tests.conftest import BUNDLED_MENUS, TOKEN, Editor
 from tests.console import PASSWORDS, console_app, csrf_token, leave_message, log_in, records
 from tests.provider_api import ACCOUNT_SID, RECORDINGS_PATH, provider_api
 
@@ -140,7 +140,8 @@ def test_a_viewer_cannot_mark_a_message_but_an_editor_can_and_is_named(app: Flas
     page = viewer.get("/admin/messages").get_data(as_text=True)
     assert "mark-1" not in page
     assert viewer.post("/admin/messages/1/called-back",
-                       data={"csrf_token": csrf_token(viewer, "/admin/messages")}).status_code == 403
+                       data={"csrf_token": csrf_token(viewer, "/admin/messages")}).get_data(as_text=True) == \
+        "您的角色不能做这件事。"
     assert records(app).voicemails()[0].status == "new"
 
     editor = app.test_client()
@@ -265,3 +266,13 @@ def test_the_health_page_uses_the_health_status(app: Flask) -> None:
     page = client.get("/admin/health").get_data(as_text=True)
     assert 'id="health-database">ok<' in page and 'id="health-events">0<' in page
     assert client.get("/health").get_json()["status"] == "ok"
+
+
+def test_the_health_page_shows_a_rejected_edit_with_its_file_and_line(menus: Path, edit: Editor) -> None:
+    app = console_app(MENUS_DIR=str(menus))
+    client = app.test_client()
+    log_in(client, "viewer")
+    line = edit("units.yaml", "phone: 0433-3623441", "phone: 0433-362344")
+    page = client.get("/admin/health").get_data(as_text=True)
+    assert 'id="health-status" class="closed">降级运行<' in page
+    assert f"units.yaml:{line}" in page and "&#39;0433-362344&#39; is not a valid Chinese phone number" in page

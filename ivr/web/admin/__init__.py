@@ -143,6 +143,12 @@ def csrf_refused(error: CSRFError) -> ResponseReturnValue:
     return translate("csrf_failed", lang()), 400
 
 
+@bp.errorhandler(403)
+def refused(error: Exception) -> ResponseReturnValue:
+    """Tell a staff member that their role does not allow what they asked (403)."""
+    return translate("forbidden", lang()), 403
+
+
 @bp.app_context_processor
 def words() -> dict[str, Any]:
     """Give every template the console's words, its language and the logged-in account."""
