@@ -523,14 +523,14 @@ def _safe_url(url: str) -> str:
 @database_errors
 def voicemail_fetch(voicemail_id: int, output: str | None) -> None:
     """Save a voice message's recording, fetched from the provider's API with the account's credentials."""
-    from ivr.recordings import RecordingError, fetch_recording
+    from ivr.recordings import DEFAULT_API_URL, RecordingError, fetch_recording
 
     found = _open_store().voicemails(voicemail_id=voicemail_id)
     if not found or not found[0].recording_url:
         raise click.ClickException(f"There is no recording of voice message {voicemail_id}; "
                                    "`ivr voicemail list` shows the messages.")
     message = found[0]
-    api = os.environ.get("IVR_PROVIDER_API_URL") or "https://api.twilio.com"
+    api = os.environ.get("IVR_PROVIDER_API_URL") or DEFAULT_API_URL
     try:
         data = fetch_recording(message.recording_url or "", api, os.environ.get("TWILIO_ACCOUNT_SID"),
                                os.environ.get("TWILIO_AUTH_TOKEN"))

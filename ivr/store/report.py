@@ -200,6 +200,8 @@ def _thin_labels(axis: Any) -> None:
             for n, label in enumerate(labels):
                 label.set_visible(n % step == 0)
             return
+
+
 def _every_day(report: dict[str, Any]) -> dict[str, int]:
     """Calls per day with the quiet days shown as zero, for periods short enough to draw day by day."""
     first, last = date.fromisoformat(report["period"]["since"]), date.fromisoformat(report["period"]["until"])

@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.clock import ClockError, parse_moment
 from ivr.paths import default_instance_dir, default_menus_dir
+from ivr.recordings import DEFAULT_API_URL
 from ivr.store.database import Store, prepare_embedded_sqlite
 from ivr.store.recorder import Recorder, spool_file
 from ivr.web.menus import MenuStore
@@ -25,8 +26,6 @@ log = logging.getLogger(__name__)
 # Settings read from the environment: TWILIO_AUTH_TOKEN as the provider names it, the rest with IVR_.
 SETTINGS = ("MENUS_DIR", "PUBLIC_URL", "CALLER_ID", "FROZEN_TIME", "DATABASE_URL", "DEVELOPMENT", "TRUST_PROXY",
             "FALLBACK_NUMBER", "PROVIDER_API_URL", "SECRET_KEY")
-# The provider's REST API, the only place the staff console fetches voice-message recordings from.
-DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
 # Staff are logged out after this long without a request.
 IDLE_TIMEOUT = timedelta(minutes=30)
 # The bureau's main line, for the fallback step that must work without menus or database.
@@ -45,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN"),
         TWILIO_ACCOUNT_SID=os.environ.get("TWILIO_ACCOUNT_SID"),
-        PROVIDER_API_URL=DEFAULT_PROVIDER_API_URL,
+        PROVIDER_API_URL=DEFAULT_API_URL,  # the only place recordings are fetched from
         SECRET_KEY=None,
         PERMANENT_SESSION_LIFETIME=IDLE_TIMEOUT,
         MENUS_DIR=str(default_menus_dir()),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -81,6 +81,14 @@ def hotline() -> Hotline:
 def moment() -> datetime:
     """Return "now" for the console: FROZEN_TIME when configured, else the clock."""
     return now(current_app.config.get("FROZEN_TIME"))
+
+
+def parse_day(value: str | None) -> date | None:
+    """Read a YYYY-MM-DD date from a form or query; None when absent or not a date."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def lang() -> Lang:

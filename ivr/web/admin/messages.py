@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from ivr.clock import TIMEZONE
 from ivr.recordings import RecordingError, keep_recording
 from ivr.store.database import Voicemail
-from ivr.web.admin import audit, bp, hotline, me, moment, records, requires
+from ivr.web.admin import audit, bp, hotline, me, moment, parse_day, records, requires
 
 log = logging.getLogger(__name__)
 STATUSES = ("new", "called back")
@@ -23,20 +23,13 @@ def messages() -> ResponseReturnValue:
     """Voice messages newest first, filtered by unit, status and date."""
     unit = request.args.get("unit") or None
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    since, until = _day(request.args.get("since")), _day(request.args.get("until"))
+    since, until = parse_day(request.args.get("since")), parse_day(request.args.get("until"))
     found = records().voicemails(unit=unit, status=status, since=_start(since),
                                  until=_start(until + timedelta(days=1)) if until else None)
     current = hotline()
     return render_template("admin/messages.html", messages=found, units=list(current.units.values()),
                            hotline=current, unit=unit, status=status, since=since, until=until,
                            statuses=STATUSES, may_mark=me().may("editor"))
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _start(day: date | None) -> datetime | None:
