@@ -276,3 +276,26 @@ def test_the_health_page_shows_a_rejected_edit_with_its_file_and_line(menus: Pat
     page = client.get("/admin/health").get_data(as_text=True)
     assert 'id="health-status" class="closed">降级运行<' in page
     assert f"units.yaml:{line}" in page and "&#39;0433-362344&#39; is not a valid Chinese phone number" in page
+
+
+def test_messages_are_filtered_by_unit_status_and_date(app: Flask) -> None:
+    with provider_api(TOKEN) as api:
+        leave_message(app, api.recording_url(""), caller="+8613700000001", at="2026-11-24T19:00:00+08:00")
+        leave_message(app, api.recording_url(""), caller="+8613700000002", unit="funeral_office",
+                      at="2026-11-25T19:00:00+08:00")
+        leave_message(app, api.recording_url(""), caller="+8613700000003", at="2026-11-26T07:00:00+08:00")
+    records(app).mark_called_back(3, records(app).voicemails()[0].received_at, by="editor")
+    client = app.test_client()
+    log_in(client, "viewer")
+
+    def callers(query: str) -> list[str]:
+        page = client.get("/admin/messages" + query).get_data(as_text=True)
+        return re.findall(r'href="tel:(\+\d+)"', page)
+
+    assert callers("") == ["+8613700000003", "+8613700000002", "+8613700000001"]  # newest first
+    assert callers("?unit=marriage_registry") == ["+8613700000003", "+8613700000001"]
+    assert callers("?status=new") == ["+8613700000002", "+8613700000001"]
+    assert callers("?status=called+back") == ["+8613700000003"]
+    assert callers("?since=2026-11-25&until=2026-11-25") == ["+8613700000002"]
+    assert callers("?since=2026-11-25") == ["+8613700000003", "+8613700000002"]
+    assert callers("?until=not-a-date&unit=funeral_office") == ["+8613700000002"]
