@@ -193,6 +193,9 @@ def test_a_voice_message_plays_from_the_provider_api_and_is_marked_called_back(c
     assert played == {"duration": pytest.approx(0.5, abs=0.05)}
     assert console.api.requests == [(RECORDINGS_PATH + sid + ".wav", True)]  # fetched once, with credentials
     console.check("messages")
+    console.driver.set_window_size(390, 844)  # a phone
+    console.check("messages-phone")
+    console.driver.set_window_size(1280, 900)
 
     console.find("#mark-1").send_keys(Keys.ENTER)
     console.wait_for(lambda: "已回电" in console.find("#message-1 .message-status").text)

@@ -245,6 +245,9 @@ def test_the_menu_page_shows_both_languages_recordings_and_speaking_times(app: F
     seconds = dict(re.findall(r'id="menu-main".*?data-lang="(zh)" data-seconds="([\d.]+)"', page, re.S))
     assert 35 <= float(seconds["zh"]) <= 50
     assert 'src="/audio/zh/greeting.wav"' in page
+    keys = re.findall(r'<th scope="row" class="keys">([^<]*)</th>', page)
+    assert keys[:9] == [str(n) for n in range(1, 10)] and "11" in keys  # the keys a caller presses from the main menu
+    assert "<h2" in page and ">1 · 社会救助 / " in page
 
 
 def test_the_figures_page_and_csv_use_names(app: Flask) -> None:

@@ -105,28 +105,28 @@ def menu() -> ResponseReturnValue:
     current = hotline()
     flow = CallFlow(current)
     at = moment()
-    tree = [_menu_view(current, flow, current.menus[current.main_menu], at, depth=0, keys="")]
+    tree = [_menu_view(current, flow, current.menus[current.main_menu], at, depth=0, path="")]
     prompts = [{"id": prompt.id, "text": {code: prompt.text(code) for code in LANGS},
                 "audio": {code: prompt.audio.get(code) for code in LANGS}} for prompt in current.prompts.values()]
     return render_template("admin/menu.html", tree=_flatten(tree), prompts=prompts, langs=LANGS,
                            operator=current.operator)
 
 
-def _menu_view(current: Hotline, flow: CallFlow, menu: Menu, at: Any, depth: int, keys: str) -> dict[str, Any]:
+def _menu_view(current: Hotline, flow: CallFlow, menu: Menu, at: Any, depth: int, path: str) -> dict[str, Any]:
     """Describe a menu and, below it, its submenus, as the tree page shows them."""
     options = []
     for option in menu.options:
         unit = current.units.get(option.unit) if option.unit else None
-        child = (_menu_view(current, flow, current.menus[option.menu], at, depth + 1, keys + option.key)
+        child = (_menu_view(current, flow, current.menus[option.menu], at, depth + 1, path + option.key)
                  if option.menu else None)
-        options.append({"key": option.key, "keys": keys + option.key, "label": option.label, "unit": unit,
+        options.append({"key": option.key, "path": path + option.key, "label": option.label, "unit": unit,
                         "line": current.line_of(unit) if unit else None, "child": child})
     spoken = {}
     for code in LANGS:
         prompts = _menu_prompts(flow, menu, code, at)
         spoken[code] = {"text": " ".join(p.text for p in prompts),
                         "seconds": sum(speaking_seconds(p.text, code) for p in prompts)}
-    return {"menu": menu, "depth": depth, "keys": keys, "options": options, "spoken": spoken}
+    return {"menu": menu, "depth": depth, "path": path, "options": options, "spoken": spoken}
 
 
 def _menu_prompts(flow: CallFlow, menu: Menu, code: Lang, at: Any) -> tuple[Say, ...]:
