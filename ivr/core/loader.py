@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import string
 from collections.abc import Mapping
@@ -42,7 +43,10 @@ FILES = ("hotline.yaml", "schedules.yaml", "units.yaml", "menu.yaml", "prompts.y
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 UNIT_KINDS = ("bureau", "department", "agency")
 MAX_PRESSES = 3
+# Far beyond a city bureau (the seed has 18), far below what would make checking or a call slow.
+MAX_UNITS = 5000
 AUDIO_SUFFIXES = (".wav", ".mp3")
+log = logging.getLogger(__name__)
 
 
 def load_hotline(menus_dir: str | Path) -> Hotline:
@@ -69,7 +73,14 @@ def check_hotline(menus_dir: str | Path) -> tuple[Hotline | None, list[Problem]]
             docs[name] = doc
     if len(docs) != len(FILES):
         return None, problems
-    hotline = _Builder(folder, shown, docs, problems).build()
+    try:
+        hotline = _Builder(folder, shown, docs, problems).build()
+    except Exception as exc:  # a staff member sees a sentence, never a traceback; the service keeps its menus
+        log.exception("Checking the menus in %s failed unexpectedly.", shown)
+        return None, [*problems, Problem(shown, None, "", f"could not be checked: the checker failed with "
+                                         f"{type(exc).__name__} ({str(exc)[:200]})",
+                                         "this is a fault of the hotline software: keep the files as they are, "
+                                         "report it, and callers keep the last good menus meanwhile")]
     if any(p.severity == "error" for p in problems):
         return None, problems
     return hotline, problems
@@ -276,6 +287,10 @@ class _Builder:
         given = check.mapping(("units",), (top or {}).get("units")) if top else None
         if given == {}:
             check.report(("units",), "declares no units", "add the bureau and its offices under 'units:'")
+        if given and len(given) > MAX_UNITS:
+            check.report(("units",), f"declares {len(given):,} units, more than the {MAX_UNITS:,} a hotline may have",
+                         "check that the right file was saved here")
+            return {}
         units: dict[str, Unit] = {}
         for unit_id, spec in (given or {}).items():
             unit = self._unit(check, ("units", unit_id), unit_id, spec, schedules)
