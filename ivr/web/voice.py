@@ -16,6 +16,7 @@ from ivr.core.model import LANGS, Lang
 from ivr.redact import mask_number
 from ivr.store.database import CallEvent
 from ivr.store.recorder import Recorder
+from ivr.web import settings
 from ivr.web.menus import MenuStore
 from ivr.web.security import is_signed
 from ivr.web.twiml import TwimlRenderer
@@ -39,10 +40,10 @@ FALLBACK_GOODBYE = (
 @bp.before_request
 def require_provider_signature() -> None:
     """Refuse (403) any request not signed by the provider; only development mode without a token skips this."""
-    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    token = settings().auth_token
     if not token:
         return
-    if not is_signed(request, token, current_app.config["PUBLIC_URL"]):
+    if not is_signed(request, token, settings().public_url):
         log.warning("Refused an unsigned or wrongly signed request to %s (CallSid %s).", request.path, _call_sid())
         abort(403)
 
@@ -88,7 +89,7 @@ def fallback() -> Response:
     """The provider's Fallback URL: an apology and the main line, needing neither menus nor database."""
     log.error("The provider called the fallback for call %s (error %s: %s).", _call_sid(),
               request.values.get("ErrorCode", "?"), request.values.get("ErrorUrl", "?"))
-    return _twiml(fallback_twiml(current_app.config["FALLBACK_NUMBER"]))
+    return _twiml(fallback_twiml(settings().fallback_number))
 
 
 def fallback_twiml(number: str) -> str:
@@ -159,7 +160,7 @@ def _seq() -> int:
 
 
 def _now() -> datetime:
-    return now(current_app.config["FROZEN_TIME"])
+    return now(settings().frozen_time)
 
 
 # Answering ---------------------------------------------------------------------------------------------
@@ -248,13 +249,13 @@ def _apology() -> str:
         return _renderer(flow).render(decision)
     except Exception:
         log.exception("Even the apology failed for call %s; answering with the fallback.", _call_sid())
-        return fallback_twiml(current_app.config["FALLBACK_NUMBER"])
+        return fallback_twiml(settings().fallback_number)
 
 
 def _renderer(flow: CallFlow) -> TwimlRenderer:
     # With PUBLIC_URL the TwiML carries absolute URLs: a path prefix the proxy strips (https://host/ivr) must
     # survive the provider resolving the next step.
-    public = (current_app.config["PUBLIC_URL"] or "").rstrip("/")
+    public = (settings().public_url or "").rstrip("/")
 
     def step_url(step: Step, no_input: bool) -> str:
         params: dict[str, str] = {"node": step.node}
@@ -275,7 +276,7 @@ def _renderer(flow: CallFlow) -> TwimlRenderer:
     def recording_callback(unit_id: str) -> str:
         return f"{public}{url_for('voice.recording_status')}?{urlencode({'unit': unit_id})}"
 
-    return TwimlRenderer(flow.hotline, step_url, audio_url, current_app.config["CALLER_ID"], recording_callback)
+    return TwimlRenderer(flow.hotline, step_url, audio_url, settings().caller_id, recording_callback)
 
 
 def _store() -> MenuStore:
