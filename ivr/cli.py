@@ -5,15 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.clock import ClockError, now, parse_moment
 from ivr.core.calendar import coverage_warnings
@@ -23,7 +21,8 @@ from ivr.core.model import LANGS, Hotline, Lang, Menu
 from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_moment
-from ivr.paths import default_database_url, default_menus_dir
+from ivr.server import THREADS
+from ivr.settings import ConfigError, Settings, safe_url
 from ivr.simulator import DEFAULT_CALLER, Line
 from ivr.store.database import Store, prepare_embedded_sqlite, upgrade_schema
 from ivr.store.recorder import spool_file
@@ -34,14 +33,27 @@ if TYPE_CHECKING:
 MENUS_OPTION_HELP = "The menus folder (default: IVR_MENUS_DIR, else the bundled menus/)."
 
 
+def settings() -> Settings:
+    """Return the settings from the environment, read once per command; a bad value is one sentence."""
+    context = click.get_current_context()
+    cached = context.find_root().meta.get("ivr.settings")
+    if cached is None:
+        try:
+            cached = Settings.from_env()
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+        context.find_root().meta["ivr.settings"] = cached
+    return cached
+
+
 def _menus_dir(value: str | None) -> str:
     if value:
         return value
-    bundled = default_menus_dir()
+    configured = settings().menus_dir
     try:
-        return str(bundled.relative_to(Path.cwd()))
+        return str(configured.resolve().relative_to(Path.cwd()))
     except ValueError:
-        return str(bundled)
+        return str(configured)
 
 
 def load_hotline_quietly() -> Hotline | None:
@@ -87,7 +99,7 @@ MOMENT = MomentType()
 
 
 def _moment_or_now(at: datetime | None) -> datetime:
-    return at or now(os.environ.get("IVR_FROZEN_TIME"))
+    return at or now(settings().frozen_time)
 
 
 @main.command()
@@ -166,31 +178,53 @@ def prompts(menus_dir: str | None) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (about one per core).")
+@click.option("--threads", default=THREADS, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per worker; a slow client holds one thread, not a worker.")
+@click.option("--dev", is_flag=True, help="Flask's development server instead (one process; for a laptop).")
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
-def serve(host: str, port: int, menus_dir: str | None) -> None:
-    """Run the webhook service locally with the bundled menus (development server)."""
-    from ivr.web import ConfigError, create_app, log_level
+def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:
+    """Run the webhook service: gunicorn with the project's settings, or --dev for the development server."""
+    from ivr.server import HotlineServer
+    from ivr.web import LOG_FORMAT, create_app
 
-    root = logging.getLogger()
-    root.setLevel(log_level())
-    for handler in root.handlers:  # a server's log wants the time of every line
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    config = settings()
+    logging.basicConfig(level=config.log_level, format=LOG_FORMAT, force=True)
     if menus_dir:
-        os.environ["IVR_MENUS_DIR"] = menus_dir
-    if not os.environ.get("TWILIO_AUTH_TOKEN"):
-        os.environ.setdefault("IVR_DEVELOPMENT", "1")
+        config = config.but(menus_dir=Path(menus_dir))
+    if not config.auth_token:
+        config = config.but(development=True)
         click.secho("WARNING: TWILIO_AUTH_TOKEN is not set; running in DEVELOPMENT MODE without signature checks. "
                     "Do not expose this service to the internet.", fg="red", bold=True, err=True)
     try:
-        app = create_app()
-    except (ConfigError, MenuError) as exc:
+        # Once here, before any worker: the menus are checked (or their last good copy taken) and SQLite migrated.
+        app = create_app(config)
+    except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    public = (app.config["PUBLIC_URL"] or f"http://{host}:{port}").rstrip("/")
+    except MenuError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"The menus in {config.menus_dir} are not valid and no good version of them has "
+                                   "ever been saved, so there is nothing to serve; fix the errors above "
+                                   "(`ivr validate` shows them) and start again.") from exc
+    public = (config.public_url or f"http://{host}:{port}").rstrip("/")
     click.echo("Give the provider these URLs (POST):")
     click.echo(f"  Voice URL:           {public}/voice")
-    click.echo(f"  Fallback URL:        {public}/voice/fallback")
+    click.echo(f"  Fallback URL:        {public}/voice/fallback (or a TwiML bin holding `ivr fallback-twiml`)")
     click.echo(f"  Status callback URL: {public}/voice/status")
-    app.run(host=host, port=port)
+    if dev:
+        app.run(host=host, port=port, threaded=True)
+        return
+    HotlineServer(config, f"{host}:{port}", workers, threads).run()
+
+
+@main.command("fallback-twiml")
+def fallback_twiml_command() -> None:
+    """Print the fallback TwiML (apology in both languages, then the main line) for a provider-hosted TwiML bin."""
+    from ivr.web.voice import fallback_twiml
+
+    click.echo(fallback_twiml(settings().fallback_number))
 
 
 @main.command()
@@ -214,13 +248,17 @@ def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: 
     load_or_exit(menus_dir)
     moment = _moment_or_now(at)
     with tempfile.TemporaryDirectory(prefix="ivr-call-") as scratch:
+        real = settings()
         # A preview call is kept in the real records only when asked: staff trying menus skew no report.
-        database = default_database_url() if record else f"sqlite:///{Path(scratch) / 'preview.sqlite3'}"
-        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "SECRET_KEY": secrets.token_hex(16),
-                          "FROZEN_TIME": moment.isoformat(), "MENUS_DIR": _menus_dir(menus_dir),
-                          "CALLER_ID": os.environ.get("IVR_CALLER_ID"),
-                          "DATABASE_URL": database, "SPOOL_PATH": str(Path(scratch) / "spool.jsonl") if not record
-                          else None})
+        # Its own instance folder: a preview of a copy of the menus never becomes the service's last good copy.
+        preview = real.but(auth_token=secrets.token_hex(16), frozen_time=moment, menus_dir=Path(_menus_dir(menus_dir)),
+                           instance_dir=Path(scratch), development=False, public_url=None, trust_proxy=False,
+                           secret_key=secrets.token_hex(16))
+        if record:
+            preview = preview.but(outbox_path=real.outbox_path or spool_file(real.instance_dir, real.database_url))
+        else:
+            preview = preview.but(database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}", outbox_path=None)
+        app = create_app(preview)
         _place_call(app, moment, lang, keys, dial_status, caller, as_json)
 
 
@@ -368,7 +406,7 @@ def database_errors(command: Command) -> Command:
         except SQLAlchemyError as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise click.ClickException(
-                f"The call records database {_safe_url(default_database_url())} cannot be used "
+                f"The call records database {safe_url(settings().database_url)} cannot be used "
                 f"({type(exc).__name__}: {reason}). Check IVR_DATABASE_URL and that the database server runs; "
                 "`ivr db upgrade` creates the tables.") from exc
 
@@ -377,7 +415,7 @@ def database_errors(command: Command) -> Command:
 
 def _open_store() -> Store:
     """Open the store the running service writes to (IVR_DATABASE_URL, else the instance folder's SQLite)."""
-    store = Store.from_url(default_database_url())
+    store = Store.from_url(settings().database_url)
     prepare_embedded_sqlite(store)
     return store
 
@@ -390,13 +428,13 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the tables of IVR_DATABASE_URL to the newest schema."""
-    url = default_database_url()
+    url = settings().database_url
     try:
         upgrade_schema(Store.from_url(url).engine)
     except SQLAlchemyError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else ""
-        raise click.ClickException(f"Could not migrate {_safe_url(url)}: {type(exc).__name__}: {reason}") from exc
-    click.echo(f"{_safe_url(url)}: the schema is up to date.")
+        raise click.ClickException(f"Could not migrate {safe_url(url)}: {type(exc).__name__}: {reason}") from exc
+    click.echo(f"{safe_url(url)}: the schema is up to date.")
 
 
 @db.command("flush")
@@ -404,11 +442,10 @@ def db_upgrade() -> None:
 @database_errors
 def db_flush(spool: str | None) -> None:
     """Write the call events that waited in the spool while the database was down."""
-    from ivr.paths import default_instance_dir
     from ivr.store.recorder import FLUSH_BATCH, Recorder
 
-    url = default_database_url()
-    recorder = Recorder(_open_store(), Path(spool) if spool else spool_file(default_instance_dir(), url))
+    url = settings().database_url
+    recorder = Recorder(_open_store(), Path(spool) if spool else spool_file(settings().instance_dir, url))
     taken = 0
     while batch := recorder.flush(limit=FLUSH_BATCH):  # in batches: the service may append meanwhile
         taken += batch
@@ -507,13 +544,6 @@ def report(since: datetime | None, until: datetime | None, fmt: str, chart: str 
         click.echo(f"Chart written to {chart}.", err=True)
 
 
-def _safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return f"'{url}' (not a database URL)"
-
-
 # Voice-message recordings and staff accounts -------------------------------------------------------------
 
 
@@ -523,17 +553,17 @@ def _safe_url(url: str) -> str:
 @database_errors
 def voicemail_fetch(voicemail_id: int, output: str | None) -> None:
     """Save a voice message's recording, fetched from the provider's API with the account's credentials."""
-    from ivr.recordings import DEFAULT_API_URL, RecordingError, fetch_recording
+    from ivr.recordings import RecordingError, fetch_recording
 
     found = _open_store().voicemails(voicemail_id=voicemail_id)
     if not found or not found[0].recording_url:
         raise click.ClickException(f"There is no recording of voice message {voicemail_id}; "
                                    "`ivr voicemail list` shows the messages.")
     message = found[0]
-    api = os.environ.get("IVR_PROVIDER_API_URL") or DEFAULT_API_URL
+    config = settings()
     try:
-        data = fetch_recording(message.recording_url or "", api, os.environ.get("TWILIO_ACCOUNT_SID"),
-                               os.environ.get("TWILIO_AUTH_TOKEN"))
+        data = fetch_recording(message.recording_url or "", config.provider_api_url, config.account_sid,
+                               config.auth_token)
     except RecordingError as exc:
         raise click.ClickException(str(exc)) from exc
     target = Path(output or f"{message.recording_sid}.wav")

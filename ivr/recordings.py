@@ -9,7 +9,6 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-DEFAULT_API_URL = "https://api.twilio.com"
 # The provider answers a recording's URL with a WAV file when ".wav" is appended.
 FORMAT_SUFFIX = ".wav"
 FETCH_TIMEOUT_SECONDS = 15

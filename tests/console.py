@@ -28,6 +28,11 @@ def console_app(**config: Any) -> Flask:
     return app
 
 
+def set_now(app: Flask, moment: str) -> None:
+    """Move the app's frozen "now" (its settings are otherwise fixed when it is created)."""
+    app.extensions["ivr.settings"] = app.extensions["ivr.settings"].but(frozen_time=parse_moment(moment))
+
+
 def records(app: Flask) -> Store:
     """The app's call records store."""
     store: Store = app.extensions["ivr.recorder"].store

@@ -15,7 +15,7 @@ from flask import Flask
 from ivr.store.staff import StaffStore
 from tests.browser import accessibility_violations, chromium, require_chromium, screenshot, served
 from tests.conftest import TOKEN
-from tests.console import PASSWORDS, WINTER_WEEKDAY_10AM, console_app, leave_message, records
+from tests.console import PASSWORDS, WINTER_WEEKDAY_10AM, console_app, leave_message, records, set_now
 from tests.provider_api import ACCOUNT_SID, RECORDINGS_PATH, ProviderApi, provider_api
 
 MARRIAGE_LINE = "+864333623441"
@@ -106,7 +106,7 @@ def test_logging_in_by_keyboard_and_seeing_who_is_open_now(console: Console) -> 
     console.check("now-winter-weekday")
 
     # National Day: closed for the holiday, opening again on Thursday 8 October at 8:30.
-    console.app.config["FROZEN_TIME"] = "2026-10-01T10:00:00+08:00"
+    set_now(console.app, "2026-10-01T10:00:00+08:00")
     console.open("/admin/")
     marriage = console.find("#unit-marriage_registry")
     assert marriage.get_attribute("data-open") == "no"
@@ -126,7 +126,7 @@ def test_logging_in_by_keyboard_and_seeing_who_is_open_now(console: Console) -> 
 
     from ivr.simulator import CallSimulator, pressed_keys
 
-    console.app.config["FROZEN_TIME"] = WINTER_WEEKDAY_10AM  # a few calls for the figures
+    set_now(console.app, WINTER_WEEKDAY_10AM)  # a few calls for the figures
     for keys, dial_status in (("12", "completed"), ("12", "busy"), ("14", "no-answer"), ("1", "completed")):
         CallSimulator(console.app).call(pressed_keys(keys), dial_status=dial_status)
     for name, path in [("calendar", "/admin/calendar?unit=marriage_registry&month=2026-10"), ("menu", "/admin/menu"),

@@ -89,7 +89,7 @@ def test_a_recording_outside_the_provider_api_is_never_fetched(tmp_path: Path) -
         assert elsewhere.requests == [] and api.requests == []
 
         # The same message through the command line: refused before any request.
-        env = {"IVR_DATABASE_URL": app.config["DATABASE_URL"], "IVR_PROVIDER_API_URL": api.base_url,
+        env = {"IVR_DATABASE_URL": app.extensions["ivr.settings"].database_url, "IVR_PROVIDER_API_URL": api.base_url,
                "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TOKEN}
         refused = CliRunner().invoke(main, ["voicemail", "fetch", "1", "-o", str(tmp_path / "m.wav")], env=env)
         assert refused.exit_code == 1 and "is not under the provider's API" in refused.output
@@ -109,7 +109,7 @@ def test_a_recording_is_fetched_once_with_the_account_credentials_and_served_to_
         assert api.requests == [(RECORDINGS_PATH + sid + ".wav", True)]  # the local copy serves the second
         assert (Path(app.instance_path) / "recordings" / f"{sid}.wav").read_bytes() == api.wav
 
-        env = {"IVR_DATABASE_URL": app.config["DATABASE_URL"], "IVR_PROVIDER_API_URL": api.base_url,
+        env = {"IVR_DATABASE_URL": app.extensions["ivr.settings"].database_url, "IVR_PROVIDER_API_URL": api.base_url,
                "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TOKEN}
         saved = CliRunner().invoke(main, ["voicemail", "fetch", "1", "-o", str(tmp_path / "m.wav")], env=env)
         assert saved.exit_code == 0, saved.output

@@ -87,7 +87,7 @@ def test_a_message_left_through_the_webhooks_is_listed_by_the_cli(
         assert upgraded.stdout == f"{shown}: the schema is up to date.\n"
 
     app = create_app()  # from the environment, as the WSGI server creates it
-    assert app.config["DATABASE_URL"] == database_url
+    assert app.extensions["ivr.settings"].database_url == database_url
     call = CallSimulator(app).call(pressed_keys("122"))  # Mandarin, marriage registry (closed), leave a message
     assert call.outcome["kind"] == "voicemail" and call.outcome["unit"] == "marriage_registry"
     assert app.extensions["ivr.recorder"].pending() == 0  # written to the database, nothing left in the spool
@@ -386,11 +386,17 @@ def test_since_after_until_is_a_usage_error_that_opens_no_database(tmp_path: Pat
 def test_operator_mistakes_get_one_sentence_not_a_traceback(tmp_path: Path) -> None:
     bogus = CliRunner().invoke(main, ["report"], env={"IVR_DATABASE_URL": "bogus://x"})
     assert bogus.exit_code == 1
-    assert bogus.stderr.startswith("Error: The call records database bogus://x cannot be used (NoSuchModuleError")
+    assert bogus.stderr == ("Error: DATABASE_URL: bogus://x names a 'bogus' database; the call records are kept in "
+                            "SQLite or PostgreSQL only: write sqlite:////path/ivr.sqlite3 or "
+                            "postgresql+psycopg://user:password@host/ivr.\n")
     assert "Traceback" not in bogus.output
     chart = CliRunner().invoke(main, ["report", "--chart", str(tmp_path / "no" / "such" / "x.png")],
                                env={"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}"})
     assert chart.exit_code == 1
     assert f"Error: Could not write the chart to {tmp_path}/no/such/x.png: No such file or directory." in chart.stderr
-    with pytest.raises(ConfigError, match="DATABASE_URL: 'bogus://x' is not a database URL"):
+    with pytest.raises(ConfigError, match="DATABASE_URL: bogus://x names a 'bogus' database"):
         make_app(DATABASE_URL="bogus://x")
+    with pytest.raises(ConfigError, match="DATABASE_URL: mysql://ivr:\\*\\*\\*@db/ivr names a 'mysql' database"):
+        make_app(DATABASE_URL="mysql://ivr:secret@db/ivr")
+    with pytest.raises(ConfigError, match="DATABASE_URL: 'x' \\(not a database URL\\) is not a database URL"):
+        make_app(DATABASE_URL="x")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from calendar import monthrange
 from collections.abc import Sequence
 from datetime import date, time
 from itertools import pairwise
@@ -175,7 +176,8 @@ class DocumentChecker:
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            self.report(path, f"'{value}' is not a date", "write it as YYYY-MM-DD, e.g. 2027-01-01")
+            self.report(path, f"'{value}' is not a date{_why_not_a_date(str(value))}",
+                        "write it as YYYY-MM-DD, e.g. 2027-01-01")
             return None
 
     def month_day(self, path: KeyPath, value: Any) -> tuple[int, int] | None:
@@ -234,6 +236,18 @@ class DocumentChecker:
                         "write the opening time first, then the closing time, on the same day")
             return None
         return Period(start, end)
+
+
+def _why_not_a_date(text: str) -> str:
+    """Say what is impossible about a date written YYYY-MM-DD: the month, or the day in that month."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
+    if match is None:
+        return ""
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return f" (there is no month {month})"
+    days = monthrange(year, month)[1]
+    return f" ({date(year, month, 1):%B %Y} has {days} days)" if day > days or day < 1 else ""
 
 
 def _merge_adjacent(periods: list[Period]) -> tuple[Period, ...]:

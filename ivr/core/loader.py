@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import string
 from collections.abc import Mapping
@@ -42,19 +43,25 @@ FILES = ("hotline.yaml", "schedules.yaml", "units.yaml", "menu.yaml", "prompts.y
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 UNIT_KINDS = ("bureau", "department", "agency")
 MAX_PRESSES = 3
+# Far beyond a city bureau (the seed has 18), far below what would make checking or a call slow.
+MAX_UNITS = 5000
 AUDIO_SUFFIXES = (".wav", ".mp3")
+log = logging.getLogger(__name__)
 
 
-def load_hotline(menus_dir: str | Path) -> Hotline:
+def load_hotline(menus_dir: str | Path, audio_dir: Path | None = None) -> Hotline:
     """Load and validate a menus folder; raise MenuError listing every error found."""
-    hotline, problems = check_hotline(menus_dir)
+    hotline, problems = check_hotline(menus_dir, audio_dir)
     if hotline is None:
         raise MenuError(problems)
     return hotline
 
 
-def check_hotline(menus_dir: str | Path) -> tuple[Hotline | None, list[Problem]]:
-    """Validate a menus folder; return the hotline (None on any error) and all problems found."""
+def check_hotline(menus_dir: str | Path, audio_dir: Path | None = None) -> tuple[Hotline | None, list[Problem]]:
+    """Validate a menus folder; return the hotline (None on any error) and all problems found.
+
+    audio_dir, when given, replaces the recordings folder hotline.yaml names (a saved copy has its own).
+    """
     folder = Path(menus_dir)
     shown = str(menus_dir).rstrip("/") or "."
     if not folder.is_dir():
@@ -69,7 +76,14 @@ def check_hotline(menus_dir: str | Path) -> tuple[Hotline | None, list[Problem]]
             docs[name] = doc
     if len(docs) != len(FILES):
         return None, problems
-    hotline = _Builder(folder, shown, docs, problems).build()
+    try:
+        hotline = _Builder(folder, shown, docs, problems, audio_dir).build()
+    except Exception as exc:  # a staff member sees a sentence, never a traceback; the service keeps its menus
+        log.exception("Checking the menus in %s failed unexpectedly.", shown)
+        return None, [*problems, Problem(shown, None, "", f"could not be checked: the checker failed with "
+                                         f"{type(exc).__name__} ({str(exc)[:200]})",
+                                         "this is a fault of the hotline software: keep the files as they are, "
+                                         "report it, and callers keep the last good menus meanwhile")]
     if any(p.severity == "error" for p in problems):
         return None, problems
     return hotline, problems
@@ -78,8 +92,10 @@ def check_hotline(menus_dir: str | Path) -> tuple[Hotline | None, list[Problem]]
 class _Builder:
     """Turns the parsed files into model objects, checking references across files."""
 
-    def __init__(self, folder: Path, shown: str, docs: dict[str, YamlDocument], problems: list[Problem]) -> None:
+    def __init__(self, folder: Path, shown: str, docs: dict[str, YamlDocument], problems: list[Problem],
+                 audio_dir: Path | None = None) -> None:
         self.folder = folder
+        self.audio_dir = audio_dir
         self.shown = shown
         self.docs = docs
         self.problems = problems
@@ -141,7 +157,7 @@ class _Builder:
         if timezone is not None and timezone not in pytz.all_timezones_set:
             check.report(("hotline", "timezone"), f"'{timezone}' is not a time zone", "write Asia/Shanghai")
             timezone = None
-        audio_dir = (self.folder / str(head.get("audio_dir", "../audio"))).resolve()
+        audio_dir = self.audio_dir or (self.folder / str(head.get("audio_dir", "../audio"))).resolve()
         languages = self._languages(check, top["languages"])
         calls = check.mapping(("calls",), top["calls"],
                               required=("gather_timeout", "tries", "dial_timeout", "voicemail_max_seconds"))
@@ -276,6 +292,10 @@ class _Builder:
         given = check.mapping(("units",), (top or {}).get("units")) if top else None
         if given == {}:
             check.report(("units",), "declares no units", "add the bureau and its offices under 'units:'")
+        if given and len(given) > MAX_UNITS:
+            check.report(("units",), f"declares {len(given):,} units, more than the {MAX_UNITS:,} a hotline may have",
+                         "check that the right file was saved here")
+            return {}
         units: dict[str, Unit] = {}
         for unit_id, spec in (given or {}).items():
             unit = self._unit(check, ("units", unit_id), unit_id, spec, schedules)

@@ -1,4 +1,8 @@
-"""Reads YAML with safe_load semantics while keeping the line of every key for error messages."""
+"""Reads YAML with safe_load semantics while keeping the line of every key for error messages.
+
+Menus files come from people, and sometimes from attackers: size, nesting depth, node count and alias
+expansion are bounded before anything is built, so a hostile file is a located problem, never a crash.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,14 @@ import yaml
 from ivr.core.problems import Problem
 
 KeyPath = tuple[str | int, ...]
+
+# Limits no real hotline comes near (the bundled menus are about 15 kB, 6 levels deep and 2,000 nodes a
+# file; a generated hotline of 2,000 units about 1 MB) and every YAML bomb passes at once.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 400_000
+# The C parser (libyaml) reads a file ten times faster; the pure-Python one gives the same events.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -61,7 +73,12 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode):
             self.raw[path] = node.value
-        return self._constructor.construct_object(node, deep=True)
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            # An impossible value YAML tried to type (2027-02-30 unquoted): keep it as written, so the
+            # checker that expects a date or a number reports it at its line like a quoted one.
+            return node.value
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[Any, Any]:
         self._constructor.flatten_mapping(node)
@@ -88,29 +105,134 @@ class _Builder:
 
 
 def read_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Problem]]:
-    """Parse one YAML file; syntax errors and duplicate keys come back as problems, never exceptions."""
+    """Parse one YAML file; syntax errors, hostile shapes and duplicate keys come back as problems, never exceptions."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        return None, [Problem(shown_as, line, "", f"is not UTF-8 text ({exc.reason})",
-                              "save the file as UTF-8 (an editor's 'encoding' menu; GBK files must be converted)")]
-    except OSError as exc:
-        return None, [Problem(shown_as, None, "", f"cannot be read ({exc.strerror})", "check the file exists")]
+        text = _read_text(path, shown_as)
+    except _Refused as refused:
+        return None, [refused.problem]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        limit_problem = _shape_problem(text, shown_as)
+        if limit_problem is not None:
+            return None, [limit_problem]
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_problem(shown_as, text, exc)]
+        if "nesting depth" in str(exc.problem):  # libyaml's own bound, met while looking ahead for keys
+            return None, [_too_deep(shown_as, _line(exc.problem_mark))]
+        return None, [_syntax_problem(shown_as, text, _python_parser_error(text) or exc)]
     except yaml.YAMLError as exc:
         return None, [Problem(shown_as, None, "", f"is not valid YAML ({exc})", "fix the YAML syntax")]
     if node is None:
         return YamlDocument(shown_as, {}), []
+    expansion = _expansion_problem(node, shown_as)
+    if expansion is not None:
+        return None, [expansion]
     builder = _Builder(shown_as)
     try:
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(shown_as, text, exc)]
     return YamlDocument(shown_as, data, builder.lines, builder.raw), builder.problems
+
+
+def _python_parser_error(text: str) -> yaml.MarkedYAMLError | None:
+    """Parse a file libyaml refused again with PyYAML's own parser, whose messages and marks staff are shown."""
+    try:
+        for _ in yaml.parse(text, Loader=yaml.SafeLoader):  # events only: composing would recurse per level
+            pass
+    except yaml.MarkedYAMLError as exc:
+        return exc
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _read_text(path: Path, shown_as: str) -> str:
+    """Read a menus file as UTF-8, refusing one too large to be menus before reading all of it."""
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _Refused(Problem(shown_as, None, "", f"cannot be read ({exc.strerror})", "check the file exists")) \
+            from exc
+    if len(raw) > MAX_FILE_BYTES:
+        line = raw[:MAX_FILE_BYTES].count(b"\n") + 1
+        raise _Refused(Problem(shown_as, line, "", f"passes {MAX_FILE_BYTES // (1024 * 1024)} MB at this line, far "
+                               "more than menus need",
+                               "check that the right file was saved here; the whole hotline fits in a few hundred kB"))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _Refused(Problem(shown_as, line, "", f"is not UTF-8 text ({exc.reason})",
+                               "save the file as UTF-8 (an editor's 'encoding' menu; GBK files must be converted)")) \
+            from exc
+
+
+def _shape_problem(text: str, shown_as: str) -> Problem | None:
+    """Walk the parser's events (no recursion, nothing built) and report a nesting or size no menus have."""
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _too_deep(shown_as, _line(event.start_mark))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_NODES:
+                return Problem(shown_as, _line(event.start_mark), "",
+                               f"holds more than {MAX_NODES:,} values", "check that the right file was saved here")
+    return None
+
+
+def _too_deep(shown_as: str, line: int | None) -> Problem:
+    return Problem(shown_as, line, "", f"nests lists and mappings more than {MAX_DEPTH} levels deep",
+                   "menus need a handful of levels: look for brackets opened and never closed")
+
+
+def _line(mark: Any) -> int | None:
+    return mark.line + 1 if mark is not None else None
+
+
+def _expansion_problem(root: yaml.Node, shown_as: str) -> Problem | None:
+    """Count the values the file would hold once every alias (*name) is expanded, without expanding any."""
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    # Children before parents, each node once: the composer shares aliased nodes, so this stays linear.
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if sizes[id(node)] > MAX_NODES:
+                return Problem(shown_as, node.start_mark.line + 1, "",
+                               f"its aliases (*name) expand to more than {MAX_NODES:,} values",
+                               "write the values out, or use an alias of an alias only a few times")
+            continue
+        if id(node) in sizes:
+            continue
+        if id(node) in entered:
+            return Problem(shown_as, node.start_mark.line + 1, "", "an alias (*name) refers to the list or "
+                           "mapping it stands in", "an alias may only repeat a value defined before and outside it")
+        entered.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    return None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _syntax_problem(shown_as: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:

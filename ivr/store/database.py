@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -97,9 +98,18 @@ def prepare_embedded_sqlite(store: Store) -> None:
     url = store.engine.url
     if url.get_backend_name() != "sqlite":
         return
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    upgrade_schema(store.engine)
+    if not url.database or url.database == ":memory:":
+        upgrade_schema(store.engine)
+        return
+    database = Path(url.database)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    # Several workers start at once on a fresh instance folder: one migrates, the others then find it done.
+    with open(database.with_name(database.name + ".migrating"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            upgrade_schema(store.engine)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class Store:

@@ -37,10 +37,12 @@ def health_status() -> dict[str, Any]:
         except SQLAlchemyError as exc:
             database = f"unreachable ({type(exc).__name__})"
     waiting = recorder.pending()
-    degraded = database != "ok" or waiting > 0 or store.last_error is not None
+    menus = store.state()
+    degraded = database != "ok" or waiting > 0 or menus.rejected_edit is not None or menus.saved_copy
     return {
         "status": "degraded" if degraded else "ok",
-        "menus": {"units": len(store.flow.hotline.units), "rejected_edit": store.last_error},
+        "menus": {"units": menus.units, "source": menus.source, "saved_copy": menus.saved_copy,
+                  "rejected_edit": menus.rejected_edit},
         "database": database,
         "events_waiting": waiting,
     }

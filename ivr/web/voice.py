@@ -13,9 +13,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.clock import now
 from ivr.core.flow import Ask, CallFlow, Decision, Event, Forward, Hangup, Record, Say, Step
 from ivr.core.model import LANGS, Lang
-from ivr.redact import mask_number
+from ivr.redact import loggable, mask_number
 from ivr.store.database import CallEvent
 from ivr.store.recorder import Recorder
+from ivr.web import settings
+from ivr.web.audio import recording_file
 from ivr.web.menus import MenuStore
 from ivr.web.security import is_signed
 from ivr.web.twiml import TwimlRenderer
@@ -39,19 +41,19 @@ FALLBACK_GOODBYE = (
 @bp.before_request
 def require_provider_signature() -> None:
     """Refuse (403) any request not signed by the provider; only development mode without a token skips this."""
-    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    token = settings().auth_token
     if not token:
         return
-    if not is_signed(request, token, current_app.config["PUBLIC_URL"]):
-        log.warning("Refused an unsigned or wrongly signed request to %s (CallSid %s).", request.path, _call_sid())
+    if not is_signed(request, token, settings().public_url):
+        log.warning("Refused an unsigned or wrongly signed request to %s (CallSid %s).", loggable(request.path),
+                    _call_sid())
         abort(403)
 
 
 @bp.route("", methods=["GET", "POST"])
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the languages."""
-    log.info("Call %s from %s to %s.", _call_sid(), mask_number(request.values.get("From")),
-             request.values.get("To", "unknown"))
+    log.info("Call %s from %s to %s.", _call_sid(), mask_number(request.values.get("From")), _logged("To"))
     return _answer(lambda flow: flow.decide(Step(), Event(), _now()), first=True)
 
 
@@ -65,8 +67,7 @@ def step() -> Response:
 def call_status() -> Response:
     """The provider's status callback at the end of a call: it closes the call's record."""
     values = request.values
-    log.info("Call %s ended: %s after %s s.", _call_sid(), values.get("CallStatus", "unknown"),
-             values.get("CallDuration", "?"))
+    log.info("Call %s ended: %s after %s s.", _call_sid(), _logged("CallStatus"), _logged("CallDuration"))
     _keep(CallEvent("call_ended", _call_sid(), _now().isoformat(), {
         "call_status": values.get("CallStatus", "")[:16] or None, "duration": _integer(values.get("CallDuration")),
         "caller": _number(values.get("From")), "called": _number(values.get("To"))}))
@@ -76,9 +77,8 @@ def call_status() -> Response:
 @bp.route("/recording", methods=["POST"])
 def recording_status() -> Response:
     """The provider's recording status callback: a voice message is ready to fetch."""
-    log.info("Voice message %s of call %s: %s, %s s.", request.values.get("RecordingSid", "unknown"),
-             _call_sid(), request.values.get("RecordingStatus", "unknown"),
-             request.values.get("RecordingDuration", "?"))
+    log.info("Voice message %s of call %s: %s, %s s.", _logged("RecordingSid"), _call_sid(),
+             _logged("RecordingStatus"), _logged("RecordingDuration"))
     _keep_recording(request.args.get("unit"))
     return _twiml(str(VoiceResponse().to_xml()))  # nothing to say: the call has moved on
 
@@ -86,9 +86,9 @@ def recording_status() -> Response:
 @bp.route("/fallback", methods=["GET", "POST"])
 def fallback() -> Response:
     """The provider's Fallback URL: an apology and the main line, needing neither menus nor database."""
-    log.error("The provider called the fallback for call %s (error %s: %s).", _call_sid(),
-              request.values.get("ErrorCode", "?"), request.values.get("ErrorUrl", "?"))
-    return _twiml(fallback_twiml(current_app.config["FALLBACK_NUMBER"]))
+    log.error("The provider called the fallback for call %s (error %s: %s).", _call_sid(), _logged("ErrorCode"),
+              _logged("ErrorUrl", limit=200))
+    return _twiml(fallback_twiml(settings().fallback_number))
 
 
 def fallback_twiml(number: str) -> str:
@@ -137,6 +137,11 @@ def _event_from_request() -> Event:
     )
 
 
+def _logged(name: str, limit: int = 64) -> str:
+    """Return a request value as it may appear in the log."""
+    return loggable(request.values.get(name), limit=limit)
+
+
 def _call_sid() -> str:
     # Only the characters a CallSid has: a forged one must not write lines of its own into the log.
     sid = "".join(ch for ch in request.values.get("CallSid", "")[:64] if ch.isascii() and ch.isalnum())
@@ -159,7 +164,7 @@ def _seq() -> int:
 
 
 def _now() -> datetime:
-    return now(current_app.config["FROZEN_TIME"])
+    return now(settings().frozen_time)
 
 
 # Answering ---------------------------------------------------------------------------------------------
@@ -170,12 +175,12 @@ def _answer(decide: Callable[[CallFlow], Decision], first: bool = False) -> Resp
     try:
         flow = _store().flow
         decision = decide(flow)
-        log.info("Call %s at %s (key %s): %s%s.", _call_sid(), request.args.get("node", "start"),
-                 request.values.get("Digits", "-"), decision.outcome,
-                 f" {decision.unit_id}" if decision.unit_id else "")
+        log.info("Call %s at %s (key %s): %s%s.", _call_sid(), loggable(request.args.get("node"), "start"),
+                 _logged("Digits"), decision.outcome, f" {decision.unit_id}" if decision.unit_id else "")
         xml = _renderer(flow).render(decision)
     except Exception:
-        log.exception("Step %s of call %s failed; the caller hears an apology.", request.full_path, _call_sid())
+        log.exception("Step %s of call %s failed; the caller hears an apology.", loggable(request.full_path, limit=300),
+                      _call_sid())
         return _twiml(_apology())
     _keep_step(flow, decision, first)
     return _twiml(xml)
@@ -248,13 +253,13 @@ def _apology() -> str:
         return _renderer(flow).render(decision)
     except Exception:
         log.exception("Even the apology failed for call %s; answering with the fallback.", _call_sid())
-        return fallback_twiml(current_app.config["FALLBACK_NUMBER"])
+        return fallback_twiml(settings().fallback_number)
 
 
 def _renderer(flow: CallFlow) -> TwimlRenderer:
     # With PUBLIC_URL the TwiML carries absolute URLs: a path prefix the proxy strips (https://host/ivr) must
     # survive the provider resolving the next step.
-    public = (current_app.config["PUBLIC_URL"] or "").rstrip("/")
+    public = (settings().public_url or "").rstrip("/")
 
     def step_url(step: Step, no_input: bool) -> str:
         params: dict[str, str] = {"node": step.node}
@@ -275,7 +280,7 @@ def _renderer(flow: CallFlow) -> TwimlRenderer:
     def recording_callback(unit_id: str) -> str:
         return f"{public}{url_for('voice.recording_status')}?{urlencode({'unit': unit_id})}"
 
-    return TwimlRenderer(flow.hotline, step_url, audio_url, current_app.config["CALLER_ID"], recording_callback)
+    return TwimlRenderer(flow.hotline, step_url, audio_url, settings().caller_id, recording_callback, recording_file)
 
 
 def _store() -> MenuStore:

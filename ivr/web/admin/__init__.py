@@ -18,6 +18,7 @@ from ivr.clock import now
 from ivr.core.model import Hotline, Lang
 from ivr.store.database import Store
 from ivr.store.staff import Role, Staff, StaffStore
+from ivr.web import settings
 from ivr.web.admin.i18n import HTML_LANG, LANG_NAMES, pick_lang, translate
 from ivr.web.menus import MenuStore
 
@@ -80,7 +81,7 @@ def hotline() -> Hotline:
 
 def moment() -> datetime:
     """Return "now" for the console: FROZEN_TIME when configured, else the clock."""
-    return now(current_app.config.get("FROZEN_TIME"))
+    return now(settings().frozen_time)
 
 
 def parse_day(value: str | None) -> date | None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
-from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from ivr.clock import TIMEZONE
 from ivr.recordings import RecordingError, keep_recording
 from ivr.store.database import Voicemail
+from ivr.web import settings
 from ivr.web.admin import audit, bp, hotline, me, moment, parse_day, records, requires
 
 log = logging.getLogger(__name__)
@@ -49,11 +49,10 @@ def recording(voicemail_id: int) -> ResponseReturnValue:
     message = _message(voicemail_id)
     if not message.recording_url:
         abort(404)
-    config = current_app.config
+    config = settings()
     try:
-        path = keep_recording(Path(current_app.instance_path) / "recordings", message.recording_sid,
-                              message.recording_url, config["PROVIDER_API_URL"], config["TWILIO_ACCOUNT_SID"],
-                              config["TWILIO_AUTH_TOKEN"])
+        path = keep_recording(config.instance_dir / "recordings", message.recording_sid, message.recording_url,
+                              config.provider_api_url, config.account_sid, config.auth_token)
     except RecordingError as exc:
         log.warning("Voice message %s: %s", voicemail_id, exc)
         return str(exc), 502

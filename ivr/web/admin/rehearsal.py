@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.clock import ClockError, parse_moment
@@ -60,15 +60,14 @@ def _moment(day: str | None, clock: str | None) -> datetime:
 
 def place_preview_call(at: datetime, caller_lang: Lang, keys: str, dial_status: str) -> CallResult:
     """Place a call at a moment against a preview app with a scratch database, pressing the keys in order."""
-    from ivr.web import create_app
+    from ivr.web import create_app, settings
 
     with tempfile.TemporaryDirectory(prefix="ivr-preview-") as scratch:
-        preview = create_app({
-            "TWILIO_AUTH_TOKEN": secrets.token_hex(16), "SECRET_KEY": secrets.token_hex(16),
-            "FROZEN_TIME": at.isoformat(), "MENUS_DIR": current_app.config["MENUS_DIR"],
-            "CALLER_ID": current_app.config["CALLER_ID"],
-            "DATABASE_URL": f"sqlite:///{Path(scratch) / 'preview.sqlite3'}",
-            "SPOOL_PATH": str(Path(scratch) / "spool.jsonl")})
+        # Its own instance folder and database: a preview never becomes the records nor the last good menus.
+        preview = create_app(settings().but(
+            auth_token=secrets.token_hex(16), secret_key=secrets.token_hex(16), frozen_time=at,
+            instance_dir=Path(scratch), database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}",
+            outbox_path=None, development=False, public_url=None, trust_proxy=False))
         language_key = preview.extensions["ivr.menus"].flow.hotline.voice(caller_lang).key
         return CallSimulator(preview).call(pressed_keys(language_key + keys), dial_status=dial_status)
 
