@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError
 
 from ivr.clock import ClockError, parse_moment
 from ivr.paths import bundled_menus_dir, default_instance_dir
+from ivr.store.urls import SUPPORTED_DATABASES, NotADatabaseUrl, backend_of, safe_url
 
 # The bureau's main line, for the fallback step that must work without menus or database.
 DEFAULT_FALLBACK_NUMBER = "+864333622075"
 DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
-SUPPORTED_DATABASES = ("sqlite", "postgresql")
 # Environment variables as the provider names them; every other setting is IVR_<NAME>.
 PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
 NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
@@ -97,15 +95,6 @@ class Settings:
         return replace(self, **changes)
 
 
-def safe_url(url: str) -> str:
-    """Show a database URL without its password, even when it cannot be parsed."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        shown = "…@" + url.split("@")[-1] if "@" in url else url
-        return f"'{shown}' (not a database URL)"
-
-
 def flag(value: object) -> bool:
     """Read a yes/no setting: 1, true, yes and on are yes."""
     return str(value).strip().lower() in ("1", "true", "yes", "on")
@@ -117,10 +106,10 @@ def _text(value: object) -> str | None:
 
 def _database_url(url: str) -> str:
     try:
-        backend = make_url(url).get_backend_name()
-    except ArgumentError as exc:
+        backend = backend_of(url)
+    except NotADatabaseUrl as exc:
         raise ConfigError(f"DATABASE_URL: {safe_url(url)} is not a database URL this service can open "
-                          f"({type(exc).__name__}); write it as sqlite:////path/ivr.sqlite3 or "
+                          f"({exc}); write it as sqlite:////path/ivr.sqlite3 or "
                           "postgresql+psycopg://user:password@host/ivr.") from exc
     if backend not in SUPPORTED_DATABASES:
         raise ConfigError(f"DATABASE_URL: {safe_url(url)} names a '{backend}' database; the call records are kept "

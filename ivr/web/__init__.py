@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.settings import NAMES, ConfigError, Settings
 from ivr.store.database import Store, prepare_embedded_sqlite
-from ivr.store.recorder import Recorder, spool_file
+from ivr.store.recorder import Recorder, outbox_file
 from ivr.web.menus import MenuStore
 
 __all__ = ["ConfigError", "create_app", "settings"]
@@ -59,10 +59,10 @@ def _recorder(config: Settings) -> Recorder:
     store = Store.from_url(config.database_url)
     try:
         prepare_embedded_sqlite(store)
-    except Exception:  # the service still answers calls; events wait in the spool
-        log.exception("Could not prepare the SQLite database at %s; call events will wait in the spool.",
+    except Exception:  # the service still answers calls; events wait in the outbox
+        log.exception("Could not prepare the SQLite database at %s; call events will wait in the outbox.",
                       config.database_url)
-    return Recorder(store, config.outbox_path or spool_file(config.instance_dir, config.database_url))
+    return Recorder(store, config.outbox_path or outbox_file(config.instance_dir, config.database_url))
 
 
 def _check_token(config: Settings) -> None:
