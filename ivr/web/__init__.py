@@ -11,13 +11,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.settings import NAMES, ConfigError, Settings
 from ivr.store.database import Store, prepare_embedded_sqlite
-from ivr.store.recorder import Recorder, outbox_file
+from ivr.store.recorder import Recorder, outbox_folder
 from ivr.web.menus import MenuStore
 
 __all__ = ["ConfigError", "create_app", "settings"]
 log = logging.getLogger(__name__)
 # Settings a test's mapping may give that are not Flask's own.
-PROVIDER_NAMES = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SPOOL_PATH")
+PROVIDER_NAMES = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -62,7 +62,7 @@ def _recorder(config: Settings) -> Recorder:
     except Exception:  # the service still answers calls; events wait in the outbox
         log.exception("Could not prepare the SQLite database at %s; call events will wait in the outbox.",
                       config.database_url)
-    return Recorder(store, config.outbox_path or outbox_file(config.instance_dir, config.database_url))
+    return Recorder(store, config.outbox_dir or outbox_folder(config.instance_dir, config.database_url))
 
 
 def _check_token(config: Settings) -> None:
