@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.clock import ClockError, now, parse_moment
 from ivr.core.calendar import coverage_warnings
@@ -22,10 +21,11 @@ from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_moment
 from ivr.server import THREADS
-from ivr.settings import ConfigError, Settings, safe_url
+from ivr.settings import ConfigError, Settings
 from ivr.simulator import DEFAULT_CALLER, Line
-from ivr.store.database import Store, prepare_embedded_sqlite, upgrade_schema
-from ivr.store.recorder import spool_file
+from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite, upgrade_schema
+from ivr.store.recorder import outbox_folder
+from ivr.store.urls import safe_url
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -186,7 +186,7 @@ def prompts(menus_dir: str | None) -> None:
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:
     """Run the webhook service: gunicorn with the project's settings, or --dev for the development server."""
-    from ivr.server import HotlineServer
+    from ivr.server import ProductionServer
     from ivr.web import LOG_FORMAT, create_app
 
     config = settings()
@@ -216,7 +216,7 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
     if dev:
         app.run(host=host, port=port, threaded=True)
         return
-    HotlineServer(config, f"{host}:{port}", workers, threads).run()
+    ProductionServer(functools.partial(create_app, config), f"{host}:{port}", workers, threads).run()
 
 
 @main.command("fallback-twiml")
@@ -255,11 +255,13 @@ def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: 
                            instance_dir=Path(scratch), development=False, public_url=None, trust_proxy=False,
                            secret_key=secrets.token_hex(16))
         if record:
-            preview = preview.but(outbox_path=real.outbox_path or spool_file(real.instance_dir, real.database_url))
+            preview = preview.but(outbox_dir=real.outbox_dir or outbox_folder(real.instance_dir, real.database_url))
         else:
-            preview = preview.but(database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}", outbox_path=None)
+            preview = preview.but(database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}", outbox_dir=None)
         app = create_app(preview)
         _place_call(app, moment, lang, keys, dial_status, caller, as_json)
+        if record:  # this process ends now: write the call before its background writer would
+            app.extensions["ivr.recorder"].flush()
 
 
 def _place_call(app: Flask, moment: datetime, lang: Lang | None, keys: str | None, dial_status: str, caller: str,
@@ -403,11 +405,10 @@ def database_errors(command: Command) -> Command:
     def run(*args: object, **kwargs: object) -> None:
         try:
             command(*args, **kwargs)
-        except SQLAlchemyError as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        except StoreUnavailable as exc:
             raise click.ClickException(
                 f"The call records database {safe_url(settings().database_url)} cannot be used "
-                f"({type(exc).__name__}: {reason}). Check IVR_DATABASE_URL and that the database server runs; "
+                f"({exc}). Check IVR_DATABASE_URL and that the database server runs; "
                 "`ivr db upgrade` creates the tables.") from exc
 
     return run  # type: ignore[return-value]
@@ -431,27 +432,30 @@ def db_upgrade() -> None:
     url = settings().database_url
     try:
         upgrade_schema(Store.from_url(url).engine)
-    except SQLAlchemyError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else ""
-        raise click.ClickException(f"Could not migrate {safe_url(url)}: {type(exc).__name__}: {reason}") from exc
+    except StoreUnavailable as exc:
+        raise click.ClickException(f"Could not migrate {safe_url(url)}: {exc}") from exc
     click.echo(f"{safe_url(url)}: the schema is up to date.")
 
 
 @db.command("flush")
-@click.option("--spool", type=click.Path(dir_okay=False), help="The spool file (default: the instance folder's).")
+@click.option("--outbox", type=click.Path(file_okay=False),
+              help="The outbox folder (default: the instance folder's, for IVR_DATABASE_URL).")
 @database_errors
-def db_flush(spool: str | None) -> None:
-    """Write the call events that waited in the spool while the database was down."""
-    from ivr.store.recorder import FLUSH_BATCH, Recorder
+def db_flush(outbox: str | None) -> None:
+    """Write the call events waiting in the outbox into the database now, and say what is left.
 
-    url = settings().database_url
-    recorder = Recorder(_open_store(), Path(spool) if spool else spool_file(settings().instance_dir, url))
-    taken = 0
-    while batch := recorder.flush(limit=FLUSH_BATCH):  # in batches: the service may append meanwhile
-        taken += batch
-    waiting = recorder.pending()
-    click.echo(f"Took {taken} spooled call events from {recorder.spool} into the database; {waiting} still wait.")
-    if waiting:
+    Events of a worker that is running are left to it (it writes them within a second).
+    """
+    from ivr.store.recorder import Recorder
+
+    config = settings()
+    folder = Path(outbox) if outbox else outbox_folder(config.instance_dir, config.database_url)
+    recorder = Recorder(_open_store(), folder, background=False)
+    taken = recorder.flush()
+    state = recorder.state()
+    click.echo(f"Took {taken} call events from {folder} into the database; {state.waiting} still wait, "
+               f"{state.set_aside} were set aside as refused by the database.")
+    if state.waiting:
         raise SystemExit(1)
 
 

@@ -14,20 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError
 
 from ivr.clock import ClockError, parse_moment
 from ivr.paths import bundled_menus_dir, default_instance_dir
+from ivr.store.urls import SUPPORTED_DATABASES, NotADatabaseUrl, backend_of, safe_url
 
 # The bureau's main line, for the fallback step that must work without menus or database.
 DEFAULT_FALLBACK_NUMBER = "+864333622075"
 DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
-SUPPORTED_DATABASES = ("sqlite", "postgresql")
 # Environment variables as the provider names them; every other setting is IVR_<NAME>.
 PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
 NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
-         "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_PATH",
+         "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_DIR",
          "PROVIDER_API_URL", "SECRET_KEY")
 
 
@@ -51,7 +49,7 @@ class Settings:
     trust_proxy: bool
     fallback_number: str
     log_level: int
-    outbox_path: Path | None  # None: the instance folder's, one per database
+    outbox_dir: Path | None  # None: the instance folder's, one per database
     provider_api_url: str
     secret_key: str | None
 
@@ -71,8 +69,6 @@ class Settings:
             given["AUTH_TOKEN"] = values["TWILIO_AUTH_TOKEN"]
         if values.get("TWILIO_ACCOUNT_SID"):
             given["ACCOUNT_SID"] = values["TWILIO_ACCOUNT_SID"]
-        if values.get("SPOOL_PATH"):  # the name tests and older setups used
-            given.setdefault("OUTBOX_PATH", values["SPOOL_PATH"])
         instance = Path(given.get("INSTANCE_DIR") or default_instance_dir()).resolve()
         return cls(
             auth_token=_text(given.get("AUTH_TOKEN")),
@@ -87,7 +83,7 @@ class Settings:
             trust_proxy=flag(given.get("TRUST_PROXY")),
             fallback_number=_e164(given.get("FALLBACK_NUMBER") or DEFAULT_FALLBACK_NUMBER, "FALLBACK_NUMBER"),
             log_level=_level(given.get("LOG_LEVEL")),
-            outbox_path=Path(given["OUTBOX_PATH"]) if "OUTBOX_PATH" in given else None,
+            outbox_dir=Path(given["OUTBOX_DIR"]) if "OUTBOX_DIR" in given else None,
             provider_api_url=str(given.get("PROVIDER_API_URL") or DEFAULT_PROVIDER_API_URL).rstrip("/"),
             secret_key=_text(given.get("SECRET_KEY")),
         )
@@ -95,15 +91,6 @@ class Settings:
     def but(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed (a preview call's scratch database, say)."""
         return replace(self, **changes)
-
-
-def safe_url(url: str) -> str:
-    """Show a database URL without its password, even when it cannot be parsed."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        shown = "…@" + url.split("@")[-1] if "@" in url else url
-        return f"'{shown}' (not a database URL)"
 
 
 def flag(value: object) -> bool:
@@ -117,10 +104,10 @@ def _text(value: object) -> str | None:
 
 def _database_url(url: str) -> str:
     try:
-        backend = make_url(url).get_backend_name()
-    except ArgumentError as exc:
+        backend = backend_of(url)
+    except NotADatabaseUrl as exc:
         raise ConfigError(f"DATABASE_URL: {safe_url(url)} is not a database URL this service can open "
-                          f"({type(exc).__name__}); write it as sqlite:////path/ivr.sqlite3 or "
+                          f"({exc}); write it as sqlite:////path/ivr.sqlite3 or "
                           "postgresql+psycopg://user:password@host/ivr.") from exc
     if backend not in SUPPORTED_DATABASES:
         raise ConfigError(f"DATABASE_URL: {safe_url(url)} names a '{backend}' database; the call records are kept "

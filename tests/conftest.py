@@ -81,7 +81,7 @@ def make_app(**config: Any) -> Flask:
     folder = Path(tempfile.mkdtemp(prefix="ivr-test-"))
     settings = {"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": SECRET_KEY, "MENUS_DIR": str(BUNDLED_MENUS),
                 "FROZEN_TIME": OPEN_WEEKDAY, "DATABASE_URL": f"sqlite:///{folder / 'ivr.sqlite3'}",
-                "SPOOL_PATH": str(folder / "spool.jsonl"), "INSTANCE_DIR": str(folder / "instance")}
+                "OUTBOX_DIR": str(folder / "outbox"), "INSTANCE_DIR": str(folder / "instance")}
     settings.update(config)
     return create_app(settings)
 

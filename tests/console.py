@@ -11,7 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr.clock import parse_moment
-from ivr.store.database import CallEvent, Store
+from ivr.events import RecordingEvent, StepEvent
+from ivr.store.database import Store
 from ivr.store.staff import StaffStore
 from tests.conftest import make_app
 
@@ -43,13 +44,19 @@ def leave_message(app: Flask, recording_url: str, caller: str = "+8613812345678"
                   lang: str = "ko", at: str = "2026-11-26T19:05:00+08:00") -> str:
     """Keep a voice message as the webhooks keep one: the caller's language step, then the recording."""
     call_sid, recording_sid = "CA" + secrets.token_hex(16), "RE" + secrets.token_hex(16)
+    moment = parse_moment(at)
     records(app).apply([
-        CallEvent("step", call_sid, at, {"seq": 1, "node": "language", "digits": "2", "outcome": "menu",
-                                         "lang": lang, "caller": caller, "called": "+864333622075"}),
-        CallEvent("recording", call_sid, at, {"recording_sid": recording_sid, "caller": caller, "unit_id": unit,
-                                              "recording_url": recording_url + recording_sid, "duration": 15}),
+        StepEvent.make(call_sid=call_sid, at=moment, seq=1, node="language", digits="2", outcome="menu",
+                       language=lang, caller=caller, called="+864333622075"),
+        RecordingEvent.make(call_sid=call_sid, at=moment, recording_sid=recording_sid, caller=caller, unit_id=unit,
+                            recording_url=recording_url + recording_sid, duration=15),
     ])
     return recording_sid
+
+
+def settle(app: Flask) -> None:
+    """Write the call events still in the outbox, as the background writer does within a second."""
+    app.extensions["ivr.recorder"].flush()
 
 
 def csrf_token(client: FlaskClient, path: str = "/admin/login") -> str:

@@ -15,7 +15,7 @@ from flask import Flask
 from ivr.store.staff import StaffStore
 from tests.browser import accessibility_violations, chromium, require_chromium, screenshot, served
 from tests.conftest import TOKEN
-from tests.console import PASSWORDS, WINTER_WEEKDAY_10AM, console_app, leave_message, records, set_now
+from tests.console import PASSWORDS, WINTER_WEEKDAY_10AM, console_app, leave_message, records, set_now, settle
 from tests.provider_api import ACCOUNT_SID, RECORDINGS_PATH, ProviderApi, provider_api
 
 MARRIAGE_LINE = "+864333623441"
@@ -129,6 +129,7 @@ def test_logging_in_by_keyboard_and_seeing_who_is_open_now(console: Console) -> 
     set_now(console.app, WINTER_WEEKDAY_10AM)  # a few calls for the figures
     for keys, dial_status in (("12", "completed"), ("12", "busy"), ("14", "no-answer"), ("1", "completed")):
         CallSimulator(console.app).call(pressed_keys(keys), dial_status=dial_status)
+    settle(console.app)
     for name, path in [("calendar", "/admin/calendar?unit=marriage_registry&month=2026-10"), ("menu", "/admin/menu"),
                        ("figures", "/admin/figures"), ("health", "/admin/health"), ("audit", "/admin/audit")]:
         console.open(path)
@@ -165,6 +166,7 @@ def test_trying_a_call_on_the_make_up_saturday_reaches_the_marriage_office(conso
     console.find("#key-2").send_keys(Keys.SPACE)  # and Space
     console.wait_for(lambda: console.find("#outcome").get_attribute("data-kind") == "closed")
     assert "国庆节" in console.find("#outcome").text and "10月8日星期四上午8点30分" in console.find("#outcome").text
+    settle(console.app)
     assert records(console.app).voicemails() == [] and _calls(console.app) == 0  # never in the real records
     console.check("try-national-day")
 

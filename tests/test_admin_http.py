@@ -19,7 +19,7 @@ from ivr.recordings import is_within
 from ivr.store.staff import StaffStore
 from ivr.web import ConfigError, create_app
 from tests.conftest import BUNDLED_MENUS, TOKEN, Editor
-from tests.console import PASSWORDS, console_app, csrf_token, leave_message, log_in, records
+from tests.console import PASSWORDS, console_app, csrf_token, leave_message, log_in, records, settle
 from tests.provider_api import ACCOUNT_SID, RECORDINGS_PATH, provider_api
 
 
@@ -254,6 +254,7 @@ def test_the_figures_page_and_csv_use_names(app: Flask) -> None:
     from ivr.simulator import CallSimulator, pressed_keys
 
     CallSimulator(app).call(pressed_keys("12"), dial_status="busy")
+    settle(app)
     client = app.test_client()
     log_in(client, "viewer")
     page = client.get("/admin/figures?since=2026-11-01&until=2026-11-30").get_data(as_text=True)
@@ -267,7 +268,8 @@ def test_the_health_page_uses_the_health_status(app: Flask) -> None:
     client = app.test_client()
     log_in(client, "viewer")
     page = client.get("/admin/health").get_data(as_text=True)
-    assert 'id="health-database">ok<' in page and 'id="health-events">0<' in page
+    assert 'id="health-database">ok<' in page and 'id="health-events_waiting">0<' in page
+    assert 'id="health-events_set_aside">0<' in page
     assert client.get("/health").get_json()["status"] == "ok"
 
 

@@ -20,7 +20,8 @@ from sqlalchemy import Result, make_url
 
 from ivr.cli import main
 from ivr.simulator import DEFAULT_CALLER, CallSimulator, pressed_keys
-from ivr.store.recorder import spool_file
+from ivr.store.outbox import Outbox
+from ivr.store.recorder import outbox_folder
 from ivr.web import ConfigError, create_app
 from tests.conftest import BUNDLED_MENUS, CLOSED_EVENING, SECRET_KEY, TOKEN, make_app
 
@@ -33,7 +34,7 @@ Ivr = Callable[..., Result]
 
 @pytest.fixture
 def instance(tmp_path: Path) -> Path:
-    """The service's instance folder (spool file, default database), kept out of the source checkout."""
+    """The service's instance folder (outbox, default database), kept out of the source checkout."""
     return tmp_path / "instance"
 
 
@@ -42,7 +43,7 @@ def ivr(database_url: str, instance: Path) -> Ivr:
     """Run the `ivr` command against the records at `database_url`, after bringing its schema up to date.
 
     `now` is IVR_FROZEN_TIME; `code` the exit code the command must end with. A recorded call must reach the
-    database itself, not the spool the service falls back to when the database does not answer.
+    database itself before the command ends, nothing left waiting in the outbox.
     """
 
     def run(*args: str, now: str = CLOSED_EVENING, code: int = 0) -> Result:
@@ -50,7 +51,8 @@ def ivr(database_url: str, instance: Path) -> Ivr:
                "IVR_MENUS_DIR": str(BUNDLED_MENUS), "IVR_CALLER_ID": None}
         result = CliRunner().invoke(main, list(args), env=env)
         assert result.exit_code == code, (args, result.output, result.exception)
-        assert not spool_file(instance, database_url).exists(), f"call events were spooled, not stored: {args}"
+        left = [Outbox(path).counts() for path in outbox_folder(instance, database_url).glob("*.sqlite3")]
+        assert all(counts == (0, 0) for counts in left), f"events left waiting: {args}"
         return result
 
     upgraded = run("db", "upgrade")
@@ -90,7 +92,8 @@ def test_a_message_left_through_the_webhooks_is_listed_by_the_cli(
     assert app.extensions["ivr.settings"].database_url == database_url
     call = CallSimulator(app).call(pressed_keys("122"))  # Mandarin, marriage registry (closed), leave a message
     assert call.outcome["kind"] == "voicemail" and call.outcome["unit"] == "marriage_registry"
-    assert app.extensions["ivr.recorder"].pending() == 0  # written to the database, nothing left in the spool
+    app.extensions["ivr.recorder"].flush()  # what the background writer does within a second
+    assert app.extensions["ivr.recorder"].state().waiting == 0
 
     listed = runner.invoke(main, ["voicemail", "list", "--format", "json"], env=env)
     assert listed.exit_code == 0, listed.output

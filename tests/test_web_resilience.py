@@ -111,17 +111,20 @@ def test_responses_carry_content_length_and_control_characters_are_not_spoken(pr
 
 def test_health_reports_menus_database_and_waiting_events(tmp_path: Path, menus: Path, edit: Editor) -> None:
     app = make_app(MENUS_DIR=str(menus), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-                   SPOOL_PATH=str(tmp_path / "spool.jsonl"))
+                   OUTBOX_DIR=str(tmp_path / "outbox"))
     client = app.test_client()
     assert client.get("/health").get_json() == {
         "status": "ok", "menus": {"units": 18, "source": str(menus), "saved_copy": False, "rejected_edit": None},
-        "database": "ok", "events_waiting": 0}
+        "database": "ok", "events_waiting": 0, "events_set_aside": 0, "events_in_memory": 0, "events_dropped": 0}
     edit("units.yaml", "phone: 0433-3623441", "phone: 0433-362344")
     (tmp_path / "db.sqlite3").unlink()
     (tmp_path / "db.sqlite3").mkdir()  # the database file is gone and cannot be recreated
     Provider(client).post("/voice", CALL)
+    app.extensions["ivr.recorder"].flush()  # the writer tries, and leaves the event waiting
     report = client.get("/health").get_json()
     assert report["status"] == "degraded"
-    assert report["database"] == "unreachable (the service waits a few seconds before trying it again)"
+    assert report["database"].startswith("unreachable (OperationalError: (sqlite3.OperationalError) unable to open "
+                                         "database file")
+    assert report["database"].endswith("; the writer tries it again in a few seconds")
     assert report["events_waiting"] == 1
     assert "'0433-362344' is not a valid Chinese phone number" in report["menus"]["rejected_edit"]

@@ -1,154 +1,362 @@
-"""Writes call events to the store, or keeps them in a spool file while the database is unreachable."""
+"""Takes call events off the caller's path: the web edge appends them to an outbox, a background writer
+takes them into the database in batches.
+
+Why this shape: a step's answer must not wait for a database that may be slow, locked or down, yet no
+event may be lost once the provider has our TwiML. A local SQLite append costs tens of microseconds and
+survives the worker being killed. Each worker process appends to an outbox file of its own in the outbox
+folder, holding a lock on it while it lives, so appends never wait on another process; its writer thread
+drains that file in batches of hundreds with a few statements each (group commit over pooled connections),
+and also drains any file whose owner died (its lock is free then). An event the database refuses for its
+content is set aside on its own; while the database is away the writer waits. When even the outbox cannot be
+written (a full disk), events wait in memory, bounded, until either answers.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import logging
+import os
+import secrets
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-
-from ivr.store.database import CallEvent, Store
+from ivr.events import CallEvent
+from ivr.store.database import Store, StoreRefused, StoreUnavailable
+from ivr.store.outbox import Outbox, OutboxUnavailable, Waiting
+from ivr.store.urls import database_identity
 
 log = logging.getLogger(__name__)
-# After a failure the database is left alone this long, so callers are not kept waiting on it.
-RETRY_AFTER_SECONDS = 5.0
-# A webhook drains at most this many spooled events, so catching up never keeps a caller waiting;
-# `ivr db flush` drains the rest at once.
-FLUSH_BATCH = 200
+# After a failure the database is left alone this long before the writer tries it again.
+RETRY_AFTER_SECONDS = 2.0
+# Events taken into the database in one transaction.
+BATCH = 500
+# How long the writer lets events gather after being woken, so that they share a transaction.
+GATHER_SECONDS = 0.05
+# The writer also looks now and then without being woken: other workers' events, a database that came back.
+IDLE_SECONDS = 1.0
+# Events held in memory while neither the outbox nor the database can be written; beyond this they are dropped,
+# counted and logged (a disk full for hours is an operator's emergency, not a memory leak).
+MEMORY_LIMIT = 50_000
 
 
-def spool_file(instance_dir: Path, database_url: str) -> Path:
-    """Where events for one database wait, in the instance folder: one spool per database, so that events
-    kept for an unreachable PostgreSQL are never written into another database by mistake."""
+def outbox_folder(instance_dir: Path, database_url: str) -> Path:
+    """Where events for one database wait: one outbox folder per database, so that events kept for an
+    unreachable PostgreSQL are never written into another database by mistake."""
     digest = hashlib.sha256(database_identity(database_url).encode()).hexdigest()[:10]
-    return instance_dir / f"unsent-call-events-{digest}.jsonl"
+    return instance_dir / f"outbox-{digest}"
 
 
-def database_identity(database_url: str) -> str:
-    """Name a database independently of its password and of how a SQLite path is written."""
-    try:
-        url = make_url(database_url)
-    except ArgumentError:
-        return database_url
-    if url.get_backend_name() == "sqlite" and url.database:
-        url = url.set(database=str(Path(url.database).resolve()))
-    return url._replace(password=None).render_as_string(hide_password=False)
+@dataclass(frozen=True)
+class RecorderState:
+    """How the records are doing, for /health and the console."""
+
+    database: str
+    waiting: int
+    set_aside: int
+    in_memory: int
+    dropped: int
 
 
 class Recorder:
-    """Never loses an event and never keeps a caller waiting: the store when it answers, the spool otherwise."""
+    """Keeps every call event: outbox first, memory when the disk refuses, the database in the background."""
 
-    def __init__(self, store: Store, spool: Path) -> None:
+    def __init__(self, store: Store, folder: Path, background: bool = True) -> None:
         self.store = store
-        self.spool = spool
+        self.folder = folder
+        self._own: Outbox | None = None
+        self._own_lock: TextIO | None = None
+        self._own_pid = 0
+        self._memory: deque[CallEvent] = deque()
+        self._memory_lock = threading.Lock()
+        self._drain_lock = threading.Lock()
+        self._dropped = 0
         self._down_until = 0.0
+        self._database_error: str | None = None
+        self._wake = threading.Event()
+        self._background = background
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
 
     def record(self, event: CallEvent) -> None:
-        """Keep one event: in the database when it answers quickly, else in the spool file."""
-        if time.monotonic() >= self._down_until:
-            try:
-                self.flush(limit=FLUSH_BATCH, wait=False)
-            except Exception:  # catching up is a bonus; this event must still be kept
-                log.exception("Could not write the spooled call events from %s; they stay there.", self.spool)
-            if not self._spooled() and self._write([event]):
-                return
-        self._append(event)
+        """Keep one event durably in this process's outbox (or in memory when the disk refuses); wake the writer."""
+        try:
+            self.own_outbox().append([event])
+        except OutboxUnavailable as exc:
+            self._hold_in_memory(event, str(exc))
+        self._ensure_writer()
+        self._wake.set()
 
-    def flush(self, limit: int | None = None, wait: bool = True) -> int:
-        """Take up to `limit` spooled lines (all by default) into the database; return how many were taken.
+    def own_outbox(self) -> Outbox:
+        """Return this process's outbox file, opening it (and locking it as ours) on first use."""
+        if self._own is None or self._own_pid != os.getpid():
+            with self._writer_lock:
+                if self._own is None or self._own_pid != os.getpid():
+                    self._own = self._open_own()
+                    self._own_pid = os.getpid()
+        return self._own
 
-        Damaged lines are set aside rather than taken. With wait=False a flush another worker is doing
-        already is left to it.
+    def flush(self, wait: bool = True, limit: int | None = None) -> int:
+        """Take waiting events into the database now, from this process's outbox and any whose owner died.
+
+        Return how many were taken or set aside. With wait=False a drain already running here is left to finish.
         """
-        if not self._spooled():
+        if not self._drain_lock.acquire(blocking=wait):
             return 0
-        with self._locked(wait) as locked:
-            if not locked or not self._spooled():  # another worker may have emptied it meanwhile
-                return 0
-            lines = [line for line in self.spool.read_text(encoding="utf-8").splitlines() if line.strip()]
-            batch, rest = (lines, []) if limit is None else (lines[:limit], lines[limit:])
-            events, damaged = self._readable(batch)
-            if events and not self._write(events):
-                return 0
-            self._set_aside(damaged)
-            if rest:
-                self._rewrite(rest)
-            else:
-                self.spool.unlink()
-        log.warning("The database is back: wrote %d call events kept in %s (%d still wait).", len(events),
-                    self.spool, len(rest))
-        return len(batch)
+        try:
+            taken = self._rescue_memory()
+            for outbox, release in self._drainable():
+                try:
+                    taken += self._drain(outbox, None if limit is None else limit - taken)
+                except OutboxUnavailable as exc:
+                    log.error("The outbox %s cannot be read (%s); its events wait until it can.", outbox.path, exc)
+                finally:
+                    release()
+                if self.resting() or (limit is not None and taken >= limit):
+                    break
+            return taken
+        finally:
+            self._drain_lock.release()
 
-    def _readable(self, lines: list[str]) -> tuple[list[CallEvent], list[str]]:
-        """Parse spooled lines into events, and return the damaged ones (a worker killed mid-write) apart."""
-        events, damaged = [], []
-        for line in lines:
+    def outboxes(self) -> list[Path]:
+        """Return the outbox files in the folder: this process's, other live workers' and dead ones'."""
+        try:
+            return sorted(self.folder.glob("*.sqlite3"))
+        except OSError:
+            return []
+
+    def state(self) -> RecorderState:
+        """Return the database's state and the counts of waiting, set-aside, in-memory and dropped events."""
+        waiting = aside = 0
+        for path in self.outboxes():
+            outbox = self._own if self._own is not None and self._own.path == path else Outbox(path)
             try:
-                events.append(CallEvent.from_json(json.loads(line)))
-            except (ValueError, KeyError, TypeError):
-                damaged.append(line)
-        return events, damaged
+                found, refused = outbox.counts()
+            except OutboxUnavailable:
+                continue
+            finally:
+                if outbox is not self._own:
+                    outbox.close()
+            waiting, aside = waiting + found, aside + refused
+        if self.resting():
+            database = f"unreachable ({self._database_error}); the writer tries it again in a few seconds"
+        else:
+            try:
+                self.store.ping()
+                database = "ok"
+            except StoreUnavailable as exc:
+                database = f"unreachable ({exc})"
+        return RecorderState(database, waiting, aside, len(self._memory), self._dropped)
 
-    def _set_aside(self, damaged: list[str]) -> None:
-        if not damaged:
-            return
-        rejected = self.spool.with_suffix(".rejected")
-        with rejected.open("a", encoding="utf-8") as file:
-            file.writelines(line + "\n" for line in damaged)
-        log.error("%d damaged lines in %s were moved to %s for a person to look at.", len(damaged), self.spool,
-                  rejected)
-
-    def _rewrite(self, lines: list[str]) -> None:
-        partial = self.spool.with_suffix(".partial")
-        partial.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        partial.replace(self.spool)
+    def set_aside_events(self) -> list[tuple[int, str, str, str]]:
+        """Return the events set aside in every outbox file (id, reason, when, body)."""
+        found = []
+        for path in self.outboxes():
+            outbox = Outbox(path)
+            try:
+                found.extend(outbox.set_aside_events())
+            except OutboxUnavailable:
+                continue
+            finally:
+                outbox.close()
+        return found
 
     def resting(self) -> bool:
         """Tell whether the database failed a moment ago and is being left alone for now."""
         return time.monotonic() < self._down_until
 
-    def pending(self) -> int:
-        """Return how many events wait in the spool for the database."""
-        if not self._spooled():
-            return 0
-        return sum(1 for line in self.spool.read_text(encoding="utf-8").splitlines() if line.strip())
+    def stop(self) -> None:
+        """Stop the background writer (tests and clean shutdowns); waiting events stay in the outbox."""
+        self._background = False
+        self._wake.set()
+        if self._writer is not None:
+            self._writer.join(timeout=5)
 
-    def _write(self, events: list[CallEvent]) -> bool:
-        try:
-            self.store.apply(events)
-        except SQLAlchemyError as exc:
-            self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
-            log.error("The call records database is unreachable (%s); call events are kept in %s and will be "
-                      "written when it is back. Callers are not affected.", type(exc).__name__, self.spool)
-            return False
-        self._down_until = 0.0
-        return True
+    # The background writer ----------------------------------------------------------------------------------
 
-    def _append(self, event: CallEvent) -> None:
-        with self._locked(wait=True), self.spool.open("a", encoding="utf-8") as file:
-            file.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+    def _ensure_writer(self) -> None:
+        if not self._background or (self._writer is not None and self._writer.is_alive()):
+            return
+        with self._writer_lock:
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._run, name="ivr-records-writer", daemon=True)
+                self._writer.start()
 
-    def _spooled(self) -> bool:
-        return self.spool.exists() and self.spool.stat().st_size > 0
-
-    @contextmanager
-    def _locked(self, wait: bool) -> Iterator[bool]:
-        # Several app workers share one spool file: one writer at a time.
-        self.spool.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.spool.with_suffix(".lock"), "a") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
+    def _run(self) -> None:
+        while self._background:
+            self._wake.wait(IDLE_SECONDS)
+            self._wake.clear()
+            if not self._background:
                 return
+            time.sleep(GATHER_SECONDS)
+            if self.resting():
+                continue
             try:
-                yield True
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                self.flush(wait=False)
+            except Exception:  # the writer must outlive anything one batch does
+                log.exception("The records writer failed on a batch; it tries again shortly.")
+
+    def _drainable(self) -> Iterator[tuple[Outbox, Callable[[], None]]]:
+        """Yield this process's outbox, then each outbox whose owner is gone, locked while it is drained."""
+        if self._own is not None and self._own_pid == os.getpid():
+            yield self._own, lambda: None
+        for path in self.outboxes():
+            if self._own is not None and path == self._own.path:
+                continue
+            try:
+                handle = _try_lock(path)
+            except OutboxUnavailable:
+                continue
+            if handle is None:
+                continue  # a live worker's: it drains its own
+            outbox = Outbox(path)
+
+            def release(outbox: Outbox = outbox, handle: TextIO = handle) -> None:
+                outbox.close()
+                _remove_if_empty(outbox)
+                handle.close()
+
+            yield outbox, release
+
+    def _drain(self, outbox: Outbox, limit: int | None) -> int:
+        taken = 0
+        while limit is None or taken < limit:
+            batch = outbox.oldest(BATCH)
+            if not batch:
+                break
+            done = self._take(outbox, batch)
+            taken += done
+            if done < len(batch):  # the database went away: the rest waits
+                break
+        return taken
+
+    def _take(self, outbox: Outbox, batch: list[Waiting]) -> int:
+        """Write a batch; on a refusal, write its events one by one and set aside each that is refused."""
+        readable = [item for item in batch if item.event is not None]
+        for item in batch:
+            if item.event is None:
+                self._set_aside(outbox, item, "the stored event no longer reads as an event")
+        try:
+            self.store.apply([item.event for item in readable if item.event is not None])
+        except StoreUnavailable as exc:
+            self._rest(str(exc))
+            return len(batch) - len(readable)
+        except StoreRefused:
+            return len(batch) - len(readable) + self._take_one_by_one(outbox, readable)
+        outbox.remove([item.id for item in readable])
+        self._came_back()
+        return len(batch)
+
+    def _take_one_by_one(self, outbox: Outbox, items: list[Waiting]) -> int:
+        taken = 0
+        for item in items:
+            assert item.event is not None
+            try:
+                self.store.apply([item.event])
+            except StoreUnavailable as exc:
+                self._rest(str(exc))
+                return taken
+            except StoreRefused as exc:
+                self._set_aside(outbox, item, str(exc))
+            else:
+                outbox.remove([item.id])
+            taken += 1
+        return taken
+
+    def _set_aside(self, outbox: Outbox, item: Waiting, reason: str) -> None:
+        outbox.set_aside(item, reason)
+        log.error("The database refused call event %d (%s); it is set aside in %s for a person to look at, and "
+                  "the events after it go on.", item.id, reason, outbox.path)
+
+    def _rest(self, reason: str) -> None:
+        if self._database_error is None:
+            log.error("The call records database is unreachable (%s); call events wait in %s and are written when "
+                      "it is back. Callers are not affected.", reason, self.folder)
+        self._database_error = reason
+        self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+
+    def _came_back(self) -> None:
+        if self._database_error is not None:
+            log.warning("The call records database is back; the waiting call events are being written.")
+        self._database_error = None
+        self._down_until = 0.0
+
+    # Memory, while the outbox cannot be written ---------------------------------------------------------------
+
+    def _hold_in_memory(self, event: CallEvent, reason: str) -> None:
+        with self._memory_lock:
+            if not self._memory:
+                log.error("The outbox in %s cannot be written (%s); call events wait in memory (at most %d) until "
+                          "it or the database can be written.", self.folder, reason, MEMORY_LIMIT)
+            if len(self._memory) >= MEMORY_LIMIT:
+                self._memory.popleft()
+                self._dropped += 1
+                if self._dropped in (1, 100, 10_000) or self._dropped % 100_000 == 0:
+                    log.critical("%d call events were dropped: neither the outbox nor the database could be "
+                                 "written for a long time.", self._dropped)
+            self._memory.append(event)
+
+    def _rescue_memory(self) -> int:
+        """Move events held in memory to the outbox, or straight into the database; return how many went."""
+        with self._memory_lock:
+            held: Sequence[CallEvent] = list(self._memory)
+        if not held:
+            return 0
+        try:
+            self.own_outbox().append(held)
+        except OutboxUnavailable:
+            if self.resting():
+                return 0
+            try:
+                self.store.apply(held)
+            except StoreUnavailable as exc:
+                self._rest(str(exc))
+                return 0
+            except StoreRefused:
+                return 0  # back into the outbox once it can be written, where each is tried on its own
+        with self._memory_lock:
+            for _ in range(len(held)):
+                self._memory.popleft()
+        log.warning("%d call events held in memory are kept again.", len(held))
+        return 0
+
+    def _open_own(self) -> Outbox:
+        """Create this process's outbox file and hold the lock that tells other drainers it is alive."""
+        path = self.folder / f"worker-{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
+        handle = _try_lock(path)
+        if handle is None:  # cannot happen for a fresh name; a full disk is handled by the caller
+            raise OutboxUnavailable(f"cannot lock {path}")
+        self._own_lock = handle
+        return Outbox(path)
+
+
+def _try_lock(path: Path) -> TextIO | None:
+    """Take the owner lock of an outbox file without waiting; None when its owner is alive (or no lock file)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path.with_name(path.name + ".owner"), "a")  # noqa: SIM115 - kept open while owned
+    except OSError as exc:
+        raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def _remove_if_empty(outbox: Outbox) -> None:
+    """Delete a dead worker's outbox once nothing waits in it and nothing was set aside there."""
+    try:
+        if outbox.counts() == (0, 0):
+            for suffix in ("", "-wal", "-shm", ".owner"):
+                outbox.path.with_name(outbox.path.name + suffix).unlink(missing_ok=True)
+    except (OutboxUnavailable, OSError):
+        pass
+    finally:
+        outbox.close()

@@ -16,7 +16,7 @@ from sqlalchemy import and_, select
 from ivr.clock import TIMEZONE
 from ivr.core.model import Hotline, Lang
 from ivr.core.names import choice_name, node_name, unit_name
-from ivr.store.database import Store, local
+from ivr.store.database import Store, local, translate_errors
 from ivr.store.tables import calls, steps, voicemails
 
 # Outcomes after which a call that ends has been served, not abandoned.
@@ -26,6 +26,7 @@ GAVE_UP = "goodbye"
 ANSWERED = ("completed", "answered")
 
 
+@translate_errors
 def build_report(store: Store, since: date, until: date) -> dict[str, Any]:
     """Return every figure for the calls from `since` to `until`, both days included."""
     start = TIMEZONE.localize(datetime.combine(since, time()))

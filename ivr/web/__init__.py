@@ -13,13 +13,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.settings import NAMES, ConfigError, Settings
 from ivr.store.database import Store, prepare_embedded_sqlite
-from ivr.store.recorder import Recorder, spool_file
+from ivr.store.recorder import Recorder, outbox_folder
 from ivr.web.menus import MenuStore
 
 __all__ = ["ConfigError", "create_app", "settings"]
 log = logging.getLogger(__name__)
 # Settings a test's mapping may give that are not Flask's own.
-PROVIDER_NAMES = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SPOOL_PATH")
+PROVIDER_NAMES = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Staff are logged out of the console after this long without a request.
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -65,10 +65,10 @@ def _recorder(config: Settings) -> Recorder:
     store = Store.from_url(config.database_url)
     try:
         prepare_embedded_sqlite(store)
-    except Exception:  # the service still answers calls; events wait in the spool
-        log.exception("Could not prepare the SQLite database at %s; call events will wait in the spool.",
+    except Exception:  # the service still answers calls; events wait in the outbox
+        log.exception("Could not prepare the SQLite database at %s; call events will wait in the outbox.",
                       config.database_url)
-    return Recorder(store, config.outbox_path or spool_file(config.instance_dir, config.database_url))
+    return Recorder(store, config.outbox_dir or outbox_folder(config.instance_dir, config.database_url))
 
 
 def _check_token(config: Settings) -> None:

@@ -11,10 +11,10 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.clock import now
-from ivr.core.flow import Ask, CallFlow, Decision, Event, Forward, Hangup, Record, Say, Step
+from ivr.core.flow import CallFlow, Decision, Event, Node, Say, Step
 from ivr.core.model import LANGS, Lang
+from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent, count
 from ivr.redact import loggable, mask_number
-from ivr.store.database import CallEvent
 from ivr.store.recorder import Recorder
 from ivr.web import settings
 from ivr.web.audio import recording_file
@@ -54,7 +54,7 @@ def require_provider_signature() -> None:
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the languages."""
     log.info("Call %s from %s to %s.", _call_sid(), mask_number(request.values.get("From")), _logged("To"))
-    return _answer(lambda flow: flow.decide(Step(), Event(), _now()), first=True)
+    return _answer(lambda flow: flow.decide(Step(), Event(), _now()))
 
 
 @bp.route("/step", methods=["GET", "POST"])
@@ -68,9 +68,9 @@ def call_status() -> Response:
     """The provider's status callback at the end of a call: it closes the call's record."""
     values = request.values
     log.info("Call %s ended: %s after %s s.", _call_sid(), _logged("CallStatus"), _logged("CallDuration"))
-    _keep(CallEvent("call_ended", _call_sid(), _now().isoformat(), {
-        "call_status": values.get("CallStatus", "")[:16] or None, "duration": _integer(values.get("CallDuration")),
-        "caller": _number(values.get("From")), "called": _number(values.get("To"))}))
+    _keep(lambda: CallEndedEvent.make(call_sid=_call_sid(), at=_now(), call_status=values.get("CallStatus"),
+                                      duration=values.get("CallDuration"), caller=values.get("From"),
+                                      called=values.get("To")))
     return _twiml(str(VoiceResponse().to_xml()))  # nothing to say: the call has moved on
 
 
@@ -114,7 +114,7 @@ def _step_from_query() -> Step:
     except ValueError:
         tries = 0
     return Step(
-        node=args.get("node", "language")[:MAX_NODE_LENGTH],
+        node=Node.parse(args.get("node", "language")[:MAX_NODE_LENGTH]),
         lang=lang if lang in LANGS else None,
         tries=tries,
         back=(args.get("back") or "")[:MAX_NODE_LENGTH] or None,
@@ -124,16 +124,12 @@ def _step_from_query() -> Step:
 def _event_from_request() -> Event:
     values = request.values
     digits = values.get("Digits", "").strip() or None
-    try:
-        seconds: int | None = int(values.get("RecordingDuration", ""))
-    except ValueError:
-        seconds = None
     return Event(
         digits=digits,
         no_input=request.args.get("input") == "none" and digits is None,
         dial_status=values.get("DialCallStatus") or None,
         recording_url=values.get("RecordingUrl") or None,
-        recording_seconds=seconds,
+        recording_seconds=count(values.get("RecordingDuration")),
     )
 
 
@@ -148,19 +144,8 @@ def _call_sid() -> str:
     return sid or "unknown"
 
 
-def _integer(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _number(value: str | None) -> str | None:
-    return value[:32] if value else None
-
-
 def _seq() -> int:
-    return min(max(_integer(request.args.get("seq")) or 0, 0), 10_000)
+    return min(count(request.args.get("seq")) or 0, 10_000)
 
 
 def _now() -> datetime:
@@ -170,7 +155,7 @@ def _now() -> datetime:
 # Answering ---------------------------------------------------------------------------------------------
 
 
-def _answer(decide: Callable[[CallFlow], Decision], first: bool = False) -> Response:
+def _answer(decide: Callable[[CallFlow], Decision]) -> Response:
     """Decide and render a step; any unexpected error still answers valid TwiML."""
     try:
         flow = _store().flow
@@ -182,75 +167,51 @@ def _answer(decide: Callable[[CallFlow], Decision], first: bool = False) -> Resp
         log.exception("Step %s of call %s failed; the caller hears an apology.", loggable(request.full_path, limit=300),
                       _call_sid())
         return _twiml(_apology())
-    _keep_step(flow, decision, first)
+    _keep_step(decision)
     return _twiml(xml)
 
 
-def _keep_step(flow: CallFlow, decision: Decision, first: bool) -> None:
+def _keep_step(decision: Decision) -> None:
     """Record the step (and a voice message it carries) for the call records."""
     values = request.values
-    number = next((a.number for a in decision.actions if isinstance(a, Forward)), None)
-    landed = next((a.next.node for a in decision.actions if isinstance(a, Ask)), None)
-    # The language the step left the caller in: known from the language choice on, before the URL carries it.
-    lang = next((a.next.lang for a in decision.actions if isinstance(a, Ask | Forward | Record)), None)
-    data: dict[str, object] = {
-        "seq": _seq(), "node": request.args.get("node", "start"), "digits": values.get("Digits") or None,
-        "outcome": decision.outcome, "unit_id": decision.unit_id, "landed": landed,
-        "lang": lang or _lang_of(request.args.get("lang")),
-        "caller": _number(values.get("From")), "called": _number(values.get("To")), "number": number,
-        "dial_status": values.get("DialCallStatus", "")[:16] or None,
-        "dial_duration": _integer(values.get("DialCallDuration")),
-    }
-    if first:
-        try:
-            data["out_of_hours"] = not flow.hours.status(flow.hotline.operator, _now()).open
-        except Exception:
-            log.exception("Could not tell whether call %s came out of hours.", _call_sid())
-    _keep(CallEvent("step", _call_sid(), _now().isoformat(), data))
+    node = request.args.get("node", "start")
+    _keep(lambda: StepEvent.make(
+        call_sid=_call_sid(), at=_now(), seq=_seq(), node=node, digits=values.get("Digits"),
+        outcome=decision.outcome, unit_id=decision.unit_id, landed=decision.landed and str(decision.landed),
+        language=decision.language or request.args.get("lang"), caller=values.get("From"), called=values.get("To"),
+        forwarded_number=decision.forwarded_number, dial_status=values.get("DialCallStatus"),
+        dial_duration=values.get("DialCallDuration"), out_of_hours=decision.out_of_hours,
+        unit_hours=decision.unit_id is not None))
     if values.get("RecordingSid"):
-        unit = request.args.get("node", "").partition(":")[2] or None
-        _keep_recording(unit)
+        _keep_recording(Node.parse(node).target or None)
 
 
 def _keep_recording(unit: str | None) -> None:
     values = request.values
-    sid = values.get("RecordingSid", "")[:64]
-    if not sid:
+    if not values.get("RecordingSid"):
         return
-    _keep(CallEvent("recording", _call_sid(), _now().isoformat(), {
-        "recording_sid": sid, "recording_url": values.get("RecordingUrl") or None,
-        "duration": _integer(values.get("RecordingDuration")), "caller": _number(values.get("From")),
-        "unit_id": unit[:64] if unit else None}))
+    _keep(lambda: RecordingEvent.make(call_sid=_call_sid(), at=_now(), recording_sid=values.get("RecordingSid"),
+                                      recording_url=values.get("RecordingUrl"),
+                                      duration=values.get("RecordingDuration"), caller=values.get("From"),
+                                      unit_id=unit))
 
 
-def _keep(event: CallEvent) -> None:
+def _keep(make: Callable[[], CallEvent]) -> None:
     """Hand an event to the recorder; whatever happens there, the caller is answered."""
     try:
+        event = make()
         recorder: Recorder = current_app.extensions["ivr.recorder"]
         recorder.record(event)
     except Exception:
-        log.exception("Could not keep the %s event of call %s.", event.kind, event.call_sid)
-
-
-def _lang_of(value: str | None) -> str | None:
-    return value if value in LANGS else None
+        log.exception("Could not keep an event of call %s.", _call_sid())
 
 
 def _apology() -> str:
     """Say sorry, then the main line when the bureau is open, else goodbye; the fallback if even that fails."""
     try:
         flow = _store().flow
-        hotline = flow.hotline
         lang: Lang = request.args.get("lang") if request.args.get("lang") in LANGS else "zh"  # type: ignore[assignment]
-        operator = hotline.operator
-        sorry = Say(hotline.prompt("error_apology", lang), lang)
-        if flow.hours.status(operator, _now()).open:
-            forward = Forward(hotline.line_of(operator), operator.id, hotline.settings.dial_timeout,
-                              Step(f"dialed:{operator.id}", lang))
-            decision = Decision((sorry, forward), "operator", operator.id)
-        else:
-            decision = Decision((sorry, Say(hotline.prompt("goodbye", lang), lang), Hangup()), "goodbye")
-        return _renderer(flow).render(decision)
+        return _renderer(flow).render(flow.apology(lang, _now()))
     except Exception:
         log.exception("Even the apology failed for call %s; answering with the fallback.", _call_sid())
         return fallback_twiml(settings().fallback_number)
@@ -262,7 +223,7 @@ def _renderer(flow: CallFlow) -> TwimlRenderer:
     public = (settings().public_url or "").rstrip("/")
 
     def step_url(step: Step, no_input: bool) -> str:
-        params: dict[str, str] = {"node": step.node}
+        params: dict[str, str] = {"node": str(step.node)}
         if step.lang:
             params["lang"] = step.lang
         if step.tries:

@@ -67,9 +67,12 @@ def place_preview_call(at: datetime, caller_lang: Lang, keys: str, dial_status: 
         preview = create_app(settings().but(
             auth_token=secrets.token_hex(16), secret_key=secrets.token_hex(16), frozen_time=at,
             instance_dir=Path(scratch), database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}",
-            outbox_path=None, development=False, public_url=None, trust_proxy=False))
-        language_key = preview.extensions["ivr.menus"].flow.hotline.voice(caller_lang).key
-        return CallSimulator(preview).call(pressed_keys(language_key + keys), dial_status=dial_status)
+            outbox_dir=None, development=False, public_url=None, trust_proxy=False))
+        try:
+            language_key = preview.extensions["ivr.menus"].flow.hotline.voice(caller_lang).key
+            return CallSimulator(preview).call(pressed_keys(language_key + keys), dial_status=dial_status)
+        finally:
+            preview.extensions["ivr.recorder"].stop()  # its writer thread ends with the scratch folder
 
 
 def _steps(result: CallResult) -> list[list[dict[str, Any]]]:
