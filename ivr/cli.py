@@ -25,6 +25,7 @@ from ivr.settings import ConfigError, Settings
 from ivr.simulator import DEFAULT_CALLER, Line
 from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite, upgrade_schema
 from ivr.store.recorder import outbox_folder
+from ivr.store.staff import ROLES
 from ivr.store.urls import safe_url
 
 if TYPE_CHECKING:
@@ -585,8 +586,8 @@ def staff() -> None:
 
 @staff.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True,
-              help="viewer: see and listen; editor: also mark messages; admin: also manage staff.")
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="viewer: see and listen; editor: also mark messages called back; admin: also the audit log.")
 @database_errors
 def staff_add(name: str, role: str) -> None:
     """Create a staff account; the password is read from standard input, or asked twice at a terminal."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
@@ -20,8 +21,12 @@ ROLES: tuple[Role, ...] = get_args(Role)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_MAX = 64
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash verified against when the username is unknown, so a wrong name costs as long as a wrong password."""
+    return _hasher.hash("not a password of anyone")
 
 
 class StaffError(ValueError):
@@ -104,7 +109,7 @@ class StaffStore:
         with self.engine.connect() as connection:
             row = connection.execute(select(staff).where(staff.c.username == username)).first()
         try:
-            _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+            _hasher.verify(row.password_hash if row else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or not row.active:
