@@ -304,3 +304,24 @@ def test_messages_are_filtered_by_unit_status_and_date(app: Flask) -> None:
     assert callers("?since=2026-11-25&until=2026-11-25") == ["+8613700000002"]
     assert callers("?since=2026-11-25") == ["+8613700000003", "+8613700000002"]
     assert callers("?until=not-a-date&unit=funeral_office") == ["+8613700000002"]
+
+
+def test_a_rehearsed_call_says_how_it_ends_and_keeps_its_keys_in_the_form(app: Flask) -> None:
+    client = app.test_client()
+    log_in(client, "viewer")
+    form = {"csrf_token": csrf_token(client, "/admin/try"), "date": "2026-10-01", "time": "09:00",
+            "caller_lang": "ko", "dial_status": "completed"}
+
+    def press(keys: str, key: str) -> str:
+        page = client.post("/admin/try", data={**form, "keys": keys, "key": key}).get_data(as_text=True)
+        return re.sub(r"\s+", " ", page)
+
+    closed = press("", "2")
+    assert 'data-kind="closed"' in closed and '<input type="hidden" name="keys" value="2">' in closed
+    assert "10월 8일 목요일 오전 8시 30분" in closed  # the caller's language in the transcript
+    message = press("2", "2")
+    assert 'data-kind="voicemail"' in message and "给图们市民政局婚姻登记处留言" in message
+    restarted = client.post("/admin/try", data={**form, "keys": "22", "restart": "1"}).get_data(as_text=True)
+    assert 'name="keys" value=""' in restarted and 'data-kind="waiting"' in restarted
+    settle(app)
+    assert records(app).voicemails() == []  # the message was left in the preview's scratch records only
