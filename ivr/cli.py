@@ -198,6 +198,10 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
         config = config.but(development=True)
         click.secho("WARNING: TWILIO_AUTH_TOKEN is not set; running in DEVELOPMENT MODE without signature checks. "
                     "Do not expose this service to the internet.", fg="red", bold=True, err=True)
+    if config.development and not config.secret_key:
+        import secrets
+
+        config = config.but(secret_key=secrets.token_hex(32))  # one key for every worker: a login holds across them
     try:
         # Once here, before any worker: the menus are checked (or their last good copy taken) and SQLite migrated.
         app = create_app(config)

@@ -6,9 +6,11 @@ standing in for the provider's API.
 
 from __future__ import annotations
 
+import http.client
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
@@ -325,3 +327,48 @@ def test_a_rehearsed_call_says_how_it_ends_and_keeps_its_keys_in_the_form(app: F
     assert 'name="keys" value=""' in restarted and 'data-kind="waiting"' in restarted
     settle(app)
     assert records(app).voicemails() == []  # the message was left in the preview's scratch records only
+
+
+def test_a_login_holds_across_the_workers_of_a_development_server(menus: Path, tmp_path: Path) -> None:
+    import http.cookies
+
+    from ivr.store.database import Store, prepare_embedded_sqlite
+    from tests.served import ServedHotline
+
+    instance = tmp_path / "instance"
+    store = Store.from_url(f"sqlite:///{instance / 'ivr.sqlite3'}")
+    prepare_embedded_sqlite(store)
+    StaffStore(store).add("viewer", PASSWORDS["viewer"], "viewer", datetime.now(UTC))
+    # No auth token and no secret key: `ivr serve` runs in development mode and makes one key for its workers.
+    server = ServedHotline(menus, instance, workers=2, unset=("TWILIO_AUTH_TOKEN", "IVR_SECRET_KEY"))
+    try:
+        server.wait_ready()
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request("GET", "/admin/login")
+        login_page = connection.getresponse()
+        cookie = http.cookies.SimpleCookie(login_page.getheader("Set-Cookie"))["session"].value
+        found = re.search(r'name="csrf_token" value="([^"]+)"', login_page.read().decode())
+        assert found is not None
+        token = found.group(1)
+        connection.close()
+        form = urlencode({"csrf_token": token, "username": "viewer", "password": PASSWORDS["viewer"]})
+        status, headers = fresh_request(server.port, "POST", "/admin/login", cookie, form)
+        assert status == 302, headers
+        cookie = http.cookies.SimpleCookie(headers["Set-Cookie"])["session"].value
+        # Each request on a new connection: the two workers take turns, and both know the login.
+        assert [fresh_request(server.port, "GET", "/admin/", cookie)[0] for _ in range(20)] == [200] * 20
+    finally:
+        assert server.stop() == 0
+
+
+def fresh_request(port: int, method: str, path: str, cookie: str, body: str = "") -> tuple[int, dict[str, str]]:
+    """Send one request on its own connection with the session cookie; return the status and headers."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        headers = {"Cookie": f"session={cookie}", "Content-Type": "application/x-www-form-urlencoded"}
+        connection.request(method, path, body=body.encode(), headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status, dict(response.getheaders())
+    finally:
+        connection.close()
