@@ -222,6 +222,8 @@ def _renderer(flow: CallFlow) -> TwimlRenderer:
     # survive the provider resolving the next step.
     public = (settings().public_url or "").rstrip("/")
 
+    step_path = public + url_for("voice.step")
+
     def step_url(step: Step, no_input: bool) -> str:
         params: dict[str, str] = {"node": str(step.node)}
         if step.lang:
@@ -233,7 +235,7 @@ def _renderer(flow: CallFlow) -> TwimlRenderer:
         if no_input:
             params["input"] = "none"
         params["seq"] = str(_seq() + 1)  # tells a repeated delivery of a step from a new step
-        return f"{public}{url_for('voice.step')}?{urlencode(params)}"
+        return f"{step_path}?{urlencode(params)}"
 
     def audio_url(say: Say) -> str:
         return public + url_for("audio.recording", name=say.audio)
