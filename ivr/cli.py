@@ -187,11 +187,12 @@ def prompts(menus_dir: str | None) -> None:
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:
     """Run the webhook service: gunicorn with the project's settings, or --dev for the development server."""
+    from ivr import logs
     from ivr.server import ProductionServer
-    from ivr.web import LOG_FORMAT, create_app
+    from ivr.web import create_app
 
     config = settings()
-    logging.basicConfig(level=config.log_level, format=LOG_FORMAT, force=True)
+    logs.configure(config.log_level)
     if menus_dir:
         config = config.but(menus_dir=Path(menus_dir))
     if not config.auth_token:
@@ -221,7 +222,8 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
     if dev:
         app.run(host=host, port=port, threaded=True)
         return
-    ProductionServer(functools.partial(create_app, config), f"{host}:{port}", workers, threads).run()
+    ProductionServer(functools.partial(create_app, config), f"{host}:{port}", workers, threads,
+                     after_fork=functools.partial(logs.configure, config.log_level)).run()
 
 
 @main.command("fallback-twiml")

@@ -149,5 +149,8 @@ EVENT_KINDS: dict[str, Any] = {kind.kind: kind for kind in (StepEvent, Recording
 
 def sid(value: object) -> str:
     """Return a provider id (CallSid, RecordingSid) with only the letters and digits such ids have."""
-    cleaned = "".join(ch for ch in str(value or "")[:64] if ch.isascii() and ch.isalnum())
+    given = str(value or "")[:64]
+    if given.isascii() and given.isalnum():  # a real id: nothing to remove
+        return given
+    cleaned = "".join(ch for ch in given if ch.isascii() and ch.isalnum())
     return cleaned or "unknown"

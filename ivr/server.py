@@ -42,7 +42,8 @@ class MaskingLogger(Logger):  # type: ignore[misc]
 class ProductionServer(BaseApplication):  # type: ignore[misc]
     """Gunicorn serving an app factory in each worker, with the project's settings instead of a config file."""
 
-    def __init__(self, make_app: Callable[[], Flask], bind: str, workers: int, threads: int = THREADS) -> None:
+    def __init__(self, make_app: Callable[[], Flask], bind: str, workers: int, threads: int = THREADS,
+                 after_fork: Callable[[], None] | None = None) -> None:
         self.make_app = make_app
         self.options = {
             "bind": bind,
@@ -61,6 +62,8 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
             "loglevel": "info",
             "proc_name": "ivr-hotline",
         }
+        if after_fork is not None:
+            self.options["post_fork"] = lambda _arbiter, _worker: after_fork()
         super().__init__()
 
     def load_config(self) -> None:

@@ -14,6 +14,8 @@ from ivr.core.model import Hotline, Period, Text, Unit
 Reason = Literal["open", "weekend", "holiday", "closure", "lunch", "before_opening", "after_closing"]
 # How far ahead next_open is searched; a unit closed longer than this has no next opening.
 SEARCH_DAYS = 400
+# Answers kept per hotline: every unit for about a year of days.
+DAYS_REMEMBERED = 20_000
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class OfficeHours:
         self.hotline = hotline
         self.calendar = WorkCalendar(hotline.calendar)
         self.tz = pytz.timezone(hotline.settings.timezone)
+        self._days: dict[tuple[str, date], tuple[Day, tuple[Period, ...]]] = {}
 
     def local(self, when: datetime) -> datetime:
         """Express a moment in the hotline's time zone; a naive moment is taken as already local."""
@@ -45,10 +48,15 @@ class OfficeHours:
 
     def periods_on(self, unit: Unit, day: date) -> tuple[Day, tuple[Period, ...]]:
         """Return the day's verdict and the unit's opening periods that day (none when not working)."""
+        known = self._days.get((unit.id, day))
+        if known is not None:
+            return known
         verdict = self.calendar.day(unit, day)
-        if not verdict.working:
-            return verdict, ()
-        return verdict, unit.schedule.periods(self.hotline.season_of(day).id)
+        periods = unit.schedule.periods(self.hotline.season_of(day).id) if verdict.working else ()
+        if len(self._days) >= DAYS_REMEMBERED:  # the hotline is immutable, so a day's answer never changes
+            self._days.clear()
+        self._days[(unit.id, day)] = (verdict, periods)
+        return verdict, periods
 
     def status(self, unit: Unit, when: datetime) -> Status:
         """Return whether the unit is open at that moment, with the reason and the next change."""

@@ -37,7 +37,7 @@ RETRY_AFTER_SECONDS = 2.0
 # Events taken into the database in one transaction.
 BATCH = 500
 # How long the writer lets events gather after being woken, so that they share a transaction.
-GATHER_SECONDS = 0.05
+GATHER_SECONDS = 0.2
 # The writer also looks now and then without being woken: other workers' events, a database that came back.
 IDLE_SECONDS = 1.0
 # Events held in memory while neither the outbox nor the database can be written; beyond this they are dropped,

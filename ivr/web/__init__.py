@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ivr import logs
 from ivr.settings import NAMES, ConfigError, Settings
 from ivr.store.database import Store, prepare_embedded_sqlite
 from ivr.store.recorder import Recorder, outbox_folder
@@ -20,7 +21,6 @@ __all__ = ["ConfigError", "create_app", "settings"]
 log = logging.getLogger(__name__)
 # Settings a test's mapping may give that are not Flask's own.
 PROVIDER_NAMES = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID")
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Staff are logged out of the console after this long without a request.
 IDLE_TIMEOUT = timedelta(minutes=30)
 
@@ -31,8 +31,8 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
         config = test_config
     else:
         config = Settings.from_env() if test_config is None else Settings.from_mapping(test_config)
-    if not logging.getLogger().handlers:  # under gunicorn or uwsgi: make the call log visible
-        logging.basicConfig(level=config.log_level, format=LOG_FORMAT)
+    if not logging.getLogger().handlers:  # under a WSGI server that set up no logging: make the call log visible
+        logs.configure(config.log_level)
     _check_token(config)
     app = Flask(__name__, instance_path=str(config.instance_dir))
     _session_settings(app, config)
