@@ -30,6 +30,15 @@ class OutboxUnavailable(Exception):
     """The outbox file cannot be written (a full or read-only disk, say)."""
 
 
+@dataclass
+class _Slot:
+    """Events one thread appends, and whether (and how) the transaction that held them ended."""
+
+    bodies: list[tuple[str]]
+    done: bool = False
+    error: OutboxUnavailable | None = None
+
+
 @dataclass(frozen=True)
 class Waiting:
     """One event in the outbox: its row id, and the event (None when its body no longer reads)."""
@@ -46,11 +55,43 @@ class Outbox:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._turn = threading.Condition()
+        self._pending: list[_Slot] = []
+        self._committing = False
 
     def append(self, events: Sequence[CallEvent]) -> None:
-        """Keep events durably, in order; raise OutboxUnavailable when the file cannot be written."""
-        bodies = [(event.to_json(),) for event in events]
-        self._write(lambda db: db.executemany("INSERT INTO waiting (body) VALUES (?)", bodies))
+        """Keep events durably, in order; raise OutboxUnavailable when the file cannot be written.
+
+        Group commit: threads appending at the same moment share one transaction. The first to find no
+        commit under way writes everything pending; the others wait until theirs is written.
+        """
+        slot = _Slot([(event.to_json(),) for event in events])
+        with self._turn:
+            self._pending.append(slot)
+            while not slot.done:
+                if self._committing:
+                    self._turn.wait()
+                    continue
+                self._committing = True
+                batch, self._pending = self._pending, []
+                self._turn.release()
+                try:
+                    error = self._insert([body for item in batch for body in item.bodies])
+                finally:
+                    self._turn.acquire()
+                    self._committing = False
+                for item in batch:
+                    item.done, item.error = True, error
+                self._turn.notify_all()
+        if slot.error is not None:
+            raise slot.error
+
+    def _insert(self, bodies: list[tuple[str]]) -> OutboxUnavailable | None:
+        try:
+            self._write(lambda db: db.executemany("INSERT INTO waiting (body) VALUES (?)", bodies))
+        except OutboxUnavailable as exc:
+            return exc
+        return None
 
     def oldest(self, limit: int) -> list[Waiting]:
         """Return up to limit events, oldest first."""
