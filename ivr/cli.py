@@ -187,7 +187,7 @@ def prompts(menus_dir: str | None) -> None:
 def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:
     """Run the webhook service: gunicorn with the project's settings, or --dev for the development server."""
     from ivr import logs
-    from ivr.server import ProductionServer
+    from ivr.server import ProductionServer, start_records_writer
     from ivr.web import create_app
 
     config = settings()
@@ -217,6 +217,7 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
     if dev:
         app.run(host=host, port=port, threaded=True)
         return
+    start_records_writer(config)  # the workers answer callers; this process writes their records
     ProductionServer(functools.partial(create_app, config), f"{host}:{port}", workers, threads,
                      after_fork=functools.partial(logs.configure, config.log_level)).run()
 
