@@ -8,7 +8,7 @@ from typing import Literal
 
 from ivr.core.model import BACK_KEY, LANGS, OPERATOR_KEY, REPEAT_KEY, Hotline, Lang, Menu, Unit
 from ivr.core.schedule import OfficeHours, Status
-from ivr.core.speech import fill_prompt, say_hours, say_moment
+from ivr.core.speech import fill_prompt, say_hours, say_moment, say_phone
 
 # The provider's DialCallStatus values, and which of them mean the caller was connected.
 DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
@@ -304,8 +304,8 @@ class CallFlow:
         lang = self._lang(step)
         local = self.hours.local(now)
         hours = say_hours(unit.schedule, self.hotline.season_of(local.date()), lang)
-        info = self._say("info", lang, unit=unit.name(lang), address=unit.address(lang), postcode=unit.postcode,
-                         hours=hours, summary=unit.summary(lang))
+        info = self._say("info", lang, unit=unit.name(lang), phone=say_phone(self.hotline.line_of(unit), lang),
+                         address=unit.address(lang), postcode=unit.postcode, hours=hours, summary=unit.summary(lang))
         return Decision((self._ask((info, self._say("info_options", lang)), step),), "info", unit.id)
 
     def _dialed(self, unit: Unit, step: Step, event: Event) -> Decision:

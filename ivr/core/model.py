@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -218,6 +219,32 @@ class Hotline:
         unit_paths, _ = key_paths(self.menus, self.main_menu)
         return unit_paths.get(unit_id)
 
+    def resolve_unit(self, given: str) -> Unit:
+        """Return the unit named by its id or its name in either language (whole, or without the city's prefix)."""
+        wanted = " ".join(given.split()).casefold()
+        if wanted in self.units:
+            return self.units[wanted]
+        names = self._unit_names()
+        matches = {unit.id: unit for name, unit in names if name.casefold() == wanted}
+        if not matches:
+            # Staff say 婚姻登记处 for 图们市民政局婚姻登记处: a name may be given without the city's prefix.
+            matches = {unit.id: unit for name, unit in names
+                       if name != unit.id and wanted and name.casefold().endswith(wanted)}
+        if len(matches) == 1:
+            return next(iter(matches.values()))
+        if matches:
+            listed = ", ".join(f"{u.id} ({u.name.zh})" for u in matches.values())
+            raise UnknownUnit(f"'{given}' names several units: {listed}; give one of these ids.")
+        close = difflib.get_close_matches(wanted, [name.casefold() for name, _ in names], n=1, cutoff=0.6)
+        if close:
+            unit = next(unit for name, unit in names if name.casefold() == close[0])
+            raise UnknownUnit(f"'{given}' is not a unit; did you mean {unit.id} ({unit.name.zh}, {unit.name.ko})?")
+        raise UnknownUnit(f"'{given}' is not a unit; `ivr tree` lists their names and `ivr find WORD` finds one.")
+
+    def _unit_names(self) -> list[tuple[str, Unit]]:
+        """Every way a unit may be named: its id and its names in both languages."""
+        return [(name, unit) for unit in self.units.values() for name in (unit.id, unit.name.zh, unit.name.ko)]
+
     def find_units(self, words: str) -> list[Unit]:
         """Return the units whose name, keywords or summary mention every given word, in either language."""
         wanted = [w.casefold() for w in words.split()]
@@ -228,6 +255,10 @@ class Hotline:
             if wanted and all(w in haystack for w in wanted):
                 found.append(unit)
         return found
+
+
+class UnknownUnit(ValueError):
+    """A unit id or name that matches no unit, or several; the message says which were meant."""
 
 
 def key_paths(menus: Mapping[str, Menu], main: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -269,7 +300,7 @@ PROMPT_FIELDS: Mapping[str, frozenset[str]] = {
     "reason_before_opening": frozenset(),
     "reason_after_closing": frozenset(),
     "reason_closure": frozenset({"name"}),
-    "info": frozenset({"unit", "address", "postcode", "hours", "summary"}),
+    "info": frozenset({"unit", "phone", "address", "postcode", "hours", "summary"}),
     "info_options": frozenset(),
     "dial_busy": frozenset(),
     "dial_no_answer": frozenset(),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import string
 from datetime import date, datetime, time
 
+import phonenumbers
+
 from ivr.core.model import Lang, Period, Schedule, Season
 
 ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
@@ -89,6 +91,18 @@ def say_hours(schedule: Schedule, season: Season, lang: Lang) -> str:
             "，节假日除外"
     return f"{say_weekdays(schedule.weekdays, lang)} " + ", ".join(say_period(p, lang) for p in periods) + \
         ", 공휴일 제외"
+
+
+# Digits as read out in a phone number: Mandarin says 幺 for 1 and Korean 공 for 0, as operators do.
+PHONE_DIGITS = {"zh": dict(zip("0123456789", "零幺二三四五六七八九", strict=True)),
+                "ko": dict(zip("0123456789", "공일이삼사오육칠팔구", strict=True))}
+
+
+def say_phone(e164: str, lang: Lang) -> str:
+    """Say a phone number digit by digit in its usual groups: 零四三三，三六二，三四四幺 or 공사삼삼, 삼육이, ..."""
+    national = phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
+    groups = ["".join(PHONE_DIGITS[lang].get(ch, "") for ch in group) for group in national.split()]
+    return ("，" if lang == "zh" else ", ").join(g for g in groups if g)
 
 
 # Korean particles that change with the word before them: (after a final consonant, after a vowel).
