@@ -23,7 +23,7 @@ from ivr.core.loader import check_hotline, load_hotline
 from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit, UnknownUnit
 from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
-from ivr.core.speech import say_moment
+from ivr.core.speech import say_hours, say_moment
 from ivr.paths import default_database_url, default_menus_dir
 from ivr.simulator import DEFAULT_CALLER, Line
 from ivr.store.database import Store, prepare_embedded_sqlite, upgrade_schema
@@ -157,11 +157,15 @@ def hours(unit: str | None, at: datetime | None, as_json: bool, menus_dir: str |
     chosen = [_resolve_unit(hotline, unit, "UNIT")] if unit else list(hotline.units.values())
     statuses = [office_hours.status(unit, moment) for unit in chosen]
     if as_json:
-        click.echo(json.dumps([_status_json(hotline, s) for s in statuses], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([_status_json(office_hours, s) for s in statuses], ensure_ascii=False, indent=2))
         return
     click.echo(f"At {moment.isoformat()}:")
     for status in statuses:
         click.echo(_status_line(hotline, status))
+    if unit:  # one unit: its hours too, as callers hear them
+        today, spoken = _hours_of(office_hours, statuses[0])
+        click.echo(f"  today: {', '.join(today) or 'closed'}")
+        click.echo(f"  hours: {spoken['zh']}")
 
 
 @main.command()
@@ -303,8 +307,17 @@ def _outcome_text(outcome: dict[str, object]) -> str:
     return str(kind)
 
 
-def _status_json(hotline: Hotline, status: Status) -> dict[str, object]:
-    unit = hotline.units[status.unit_id]
+def _hours_of(office_hours: OfficeHours, status: Status) -> tuple[list[str], dict[Lang, str]]:
+    """Return a unit's opening periods on the status's day, and its hours as the information says them."""
+    unit = office_hours.hotline.units[status.unit_id]
+    _, periods = office_hours.periods_on(unit, status.at.date())
+    outlook = office_hours.outlook(unit, status.at.date())
+    return [str(p) for p in periods], {lang: say_hours(outlook, lang) for lang in LANGS}
+
+
+def _status_json(office_hours: OfficeHours, status: Status) -> dict[str, object]:
+    unit = office_hours.hotline.units[status.unit_id]
+    today, spoken = _hours_of(office_hours, status)
     return {
         "unit": unit.id,
         "name": {"zh": unit.name.zh, "ko": unit.name.ko},
@@ -316,6 +329,8 @@ def _status_json(hotline: Hotline, status: Status) -> dict[str, object]:
         "next_open": status.next_open.isoformat() if status.next_open else None,
         "next_open_spoken": {lang: say_moment(status.next_open, status.at, lang) for lang in LANGS}
         if status.next_open else None,
+        "today": today,
+        "hours": spoken,
     }
 
 

@@ -37,6 +37,9 @@ def test_hours_for_one_unit_open_on_a_make_up_saturday() -> None:
         "closes_at": "2026-10-10T16:00:00+08:00",
         "next_open": None,
         "next_open_spoken": None,
+        "today": ["08:30-16:00"],
+        "hours": {"zh": "星期一至星期五，上午8点30分至下午4点，节假日除外",
+                  "ko": "월요일부터 금요일까지 오전 8시 30분부터 오후 4시까지, 공휴일 제외"},
     }]
 
 
@@ -45,6 +48,8 @@ def test_hours_as_text() -> None:
     assert result.stdout.splitlines() == [
         "At 2026-11-26T12:10:00+08:00:",
         "bureau                       +864333622075   closed  lunch; opens 2026-11-26 13:00 (今天下午1点)",
+        "  today: 08:00-11:30, 13:00-16:30",
+        "  hours: 星期一至星期五，上午8点至11点30分，下午1点至4点30分，节假日除外",
     ]
 
 

@@ -78,11 +78,14 @@ def test_the_ten_internal_departments_belong_to_the_bureau_without_own_lines(hot
 
 def test_office_hours_of_the_seed(hotline: Hotline) -> None:
     standard = hotline.units["bureau"].schedule
-    assert standard.periods("winter") == (Period(time(8), time(11, 30)), Period(time(13), time(16, 30)))
-    assert standard.periods("summer") == (Period(time(8, 30), time(12)), Period(time(13, 30), time(17)))
-    assert standard.weekdays == frozenset({0, 1, 2, 3, 4})
+    winter, summer = standard.week(date(2026, 11, 26), "winter"), standard.week(date(2026, 7, 2), "summer")
+    assert dict(winter.days) == dict.fromkeys(range(5), (Period(time(8), time(11, 30)), Period(time(13), time(16, 30))))
+    assert dict(summer.days) == dict.fromkeys(range(5), (Period(time(8, 30), time(12)), Period(time(13, 30), time(17))))
     marriage = hotline.units["marriage_registry"].schedule
-    assert marriage.periods("winter") == marriage.periods("summer") == (Period(time(8, 30), time(16)),)
+    assert len(standard.versions) == len(marriage.versions) == 1  # the seed gives no change of hours
+    for season in ("winter", "summer"):
+        assert dict(marriage.week(date(2026, 11, 26), season).days) == dict.fromkeys(
+            range(5), (Period(time(8, 30), time(16)),))
     assert hotline.season_of(date(2026, 4, 30)).id == "winter"
     assert hotline.season_of(date(2026, 5, 1)).id == "summer"
     assert hotline.season_of(date(2026, 9, 30)).id == "summer"

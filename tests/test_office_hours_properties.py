@@ -24,7 +24,8 @@ moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 
 
 # Every opening and closing time any schedule names, in any season: the only minutes at which a unit's
 # state can change. Checking them on every day, beside a regular sample, covers long gaps exactly.
-BOUNDARIES = sorted({t for schedule in HOURS.hotline.schedules.values() for periods in schedule.hours.values()
+BOUNDARIES = sorted({t for schedule in HOURS.hotline.schedules.values() for version in schedule.versions
+                     for week in version.seasons.values() for periods in week.days.values()
                      for period in periods for t in (period.start, period.end)})
 
 

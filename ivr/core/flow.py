@@ -303,7 +303,7 @@ class CallFlow:
     def _info(self, unit: Unit, step: Step, now: datetime) -> Decision:
         lang = self._lang(step)
         local = self.hours.local(now)
-        hours = say_hours(unit.schedule, self.hotline.season_of(local.date()), lang)
+        hours = say_hours(self.hours.outlook(unit, local.date()), lang)
         info = self._say("info", lang, unit=unit.name(lang), phone=say_phone(self.hotline.line_of(unit), lang),
                          address=unit.address(lang), postcode=unit.postcode, hours=hours, summary=unit.summary(lang))
         return Decision((self._ask((info, self._say("info_options", lang)), step),), "info", unit.id)

@@ -16,6 +16,7 @@ import pytz
 
 from ivr.core.calendar import OFFICIAL_HOLIDAY_KEYS, official_years
 from ivr.core.checks import DocumentChecker
+from ivr.core.hoursfile import ScheduleReader
 from ivr.core.model import (
     LANGS,
     PROMPT_FIELDS,
@@ -25,7 +26,6 @@ from ivr.core.model import (
     Hotline,
     Menu,
     Option,
-    Period,
     Prompt,
     Schedule,
     Season,
@@ -40,7 +40,6 @@ from ivr.core.speech import PARTICLES
 from ivr.core.yamlsource import KeyPath, YamlDocument, read_yaml
 
 FILES = ("hotline.yaml", "schedules.yaml", "units.yaml", "menu.yaml", "prompts.yaml", "calendar.yaml")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 UNIT_KINDS = ("bureau", "department", "agency")
 MAX_PRESSES = 3
 # Far beyond a city bureau (the seed has 18), far below what would make checking or a call slow.
@@ -207,8 +206,9 @@ class _Builder:
         seasons = self._seasons(check, top.get("seasons"))
         schedules: dict[str, Schedule] = {}
         given = check.mapping(("schedules",), top.get("schedules"))
+        reader = ScheduleReader(check, seasons)
         for schedule_id, spec in (given or {}).items():
-            schedule = self._schedule(check, ("schedules", schedule_id), schedule_id, spec, seasons)
+            schedule = reader.schedule(("schedules", schedule_id), schedule_id, spec)
             if schedule is not None:
                 schedules[schedule_id] = schedule
         return seasons, schedules
@@ -240,44 +240,6 @@ class _Builder:
                              "make the seasons' from/to ranges cover every day of the year once")
                 return
             day += timedelta(days=1)
-
-    def _schedule(
-        self, check: DocumentChecker, path: KeyPath, schedule_id: str, spec: Any, seasons: tuple[Season, ...]
-    ) -> Schedule | None:
-        fields = check.mapping(path, spec, required=("name", "days", "hours"))
-        if fields is None or not check.identifier(path, schedule_id):
-            return None
-        name = check.text((*path, "name"), fields.get("name"))
-        weekdays: set[int] = set()
-        for i, day in enumerate(check.string_list((*path, "days"), fields.get("days", []))):
-            if day.lower() not in WEEKDAYS:
-                check.report((*path, "days", i), f"'{day}' is not a weekday", "use mon, tue, wed, thu, fri, sat, sun")
-            else:
-                weekdays.add(WEEKDAYS.index(day.lower()))
-        hours = self._hours(check, (*path, "hours"), fields.get("hours"), seasons)
-        if name is None or hours is None:
-            return None
-        return Schedule(schedule_id, name, frozenset(weekdays), MappingProxyType(hours))
-
-    def _hours(
-        self, check: DocumentChecker, path: KeyPath, value: Any, seasons: tuple[Season, ...]
-    ) -> dict[str, tuple[Period, ...]] | None:
-        if isinstance(value, list):
-            periods = check.periods(path, value)
-            return None if periods is None else {season.id: periods for season in seasons}
-        given = check.mapping(path, value, optional=[s.id for s in seasons])
-        if given is None:
-            return None
-        hours: dict[str, tuple[Period, ...]] = {}
-        for season in seasons:
-            if season.id not in given:
-                check.report(path, f"no hours are given for the {season.id} season",
-                             f"add '{season.id}:' with its periods, or write one list for the whole year")
-                continue
-            periods = check.periods((*path, season.id), given[season.id])
-            if periods is not None:
-                hours[season.id] = periods
-        return hours if len(hours) == len(seasons) else None
 
     # units.yaml -----------------------------------------------------------------------------------
 
@@ -534,8 +496,8 @@ class _Builder:
 
     def _calendar_file(self, units: Mapping[str, Unit]) -> CalendarData:
         check = self.checkers["calendar.yaml"]
-        top = check.mapping((), self.docs["calendar.yaml"].data,
-                            required=("holiday_names",), optional=("state_council", "closures", "openings"))
+        top = check.mapping((), self.docs["calendar.yaml"].data, required=("holiday_names",),
+                            optional=("state_council", "closures", "openings", "special_days"))
         top = top or {}
         names: dict[str, Text] = {}
         for key, value in (check.mapping(("holiday_names",), top.get("holiday_names")) or {}).items():
@@ -568,7 +530,7 @@ class _Builder:
                         notice_entries.append(((*path, kind, i), entry))
             self._check_notice_conflicts(check, notice_entries)
             entries.extend(entry for _, entry in notice_entries)
-        for kind, is_open in (("closures", False), ("openings", True)):
+        for kind, is_open in (("closures", False), ("openings", True), ("special_days", True)):
             for i, spec in enumerate(self._list(check, (kind,), top.get(kind, []))):
                 entry = self._entry(check, (kind, i), spec, is_open, "staff", names, units)
                 if entry:
@@ -597,10 +559,16 @@ class _Builder:
         self, check: DocumentChecker, path: KeyPath, spec: Any, is_open: bool, source: str,
         names: Mapping[str, Text], units: Mapping[str, Unit], year: int | None = None,
     ) -> CalendarEntry | None:
-        allowed = ("date", "from", "to", "name") + (() if source == "state_council" else ("units",))
-        fields = check.mapping(path, spec, required=("name",), optional=allowed)
+        # A special day has its own hours (a half day); other entries open or close whole days.
+        special = path[0] == "special_days"
+        allowed = ("date", "from", "to") + (() if source == "state_council" else ("units",))
+        fields = check.mapping(path, spec, required=("name", "hours") if special else ("name",), optional=allowed)
         if fields is None:
             return None
+        hours = check.periods((*path, "hours"), fields["hours"]) if special else None
+        if hours == ():
+            check.report((*path, "hours"), "gives no opening period", "a day without hours is a closure: list it "
+                         "under closures:")
         # Days, name and units are checked independently, so one entry reports all its mistakes at once.
         days = self._entry_days(check, path, fields, year)
         name = self._entry_name(check, (*path, "name"), fields.get("name"), names)
@@ -609,9 +577,9 @@ class _Builder:
             entry_units = frozenset(check.string_list((*path, "units"), fields["units"]))
             for unit_id in sorted(entry_units - set(units)):
                 check.report((*path, "units"), f"'{unit_id}' is not a unit", _known("units", list(units), unit_id))
-        if days is None or name is None:
+        if days is None or name is None or (special and not hours):
             return None
-        return CalendarEntry(days[0], days[1], is_open, name, entry_units, source)  # type: ignore[arg-type]
+        return CalendarEntry(days[0], days[1], is_open, name, entry_units, source, hours)  # type: ignore[arg-type]
 
     def _entry_days(self, check: DocumentChecker, path: KeyPath, fields: dict[str, Any],
                     year: int | None) -> tuple[date, date] | None:

@@ -60,17 +60,53 @@ class Season:
 
 
 @dataclass(frozen=True)
+class WeekHours:
+    """A week's opening periods by weekday (0 = Monday); a weekday not in it is a day off."""
+
+    days: Mapping[int, tuple[Period, ...]]
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The usual working days of the week."""
+        return frozenset(self.days)
+
+    def on(self, weekday: int) -> tuple[Period, ...]:
+        """Return the periods of a working day on that weekday.
+
+        A make-up working day or an extra opening on a day off keeps the hours of the first working weekday.
+        """
+        if weekday in self.days:
+            return self.days[weekday]
+        return self.days[min(self.days)] if self.days else ()
+
+
+@dataclass(frozen=True)
+class Hours:
+    """One version of a schedule: its week in each season, in force from a day on (None: from the start)."""
+
+    since: date | None
+    seasons: Mapping[str, WeekHours]  # season id -> the week
+
+
+@dataclass(frozen=True)
 class Schedule:
-    """Weekly opening hours, possibly different per season."""
+    """Opening hours by season and weekday, possibly changing from a date on."""
 
     id: str
     name: Text
-    weekdays: frozenset[int]  # 0 = Monday
-    hours: Mapping[str, tuple[Period, ...]]  # season id -> periods of a working day
+    versions: tuple[Hours, ...]  # the first has no date, the others in date order
 
-    def periods(self, season_id: str) -> tuple[Period, ...]:
-        """Return the opening periods of a working day in the given season."""
-        return self.hours.get(season_id, ())
+    def hours_on(self, day: date) -> Hours:
+        """Return the version of the hours in force on a day."""
+        return next(v for v in reversed(self.versions) if v.since is None or v.since <= day)
+
+    def week(self, day: date, season_id: str) -> WeekHours:
+        """Return the week in force on a day, in the season that day belongs to."""
+        return self.hours_on(day).seasons[season_id]
+
+    def next_change(self, day: date) -> Hours | None:
+        """Return the first version that comes into force after the day, if any."""
+        return next((v for v in self.versions if v.since is not None and v.since > day), None)
 
 
 @dataclass(frozen=True)
@@ -137,7 +173,7 @@ class Voice:
 
 @dataclass(frozen=True)
 class CalendarEntry:
-    """A staff-entered or State Council day range: open (make-up day, extra opening) or closed."""
+    """A staff-entered or State Council day range: open (make-up day, extra opening, special hours) or closed."""
 
     first: date
     last: date
@@ -145,6 +181,7 @@ class CalendarEntry:
     name: Text
     units: frozenset[str] | None  # None: the whole bureau
     source: Literal["state_council", "staff"]
+    hours: tuple[Period, ...] | None = None  # a special day's own hours, e.g. a half day
 
     def covers(self, day: date, unit_id: str) -> bool:
         """Tell whether this entry applies to the unit on that day."""

@@ -9,11 +9,13 @@ from typing import Literal
 import pytz
 
 from ivr.core.calendar import Day, WorkCalendar
-from ivr.core.model import Hotline, Period, Text, Unit
+from ivr.core.model import Hotline, Period, Text, Unit, WeekHours
 
 Reason = Literal["open", "weekend", "holiday", "closure", "lunch", "before_opening", "after_closing"]
 # How far ahead next_open is searched; a unit closed longer than this has no next opening.
 SEARCH_DAYS = 400
+# A change of hours this close is announced with the hours, so callers are not surprised by it.
+NOTICE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,15 @@ class Status:
     reason_name: Text | None  # the holiday's or the closure's name
     closes_at: datetime | None
     next_open: datetime | None
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """A unit's hours as callers are told them on a day: the week, special hours today, and a change soon."""
+
+    week: WeekHours
+    today: tuple[Period, ...] | None  # a special day's own hours, when today is one
+    change: tuple[date, WeekHours] | None  # new hours from a day within NOTICE_DAYS
 
 
 class OfficeHours:
@@ -43,12 +54,26 @@ class OfficeHours:
             return self.tz.localize(when)
         return when.astimezone(self.tz)
 
+    def week(self, unit: Unit, day: date) -> WeekHours:
+        """Return the unit's week in force on a day, in that day's season."""
+        return unit.schedule.week(day, self.hotline.season_of(day).id)
+
+    def outlook(self, unit: Unit, day: date) -> Outlook:
+        """Return the unit's week on a day, its special hours that day if any, and a change of hours soon."""
+        verdict, periods = self.periods_on(unit, day)
+        change = unit.schedule.next_change(day)
+        coming = None
+        if change is not None and change.since is not None and (change.since - day).days <= NOTICE_DAYS:
+            coming = (change.since, change.seasons[self.hotline.season_of(change.since).id])
+        return Outlook(self.week(unit, day), periods if verdict.hours is not None else None, coming)
+
     def periods_on(self, unit: Unit, day: date) -> tuple[Day, tuple[Period, ...]]:
         """Return the day's verdict and the unit's opening periods that day (none when not working)."""
-        verdict = self.calendar.day(unit, day)
+        week = self.week(unit, day)
+        verdict = self.calendar.day(unit, day, week.weekdays)
         if not verdict.working:
             return verdict, ()
-        return verdict, unit.schedule.periods(self.hotline.season_of(day).id)
+        return verdict, verdict.hours if verdict.hours is not None else week.on(day.weekday())
 
     def status(self, unit: Unit, when: datetime) -> Status:
         """Return whether the unit is open at that moment, with the reason and the next change."""

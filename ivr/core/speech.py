@@ -7,7 +7,8 @@ from datetime import date, datetime, time
 
 import phonenumbers
 
-from ivr.core.model import Lang, Period, Schedule, Season
+from ivr.core.model import Lang, Period, WeekHours
+from ivr.core.schedule import Outlook
 
 ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 ZH_SHORT_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -83,14 +84,43 @@ def say_weekdays(weekdays: frozenset[int], lang: Lang) -> str:
     return ("、" if lang == "zh" else ", ").join(names[d] for d in days)
 
 
-def say_hours(schedule: Schedule, season: Season, lang: Lang) -> str:
-    """Say a schedule's hours in a season, holidays excepted: 星期一至星期五，上午8点至11点30分，下午1点至4点30分."""
-    periods = schedule.periods(season.id)
+def say_week(week: WeekHours, lang: Lang) -> str:
+    """Say a week's hours, weekdays with the same hours together, holidays excepted.
+
+    星期一至星期四，上午8点30分至下午4点；星期五，上午8点30分至下午3点30分，节假日除外
+    """
+    groups: dict[tuple[Period, ...], list[int]] = {}
+    for weekday, periods in sorted(week.days.items()):
+        groups.setdefault(periods, []).append(weekday)
     if lang == "zh":
-        return f"{say_weekdays(schedule.weekdays, lang)}，" + "，".join(say_period(p, lang) for p in periods) + \
-            "，节假日除外"
-    return f"{say_weekdays(schedule.weekdays, lang)} " + ", ".join(say_period(p, lang) for p in periods) + \
-        ", 공휴일 제외"
+        said = [f"{say_weekdays(frozenset(days), lang)}，{say_periods(periods, lang)}" for periods, days in
+                groups.items()]
+        return "；".join(said) + "，节假日除外"
+    said = [f"{say_weekdays(frozenset(days), lang)} {say_periods(periods, lang)}" for periods, days in groups.items()]
+    return "; ".join(said) + ", 공휴일 제외"
+
+
+def say_hours(outlook: Outlook, lang: Lang) -> str:
+    """Say a unit's hours as the information gives them: today's special hours, the week, a change soon."""
+    said = say_week(outlook.week, lang)
+    if outlook.today is not None:
+        today = say_periods(outlook.today, lang)
+        said = f"今天{today}；平时{said}" if lang == "zh" else f"오늘은 {today}; 평소에는 {said}"
+    if outlook.change is not None:
+        since, week = outlook.change
+        new = say_week(week, lang)
+        said += f"；从{say_date(since, lang)}起，{new}" if lang == "zh" else f"; {say_date(since, lang)}부터 {new}"
+    return said
+
+
+def say_periods(periods: tuple[Period, ...], lang: Lang) -> str:
+    """Say a day's opening periods: 上午8点至11点30分，下午1点至4点30分."""
+    return ("，" if lang == "zh" else ", ").join(say_period(p, lang) for p in periods)
+
+
+def say_date(day: date, lang: Lang) -> str:
+    """Say a date in full: 2027年1月1日, 2027년 1월 1일."""
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else f"{day.year}년 {day.month}월 {day.day}일"
 
 
 # Digits as read out in a phone number: Mandarin says 幺 for 1 and Korean 공 for 0, as operators do.
