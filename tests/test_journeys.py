@@ -113,7 +113,7 @@ def test_an_unanswered_forward_says_so_and_offers_a_message_or_the_main_menu(sta
     message = place_call(OPEN_WEEKDAY, "122", dial_status=status)
     assert message.outcome["kind"] == "voicemail" and message.outcome["unit"] == "marriage_registry"
     menu = place_call(OPEN_WEEKDAY, "12*", dial_status=status)
-    assert menu.heard()[-2].startswith("低保、医疗救助")
+    assert menu.heard()[-2].startswith("低保等社会救助，请按1。")
 
 
 @pytest.mark.parametrize("status", ["completed", "answered"])
@@ -189,7 +189,7 @@ def test_korean_particles_follow_the_name_they_attach_to() -> None:
     funeral = place_call(CLOSED_EVENING, "28")
     assert "도문시 장례관리소는 지금 업무시간이 아닙니다. 오늘 업무가 끝났습니다." in funeral.heard()
     menu = next(t for t in funeral.heard() if t.startswith("최저생활보장"))
-    assert "혼인등기는 2번을 누르십시오." in menu and "직업양성은 3번을 누르십시오." in menu
+    assert "혼인등기는 2번, " in menu and "취업, 실업과 양성은 3번, " in menu
     charity = place_call(OPEN_WEEKDAY, "292")
     assert "도문시 자선총회는 따로 전화가 없어 대표전화로 련결합니다. 잠시 기다려 주십시오." in charity.heard()
 

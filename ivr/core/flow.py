@@ -8,7 +8,7 @@ from typing import Literal
 
 from ivr.core.model import BACK_KEY, LANGS, OPERATOR_KEY, REPEAT_KEY, Hotline, Lang, Menu, Unit
 from ivr.core.schedule import OfficeHours, Status
-from ivr.core.speech import fill_prompt, say_hours, say_moment, say_phone
+from ivr.core.speech import fill_prompt, say_hours, say_moment, say_options, say_phone
 
 # The provider's DialCallStatus values, and which of them mean the caller was connected.
 DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
@@ -183,10 +183,7 @@ class CallFlow:
         prompts: list[Say] = []
         if menu.intro and not short:
             prompts.append(Say(menu.intro(lang), lang))
-        separator = "" if lang == "zh" else " "  # Chinese sentences end in 。; Korean ones need a space
-        options = separator.join(self._text("menu_option", lang, label=o.label(lang), key=o.key)
-                                 for o in menu.options)
-        prompts.append(Say(options, lang))
+        prompts.append(Say(say_options(menu, self.hotline.prompt("menu_option", lang), lang), lang))
         prompts.append(self._say("menu_keys", lang))
         return self._ask(tuple(prompts), step)
 

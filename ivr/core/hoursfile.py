@@ -153,7 +153,7 @@ class ScheduleReader:
 
     def _periods(self, path: KeyPath, value: Any) -> tuple[Period, ...] | None:
         periods = self.check.periods(path, value)
-        if periods == ():
+        if value == []:
             self.check.report(path, "gives no opening period", "give at least one, or leave the day out")
             return None
         return periods

@@ -15,7 +15,7 @@ from typing import Any
 import pytz
 
 from ivr.core.calendar import OFFICIAL_HOLIDAY_KEYS, official_years
-from ivr.core.checks import DocumentChecker
+from ivr.core.checks import LANG_NAMES, DocumentChecker
 from ivr.core.hoursfile import ScheduleReader
 from ivr.core.model import (
     LANGS,
@@ -36,12 +36,14 @@ from ivr.core.model import (
     key_paths,
 )
 from ivr.core.problems import MenuError, Problem
-from ivr.core.speech import PARTICLES
+from ivr.core.speech import PARTICLES, menu_seconds
 from ivr.core.yamlsource import KeyPath, YamlDocument, read_yaml
 
 FILES = ("hotline.yaml", "schedules.yaml", "units.yaml", "menu.yaml", "prompts.yaml", "calendar.yaml")
 UNIT_KINDS = ("bureau", "department", "agency")
 MAX_PRESSES = 3
+# Callers forget the first options of a menu that takes longer than this to say.
+MAX_MENU_SECONDS = 25
 # Far beyond a city bureau (the seed has 18), far below what would make checking or a call slow.
 MAX_UNITS = 5000
 AUDIO_SUFFIXES = (".wav", ".mp3")
@@ -115,6 +117,7 @@ class _Builder:
             self.checkers["units.yaml"].report(("units", operator, "phone"),
                                                "the operator unit has no phone line", "give it its main line")
         self._check_reachability(units, menus, main_menu, operator)
+        self._check_menu_lengths(menus, prompts)
         warnings = tuple(p for p in self.problems if p.severity == "warning")
         return Hotline(
             name=name,
@@ -423,6 +426,19 @@ class _Builder:
                 self.checkers["menu.yaml"].report(("menus", menu_id), f"no menu leads to the menu '{menu_id}'",
                                                   "add an option for it, or remove it", "warning")
 
+    def _check_menu_lengths(self, menus: Mapping[str, Menu], prompts: Mapping[str, Prompt]) -> None:
+        """Warn of a menu callers listen to for longer than MAX_MENU_SECONDS before they can choose."""
+        if not {"menu_option", "menu_keys"} <= set(prompts):
+            return
+        for menu in menus.values():
+            for lang in LANGS:
+                seconds = menu_seconds(menu, prompts, lang)
+                if seconds > MAX_MENU_SECONDS:
+                    self.checkers["menu.yaml"].report(
+                        ("menus", menu.id), f"the {LANG_NAMES[lang]} menu takes about {seconds:.0f} s to say, more "
+                        f"than {MAX_MENU_SECONDS} s", "shorten its labels (and intro), or move options into a "
+                        "submenu", "warning")
+
     # prompts.yaml ---------------------------------------------------------------------------------
 
     def _prompts_file(self, settings: tuple[Any, ...] | None) -> dict[str, Prompt]:
@@ -566,7 +582,7 @@ class _Builder:
         if fields is None:
             return None
         hours = check.periods((*path, "hours"), fields["hours"]) if special else None
-        if hours == ():
+        if special and fields["hours"] == []:
             check.report((*path, "hours"), "gives no opening period", "a day without hours is a closure: list it "
                          "under closures:")
         # Days, name and units are checked independently, so one entry reports all its mistakes at once.

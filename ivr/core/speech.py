@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from datetime import date, datetime, time
 
 import phonenumbers
 
-from ivr.core.model import Lang, Period, WeekHours
+from ivr.core.model import Lang, Menu, Period, Prompt, WeekHours
 from ivr.core.schedule import Outlook
 
 ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
@@ -121,6 +122,29 @@ def say_periods(periods: tuple[Period, ...], lang: Lang) -> str:
 def say_date(day: date, lang: Lang) -> str:
     """Say a date in full: 2027年1月1日, 2027년 1월 1일."""
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else f"{day.year}년 {day.month}월 {day.day}일"
+
+
+# Characters a synthesized voice says in a second at its usual speed (Han characters; Hangul syllables),
+# punctuation and spaces not counted: about 180 characters of Mandarin take 40 seconds.
+CHARS_PER_SECOND = {"zh": 4.5, "ko": 6.0}
+
+
+def speaking_seconds(text: str, lang: Lang) -> float:
+    """Estimate how long a synthesized voice takes to say a text."""
+    return sum(1 for ch in text if ch.isalnum()) / CHARS_PER_SECOND[lang]
+
+
+def say_options(menu: Menu, option_prompt: str, lang: Lang) -> str:
+    """Say a menu's options in key order with the menu_option prompt: 婚姻登记请按2，..."""
+    separator = "" if lang == "zh" else " "  # Chinese sentences end in 。; Korean ones need a space
+    return separator.join(fill_prompt(option_prompt, label=o.label(lang), key=o.key) for o in menu.options)
+
+
+def menu_seconds(menu: Menu, prompts: Mapping[str, Prompt], lang: Lang) -> float:
+    """Estimate how long a caller listens to a menu: its introduction, its options and the keys of every level."""
+    texts = [menu.intro(lang) if menu.intro else "", say_options(menu, prompts["menu_option"].text(lang), lang),
+             prompts["menu_keys"].text(lang)]
+    return sum(speaking_seconds(text, lang) for text in texts)
 
 
 # Digits as read out in a phone number: Mandarin says 幺 for 1 and Korean 공 for 0, as operators do.
