@@ -223,24 +223,28 @@ holiday_names:
 SmallHotline = Callable[..., Path]
 
 
+def write_small_hotline(folder: Path, schedules: str, calendar: str = "") -> Path:
+    """Write a hotline of three units with the given schedules and calendar entries into a folder."""
+    folder.mkdir(exist_ok=True)
+    prompts = (BUNDLED_MENUS / "prompts.yaml").read_text(encoding="utf-8")
+    (folder / "prompts.yaml").write_text(
+        "\n".join(line for line in prompts.splitlines() if not line.strip().startswith("audio:")) + "\n",
+        encoding="utf-8")
+    shutil.copy(BUNDLED_MENUS / "hotline.yaml", folder / "hotline.yaml")
+    (folder / "units.yaml").write_text(SMALL_UNITS, encoding="utf-8")
+    (folder / "menu.yaml").write_text(SMALL_MENU, encoding="utf-8")
+    (folder / "schedules.yaml").write_text(SMALL_SEASONS + schedules, encoding="utf-8")
+    (folder / "calendar.yaml").write_text(SMALL_CALENDAR + calendar, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def small_hotline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SmallHotline:
     """Write a hotline of three units (bureau, marriage registry, funeral office) with the schedules and calendar
     entries a test gives; the bundled hotline.yaml and prompts.yaml (without recordings) say the sentences."""
 
     def write(schedules: str, calendar: str = "") -> Path:
-        folder = tmp_path / "small"
-        folder.mkdir(exist_ok=True)
-        prompts = (BUNDLED_MENUS / "prompts.yaml").read_text(encoding="utf-8")
-        (folder / "prompts.yaml").write_text(
-            "\n".join(line for line in prompts.splitlines() if not line.strip().startswith("audio:")) + "\n",
-            encoding="utf-8")
-        shutil.copy(BUNDLED_MENUS / "hotline.yaml", folder / "hotline.yaml")
-        (folder / "units.yaml").write_text(SMALL_UNITS, encoding="utf-8")
-        (folder / "menu.yaml").write_text(SMALL_MENU, encoding="utf-8")
-        (folder / "schedules.yaml").write_text(SMALL_SEASONS + schedules, encoding="utf-8")
-        (folder / "calendar.yaml").write_text(SMALL_CALENDAR + calendar, encoding="utf-8")
-        return folder
+        return write_small_hotline(tmp_path / "small", schedules, calendar)
 
     monkeypatch.chdir(tmp_path)
     return write

@@ -228,6 +228,8 @@ MISTAKES = [
     ("""    hours:\n      mon-fri: ["08:30-12:30", "12:00-16:00"]\n""",
      "12 schedules.marriage.hours.mon-fri[1]: the opening period 12:00-16:00 overlaps 08:30-12:30; make each "
      "period end before the next one starts."),
+    ("""    days: []\n    hours: ["08:30-16:00"]\n""",
+     "11 schedules.marriage.days: gives no working day; list the days the office opens, e.g. [mon-fri]."),
     ("""    days: [mon-fri, fri]\n    hours: ["08:30-16:00"]\n""",
      "11 schedules.marriage.days[1]: fri is given twice; list each working day once."),
     ("""    hours:\n      summer: {mon-fri: ["08:30-16:00"]}\n""",

@@ -122,6 +122,10 @@ def test_loaded_objects_are_frozen(hotline: Hotline) -> None:
     with pytest.raises(AttributeError):
         hotline.units["bureau"].phone = "+8610"  # type: ignore[misc]
     assert isinstance(hotline.units, MappingProxyType)
+    standard = hotline.schedules["standard"]
+    assert isinstance(standard.versions, tuple)
+    assert isinstance(standard.versions[0].seasons, MappingProxyType)
+    assert all(isinstance(week.days, MappingProxyType) for week in standard.versions[0].seasons.values())
     with pytest.raises(TypeError):
         hotline.units["new"] = hotline.units["bureau"]  # type: ignore[index]
 

@@ -172,6 +172,8 @@ class ScheduleReader:
                 self.check.report((*path, i), f"{_names(twice)} is given twice", "list each working day once")
                 ok = False
             found |= set(weekdays)
+        if ok and not found:
+            self.check.report(path, "gives no working day", "list the days the office opens, e.g. [mon-fri]")
         return frozenset(found) if ok and found else None
 
     def weekday_range(self, path: KeyPath, text: str) -> list[int] | None:
