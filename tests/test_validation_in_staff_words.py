@@ -82,6 +82,26 @@ def test_an_unclosed_brace(menus: Path, edit: Editor) -> None:
         "same line: title: {zh: \"社会救助\", ko: \"사회구조\"}."]
 
 
+def test_an_unclosed_quote(menus: Path, edit: Editor) -> None:
+    line = edit("units.yaml", "phone: 0433-3623441", 'phone: "0433-3623441')
+    assert problems(validate()) == [  # PyYAML reports it four lines further down
+        f"menus/units.yaml:{line} the \" opened on this line is never closed; end the text with \" on the same line: "
+        "phone: \"0433-3623441\"."]
+
+
+def test_a_colon_and_space_inside_a_value(menus: Path, edit: Editor) -> None:
+    line = edit("units.yaml", "head: 姜云哲", "head: 姜云哲: 主任")
+    assert problems(validate()) == [
+        f"menus/units.yaml:{line} the value of 'head' holds ': ', which YAML reads as another key; put the value in "
+        "quotes: head: \"姜云哲: 主任\"."]
+
+
+def test_a_missing_colon(menus: Path, edit: Editor) -> None:
+    line = edit("units.yaml", "      ko: 도문시 민정국 혼인등기처", "      ko 도문시 민정국 혼인등기처")
+    assert problems(validate()) == [  # PyYAML reports it on the next line
+        f"menus/units.yaml:{line} the colon after 'ko' is missing; write 'ko: 도문시 민정국 혼인등기처'."]
+
+
 def test_a_tab_for_indentation(menus: Path, edit: Editor) -> None:
     line = edit("units.yaml", "    phone: 0433-3623441", "\tphone: 0433-3623441")
     assert problems(validate()) == [

@@ -16,6 +16,8 @@ _NO_SPACE = re.compile(rf"^(?P<indent>\s*(?:-\s+)?)(?P<key>{_KEY}):(?P<value>[^\
 _FULL_WIDTH = re.compile(r"^(?P<indent>\s*(?:-\s+)?)(?P<key>[^\s#:：'\"\[{][^:：#]*?)\s*：\s*(?P<value>.*)$")
 _TAB_AFTER = re.compile(rf"^(?P<indent>\s*(?:-\s+)?)(?P<key>{_KEY}):\t+(?P<value>.*)$")
 _TAB_AFTER_DASH = re.compile(r"^(?P<indent>\s*)-\t+(?P<value>.*)$")
+_NO_COLON = re.compile(rf"^(?P<indent>\s*)(?P<key>{_KEY}) +(?P<value>[^\s:#][^:]*)$")
+_COLON_IN_VALUE = re.compile(rf"^(?P<indent>\s*(?:-\s+)?)(?P<key>{_KEY}): +(?P<value>[^\s\"'\[{{|>&*!#][^#]*?: .*)$")
 _CLOSERS = {"[": "]", "{": "}"}
 
 
@@ -34,7 +36,8 @@ def explain_syntax_error(text: str, line: int) -> Explanation | None:
     if not 0 < line <= len(lines):
         return None
     explainers: tuple[Callable[[list[str], int], Explanation | None], ...] = (
-        _tab_indentation, _tab_after_colon, _full_width_colon, _missing_space, _unclosed_bracket, _bad_indentation)
+        _tab_indentation, _tab_after_colon, _full_width_colon, _missing_space, _colon_in_value, _unclosed_quote,
+        _unclosed_bracket, _missing_colon, _bad_indentation)
     candidates = [line, *_content_lines_before(lines, line, 1)]
     for explain in explainers:
         for number in candidates:
@@ -82,6 +85,47 @@ def _missing_space(lines: list[str], number: int) -> Explanation | None:
     written = f"{match['key']}:{match['value']}".rstrip()
     fixed = f"{match['key']}: {match['value']}".rstrip()
     return Explanation(number, f"a space is missing after the colon in '{written}'", f"write '{fixed}'")
+
+
+def _colon_in_value(lines: list[str], number: int) -> Explanation | None:
+    match = _COLON_IN_VALUE.match(lines[number - 1])
+    if match is None:
+        return None
+    value = match["value"].rstrip()
+    return Explanation(number, f"the value of '{match['key']}' holds ': ', which YAML reads as another key",
+                       f"put the value in quotes: {match['key']}: \"{value}\"")
+
+
+def _unclosed_quote(lines: list[str], number: int) -> Explanation | None:
+    for candidate in [number, *_content_lines_before(lines, number, 5)]:
+        content = lines[candidate - 1].split(" #")[0].rstrip()
+        opened = _open_quote(content)
+        if opened:
+            return Explanation(candidate, f"the {opened} opened on this line is never closed",
+                               f"end the text with {opened} on the same line: {content.strip()}{opened}")
+    return None
+
+
+def _open_quote(content: str) -> str:
+    """Return the quote mark a line opens and leaves open, if any (a quote inside a word is an apostrophe)."""
+    quote = ""
+    for i, char in enumerate(content):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'" and (i == 0 or content[i - 1] in " [{,:"):
+            quote = char
+    return quote
+
+
+def _missing_colon(lines: list[str], number: int) -> Explanation | None:
+    match = _NO_COLON.match(lines[number - 1])
+    here = _indent(lines[number - 1])
+    siblings = [n for n in _content_lines_before(lines, number, 1) if _indent(lines[n - 1]) == here]
+    if match is None or not siblings or ":" not in lines[siblings[0] - 1]:
+        return None
+    return Explanation(number, f"the colon after '{match['key']}' is missing",
+                       f"write '{match['key']}: {match['value'].rstrip()}'")
 
 
 def _unclosed_bracket(lines: list[str], number: int) -> Explanation | None:
