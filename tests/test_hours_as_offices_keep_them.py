@@ -20,7 +20,7 @@ from ivr.core.loader import load_hotline
 from ivr.core.model import Hotline, Lang
 from ivr.core.schedule import OfficeHours
 from ivr.core.speech import say_moment
-from tests.conftest import SmallHotline
+from tests.conftest import Provider, SmallHotline, make_app, twiml
 
 SHANGHAI = pytz.timezone("Asia/Shanghai")
 
@@ -264,3 +264,24 @@ def test_a_special_day_needs_its_hours(small_hotline: SmallHotline) -> None:
         "small/calendar.yaml:13 special_days[2].hours[1]: the opening period 11:00-12:00 overlaps 08:00-11:30; make "
         "each period end before the next one starts.",
     ]
+
+
+# Through the webhooks, as the provider hears it -------------------------------------------------------------
+
+def test_the_webhook_at_15_30_on_a_friday_says_closed_and_monday_in_both_languages(small_hotline: SmallHotline) -> None:
+    folder = small_hotline(STANDARD + MARRIAGE, HALF_DAY)
+    app = make_app(MENUS_DIR=str(folder), FROZEN_TIME="2026-11-27T15:30:00+08:00")
+    provider = Provider(app.test_client())
+    call = {"CallSid": "CA" + "0" * 32, "From": "+8613812345678", "To": "+864333622075"}
+    for lang, closed, when in (
+        ("zh", "婚姻登记处现在不办公：今天已经下班。", "下次办公时间是下周一上午8点30分。"),
+        ("ko", "혼인등기처는 지금 업무시간이 아닙니다. 오늘 업무가 끝났습니다.",
+         "다음 업무시간은 다음 주 월요일 오전 8시 30분입니다."),
+    ):
+        root = twiml(provider.post(f"/voice/step?node=menu%3Amain&lang={lang}", {**call, "Digits": "1"}))
+        assert [say.text for say in root.findall("Gather/Say")][:2] == [closed, when]
+        assert root.find("Dial") is None
+    open_thursday = make_app(MENUS_DIR=str(folder), FROZEN_TIME="2026-11-26T15:45:00+08:00")
+    root = twiml(Provider(open_thursday.test_client()).post("/voice/step?node=menu%3Amain&lang=zh",
+                                                            {**call, "Digits": "1"}))
+    assert root.findtext("Dial/Number") == "+864333623441"
