@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -13,8 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ivr.clock import ClockError, now, parse_moment
 from ivr.core.calendar import coverage_warnings
@@ -24,10 +21,13 @@ from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit, UnknownUnit
 from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_hours, say_moment
-from ivr.paths import default_database_url, default_menus_dir
+from ivr.server import THREADS
+from ivr.settings import ConfigError, Settings
 from ivr.simulator import DEFAULT_CALLER, Line
-from ivr.store.database import Store, prepare_embedded_sqlite, upgrade_schema
-from ivr.store.recorder import spool_file
+from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite, upgrade_schema
+from ivr.store.outbox import OutboxUnavailable
+from ivr.store.recorder import outbox_file
+from ivr.store.urls import safe_url
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -35,14 +35,27 @@ if TYPE_CHECKING:
 MENUS_OPTION_HELP = "The menus folder (default: IVR_MENUS_DIR, else the bundled menus/)."
 
 
+def settings() -> Settings:
+    """Return the settings from the environment, read once per command; a bad value is one sentence."""
+    context = click.get_current_context()
+    cached = context.find_root().meta.get("ivr.settings")
+    if cached is None:
+        try:
+            cached = Settings.from_env()
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+        context.find_root().meta["ivr.settings"] = cached
+    return cached
+
+
 def _menus_dir(value: str | None) -> str:
     if value:
         return value
-    bundled = default_menus_dir()
+    configured = settings().menus_dir
     try:
-        return str(bundled.relative_to(Path.cwd()))
+        return str(configured.resolve().relative_to(Path.cwd()))
     except ValueError:
-        return str(bundled)
+        return str(configured)
 
 
 def load_hotline_quietly() -> Hotline | None:
@@ -97,7 +110,7 @@ MOMENT = MomentType()
 
 
 def _moment_or_now(at: datetime | None) -> datetime:
-    return at or now(os.environ.get("IVR_FROZEN_TIME"))
+    return at or now(settings().frozen_time)
 
 
 @main.command()
@@ -185,31 +198,53 @@ def prompts(menus_dir: str | None) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (about one per core).")
+@click.option("--threads", default=THREADS, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per worker; a slow client holds one thread, not a worker.")
+@click.option("--dev", is_flag=True, help="Flask's development server instead (one process; for a laptop).")
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
-def serve(host: str, port: int, menus_dir: str | None) -> None:
-    """Run the webhook service locally with the bundled menus (development server)."""
-    from ivr.web import ConfigError, create_app, log_level
+def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:
+    """Run the webhook service: gunicorn with the project's settings, or --dev for the development server."""
+    from ivr.server import HotlineServer
+    from ivr.web import LOG_FORMAT, create_app
 
-    root = logging.getLogger()
-    root.setLevel(log_level())
-    for handler in root.handlers:  # a server's log wants the time of every line
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    config = settings()
+    logging.basicConfig(level=config.log_level, format=LOG_FORMAT, force=True)
     if menus_dir:
-        os.environ["IVR_MENUS_DIR"] = menus_dir
-    if not os.environ.get("TWILIO_AUTH_TOKEN"):
-        os.environ.setdefault("IVR_DEVELOPMENT", "1")
+        config = config.but(menus_dir=Path(menus_dir))
+    if not config.auth_token:
+        config = config.but(development=True)
         click.secho("WARNING: TWILIO_AUTH_TOKEN is not set; running in DEVELOPMENT MODE without signature checks. "
                     "Do not expose this service to the internet.", fg="red", bold=True, err=True)
     try:
-        app = create_app()
-    except (ConfigError, MenuError) as exc:
+        # Once here, before any worker: the menus are checked (or their last good copy taken) and SQLite migrated.
+        app = create_app(config)
+    except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    public = (app.config["PUBLIC_URL"] or f"http://{host}:{port}").rstrip("/")
+    except MenuError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"The menus in {config.menus_dir} are not valid and no good version of them has "
+                                   "ever been saved, so there is nothing to serve; fix the errors above "
+                                   "(`ivr validate` shows them) and start again.") from exc
+    public = (config.public_url or f"http://{host}:{port}").rstrip("/")
     click.echo("Give the provider these URLs (POST):")
     click.echo(f"  Voice URL:           {public}/voice")
-    click.echo(f"  Fallback URL:        {public}/voice/fallback")
+    click.echo(f"  Fallback URL:        {public}/voice/fallback (or a TwiML bin holding `ivr fallback-twiml`)")
     click.echo(f"  Status callback URL: {public}/voice/status")
-    app.run(host=host, port=port)
+    if dev:
+        app.run(host=host, port=port, threaded=True)
+        return
+    HotlineServer(config, f"{host}:{port}", workers, threads).run()
+
+
+@main.command("fallback-twiml")
+def fallback_twiml_command() -> None:
+    """Print the fallback TwiML (apology in both languages, then the main line) for a provider-hosted TwiML bin."""
+    from ivr.web.voice import fallback_twiml
+
+    click.echo(fallback_twiml(settings().fallback_number))
 
 
 @main.command()
@@ -233,13 +268,19 @@ def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: 
     load_or_exit(menus_dir)
     moment = _moment_or_now(at)
     with tempfile.TemporaryDirectory(prefix="ivr-call-") as scratch:
+        real = settings()
         # A preview call is kept in the real records only when asked: staff trying menus skew no report.
-        database = default_database_url() if record else f"sqlite:///{Path(scratch) / 'preview.sqlite3'}"
-        app = create_app({"TWILIO_AUTH_TOKEN": secrets.token_hex(16), "FROZEN_TIME": moment.isoformat(),
-                          "MENUS_DIR": _menus_dir(menus_dir), "CALLER_ID": os.environ.get("IVR_CALLER_ID"),
-                          "DATABASE_URL": database, "SPOOL_PATH": str(Path(scratch) / "spool.jsonl") if not record
-                          else None})
+        # Its own instance folder: a preview of a copy of the menus never becomes the service's last good copy.
+        preview = real.but(auth_token=secrets.token_hex(16), frozen_time=moment, menus_dir=Path(_menus_dir(menus_dir)),
+                           instance_dir=Path(scratch), development=False, public_url=None, trust_proxy=False)
+        if record:
+            preview = preview.but(outbox_path=real.outbox_path or outbox_file(real.instance_dir, real.database_url))
+        else:
+            preview = preview.but(database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}", outbox_path=None)
+        app = create_app(preview)
         _place_call(app, moment, lang, keys, dial_status, caller, as_json)
+        if record:  # this process ends now: write the call before its background writer would
+            app.extensions["ivr.recorder"].flush()
 
 
 def _place_call(app: Flask, moment: datetime, lang: Lang | None, keys: str | None, dial_status: str, caller: str,
@@ -394,11 +435,10 @@ def database_errors(command: Command) -> Command:
     def run(*args: object, **kwargs: object) -> None:
         try:
             command(*args, **kwargs)
-        except SQLAlchemyError as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        except StoreUnavailable as exc:
             raise click.ClickException(
-                f"The call records database {_safe_url(default_database_url())} cannot be used "
-                f"({type(exc).__name__}: {reason}). Check IVR_DATABASE_URL and that the database server runs; "
+                f"The call records database {safe_url(settings().database_url)} cannot be used "
+                f"({exc}). Check IVR_DATABASE_URL and that the database server runs; "
                 "`ivr db upgrade` creates the tables.") from exc
 
     return run  # type: ignore[return-value]
@@ -406,7 +446,7 @@ def database_errors(command: Command) -> Command:
 
 def _open_store() -> Store:
     """Open the store the running service writes to (IVR_DATABASE_URL, else the instance folder's SQLite)."""
-    store = Store.from_url(default_database_url())
+    store = Store.from_url(settings().database_url)
     prepare_embedded_sqlite(store)
     return store
 
@@ -419,31 +459,34 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the tables of IVR_DATABASE_URL to the newest schema."""
-    url = default_database_url()
+    url = settings().database_url
     try:
         upgrade_schema(Store.from_url(url).engine)
-    except SQLAlchemyError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else ""
-        raise click.ClickException(f"Could not migrate {_safe_url(url)}: {type(exc).__name__}: {reason}") from exc
-    click.echo(f"{_safe_url(url)}: the schema is up to date.")
+    except StoreUnavailable as exc:
+        raise click.ClickException(f"Could not migrate {safe_url(url)}: {exc}") from exc
+    click.echo(f"{safe_url(url)}: the schema is up to date.")
 
 
 @db.command("flush")
-@click.option("--spool", type=click.Path(dir_okay=False), help="The spool file (default: the instance folder's).")
+@click.option("--outbox", type=click.Path(dir_okay=False),
+              help="The outbox file (default: the instance folder's, for IVR_DATABASE_URL).")
 @database_errors
-def db_flush(spool: str | None) -> None:
-    """Write the call events that waited in the spool while the database was down."""
-    from ivr.paths import default_instance_dir
-    from ivr.store.recorder import FLUSH_BATCH, Recorder
+def db_flush(outbox: str | None) -> None:
+    """Write the call events waiting in the outbox into the database now, and say what is left."""
+    from ivr.store.recorder import Recorder
 
-    url = default_database_url()
-    recorder = Recorder(_open_store(), Path(spool) if spool else spool_file(default_instance_dir(), url))
-    taken = 0
-    while batch := recorder.flush(limit=FLUSH_BATCH):  # in batches: the service may append meanwhile
-        taken += batch
-    waiting = recorder.pending()
-    click.echo(f"Took {taken} spooled call events from {recorder.spool} into the database; {waiting} still wait.")
-    if waiting:
+    config = settings()
+    recorder = Recorder(_open_store(), Path(outbox) if outbox else outbox_file(config.instance_dir,
+                                                                               config.database_url),
+                        background=False)
+    try:
+        taken = recorder.flush()
+        state = recorder.state()
+    except OutboxUnavailable as exc:
+        raise click.ClickException(f"The outbox {recorder.outbox.path} cannot be read ({exc}).") from exc
+    click.echo(f"Took {taken} call events from {recorder.outbox.path} into the database; {state.waiting} still "
+               f"wait, {state.set_aside} were set aside as refused by the database.")
+    if state.waiting:
         raise SystemExit(1)
 
 
@@ -548,10 +591,3 @@ def report(since: datetime | None, until: datetime | None, fmt: str, chart: str 
         except OSError as exc:
             raise click.ClickException(f"Could not write the chart to {chart}: {exc.strerror or exc}.") from exc
         click.echo(f"Chart written to {chart}.", err=True)
-
-
-def _safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return f"'{url}' (not a database URL)"

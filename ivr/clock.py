@@ -24,8 +24,8 @@ def parse_moment(text: str) -> datetime:
     return moment.astimezone(TIMEZONE)
 
 
-def now(frozen: str | None = None) -> datetime:
+def now(frozen: datetime | None = None) -> datetime:
     """Return the frozen moment when one is configured, else the current time in Asia/Shanghai."""
-    if frozen:
-        return parse_moment(frozen)
+    if frozen is not None:
+        return frozen
     return datetime.now(TIMEZONE)

@@ -85,7 +85,7 @@ class CallSimulator:
         self.app = app
         self.listener = listener
         self.client = app.test_client()
-        self.token = app.config["TWILIO_AUTH_TOKEN"] or ""
+        self.token = app.extensions["ivr.settings"].auth_token or ""
         self.caller = caller
         self.called = called
         self.base_url = base_url.rstrip("/")
@@ -120,7 +120,7 @@ class CallSimulator:
     @property
     def public(self) -> str:
         """The base URL the provider reaches the app at: PUBLIC_URL when set, else the test client's host."""
-        return str(self.app.config.get("PUBLIC_URL") or self.base_url).rstrip("/")
+        return str(self.app.extensions["ivr.settings"].public_url or self.base_url).rstrip("/")
 
     def _absolute(self, url: str) -> str:
         return self.public + url if url.startswith("/") else url

@@ -15,6 +15,14 @@ from ivr.paths import PROJECT_ROOT
 BUNDLED_MENUS = PROJECT_ROOT / "menus"
 
 
+@pytest.fixture(autouse=True)
+def private_instance_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep every test's last good menus and records out of the checkout's instance/ folder."""
+    folder = tmp_path_factory.mktemp("instance")
+    monkeypatch.setattr("ivr.settings.default_instance_dir", lambda: folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def hotline() -> Hotline:
     """The bundled hotline, loaded once."""
@@ -71,7 +79,8 @@ def make_app(**config: Any) -> Flask:
     """Create the app as the provider would reach it, with a real auth token and a private SQLite file."""
     folder = Path(tempfile.mkdtemp(prefix="ivr-test-"))
     settings = {"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(BUNDLED_MENUS), "FROZEN_TIME": OPEN_WEEKDAY,
-                "DATABASE_URL": f"sqlite:///{folder / 'ivr.sqlite3'}", "SPOOL_PATH": str(folder / "spool.jsonl")}
+                "DATABASE_URL": f"sqlite:///{folder / 'ivr.sqlite3'}", "OUTBOX_PATH": str(folder / "outbox.sqlite3"),
+                "INSTANCE_DIR": str(folder / "instance")}
     settings.update(config)
     return create_app(settings)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytz
 
-from ivr.core.flow import Ask, CallFlow, Event, Forward, Step
+from ivr.core.flow import Ask, CallFlow, Event, Forward, Node, Step
 from ivr.core.model import Hotline
 
 SHANGHAI = pytz.timezone("Asia/Shanghai")
@@ -16,8 +16,8 @@ def test_a_unit_that_opens_while_its_closed_message_plays_puts_the_caller_throug
     flow = CallFlow(hotline)
     just_opened = SHANGHAI.localize(datetime(2026, 11, 26, 8, 0, 5))
     for key in ("#", "7", None):
-        decision = flow.decide(Step("closed:bureau", "zh", back="main"), Event(digits=key, no_input=key is None),
-                               just_opened)
+        decision = flow.decide(Step(Node("closed", "bureau"), "zh", back="main"),
+                               Event(digits=key, no_input=key is None), just_opened)
         forwards = [a for a in decision.actions if isinstance(a, Forward)]
         assert [f.number for f in forwards] == ["+864333622075"], key
         assert decision.outcome == "forwarded"
@@ -26,7 +26,7 @@ def test_a_unit_that_opens_while_its_closed_message_plays_puts_the_caller_throug
 def test_a_unit_still_closed_repeats_its_closed_message_and_options(hotline: Hotline) -> None:
     flow = CallFlow(hotline)
     evening = SHANGHAI.localize(datetime(2026, 11, 26, 19, 0))
-    decision = flow.decide(Step("closed:marriage_registry", "zh", back="main"), Event(digits="#"), evening)
+    decision = flow.decide(Step(Node("closed", "marriage_registry"), "zh", back="main"), Event(digits="#"), evening)
     [ask] = [a for a in decision.actions if isinstance(a, Ask)]
     assert [p.text for p in ask.prompts] == [
         "图们市民政局婚姻登记处现在不办公：今天已经下班。", "下次办公时间是明天上午8点30分。",
@@ -36,11 +36,11 @@ def test_a_unit_still_closed_repeats_its_closed_message_and_options(hotline: Hot
 def test_a_silent_voice_message_returns_to_the_menu_the_caller_came_from(hotline: Hotline) -> None:
     flow = CallFlow(hotline)
     evening = SHANGHAI.localize(datetime(2026, 11, 26, 19, 0))
-    empty = flow.decide(Step("recorded:veterans_center", "zh", back="veterans"), Event(), evening)
+    empty = flow.decide(Step(Node("recorded", "veterans_center"), "zh", back="veterans"), Event(), evening)
     first, ask = empty.actions
     assert getattr(first, "text", None) == "没有录到您的留言。"
-    assert isinstance(ask, Ask) and ask.next.node == "menu:veterans"
+    assert isinstance(ask, Ask) and ask.next.node == Node("menu", "veterans")
     assert ask.prompts[0].text.startswith("退役军人就业创业和帮扶")
-    record = flow.decide(Step("closed:veterans_center", "zh", back="veterans"), Event(digits="2"), evening)
+    record = flow.decide(Step(Node("closed", "veterans_center"), "zh", back="veterans"), Event(digits="2"), evening)
     assert [type(a).__name__ for a in record.actions] == ["Say", "Record", "Say", "Redirect"]
-    assert record.actions[-1].step.node == "menu:veterans"  # type: ignore[union-attr]
+    assert record.actions[-1].step.node == Node("menu", "veterans")  # type: ignore[union-attr]

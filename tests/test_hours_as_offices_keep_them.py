@@ -15,7 +15,7 @@ import pytz
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.core.flow import Ask, CallFlow, Event, Step
+from ivr.core.flow import Ask, CallFlow, Event, Node, Step
 from ivr.core.loader import load_hotline
 from ivr.core.model import Hotline, Lang
 from ivr.core.schedule import OfficeHours
@@ -72,7 +72,7 @@ def next_open_said(hotline: Hotline, unit_id: str, moment: str, lang: Lang) -> s
 
 def heard(hotline: Hotline, node: str, moment: str, lang: Lang, key: str | None = None) -> list[str]:
     """What a caller hears at a node of the call at a moment."""
-    decision = CallFlow(hotline).decide(Step(node, lang, back="main"), Event(digits=key), at(moment))
+    decision = CallFlow(hotline).decide(Step(Node.parse(node), lang, back="main"), Event(digits=key), at(moment))
     return [p.text for a in decision.actions if isinstance(a, Ask) for p in a.prompts]
 
 

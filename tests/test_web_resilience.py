@@ -85,8 +85,8 @@ def test_the_service_refuses_to_start_with_broken_menus_or_settings(menus: Path,
     with pytest.raises(ConfigError, match="FROZEN_TIME: 'noon' is not an ISO-8601 date and time"):
         make_app(FROZEN_TIME="noon")
     edit("menu.yaml", "unit: funeral_office", "unit: funeral")
-    with pytest.raises(MenuError, match="'funeral' is not a unit"):
-        create_app({"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(menus)})
+    with pytest.raises(MenuError, match="'funeral' is not a unit"):  # no good version was ever saved here
+        create_app({"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(menus), "INSTANCE_DIR": str(menus.parent / "i")})
 
 
 def test_settings_come_from_the_environment_with_the_ivr_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,7 +95,7 @@ def test_settings_come_from_the_environment_with_the_ivr_prefix(monkeypatch: pyt
     monkeypatch.setenv("IVR_CALLER_ID", "0433-3622075")
     monkeypatch.setenv("IVR_PUBLIC_URL", "https://hotline.example.cn")
     app = create_app()
-    assert app.config["CALLER_ID"] == "+864333622075"
+    assert app.extensions["ivr.settings"].caller_id == "+864333622075"
     provider = Provider(app.test_client(), base_url="https://hotline.example.cn")
     root = twiml(provider.post("/voice/step?node=menu%3Amain&lang=zh", {**CALL, "Digits": "2"}))
     assert root.findtext("Gather/Say") == "图们市民政局婚姻登记处现在不办公：国庆节放假。"
@@ -109,17 +109,20 @@ def test_responses_carry_content_length_and_control_characters_are_not_spoken(pr
 
 def test_health_reports_menus_database_and_waiting_events(tmp_path: Path, menus: Path, edit: Editor) -> None:
     app = make_app(MENUS_DIR=str(menus), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-                   SPOOL_PATH=str(tmp_path / "spool.jsonl"))
+                   OUTBOX_PATH=str(tmp_path / "outbox.sqlite3"))
     client = app.test_client()
     assert client.get("/health").get_json() == {
-        "status": "ok", "menus": {"units": 18, "rejected_edit": None},
-        "database": "ok", "events_waiting": 0}
+        "status": "ok", "menus": {"units": 18, "source": str(menus), "saved_copy": False, "rejected_edit": None},
+        "database": "ok", "events_waiting": 0, "events_set_aside": 0, "events_in_memory": 0, "events_dropped": 0}
     edit("units.yaml", "phone: 0433-3623441", "phone: 0433-362344")
     (tmp_path / "db.sqlite3").unlink()
     (tmp_path / "db.sqlite3").mkdir()  # the database file is gone and cannot be recreated
     Provider(client).post("/voice", CALL)
+    app.extensions["ivr.recorder"].flush()  # the writer tries, and leaves the event waiting
     report = client.get("/health").get_json()
     assert report["status"] == "degraded"
-    assert report["database"] == "unreachable (the service waits a few seconds before trying it again)"
+    assert report["database"].startswith("unreachable (OperationalError: (sqlite3.OperationalError) unable to open "
+                                         "database file")
+    assert report["database"].endswith("; the writer tries it again in a few seconds")
     assert report["events_waiting"] == 1
     assert "'0433-362344' is not a valid Chinese phone number" in report["menus"]["rejected_edit"]

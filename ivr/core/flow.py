@@ -16,15 +16,33 @@ CONNECTED = ("completed", "answered")
 
 LANGUAGE = "language"
 OPERATOR = "operator"
-# Node kinds that concern one unit; the node is written "<kind>:<unit id>".
+MENU = "menu"
+# Node kinds that concern one unit.
 UNIT_NODES = ("unit", "closed", "info", "dialed", "after", "record", "recorded")
+
+
+@dataclass(frozen=True)
+class Node:
+    """Where a call is: a kind (menu, closed, dialed...) and what it concerns (a menu or unit id), if anything."""
+
+    kind: str = LANGUAGE
+    target: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Node:
+        """Read a node as written in a webhook URL: "menu:main", "closed:marriage_registry", "language"."""
+        kind, _, target = text.partition(":")
+        return cls(kind, target)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.target}" if self.target else self.kind
 
 
 @dataclass(frozen=True)
 class Step:
     """Where a call is: the node, the caller's language, how many tries so far, and the menu '*' returns to."""
 
-    node: str = LANGUAGE
+    node: Node = Node()
     lang: Lang | None = None
     tries: int = 0
     back: str | None = None
@@ -102,6 +120,23 @@ class Decision:
     actions: tuple[Action, ...]
     outcome: Outcome
     unit_id: str | None = None
+    # Whether the unit concerned (the bureau at the greeting) was closed: the out-of-hours share counts this.
+    out_of_hours: bool | None = None
+
+    @property
+    def forwarded_number(self) -> str | None:
+        """Return the number the caller is put through to at this step, if any."""
+        return next((a.number for a in self.actions if isinstance(a, Forward)), None)
+
+    @property
+    def landed(self) -> Node | None:
+        """Return the node the caller waits at after this step (where they hang up, if they do)."""
+        return next((a.next.node for a in self.actions if isinstance(a, Ask)), None)
+
+    @property
+    def language(self) -> Lang | None:
+        """Return the language the step leaves the caller in (known from the language choice on)."""
+        return next((a.next.lang for a in self.actions if isinstance(a, Ask | Forward | Record)), None)
 
 
 class CallFlow:
@@ -113,12 +148,12 @@ class CallFlow:
 
     def decide(self, step: Step, event: Event, now: datetime) -> Decision:
         """Return what happens at a step, given what the caller or the provider just did."""
-        kind, _, target = step.node.partition(":")
+        kind, target = step.node.kind, step.node.target
         lang = step.lang if step.lang in LANGS else None
         if kind == LANGUAGE or lang is None:
             return self._language(step, event, now)
         step = replace(step, lang=lang)
-        if kind == "menu" and target in self.hotline.menus:
+        if kind == MENU and target in self.hotline.menus:
             return self._menu(step, self.hotline.menus[target], event, now)
         if kind == OPERATOR:
             return self._operator(step, now)
@@ -127,20 +162,30 @@ class CallFlow:
         # A node this hotline does not know (an old URL after a menu edit): start the menus again.
         return self._main_menu(replace(step, tries=0), lang)
 
+    def apology(self, lang: Lang, now: datetime) -> Decision:
+        """After an unexpected fault: say sorry, then the main line when the bureau is open, else goodbye."""
+        sorry = self._say("error_apology", lang)
+        operator = self.hotline.operator
+        if self.hours.status(operator, now).open:
+            return Decision((sorry, self._forward(operator, Step(Node("dialed", operator.id), lang))), "operator",
+                            operator.id, out_of_hours=False)
+        return Decision((sorry, self._say("goodbye", lang), Hangup()), "goodbye")
+
     # Language choice ------------------------------------------------------------------------------
 
     def _language(self, step: Step, event: Event, now: datetime) -> Decision:
         chosen = next((v.lang for v in self.hotline.languages if v.key == event.digits), None)
         if chosen is not None:
-            return self._main_menu(Step(f"menu:{self.hotline.main_menu}", chosen), chosen)
+            return self._main_menu(Step(Node(MENU, self.hotline.main_menu), chosen), chosen)
         if event.digits == OPERATOR_KEY:
-            return self._operator(Step(OPERATOR, self.hotline.languages[0].lang), now)
+            return self._operator(Step(Node(OPERATOR), self.hotline.languages[0].lang), now)
         if event.digits is None and not event.no_input:
-            return Decision((self._language_question(step, greet=True),), "menu")
+            bureau_closed = not self.hours.status(self.hotline.operator, now).open
+            return Decision((self._language_question(step, greet=True),), "menu", out_of_hours=bureau_closed)
         if event.digits in (REPEAT_KEY, BACK_KEY):  # nothing to go back to: both replay the choice
-            return Decision((self._language_question(replace(step, node=LANGUAGE), greet=False),), "menu")
+            return Decision((self._language_question(replace(step, node=Node()), greet=False),), "menu")
         sorry = "invalid_key" if event.digits else "no_input"
-        retry = replace(step, node=LANGUAGE, tries=step.tries + 1)
+        retry = replace(step, node=Node(), tries=step.tries + 1)
         if retry.tries >= self.hotline.settings.tries:
             return self._give_up(self.hotline.languages[0].lang, now, both_languages=True)
         apologies = tuple(self._say(sorry, v.lang) for v in self.hotline.languages)
@@ -155,7 +200,7 @@ class CallFlow:
 
     def _main_menu(self, step: Step, lang: Lang) -> Decision:
         menu = self.hotline.menus[self.hotline.main_menu]
-        return Decision((self._menu_question(menu, replace(step, node=f"menu:{menu.id}", back=None), lang),), "menu")
+        return Decision((self._menu_question(menu, replace(step, node=Node(MENU, menu.id), back=None), lang),), "menu")
 
     def _menu(self, step: Step, menu: Menu, event: Event, now: datetime) -> Decision:
         lang = self._lang(step)
@@ -166,16 +211,16 @@ class CallFlow:
             if menu.parent is None:
                 return self._language(Step(), Event(), now)
             parent = self.hotline.menus[menu.parent]
-            return Decision((self._menu_question(parent, Step(f"menu:{parent.id}", lang), lang),), "menu")
+            return Decision((self._menu_question(parent, Step(Node(MENU, parent.id), lang), lang),), "menu")
         if key == OPERATOR_KEY:
             return self._operator(replace(step, back=menu.id), now)
         option = menu.option(key) if key else None
         if option is not None and option.menu:
             submenu = self.hotline.menus[option.menu]
-            return Decision((self._menu_question(submenu, Step(f"menu:{submenu.id}", lang), lang),), "menu")
+            return Decision((self._menu_question(submenu, Step(Node(MENU, submenu.id), lang), lang),), "menu")
         if option is not None and option.unit:
             unit = self.hotline.units[option.unit]
-            return self._reach_unit(unit, Step(f"unit:{unit.id}", lang, back=menu.id), now)
+            return self._reach_unit(unit, Step(Node("unit", unit.id), lang, back=menu.id), now)
         return self._retry(step, event, now, self._menu_question(menu, replace(step, tries=step.tries + 1), lang,
                                                                   short=True))
 
@@ -198,7 +243,7 @@ class CallFlow:
         """After too many tries: the operator when the bureau is open, else a polite goodbye."""
         operator = self.hotline.operator
         if self.hours.status(operator, now).open:
-            return self._operator(Step(OPERATOR, lang), now)
+            return self._operator(Step(Node(OPERATOR), lang), now)
         langs = [v.lang for v in self.hotline.languages] if both_languages else [lang]
         farewell = [self._say(p, code) for code in langs for p in ("call_back_later", "goodbye")]
         return Decision((*farewell, Hangup()), "goodbye")
@@ -210,22 +255,22 @@ class CallFlow:
         lang = self._lang(step)
         status = self.hours.status(operator, now)
         if not status.open:
-            return self._closed(operator, Step(f"closed:{operator.id}", lang, back=step.back), status)
+            return self._closed(operator, Step(Node("closed", operator.id), lang, back=step.back), status)
         say = self._say("connecting_operator", lang)
-        forward = self._forward(operator, Step(f"dialed:{operator.id}", lang, back=step.back))
-        return Decision((say, forward), "operator", operator.id)
+        forward = self._forward(operator, Step(Node("dialed", operator.id), lang, back=step.back))
+        return Decision((say, forward), "operator", operator.id, out_of_hours=False)
 
     def _reach_unit(self, unit: Unit, step: Step, now: datetime) -> Decision:
         lang = self._lang(step)
         status = self.hours.status(unit, now)
         if not status.open:
-            return self._closed(unit, replace(step, node=f"closed:{unit.id}", tries=0), status)
+            return self._closed(unit, replace(step, node=Node("closed", unit.id), tries=0), status)
         if unit.phone:
             say = self._say("connecting", lang, unit=unit.name(lang))
         else:
             say = self._say("connecting_via_main_line", lang, unit=unit.name(lang))
-        forward = self._forward(unit, replace(step, node=f"dialed:{unit.id}", tries=0))
-        return Decision((say, forward), "forwarded", unit.id)
+        forward = self._forward(unit, replace(step, node=Node("dialed", unit.id), tries=0))
+        return Decision((say, forward), "forwarded", unit.id, out_of_hours=False)
 
     def _forward(self, unit: Unit, next_step: Step) -> Forward:
         return Forward(self.hotline.line_of(unit), unit.id, self.hotline.settings.dial_timeout, next_step)
@@ -236,7 +281,7 @@ class CallFlow:
         if status.next_open is not None:
             prompts.append(self._say("next_open", lang, when=say_moment(status.next_open, status.at, lang)))
         prompts.append(self._say("closed_options", lang))
-        return Decision((self._ask(tuple(prompts), step),), "closed", unit.id)
+        return Decision((self._ask(tuple(prompts), step),), "closed", unit.id, out_of_hours=True)
 
     def _reason(self, status: Status, lang: Lang) -> str:
         if status.reason == "holiday" and status.reason_name:
@@ -266,9 +311,9 @@ class CallFlow:
         if key == "2":
             return self._record(unit, step)
         if kind == "closed" and key == "1":
-            return self._info(unit, replace(step, node=f"info:{unit.id}", tries=0), now)
+            return self._info(unit, replace(step, node=Node("info", unit.id), tries=0), now)
         if kind == "after" and key == "1":
-            return self._reach_unit(unit, replace(step, node=f"unit:{unit.id}", tries=0), now)
+            return self._reach_unit(unit, replace(step, node=Node("unit", unit.id), tries=0), now)
         if key == BACK_KEY:
             return self._back(step, now)
         if key == OPERATOR_KEY and unit.id != self.hotline.operator_id:
@@ -288,13 +333,13 @@ class CallFlow:
             return self._after_dial(unit, step, None)
         status = self.hours.status(unit, now)
         if status.open:  # it opened while the caller listened: put them through rather than say it is closed
-            return self._reach_unit(unit, replace(step, node=f"unit:{unit.id}"), now)
+            return self._reach_unit(unit, replace(step, node=Node("unit", unit.id)), now)
         return self._closed(unit, step, status)
 
     def _back(self, step: Step, now: datetime) -> Decision:
         lang = self._lang(step)
         back = self._back_menu_step(step)
-        menu = self.hotline.menus[back.node.partition(":")[2]]
+        menu = self.hotline.menus[back.node.target]
         return Decision((self._menu_question(menu, back, lang),), "menu")
 
     def _info(self, unit: Unit, step: Step, now: datetime) -> Decision:
@@ -310,7 +355,7 @@ class CallFlow:
         status = event.dial_status if event.dial_status in DIAL_STATUSES else "failed"
         if status in CONNECTED:
             return Decision((self._say("goodbye", lang), Hangup()), "connected", unit.id)
-        return self._after_dial(unit, replace(step, node=f"after:{unit.id}", tries=0), status)
+        return self._after_dial(unit, replace(step, node=Node("after", unit.id), tries=0), status)
 
     def _after_dial(self, unit: Unit, step: Step, dial_status: str | None) -> Decision:
         lang = self._lang(step)
@@ -323,7 +368,7 @@ class CallFlow:
     def _record(self, unit: Unit, step: Step) -> Decision:
         lang = self._lang(step)
         record = Record(unit.id, self.hotline.settings.voicemail_max_seconds,
-                        replace(step, node=f"recorded:{unit.id}", tries=0))
+                        replace(step, node=Node("recorded", unit.id), tries=0))
         # The provider goes on past <Record> only when nothing was recorded: back to the menu the caller came from.
         nothing = (self._say("voicemail_empty", lang), Redirect(self._back_menu_step(step)))
         return Decision((self._say("voicemail_instructions", lang), record, *nothing), "voicemail", unit.id)
@@ -336,8 +381,8 @@ class CallFlow:
         return replace(back, actions=(self._say("voicemail_empty", lang), *back.actions))
 
     def _back_menu_step(self, step: Step) -> Step:
-        menu_id = step.back if step.back in self.hotline.menus else self.hotline.main_menu
-        return Step(f"menu:{menu_id}", step.lang)
+        menu_id = step.back if step.back is not None and step.back in self.hotline.menus else self.hotline.main_menu
+        return Step(Node(MENU, menu_id), step.lang)
 
     # Helpers --------------------------------------------------------------------------------------
 

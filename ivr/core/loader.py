@@ -50,16 +50,19 @@ AUDIO_SUFFIXES = (".wav", ".mp3")
 log = logging.getLogger(__name__)
 
 
-def load_hotline(menus_dir: str | Path) -> Hotline:
+def load_hotline(menus_dir: str | Path, audio_dir: Path | None = None) -> Hotline:
     """Load and validate a menus folder; raise MenuError listing every error found."""
-    hotline, problems = check_hotline(menus_dir)
+    hotline, problems = check_hotline(menus_dir, audio_dir)
     if hotline is None:
         raise MenuError(problems)
     return hotline
 
 
-def check_hotline(menus_dir: str | Path) -> tuple[Hotline | None, list[Problem]]:
-    """Validate a menus folder; return the hotline (None on any error) and all problems found."""
+def check_hotline(menus_dir: str | Path, audio_dir: Path | None = None) -> tuple[Hotline | None, list[Problem]]:
+    """Validate a menus folder; return the hotline (None on any error) and all problems found.
+
+    audio_dir, when given, replaces the recordings folder hotline.yaml names (a saved copy has its own).
+    """
     folder = Path(menus_dir)
     shown = str(menus_dir).rstrip("/") or "."
     if not folder.is_dir():
@@ -75,7 +78,7 @@ def check_hotline(menus_dir: str | Path) -> tuple[Hotline | None, list[Problem]]
     if len(docs) != len(FILES):
         return None, problems
     try:
-        hotline = _Builder(folder, shown, docs, problems).build()
+        hotline = _Builder(folder, shown, docs, problems, audio_dir).build()
     except Exception as exc:  # a staff member sees a sentence, never a traceback; the service keeps its menus
         log.exception("Checking the menus in %s failed unexpectedly.", shown)
         return None, [*problems, Problem(shown, None, "", f"could not be checked: the checker failed with "
@@ -90,8 +93,10 @@ def check_hotline(menus_dir: str | Path) -> tuple[Hotline | None, list[Problem]]
 class _Builder:
     """Turns the parsed files into model objects, checking references across files."""
 
-    def __init__(self, folder: Path, shown: str, docs: dict[str, YamlDocument], problems: list[Problem]) -> None:
+    def __init__(self, folder: Path, shown: str, docs: dict[str, YamlDocument], problems: list[Problem],
+                 audio_dir: Path | None = None) -> None:
         self.folder = folder
+        self.audio_dir = audio_dir
         self.shown = shown
         self.docs = docs
         self.problems = problems
@@ -154,7 +159,7 @@ class _Builder:
         if timezone is not None and timezone not in pytz.all_timezones_set:
             check.report(("hotline", "timezone"), f"'{timezone}' is not a time zone", "write Asia/Shanghai")
             timezone = None
-        audio_dir = (self.folder / str(head.get("audio_dir", "../audio"))).resolve()
+        audio_dir = self.audio_dir or (self.folder / str(head.get("audio_dir", "../audio"))).resolve()
         languages = self._languages(check, top["languages"])
         calls = check.mapping(("calls",), top["calls"],
                               required=("gather_timeout", "tries", "dial_timeout", "voicemail_max_seconds"))

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import fcntl
+import functools
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, and_, create_engine, delete, event, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, create_engine, delete, event, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ivr.clock import TIMEZONE
+from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent
 from ivr.store.tables import calls, steps, voicemails
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -23,26 +29,16 @@ SQLITE_BUSY_SECONDS = 0.5
 POSTGRES_CONNECT_SECONDS = 1
 POSTGRES_STATEMENT_MS = 800
 
-EventKind = Literal["step", "recording", "call_ended"]
+class StoreUnavailable(Exception):
+    """The database cannot be reached, is locked or too slow right now; the same write may work later."""
 
 
-@dataclass(frozen=True)
-class CallEvent:
-    """Something that happened in a call, as kept in the store (or in the spool while the store is down)."""
+class StoreRefused(Exception):
+    """The database refused these values; writing them again will not help."""
 
-    kind: EventKind
-    call_sid: str
-    at: str  # ISO-8601 with offset
-    data: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the event as plain data for the spool file."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> CallEvent:
-        """Rebuild an event read back from the spool file."""
-        return cls(raw["kind"], raw["call_sid"], raw["at"], dict(raw.get("data") or {}))
+# Errors that say the database is away (down, locked, too slow), not that the values were wrong.
+UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -60,10 +56,27 @@ class Voicemail:
     recording_sid: str
 
 
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def translate_errors(method: Method) -> Method:
+    """Let only the store's own error out of a store method: callers never import SQLAlchemy."""
+
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(_reason(exc)) from exc
+
+    return run  # type: ignore[return-value]
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine that fails fast rather than keep a caller waiting."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, poolclass=NullPool)
+        # Pooled: the PRAGMAs run once per connection, not once per write.
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -80,6 +93,7 @@ def make_engine(url: str) -> Engine:
                          connect_args={"connect_timeout": POSTGRES_CONNECT_SECONDS, "options": options})
 
 
+@translate_errors
 def upgrade_schema(engine: Engine) -> None:
     """Bring the database schema to the newest migration (ivr db upgrade)."""
     config = Config()
@@ -89,14 +103,24 @@ def upgrade_schema(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+@translate_errors
 def prepare_embedded_sqlite(store: Store) -> None:
     """Create the folder of a SQLite database and migrate it; other databases are left to `ivr db upgrade`."""
     url = store.engine.url
     if url.get_backend_name() != "sqlite":
         return
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    upgrade_schema(store.engine)
+    if not url.database or url.database == ":memory:":
+        upgrade_schema(store.engine)
+        return
+    database = Path(url.database)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    # Several workers start at once on a fresh instance folder: one migrates, the others then find it done.
+    with open(database.with_name(database.name + ".migrating"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            upgrade_schema(store.engine)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class Store:
@@ -105,79 +129,44 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    def _forget_a_deleted_file(self) -> None:
+        # A pooled connection to a SQLite file deleted under it would write into the void: reconnect instead.
+        database = self.engine.url.database
+        if self.engine.url.get_backend_name() == "sqlite" and database and database != ":memory:" \
+                and not Path(database).is_file():
+            self.engine.dispose()
+
     @classmethod
     def from_url(cls, url: str) -> Store:
         """Open the store at a SQLAlchemy URL."""
         return cls(make_engine(url))
 
-    def apply(self, events: list[CallEvent]) -> None:
-        """Write events in one transaction; applying the same event again changes nothing."""
-        with self.engine.begin() as connection:
-            for item in events:
-                if item.kind == "step":
-                    self._step(connection, item)
-                elif item.kind == "recording":
-                    self._recording(connection, item)
-                elif item.kind == "call_ended":
-                    self._call_ended(connection, item)
+    def apply(self, events: Sequence[CallEvent]) -> None:
+        """Write events in one transaction; applying the same event again changes nothing.
 
-    def _insert_ignoring_duplicates(self, connection: Connection, table: Any, values: dict[str, Any]) -> None:
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        connection.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+        Raise StoreUnavailable when the database is away, StoreRefused when it refuses the values.
+        """
+        self._forget_a_deleted_file()
+        try:
+            with self.engine.begin() as connection:
+                _write_events(connection, events)
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(_reason(exc)) from exc
+        except (SQLAlchemyError, ValueError, OverflowError, TypeError) as exc:
+            raise StoreRefused(_reason(exc)) from exc
 
-    def _ensure_call(self, connection: Connection, item: CallEvent, **values: Any) -> None:
-        self._insert_ignoring_duplicates(connection, calls, {
-            "call_sid": item.call_sid, "started_at": _moment(item.at), **values})
-
-    def _step(self, connection: Connection, item: CallEvent) -> None:
-        data = item.data
-        self._ensure_call(connection, item, caller=data.get("caller"), called=data.get("called"),
-                          out_of_hours=data.get("out_of_hours"))
-        self._insert_ignoring_duplicates(connection, steps, {
-            "call_sid": item.call_sid, "seq": data["seq"], "at": _moment(item.at), "node": data["node"][:128],
-            "digits": (data.get("digits") or None) and data["digits"][:8], "outcome": data["outcome"],
-            "unit_id": data.get("unit_id"), "dial_status": data.get("dial_status"),
-            "dial_duration": data.get("dial_duration"),
-        })
-        newest = and_(calls.c.call_sid == item.call_sid,
-                      or_(calls.c.last_seq.is_(None), calls.c.last_seq <= data["seq"]))
-        # Where the step left the caller (the menu they hear), which is where they hang up if they do.
-        changes: dict[str, Any] = {"last_seq": data["seq"], "last_node": (data.get("landed") or data["node"])[:128],
-                                   "last_outcome": data["outcome"]}
-        if data.get("lang"):
-            changes["language"] = data["lang"]
-        if data["outcome"] in ("forwarded", "operator"):
-            changes.update(unit_id=data.get("unit_id"), forwarded_number=data.get("number"))
-        if data.get("dial_status"):
-            changes.update(dial_status=data["dial_status"], dial_duration=data.get("dial_duration"))
-        connection.execute(update(calls).where(newest).values(**changes))
-        if data.get("out_of_hours") is not None:
-            connection.execute(update(calls).where(and_(calls.c.call_sid == item.call_sid,
-                                                        calls.c.out_of_hours.is_(None)))
-                               .values(out_of_hours=data["out_of_hours"]))
-
-    def _recording(self, connection: Connection, item: CallEvent) -> None:
-        data = item.data
-        self._insert_ignoring_duplicates(connection, voicemails, {
-            "recording_sid": data["recording_sid"], "call_sid": item.call_sid, "caller": data.get("caller"),
-            "unit_id": data.get("unit_id"), "recording_url": data.get("recording_url"),
-            "duration": data.get("duration"), "received_at": _moment(item.at),
-        })
-        # The <Record> action and the status callback each know part of the message: fill in what is missing.
-        for column in ("caller", "unit_id", "recording_url", "duration"):
-            if data.get(column) is not None:
-                connection.execute(update(voicemails).where(and_(
-                    voicemails.c.recording_sid == data["recording_sid"], getattr(voicemails.c, column).is_(None)))
-                    .values({column: data[column]}))
-
-    def _call_ended(self, connection: Connection, item: CallEvent) -> None:
-        data = item.data
-        self._ensure_call(connection, item, caller=data.get("caller"), called=data.get("called"))
-        connection.execute(update(calls).where(calls.c.call_sid == item.call_sid).values(
-            ended_at=_moment(item.at), call_status=data.get("call_status"), duration=data.get("duration")))
+    def ping(self) -> None:
+        """Check that the database answers; raise StoreUnavailable when it does not."""
+        self._forget_a_deleted_file()
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(select(1))
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(_reason(exc)) from exc
 
     # Voice messages ----------------------------------------------------------------------------------
 
+    @translate_errors
     def voicemails(self, unit: str | None = None, status: str | None = None) -> list[Voicemail]:
         """Return voice messages, newest first, optionally of one unit or status."""
         query = select(voicemails).order_by(voicemails.c.received_at.desc(), voicemails.c.id.desc())
@@ -190,6 +179,7 @@ class Store:
                               local(row.received_at), row.call_sid, row.recording_sid)
                     for row in connection.execute(query)]
 
+    @translate_errors
     def mark_called_back(self, voicemail_id: int, at: datetime) -> bool:
         """Mark a voice message as called back; return False when there is no such message."""
         with self.engine.begin() as connection:
@@ -197,6 +187,7 @@ class Store:
                                         .values(status="called back", called_back_at=local(at)))
             return bool(result.rowcount)
 
+    @translate_errors
     def purge(self, older_than: datetime, include_new: bool = False, dry_run: bool = False) -> dict[str, int]:
         """Delete calls, steps and voice messages from before a moment; return how many of each.
 
@@ -217,9 +208,109 @@ class Store:
         return {"calls": removed_calls, "steps": removed_steps, "voicemails": removed_messages}
 
 
-def _moment(text: str) -> datetime:
-    # Everything is stored in the hotline's zone: SQLite keeps no offset, so one zone keeps values comparable.
-    return local(datetime.fromisoformat(text))
+
+def _write_events(connection: Connection, events: Sequence[CallEvent]) -> None:
+    """Write a batch with a few statements of many rows each: group commit, not a round trip per value."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    first_of_call: dict[str, dict[str, Any]] = {}
+    for item in events:
+        first_of_call.setdefault(item.call_sid, {
+            "call_sid": item.call_sid, "started_at": local(item.at), "caller": getattr(item, "caller", None),
+            "called": getattr(item, "called", None)})
+    if first_of_call:
+        connection.execute(dialect.insert(calls).on_conflict_do_nothing(), list(first_of_call.values()))
+    step_events = [e for e in events if isinstance(e, StepEvent)]
+    if step_events:
+        connection.execute(dialect.insert(steps).on_conflict_do_nothing(), [_step_row(e) for e in step_events])
+        _update_calls_from_steps(connection, step_events)
+    for recording in (e for e in events if isinstance(e, RecordingEvent)):
+        _write_recording(connection, dialect, recording)
+    ended = [e for e in events if isinstance(e, CallEndedEvent)]
+    if ended:
+        connection.execute(
+            update(calls).where(calls.c.call_sid == bindparam("b_sid")).values(
+                ended_at=bindparam("b_at"), call_status=bindparam("b_status"), duration=bindparam("b_duration")),
+            [{"b_sid": e.call_sid, "b_at": local(e.at), "b_status": e.call_status, "b_duration": e.duration}
+             for e in ended])
+
+
+def _step_row(event: StepEvent) -> dict[str, Any]:
+    return {"call_sid": event.call_sid, "seq": event.seq, "at": local(event.at), "node": event.node,
+            "digits": event.digits, "outcome": event.outcome, "unit_id": event.unit_id,
+            "dial_status": event.dial_status, "dial_duration": event.dial_duration}
+
+
+def _update_calls_from_steps(connection: Connection, step_events: list[StepEvent]) -> None:
+    """Fold each call's steps into the call's row: where it was left, its language, forward and hours."""
+    by_call: dict[str, list[StepEvent]] = defaultdict(list)
+    for item in step_events:
+        by_call[item.call_sid].append(item)
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for call_sid, found in by_call.items():
+        found.sort(key=lambda e: e.seq)
+        changes = _call_changes(found)
+        shapes[tuple(sorted(changes))].append({"b_sid": call_sid, "b_seq": found[-1].seq,
+                                               **{f"v_{k}": v for k, v in changes.items()}})
+    for shape, rows in shapes.items():
+        # Only a step at least as new as the newest written says where the call is now (callbacks may come late).
+        newest = and_(calls.c.call_sid == bindparam("b_sid"),
+                      or_(calls.c.last_seq.is_(None), calls.c.last_seq <= bindparam("b_seq")))
+        connection.execute(update(calls).where(newest).values({k: bindparam(f"v_{k}") for k in shape}), rows)
+    _update_out_of_hours(connection, by_call)
+
+
+def _call_changes(found: list[StepEvent]) -> dict[str, Any]:
+    newest = found[-1]
+    # Where the step left the caller (the menu they hear), which is where they hang up if they do.
+    changes: dict[str, Any] = {"last_seq": newest.seq, "last_node": newest.landed or newest.node,
+                               "last_outcome": newest.outcome}
+    spoken = [e.language for e in found if e.language]
+    if spoken:
+        changes["language"] = spoken[-1]
+    forwards = [e for e in found if e.outcome in ("forwarded", "operator")]
+    if forwards:
+        changes.update(unit_id=forwards[-1].unit_id, forwarded_number=forwards[-1].forwarded_number)
+    dialed = [e for e in found if e.dial_status]
+    if dialed:
+        changes.update(dial_status=dialed[-1].dial_status, dial_duration=dialed[-1].dial_duration)
+    return changes
+
+
+def _update_out_of_hours(connection: Connection, by_call: dict[str, list[StepEvent]]) -> None:
+    """The unit the caller reached decides whether the call came out of hours; the bureau's hours only without one."""
+    unit_rows, bureau_rows = [], []
+    for call_sid, found in by_call.items():
+        at_unit = [e for e in found if e.unit_hours and e.out_of_hours is not None]
+        at_bureau = [e for e in found if not e.unit_hours and e.out_of_hours is not None]
+        if at_unit:
+            unit_rows.append({"b_sid": call_sid, "v_ooh": at_unit[-1].out_of_hours})
+        elif at_bureau:
+            bureau_rows.append({"b_sid": call_sid, "v_ooh": at_bureau[0].out_of_hours})
+    if unit_rows:
+        connection.execute(update(calls).where(calls.c.call_sid == bindparam("b_sid"))
+                           .values(out_of_hours=bindparam("v_ooh")), unit_rows)
+    if bureau_rows:  # the greeting's answer, kept only until a unit's (which, coming later, overwrites it)
+        connection.execute(update(calls).where(and_(calls.c.call_sid == bindparam("b_sid"),
+                                                    calls.c.out_of_hours.is_(None)))
+                           .values(out_of_hours=bindparam("v_ooh")), bureau_rows)
+
+
+def _write_recording(connection: Connection, dialect: Any, item: RecordingEvent) -> None:
+    values = {"caller": item.caller, "unit_id": item.unit_id, "recording_url": item.recording_url,
+              "duration": item.duration}
+    connection.execute(dialect.insert(voicemails).on_conflict_do_nothing(), [{
+        "recording_sid": item.recording_sid, "call_sid": item.call_sid, "received_at": local(item.at), **values}])
+    # The <Record> action and the status callback each know part of the message: fill in what is missing.
+    for column, value in values.items():
+        if value is not None:
+            connection.execute(update(voicemails).where(and_(
+                voicemails.c.recording_sid == item.recording_sid, getattr(voicemails.c, column).is_(None)))
+                .values({column: value}))
+
+
+def _reason(exc: BaseException) -> str:
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first[:300]}" if first else type(exc).__name__
 
 
 def local(moment: datetime) -> datetime:

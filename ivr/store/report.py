@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from ivr.clock import TIMEZONE
-from ivr.store.database import Store, local
+from ivr.store.database import Store, local, translate_errors
 from ivr.store.tables import calls, steps, voicemails
 
 # Outcomes after which a call that ends has been served, not abandoned.
@@ -23,6 +23,7 @@ GAVE_UP = "goodbye"
 ANSWERED = ("completed", "answered")
 
 
+@translate_errors
 def build_report(store: Store, since: date, until: date) -> dict[str, Any]:
     """Return every figure for the calls from `since` to `until`, both days included."""
     start = TIMEZONE.localize(datetime.combine(since, time()))

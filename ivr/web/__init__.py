@@ -3,62 +3,42 @@
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-import phonenumbers
-from flask import Flask
-from sqlalchemy.exc import ArgumentError
+from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr.clock import ClockError, parse_moment
-from ivr.paths import default_instance_dir, default_menus_dir
+from ivr.settings import NAMES, ConfigError, Settings
 from ivr.store.database import Store, prepare_embedded_sqlite
-from ivr.store.recorder import Recorder, spool_file
+from ivr.store.recorder import Recorder, outbox_file
 from ivr.web.menus import MenuStore
 
+__all__ = ["ConfigError", "create_app", "settings"]
 log = logging.getLogger(__name__)
-
-# Settings read from the environment: TWILIO_AUTH_TOKEN as the provider names it, the rest with IVR_.
-SETTINGS = ("MENUS_DIR", "PUBLIC_URL", "CALLER_ID", "FROZEN_TIME", "DATABASE_URL", "DEVELOPMENT", "TRUST_PROXY",
-            "FALLBACK_NUMBER")
-# The bureau's main line, for the fallback step that must work without menus or database.
-DEFAULT_FALLBACK_NUMBER = "+864333622075"
+# Settings a test's mapping may give that are not Flask's own.
+PROVIDER_NAMES = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SPOOL_PATH")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-class ConfigError(RuntimeError):
-    """The service cannot start with these settings; the message says what to set."""
-
-
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the hotline's Flask app from test_config, else from the environment."""
-    if not logging.getLogger().handlers:  # under gunicorn or uwsgi: make the call log visible
-        logging.basicConfig(level=log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = Flask(__name__, instance_path=str(default_instance_dir().resolve()), instance_relative_config=True)
-    app.config.from_mapping(
-        TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN"),
-        MENUS_DIR=str(default_menus_dir()),
-        PUBLIC_URL=None,
-        CALLER_ID=None,
-        FROZEN_TIME=None,
-        DATABASE_URL=None,
-        DEVELOPMENT=False,
-        TRUST_PROXY=False,
-        FALLBACK_NUMBER=DEFAULT_FALLBACK_NUMBER,
-    )
-    if test_config is None:
-        for key in SETTINGS:
-            if f"IVR_{key}" in os.environ:
-                app.config[key] = os.environ[f"IVR_{key}"]
+def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask:
+    """Create the hotline's Flask app from settings, a test's mapping, else the environment."""
+    if isinstance(test_config, Settings):
+        config = test_config
     else:
-        app.config.update(test_config)
-    _check_settings(app)
-    if _flag(app.config["TRUST_PROXY"]):
+        config = Settings.from_env() if test_config is None else Settings.from_mapping(test_config)
+    if not logging.getLogger().handlers:  # under gunicorn or uwsgi: make the call log visible
+        logging.basicConfig(level=config.log_level, format=LOG_FORMAT)
+    _check_token(config)
+    app = Flask(__name__, instance_path=str(config.instance_dir))
+    if isinstance(test_config, Mapping):  # Flask's own keys a test sets (TESTING, ...)
+        app.config.update({k: v for k, v in test_config.items() if k not in NAMES and k not in PROVIDER_NAMES})
+    app.extensions["ivr.settings"] = config
+    if config.trust_proxy:
         # Behind one reverse proxy: trust its X-Forwarded-Proto and X-Forwarded-Host for the signed URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
-    app.extensions["ivr.menus"] = MenuStore(app.config["MENUS_DIR"])
-    app.extensions["ivr.recorder"] = _recorder(app)
+    app.extensions["ivr.menus"] = MenuStore(config.menus_dir, config.instance_dir)
+    app.extensions["ivr.recorder"] = _recorder(config)
 
     from ivr.web import audio, health, voice
 
@@ -68,62 +48,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _recorder(app: Flask) -> Recorder:
+def settings() -> Settings:
+    """Return the settings of the app handling the current request."""
+    config: Settings = current_app.extensions["ivr.settings"]
+    return config
+
+
+def _recorder(config: Settings) -> Recorder:
     """Open the call records store; the embedded SQLite default is created and migrated on the spot."""
-    url = app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'ivr.sqlite3'}"
-    app.config["DATABASE_URL"] = url
-    try:
-        store = Store.from_url(url)
-    except ArgumentError as exc:
-        shown = "…@" + url.split("@")[-1] if "@" in url else url  # never the password, even of a broken URL
-        raise ConfigError(f"DATABASE_URL: '{shown}' is not a database URL this service can open "
-                          f"({type(exc).__name__}); write it as sqlite:////path/ivr.sqlite3 or "
-                          "postgresql+psycopg://user:password@host/ivr.") from exc
+    store = Store.from_url(config.database_url)
     try:
         prepare_embedded_sqlite(store)
-    except Exception:  # the service still answers calls; events wait in the spool
-        log.exception("Could not prepare the SQLite database at %s; call events will wait in the spool.", url)
-    spool = Path(app.config.get("SPOOL_PATH") or spool_file(Path(app.instance_path), url))
-    return Recorder(store, spool)
+    except Exception:  # the service still answers calls; events wait in the outbox
+        log.exception("Could not prepare the SQLite database at %s; call events will wait in the outbox.",
+                      config.database_url)
+    return Recorder(store, config.outbox_path or outbox_file(config.instance_dir, config.database_url))
 
 
-def log_level() -> int:
-    """Return the level named in IVR_LOG_LEVEL, or INFO when it is unset or not a level's name."""
-    name = os.environ.get("IVR_LOG_LEVEL", "INFO").upper()
-    level = logging.getLevelName(name)
-    return level if isinstance(level, int) else logging.INFO
-
-
-def _check_settings(app: Flask) -> None:
-    config = app.config
-    config["DEVELOPMENT"] = _flag(config["DEVELOPMENT"])
-    if not config["TWILIO_AUTH_TOKEN"]:
-        if not config["DEVELOPMENT"]:
-            raise ConfigError(
-                "TWILIO_AUTH_TOKEN is not set, so the service cannot check that requests come from the provider. "
-                "Set it to the account's auth token, or set IVR_DEVELOPMENT=1 on a development machine."
-            )
-        log.warning("DEVELOPMENT MODE without TWILIO_AUTH_TOKEN: webhook signatures are NOT checked. "
-                    "Never expose this service to the internet like this.")
-    if config["CALLER_ID"]:
-        config["CALLER_ID"] = _e164(config["CALLER_ID"], "CALLER_ID")
-    config["FALLBACK_NUMBER"] = _e164(config["FALLBACK_NUMBER"], "FALLBACK_NUMBER")
-    if config["FROZEN_TIME"]:
-        try:
-            parse_moment(str(config["FROZEN_TIME"]))
-        except ClockError as exc:
-            raise ConfigError(f"FROZEN_TIME: {exc}.") from exc
-
-
-def _e164(value: str, name: str) -> str:
-    try:
-        number = phonenumbers.parse(str(value), "CN")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ConfigError(f"{name}: '{value}' is not a valid phone number; write it as +864333622075.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _flag(value: object) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
+def _check_token(config: Settings) -> None:
+    if config.auth_token:
+        return
+    if not config.development:
+        raise ConfigError(
+            "TWILIO_AUTH_TOKEN is not set, so the service cannot check that requests come from the provider. "
+            "Set it to the account's auth token, or set IVR_DEVELOPMENT=1 on a development machine."
+        )
+    log.warning("DEVELOPMENT MODE without TWILIO_AUTH_TOKEN: webhook signatures are NOT checked. "
+                "Never expose this service to the internet like this.")

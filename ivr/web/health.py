@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.store.recorder import Recorder
 from ivr.web.menus import MenuStore
@@ -13,27 +13,29 @@ from ivr.web.menus import MenuStore
 bp = Blueprint("health", __name__)
 
 
-@bp.get("/health")
-def health() -> ResponseReturnValue:
-    """Report the menus in use, whether the database answers, and how many call events wait in the spool."""
+def health_status() -> dict[str, Any]:
+    """Return the menus in use, the database's state and the call events waiting, set aside or held in memory."""
     store: MenuStore = current_app.extensions["ivr.menus"]
     recorder: Recorder = current_app.extensions["ivr.recorder"]
     store.refresh()
-    if recorder.resting():
-        database = "unreachable (the service waits a few seconds before trying it again)"
-    else:
-        try:
-            with recorder.store.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            database = "ok"
-        except SQLAlchemyError as exc:
-            database = f"unreachable ({type(exc).__name__})"
-    waiting = recorder.pending()
-    degraded = database != "ok" or waiting > 0 or store.last_error is not None
-    # Callers are served in every case below, so the service stays in the load balancer: always 200.
-    return jsonify({
+    menus = store.state()
+    records = recorder.state()
+    degraded = (records.database != "ok" or records.waiting != 0 or records.set_aside != 0 or records.in_memory
+                or records.dropped or menus.rejected_edit is not None or menus.saved_copy)
+    return {
         "status": "degraded" if degraded else "ok",
-        "menus": {"units": len(store.flow.hotline.units), "rejected_edit": store.last_error},
-        "database": database,
-        "events_waiting": waiting,
-    })
+        "menus": {"units": menus.units, "source": menus.source, "saved_copy": menus.saved_copy,
+                  "rejected_edit": menus.rejected_edit},
+        "database": records.database,
+        # -1: the outbox itself cannot be read right now.
+        "events_waiting": records.waiting,
+        "events_set_aside": records.set_aside,
+        "events_in_memory": records.in_memory,
+        "events_dropped": records.dropped,
+    }
+
+
+@bp.get("/health")
+def health() -> ResponseReturnValue:
+    """Report the service's state; 200 whenever callers can be served, so it stays in the load balancer."""
+    return jsonify(health_status())

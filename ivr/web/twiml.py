@@ -23,8 +23,9 @@ class TwimlRenderer:
     """Turns a Decision into a TwiML document for one hotline and URL scheme."""
 
     def __init__(self, hotline: Hotline, step_url: StepUrl, audio_url: AudioUrl, caller_id: str | None,
-                 recording_callback: Callable[[str], str]) -> None:
+                 recording_callback: Callable[[str], str], has_recording: Callable[[str, str], object]) -> None:
         self.hotline = hotline
+        self.has_recording = has_recording
         self.step_url = step_url
         self.audio_url = audio_url
         self.caller_id = caller_id
@@ -66,7 +67,8 @@ class TwimlRenderer:
             raise TypeError(f"cannot render {action!r}")
 
     def _say(self, parent: VoiceResponse | Gather, say: Say) -> None:
-        if say.audio:
+        # A recording deleted after the menus were checked: speak the prompt rather than send the caller a 404.
+        if say.audio and self.has_recording(self.hotline.audio_dir, say.audio):
             parent.play(self.audio_url(say))
             return
         voice = self.hotline.voice(say.lang)

@@ -11,11 +11,13 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.clock import now
-from ivr.core.flow import Ask, CallFlow, Decision, Event, Forward, Hangup, Record, Say, Step
+from ivr.core.flow import CallFlow, Decision, Event, Node, Say, Step
 from ivr.core.model import LANGS, Lang
-from ivr.redact import mask_number
-from ivr.store.database import CallEvent
+from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent, count
+from ivr.redact import loggable, mask_number
 from ivr.store.recorder import Recorder
+from ivr.web import settings
+from ivr.web.audio import recording_file
 from ivr.web.menus import MenuStore
 from ivr.web.security import is_signed
 from ivr.web.twiml import TwimlRenderer
@@ -39,20 +41,20 @@ FALLBACK_GOODBYE = (
 @bp.before_request
 def require_provider_signature() -> None:
     """Refuse (403) any request not signed by the provider; only development mode without a token skips this."""
-    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    token = settings().auth_token
     if not token:
         return
-    if not is_signed(request, token, current_app.config["PUBLIC_URL"]):
-        log.warning("Refused an unsigned or wrongly signed request to %s (CallSid %s).", request.path, _call_sid())
+    if not is_signed(request, token, settings().public_url):
+        log.warning("Refused an unsigned or wrongly signed request to %s (CallSid %s).", loggable(request.path),
+                    _call_sid())
         abort(403)
 
 
 @bp.route("", methods=["GET", "POST"])
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the languages."""
-    log.info("Call %s from %s to %s.", _call_sid(), mask_number(request.values.get("From")),
-             request.values.get("To", "unknown"))
-    return _answer(lambda flow: flow.decide(Step(), Event(), _now()), first=True)
+    log.info("Call %s from %s to %s.", _call_sid(), mask_number(request.values.get("From")), _logged("To"))
+    return _answer(lambda flow: flow.decide(Step(), Event(), _now()))
 
 
 @bp.route("/step", methods=["GET", "POST"])
@@ -65,20 +67,18 @@ def step() -> Response:
 def call_status() -> Response:
     """The provider's status callback at the end of a call: it closes the call's record."""
     values = request.values
-    log.info("Call %s ended: %s after %s s.", _call_sid(), values.get("CallStatus", "unknown"),
-             values.get("CallDuration", "?"))
-    _keep(CallEvent("call_ended", _call_sid(), _now().isoformat(), {
-        "call_status": values.get("CallStatus", "")[:16] or None, "duration": _integer(values.get("CallDuration")),
-        "caller": _number(values.get("From")), "called": _number(values.get("To"))}))
+    log.info("Call %s ended: %s after %s s.", _call_sid(), _logged("CallStatus"), _logged("CallDuration"))
+    _keep(lambda: CallEndedEvent.make(call_sid=_call_sid(), at=_now(), call_status=values.get("CallStatus"),
+                                      duration=values.get("CallDuration"), caller=values.get("From"),
+                                      called=values.get("To")))
     return _twiml(str(VoiceResponse().to_xml()))  # nothing to say: the call has moved on
 
 
 @bp.route("/recording", methods=["POST"])
 def recording_status() -> Response:
     """The provider's recording status callback: a voice message is ready to fetch."""
-    log.info("Voice message %s of call %s: %s, %s s.", request.values.get("RecordingSid", "unknown"),
-             _call_sid(), request.values.get("RecordingStatus", "unknown"),
-             request.values.get("RecordingDuration", "?"))
+    log.info("Voice message %s of call %s: %s, %s s.", _logged("RecordingSid"), _call_sid(),
+             _logged("RecordingStatus"), _logged("RecordingDuration"))
     _keep_recording(request.args.get("unit"))
     return _twiml(str(VoiceResponse().to_xml()))  # nothing to say: the call has moved on
 
@@ -86,9 +86,9 @@ def recording_status() -> Response:
 @bp.route("/fallback", methods=["GET", "POST"])
 def fallback() -> Response:
     """The provider's Fallback URL: an apology and the main line, needing neither menus nor database."""
-    log.error("The provider called the fallback for call %s (error %s: %s).", _call_sid(),
-              request.values.get("ErrorCode", "?"), request.values.get("ErrorUrl", "?"))
-    return _twiml(fallback_twiml(current_app.config["FALLBACK_NUMBER"]))
+    log.error("The provider called the fallback for call %s (error %s: %s).", _call_sid(), _logged("ErrorCode"),
+              _logged("ErrorUrl", limit=200))
+    return _twiml(fallback_twiml(settings().fallback_number))
 
 
 def fallback_twiml(number: str) -> str:
@@ -114,7 +114,7 @@ def _step_from_query() -> Step:
     except ValueError:
         tries = 0
     return Step(
-        node=args.get("node", "language")[:MAX_NODE_LENGTH],
+        node=Node.parse(args.get("node", "language")[:MAX_NODE_LENGTH]),
         lang=lang if lang in LANGS else None,
         tries=tries,
         back=(args.get("back") or "")[:MAX_NODE_LENGTH] or None,
@@ -124,17 +124,18 @@ def _step_from_query() -> Step:
 def _event_from_request() -> Event:
     values = request.values
     digits = values.get("Digits", "").strip() or None
-    try:
-        seconds: int | None = int(values.get("RecordingDuration", ""))
-    except ValueError:
-        seconds = None
     return Event(
         digits=digits,
         no_input=request.args.get("input") == "none" and digits is None,
         dial_status=values.get("DialCallStatus") or None,
         recording_url=values.get("RecordingUrl") or None,
-        recording_seconds=seconds,
+        recording_seconds=count(values.get("RecordingDuration")),
     )
+
+
+def _logged(name: str, limit: int = 64) -> str:
+    """Return a request value as it may appear in the log."""
+    return loggable(request.values.get(name), limit=limit)
 
 
 def _call_sid() -> str:
@@ -143,121 +144,86 @@ def _call_sid() -> str:
     return sid or "unknown"
 
 
-def _integer(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _number(value: str | None) -> str | None:
-    return value[:32] if value else None
-
-
 def _seq() -> int:
-    return min(max(_integer(request.args.get("seq")) or 0, 0), 10_000)
+    return min(count(request.args.get("seq")) or 0, 10_000)
 
 
 def _now() -> datetime:
-    return now(current_app.config["FROZEN_TIME"])
+    return now(settings().frozen_time)
 
 
 # Answering ---------------------------------------------------------------------------------------------
 
 
-def _answer(decide: Callable[[CallFlow], Decision], first: bool = False) -> Response:
+def _answer(decide: Callable[[CallFlow], Decision]) -> Response:
     """Decide and render a step; any unexpected error still answers valid TwiML."""
     try:
         flow = _store().flow
         decision = decide(flow)
-        log.info("Call %s at %s (key %s): %s%s.", _call_sid(), request.args.get("node", "start"),
-                 request.values.get("Digits", "-"), decision.outcome,
-                 f" {decision.unit_id}" if decision.unit_id else "")
+        log.info("Call %s at %s (key %s): %s%s.", _call_sid(), loggable(request.args.get("node"), "start"),
+                 _logged("Digits"), decision.outcome, f" {decision.unit_id}" if decision.unit_id else "")
         xml = _renderer(flow).render(decision)
     except Exception:
-        log.exception("Step %s of call %s failed; the caller hears an apology.", request.full_path, _call_sid())
+        log.exception("Step %s of call %s failed; the caller hears an apology.", loggable(request.full_path, limit=300),
+                      _call_sid())
         return _twiml(_apology())
-    _keep_step(flow, decision, first)
+    _keep_step(decision)
     return _twiml(xml)
 
 
-def _keep_step(flow: CallFlow, decision: Decision, first: bool) -> None:
+def _keep_step(decision: Decision) -> None:
     """Record the step (and a voice message it carries) for the call records."""
     values = request.values
-    number = next((a.number for a in decision.actions if isinstance(a, Forward)), None)
-    landed = next((a.next.node for a in decision.actions if isinstance(a, Ask)), None)
-    # The language the step left the caller in: known from the language choice on, before the URL carries it.
-    lang = next((a.next.lang for a in decision.actions if isinstance(a, Ask | Forward | Record)), None)
-    data: dict[str, object] = {
-        "seq": _seq(), "node": request.args.get("node", "start"), "digits": values.get("Digits") or None,
-        "outcome": decision.outcome, "unit_id": decision.unit_id, "landed": landed,
-        "lang": lang or _lang_of(request.args.get("lang")),
-        "caller": _number(values.get("From")), "called": _number(values.get("To")), "number": number,
-        "dial_status": values.get("DialCallStatus", "")[:16] or None,
-        "dial_duration": _integer(values.get("DialCallDuration")),
-    }
-    if first:
-        try:
-            data["out_of_hours"] = not flow.hours.status(flow.hotline.operator, _now()).open
-        except Exception:
-            log.exception("Could not tell whether call %s came out of hours.", _call_sid())
-    _keep(CallEvent("step", _call_sid(), _now().isoformat(), data))
+    node = request.args.get("node", "start")
+    _keep(lambda: StepEvent.make(
+        call_sid=_call_sid(), at=_now(), seq=_seq(), node=node, digits=values.get("Digits"),
+        outcome=decision.outcome, unit_id=decision.unit_id, landed=decision.landed and str(decision.landed),
+        language=decision.language or request.args.get("lang"), caller=values.get("From"), called=values.get("To"),
+        forwarded_number=decision.forwarded_number, dial_status=values.get("DialCallStatus"),
+        dial_duration=values.get("DialCallDuration"), out_of_hours=decision.out_of_hours,
+        unit_hours=decision.unit_id is not None))
     if values.get("RecordingSid"):
-        unit = request.args.get("node", "").partition(":")[2] or None
-        _keep_recording(unit)
+        _keep_recording(Node.parse(node).target or None)
 
 
 def _keep_recording(unit: str | None) -> None:
     values = request.values
-    sid = values.get("RecordingSid", "")[:64]
-    if not sid:
+    if not values.get("RecordingSid"):
         return
-    _keep(CallEvent("recording", _call_sid(), _now().isoformat(), {
-        "recording_sid": sid, "recording_url": values.get("RecordingUrl") or None,
-        "duration": _integer(values.get("RecordingDuration")), "caller": _number(values.get("From")),
-        "unit_id": unit[:64] if unit else None}))
+    _keep(lambda: RecordingEvent.make(call_sid=_call_sid(), at=_now(), recording_sid=values.get("RecordingSid"),
+                                      recording_url=values.get("RecordingUrl"),
+                                      duration=values.get("RecordingDuration"), caller=values.get("From"),
+                                      unit_id=unit))
 
 
-def _keep(event: CallEvent) -> None:
+def _keep(make: Callable[[], CallEvent]) -> None:
     """Hand an event to the recorder; whatever happens there, the caller is answered."""
     try:
+        event = make()
         recorder: Recorder = current_app.extensions["ivr.recorder"]
         recorder.record(event)
     except Exception:
-        log.exception("Could not keep the %s event of call %s.", event.kind, event.call_sid)
-
-
-def _lang_of(value: str | None) -> str | None:
-    return value if value in LANGS else None
+        log.exception("Could not keep an event of call %s.", _call_sid())
 
 
 def _apology() -> str:
     """Say sorry, then the main line when the bureau is open, else goodbye; the fallback if even that fails."""
     try:
         flow = _store().flow
-        hotline = flow.hotline
         lang: Lang = request.args.get("lang") if request.args.get("lang") in LANGS else "zh"  # type: ignore[assignment]
-        operator = hotline.operator
-        sorry = Say(hotline.prompt("error_apology", lang), lang)
-        if flow.hours.status(operator, _now()).open:
-            forward = Forward(hotline.line_of(operator), operator.id, hotline.settings.dial_timeout,
-                              Step(f"dialed:{operator.id}", lang))
-            decision = Decision((sorry, forward), "operator", operator.id)
-        else:
-            decision = Decision((sorry, Say(hotline.prompt("goodbye", lang), lang), Hangup()), "goodbye")
-        return _renderer(flow).render(decision)
+        return _renderer(flow).render(flow.apology(lang, _now()))
     except Exception:
         log.exception("Even the apology failed for call %s; answering with the fallback.", _call_sid())
-        return fallback_twiml(current_app.config["FALLBACK_NUMBER"])
+        return fallback_twiml(settings().fallback_number)
 
 
 def _renderer(flow: CallFlow) -> TwimlRenderer:
     # With PUBLIC_URL the TwiML carries absolute URLs: a path prefix the proxy strips (https://host/ivr) must
     # survive the provider resolving the next step.
-    public = (current_app.config["PUBLIC_URL"] or "").rstrip("/")
+    public = (settings().public_url or "").rstrip("/")
 
     def step_url(step: Step, no_input: bool) -> str:
-        params: dict[str, str] = {"node": step.node}
+        params: dict[str, str] = {"node": str(step.node)}
         if step.lang:
             params["lang"] = step.lang
         if step.tries:
@@ -275,7 +241,7 @@ def _renderer(flow: CallFlow) -> TwimlRenderer:
     def recording_callback(unit_id: str) -> str:
         return f"{public}{url_for('voice.recording_status')}?{urlencode({'unit': unit_id})}"
 
-    return TwimlRenderer(flow.hotline, step_url, audio_url, current_app.config["CALLER_ID"], recording_callback)
+    return TwimlRenderer(flow.hotline, step_url, audio_url, settings().caller_id, recording_callback, recording_file)
 
 
 def _store() -> MenuStore:

@@ -1,0 +1,75 @@
+"""`ivr serve`: the hotline under gunicorn, configured so that slow clients and worker restarts never stop callers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from ivr.redact import mask_number
+from ivr.settings import Settings
+
+# Threads per worker: a client trickling its request holds one thread, not a whole worker, so a handful of
+# slow clients leave the others free. Beyond a few dozen, put a buffering proxy (nginx) in front.
+THREADS = 16
+# A worker silent this long is replaced; a step takes milliseconds, so this only catches a stuck worker.
+WORKER_TIMEOUT = 30
+GRACEFUL_TIMEOUT = 20
+KEEPALIVE = 5
+# Recycle workers now and then, jittered so they never restart together; each restart is harmless.
+MAX_REQUESTS = 20_000
+MAX_REQUESTS_JITTER = 2_000
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Anything that looks like a phone number (7 or more digits, maybe after a + or %2B) in a logged request line.
+_NUMBER = re.compile(r"(?:\+|%2B)?\d{7,}", re.IGNORECASE)
+
+
+class MaskingLogger(Logger):  # type: ignore[misc]
+    """Gunicorn's logger with caller numbers masked in the access log, as in the call log."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        """Return gunicorn's access-log fields with every phone number in the request line masked."""
+        fields: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "q"):
+            if isinstance(fields.get(key), str):
+                fields[key] = _NUMBER.sub(lambda m: mask_number(m.group(0).replace("%2B", "+")), fields[key])
+        return fields
+
+
+class HotlineServer(BaseApplication):  # type: ignore[misc]
+    """Gunicorn serving the app factory in each worker, with the project's settings instead of a config file."""
+
+    def __init__(self, settings: Settings, bind: str, workers: int, threads: int = THREADS) -> None:
+        self.settings = settings
+        self.options = {
+            "bind": bind,
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": threads,
+            "timeout": WORKER_TIMEOUT,
+            "graceful_timeout": GRACEFUL_TIMEOUT,
+            "keepalive": KEEPALIVE,
+            "max_requests": MAX_REQUESTS,
+            "max_requests_jitter": MAX_REQUESTS_JITTER,
+            "accesslog": "-",
+            "errorlog": "-",
+            "access_log_format": ACCESS_LOG_FORMAT,
+            "logger_class": MaskingLogger,
+            "loglevel": "info",
+            "proc_name": "ivr-hotline",
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Hand gunicorn the project's options."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        """Build the app in each worker (no preloading: threads and database pools must not cross a fork)."""
+        from ivr.web import create_app
+
+        return create_app(self.settings)

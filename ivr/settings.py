@@ -1,0 +1,145 @@
+"""The service's settings: built once from the environment (or a test's mapping), checked, then frozen.
+
+Nothing else in the project reads os.environ: the app, the CLI and `ivr serve` all take a Settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+from ivr.clock import ClockError, parse_moment
+from ivr.paths import bundled_menus_dir, default_instance_dir
+from ivr.store.urls import SUPPORTED_DATABASES, NotADatabaseUrl, backend_of, safe_url
+
+# The bureau's main line, for the fallback step that must work without menus or database.
+DEFAULT_FALLBACK_NUMBER = "+864333622075"
+DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
+# Environment variables as the provider names them; every other setting is IVR_<NAME>.
+PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
+NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
+         "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_PATH",
+         "PROVIDER_API_URL", "SECRET_KEY")
+
+
+class ConfigError(RuntimeError):
+    """The service cannot start with these settings; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service, the CLI and the server command are configured with."""
+
+    auth_token: str | None
+    account_sid: str | None
+    menus_dir: Path
+    instance_dir: Path
+    database_url: str
+    public_url: str | None
+    caller_id: str | None
+    frozen_time: datetime | None
+    development: bool
+    trust_proxy: bool
+    fallback_number: str
+    log_level: int
+    outbox_path: Path | None  # None: the instance folder's, one per database
+    provider_api_url: str
+    secret_key: str | None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read TWILIO_AUTH_TOKEN, TWILIO_ACCOUNT_SID and the IVR_* variables."""
+        source = os.environ if environ is None else environ
+        values = {name: source[PROVIDER_VARIABLES.get(name, f"IVR_{name}")] for name in NAMES
+                  if PROVIDER_VARIABLES.get(name, f"IVR_{name}") in source}
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        """Build settings from names without the IVR_ prefix (TWILIO_AUTH_TOKEN is also accepted as is)."""
+        given = {name: values[name] for name in NAMES if values.get(name) not in (None, "")}
+        if values.get("TWILIO_AUTH_TOKEN"):
+            given["AUTH_TOKEN"] = values["TWILIO_AUTH_TOKEN"]
+        if values.get("TWILIO_ACCOUNT_SID"):
+            given["ACCOUNT_SID"] = values["TWILIO_ACCOUNT_SID"]
+        if values.get("SPOOL_PATH"):  # the name tests and older setups used
+            given.setdefault("OUTBOX_PATH", values["SPOOL_PATH"])
+        instance = Path(given.get("INSTANCE_DIR") or default_instance_dir()).resolve()
+        return cls(
+            auth_token=_text(given.get("AUTH_TOKEN")),
+            account_sid=_text(given.get("ACCOUNT_SID")),
+            menus_dir=Path(given.get("MENUS_DIR") or bundled_menus_dir()),
+            instance_dir=instance,
+            database_url=_database_url(given.get("DATABASE_URL") or f"sqlite:///{instance / 'ivr.sqlite3'}"),
+            public_url=_text(given.get("PUBLIC_URL")),
+            caller_id=_e164(given["CALLER_ID"], "CALLER_ID") if "CALLER_ID" in given else None,
+            frozen_time=_moment(given.get("FROZEN_TIME")),
+            development=flag(given.get("DEVELOPMENT")),
+            trust_proxy=flag(given.get("TRUST_PROXY")),
+            fallback_number=_e164(given.get("FALLBACK_NUMBER") or DEFAULT_FALLBACK_NUMBER, "FALLBACK_NUMBER"),
+            log_level=_level(given.get("LOG_LEVEL")),
+            outbox_path=Path(given["OUTBOX_PATH"]) if "OUTBOX_PATH" in given else None,
+            provider_api_url=str(given.get("PROVIDER_API_URL") or DEFAULT_PROVIDER_API_URL).rstrip("/"),
+            secret_key=_text(given.get("SECRET_KEY")),
+        )
+
+    def but(self, **changes: Any) -> Settings:
+        """Return a copy with some settings changed (a preview call's scratch database, say)."""
+        return replace(self, **changes)
+
+
+def flag(value: object) -> bool:
+    """Read a yes/no setting: 1, true, yes and on are yes."""
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _database_url(url: str) -> str:
+    try:
+        backend = backend_of(url)
+    except NotADatabaseUrl as exc:
+        raise ConfigError(f"DATABASE_URL: {safe_url(url)} is not a database URL this service can open "
+                          f"({exc}); write it as sqlite:////path/ivr.sqlite3 or "
+                          "postgresql+psycopg://user:password@host/ivr.") from exc
+    if backend not in SUPPORTED_DATABASES:
+        raise ConfigError(f"DATABASE_URL: {safe_url(url)} names a '{backend}' database; the call records are kept "
+                          "in SQLite or PostgreSQL only: write sqlite:////path/ivr.sqlite3 or "
+                          "postgresql+psycopg://user:password@host/ivr.")
+    return url
+
+
+def _e164(value: object, name: str) -> str:
+    try:
+        number = phonenumbers.parse(str(value), "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ConfigError(f"{name}: '{value}' is not a valid phone number; write it as +864333622075.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _moment(value: object) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return parse_moment(str(value))
+    except ClockError as exc:
+        raise ConfigError(f"FROZEN_TIME: {exc}.") from exc
+
+
+def _level(value: object) -> int:
+    """Return the named log level, or INFO when it is unset or not a level's name."""
+    level = logging.getLevelName(str(value or "INFO").upper())
+    return level if isinstance(level, int) else logging.INFO
