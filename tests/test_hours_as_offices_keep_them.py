@@ -228,6 +228,9 @@ MISTAKES = [
     ("""    hours:\n      mon-fri: ["08:30-12:30", "12:00-16:00"]\n""",
      "12 schedules.marriage.hours.mon-fri[1]: the opening period 12:00-16:00 overlaps 08:30-12:30; make each "
      "period end before the next one starts."),
+    ("""    days: [mon-fri]\n    hours: ["08:30-16:00"]\n    fri: ["08:30-15:30"]\n""",
+     "13 schedules.marriage.fri: the hours of 'fri' are written beside hours:, not under it; give each weekday's "
+     'hours under hours:, e.g. hours: {mon-thu: ["08:30-16:00"], fri: ["08:30-15:30"]}.'),
     ("""    days: []\n    hours: ["08:30-16:00"]\n""",
      "11 schedules.marriage.days: gives no working day; list the days the office opens, e.g. [mon-fri]."),
     ("""    days: [mon-fri, fri]\n    hours: ["08:30-16:00"]\n""",
@@ -248,6 +251,18 @@ def test_a_mistake_in_hours_is_refused_at_its_line(small_hotline: SmallHotline, 
     result = CliRunner().invoke(main, ["validate", "--menus", "small"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"small/schedules.yaml:{error}"]
+
+
+def test_a_unit_keeps_one_schedule(small_hotline: SmallHotline) -> None:
+    folder = small_hotline(STANDARD + MARRIAGE)
+    units = folder / "units.yaml"
+    text = units.read_text(encoding="utf-8")
+    units.write_text(text.replace("schedule: marriage", "schedule: [marriage, standard]"), encoding="utf-8")
+    line = text.splitlines().index("    schedule: marriage") + 1
+    result = CliRunner().invoke(main, ["validate", "--menus", "small"])
+    assert result.stderr.splitlines() == [
+        f"small/units.yaml:{line} units.marriage_registry.schedule: a unit keeps one schedule; give hours that differ "
+        'by weekday inside that schedule in schedules.yaml: hours: {mon-thu: ["08:30-16:00"], fri: ["08:30-15:30"]}.']
 
 
 def test_a_special_day_needs_its_hours(small_hotline: SmallHotline) -> None:

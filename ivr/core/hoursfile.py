@@ -13,6 +13,7 @@ from ivr.core.yamlsource import KeyPath
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_HINT = "write a weekday (mon, tue, wed, thu, fri, sat, sun) or a range of them, e.g. mon-fri"
+WEEKDAY_EXAMPLE = 'hours: {mon-thu: ["08:30-16:00"], fri: ["08:30-15:30"]}'
 
 
 class ScheduleReader:
@@ -26,6 +27,8 @@ class ScheduleReader:
     def schedule(self, path: KeyPath, schedule_id: str, spec: Any) -> Schedule | None:
         """Return the schedule, or None after reporting what is wrong with it."""
         check = self.check
+        if isinstance(spec, dict):
+            spec = self._without_misplaced_weekdays(path, spec)
         fields = check.mapping(path, spec, required=("name", "hours"), optional=("days", "changes"))
         if fields is None or not check.identifier(path, schedule_id):
             return None
@@ -48,6 +51,14 @@ class ScheduleReader:
         if name is None or any(v is None for v in versions):
             return None
         return Schedule(schedule_id, name, tuple(v for v in versions if v is not None))
+
+    def _without_misplaced_weekdays(self, path: KeyPath, spec: dict[str, Any]) -> dict[str, Any]:
+        """Hours of a weekday written beside hours: rather than under it get their own message."""
+        misplaced = [key for key in spec if isinstance(key, str) and _weekdays(key) is not None]
+        for key in misplaced:
+            self.check.report((*path, key), f"the hours of '{key}' are written beside hours:, not under it",
+                              f"give each weekday's hours under hours:, e.g. {WEEKDAY_EXAMPLE}")
+        return {key: value for key, value in spec.items() if key not in misplaced}
 
     def _changes(self, path: KeyPath, value: Any) -> list[Any]:
         if isinstance(value, list):
@@ -179,18 +190,25 @@ class ScheduleReader:
     def weekday_range(self, path: KeyPath, text: str) -> list[int] | None:
         """Read 'fri' or 'mon-thu' as weekday numbers (0 = Monday)."""
         parts = [part.strip().lower() for part in text.split("-")]
-        unknown = [part for part in parts if part not in WEEKDAYS]
-        if len(parts) > 2 or unknown:
+        days = _weekdays(text)
+        if days is None:
+            unknown = [part for part in parts if part not in WEEKDAYS]
             close = difflib.get_close_matches(unknown[0], WEEKDAYS, n=1) if unknown else []
             hint = f"did you mean '{close[0]}'?" if close else WEEKDAY_HINT
             self.check.report(path, f"'{text}' is not a weekday or a range of weekdays", hint)
-            return None
-        first, last = WEEKDAYS.index(parts[0]), WEEKDAYS.index(parts[-1])
-        if last < first:
+        elif not days:
             self.check.report(path, f"the range '{text}' runs backwards",
                               f"write the first day first, e.g. {parts[-1]}-{parts[0]}")
-            return None
-        return list(range(first, last + 1))
+        return days or None
+
+
+def _weekdays(text: str) -> list[int] | None:
+    """Return the weekdays 'fri' or 'mon-thu' names (0 = Monday), empty for a range written backwards, None for
+    text that names no weekday."""
+    parts = [part.strip().lower() for part in text.split("-")]
+    if len(parts) > 2 or any(part not in WEEKDAYS for part in parts):
+        return None
+    return list(range(WEEKDAYS.index(parts[0]), WEEKDAYS.index(parts[-1]) + 1))
 
 
 def _names(days: list[int]) -> str:

@@ -16,7 +16,7 @@ import pytz
 
 from ivr.core.calendar import OFFICIAL_HOLIDAY_KEYS, official_years
 from ivr.core.checks import LANG_NAMES, DocumentChecker
-from ivr.core.hoursfile import ScheduleReader
+from ivr.core.hoursfile import WEEKDAY_EXAMPLE, ScheduleReader
 from ivr.core.model import (
     LANGS,
     PROMPT_FIELDS,
@@ -294,7 +294,12 @@ class _Builder:
         address = check.text((*path, "address"), fields.get("address"))
         postcode = check.postcode((*path, "postcode"), fields.get("postcode"))
         head = check.string((*path, "head"), fields["head"]) if "head" in fields else None
-        schedule_id = check.string((*path, "schedule"), fields.get("schedule"))
+        schedule_id = None
+        if isinstance(fields.get("schedule"), list):
+            check.report((*path, "schedule"), "a unit keeps one schedule", f"give hours that differ by weekday "
+                         f"inside that schedule in schedules.yaml: {WEEKDAY_EXAMPLE}")
+        else:
+            schedule_id = check.string((*path, "schedule"), fields.get("schedule"))
         declared = self._declared("schedules.yaml", "schedules")
         if schedule_id is not None and schedule_id not in declared:
             check.report((*path, "schedule"), f"'{schedule_id}' is not a schedule",
