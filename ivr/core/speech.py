@@ -135,7 +135,7 @@ def speaking_seconds(text: str, lang: Lang) -> float:
 
 
 def say_options(menu: Menu, option_prompt: str, lang: Lang) -> str:
-    """Say a menu's options in key order with the menu_option prompt: 婚姻登记请按2，..."""
+    """Say a menu's options in key order with the menu_option prompt: 婚姻登记，请按2。殡葬服务，请按8。"""
     separator = "" if lang == "zh" else " "  # Chinese sentences end in 。; Korean ones need a space
     return separator.join(fill_prompt(option_prompt, label=o.label(lang), key=o.key) for o in menu.options)
 

@@ -33,8 +33,9 @@ class Explanation:
 def explain_syntax_error(text: str, line: int) -> Explanation | None:
     """Explain the mistake behind a syntax error the parser reports at a line, when it is a familiar one."""
     lines = text.splitlines()
-    if not 0 < line <= len(lines):
+    if not lines or line < 1:
         return None
+    line = min(line, len(lines))  # a bracket left open is found at the end of the file, past its last line
     explainers: tuple[Callable[[list[str], int], Explanation | None], ...] = (
         _tab_indentation, _tab_after_colon, _full_width_colon, _missing_space, _colon_in_value, _unclosed_quote,
         _unclosed_bracket, _missing_colon, _bad_indentation)

@@ -245,4 +245,3 @@ def _syntax_problem(shown_as: str, text: str, exc: yaml.MarkedYAMLError) -> Prob
     problem = (exc.problem or "syntax error").strip()
     context = f" {exc.context.strip()}" if exc.context else ""
     return Problem(shown_as, line, "", f"is not valid YAML: {problem}{context}", "fix the YAML syntax on that line")
-
