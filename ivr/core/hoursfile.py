@@ -91,8 +91,11 @@ class ScheduleReader:
     def _seasons(self, path: KeyPath, value: dict[str, Any],
                  days: frozenset[int] | None) -> dict[str, WeekHours] | None:
         given = self.check.mapping(path, value, optional=self.season_ids) or {}
+        misspelt = [str(key) for key in given if key not in self.season_ids]
         weeks: dict[str, WeekHours] = {}
         for season in self.seasons:
+            if season.id not in given and difflib.get_close_matches(season.id, misspelt, n=1):
+                continue  # its misspelt key is reported with a "did you mean"
             if season.id not in given:
                 self.check.report(path, f"no hours are given for the {season.id} season",
                                   f"add '{season.id}:' with its periods, or write one list for the whole year")
@@ -121,10 +124,20 @@ class ScheduleReader:
 
     def _weekdays_hours(self, path: KeyPath, value: dict[str, Any],
                         days: frozenset[int] | None) -> WeekHours | None:
+        if not value:
+            self.check.report(path, "gives no hours", 'write them as one list ["08:30-16:00"], or per weekday '
+                              "(mon-thu: [...], fri: [...])")
+            return None
         by_day: dict[int, tuple[Period, ...]] = {}
         named_by: dict[int, str] = {}
         ok = True
         for key, spec in value.items():
+            season = difflib.get_close_matches(str(key), self.season_ids, n=1)
+            if _weekdays(str(key)) is None and season:
+                self.check.report((*path, key), f"'{key}' is neither a weekday nor a season",
+                                  f"did you mean the season '{season[0]}'?")
+                ok = False
+                continue
             inner = [season for season in self.season_ids if isinstance(spec, dict) and season in spec]
             if inner:
                 self.check.report((*path, key), f"the {inner[0]} season is given inside the hours of '{key}'",
