@@ -148,6 +148,23 @@ def test_the_information_on_the_half_day_says_todays_hours_first(hotline: Hotlin
     assert "업무시간: 오늘은 오전 8시부터 11시 30분까지; 평소에는 월요일부터 금요일까지" in info_ko
 
 
+def test_every_unit_closes_at_11_30_when_the_special_day_gives_only_the_closing_time(
+    small_hotline: SmallHotline,
+) -> None:
+    # Unquoted, as staff may write it: YAML would read 11:30 as the number 690.
+    early = "special_days:\n  - {date: 2026-12-31, closes: 11:30, name: {zh: 年末半天, ko: 년말 반일}}\n"
+    hotline = load_hotline(small_hotline(STANDARD + MARRIAGE, early))
+    assert is_open(hotline, "bureau", "2026-12-31T08:00") and not is_open(hotline, "bureau", "2026-12-31T11:30")
+    # The marriage office keeps its own opening time and closes at 11:30 like the others.
+    assert not is_open(hotline, "marriage_registry", "2026-12-31T08:15")
+    assert is_open(hotline, "marriage_registry", "2026-12-31T11:29")
+    assert not is_open(hotline, "marriage_registry", "2026-12-31T11:30")
+    assert not is_open(hotline, "funeral_office", "2026-12-31T14:00")
+    assert next_open_said(hotline, "marriage_registry", "2026-12-31T11:30", "zh") == "下周一上午9点"  # new hours
+    [info, _] = heard(hotline, "closed:marriage_registry", "2026-12-31T12:00", "zh", key="1")
+    assert "办公时间：今天上午8点30分至11点30分；平时星期一至星期四" in info
+
+
 # New hours from a date ------------------------------------------------------------------------------------------
 
 def test_new_hours_from_1_january_2027_and_the_day_before_keeps_the_old_ones(hotline: Hotline) -> None:
@@ -274,19 +291,26 @@ def test_a_unit_keeps_one_schedule(small_hotline: SmallHotline) -> None:
         'by weekday inside that schedule in schedules.yaml: hours: {mon-thu: ["08:30-16:00"], fri: ["08:30-15:30"]}.']
 
 
-def test_a_special_day_needs_its_hours(small_hotline: SmallHotline) -> None:
+def test_a_special_day_needs_its_hours_or_its_closing_time(small_hotline: SmallHotline) -> None:
     small_hotline(STANDARD + MARRIAGE, """special_days:
   - {date: 2026-12-31, units: [bureau], name: {zh: 年末半天, ko: 년말 반일}}
   - {date: 2026-12-30, hours: [], name: {zh: 年末, ko: 년말}}
   - {date: 2026-12-29, hours: ["08:00-11:30", "11:00-12:00"], name: {zh: 年末, ko: 년말}}
+  - {date: 2026-12-28, hours: ["08:00-11:30"], closes: "11:30", name: {zh: 年末, ko: 년말}}
+  - {date: 2026-12-25, closes: "11.30", name: {zh: 年末, ko: 년말}}
 """)
     result = CliRunner().invoke(main, ["validate", "--menus", "small"])
     assert result.stderr.splitlines() == [
-        "small/calendar.yaml:11 special_days[0]: the key 'hours' is missing; add 'hours:' here.",
+        'small/calendar.yaml:11 special_days[0]: gives neither hours: nor closes:; write closes: "11:30" for a day '
+        'every unit ends early, or hours: ["08:00-11:30"] for hours of its own.',
         "small/calendar.yaml:12 special_days[1].hours: gives no opening period; a day without hours is a closure: "
         "list it under closures:.",
         "small/calendar.yaml:13 special_days[2].hours[1]: the opening period 11:00-12:00 overlaps 08:00-11:30; make "
         "each period end before the next one starts.",
+        'small/calendar.yaml:14 special_days[3]: gives both hours: and closes:; write closes: "11:30" for a day '
+        'every unit ends early, or hours: ["08:00-11:30"] for hours of its own.',
+        "small/calendar.yaml:15 special_days[4].closes: '11.30' is not a time of day; write it as \"HH:MM\" in "
+        "quotes, e.g. \"11:30\".",
     ]
 
 

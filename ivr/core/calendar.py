@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -45,6 +45,12 @@ class Day:
     name: Text | None
     source: Source
     hours: tuple[Period, ...] | None = None  # a special day's own hours instead of the schedule's
+    closes: time | None = None  # a special day's early closing, cutting the schedule's hours
+
+    @property
+    def special(self) -> bool:
+        """Tell whether the day has hours of its own rather than the schedule's."""
+        return self.hours is not None or self.closes is not None
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +87,8 @@ class WorkCalendar:
         """Return whether the unit works on that day, given its usual working weekdays, and which rule decided."""
         override = self._staff_entry(unit, day)
         if override is not None:
-            return Day(override.open, "open" if override.open else "closure", override.name, "staff", override.hours)
+            return Day(override.open, "open" if override.open else "closure", override.name, "staff", override.hours,
+                       override.closes)
         holiday, makeup, source = self._official(day)
         if holiday is not None and not makeup:
             return Day(False, "holiday", holiday, source)

@@ -196,6 +196,19 @@ class DocumentChecker:
         self.report(path, f"'{value}' is not a month and day", "write it as MM-DD in quotes, e.g. \"05-01\"")
         return None
 
+    def clock(self, path: KeyPath, value: Any) -> time | None:
+        """Return a time of day written "HH:MM", read as written even when YAML took it for a number."""
+        if value is MISSING:
+            return None
+        # YAML 1.1 reads an unquoted 11:30 as the number 690 (sexagesimal): use what was written.
+        written = self.doc.written(path) if isinstance(value, int) else value
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", written.strip()) if isinstance(written, str) else None
+        moment = _clock(int(match[1]), int(match[2])) if match else None
+        if moment is None:
+            self.report(path, f"'{written if written is not None else value}' is not a time of day",
+                        'write it as "HH:MM" in quotes, e.g. "11:30"')
+        return moment
+
     def periods(self, path: KeyPath, value: Any) -> tuple[Period, ...] | None:
         """Return opening periods written "HH:MM-HH:MM", sorted and checked for overlaps."""
         if value is MISSING:

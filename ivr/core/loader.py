@@ -7,7 +7,7 @@ import logging
 import os
 import string
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -26,6 +26,7 @@ from ivr.core.model import (
     Hotline,
     Menu,
     Option,
+    Period,
     Prompt,
     Schedule,
     Season,
@@ -585,16 +586,14 @@ class _Builder:
         self, check: DocumentChecker, path: KeyPath, spec: Any, is_open: bool, source: str,
         names: Mapping[str, Text], units: Mapping[str, Unit], year: int | None = None,
     ) -> CalendarEntry | None:
-        # A special day has its own hours (a half day); other entries open or close whole days.
+        # A special day has its own hours or closes early (a half day); other entries open or close whole days.
         special = path[0] == "special_days"
         allowed = ("date", "from", "to") + (() if source == "state_council" else ("units",))
-        fields = check.mapping(path, spec, required=("name", "hours") if special else ("name",), optional=allowed)
+        fields = check.mapping(path, spec, required=("name",),
+                               optional=(*allowed, "hours", "closes") if special else allowed)
         if fields is None:
             return None
-        hours = check.periods((*path, "hours"), fields["hours"]) if special else None
-        if special and fields["hours"] == []:
-            check.report((*path, "hours"), "gives no opening period", "a day without hours is a closure: list it "
-                         "under closures:")
+        hours, closes = self._special_hours(check, path, fields) if special else (None, None)
         # Days, name and units are checked independently, so one entry reports all its mistakes at once.
         days = self._entry_days(check, path, fields, year)
         name = self._entry_name(check, (*path, "name"), fields.get("name"), names)
@@ -603,9 +602,25 @@ class _Builder:
             entry_units = frozenset(check.string_list((*path, "units"), fields["units"]))
             for unit_id in sorted(entry_units - set(units)):
                 check.report((*path, "units"), f"'{unit_id}' is not a unit", _known("units", list(units), unit_id))
-        if days is None or name is None or (special and not hours):
+        if days is None or name is None or (special and not hours and closes is None):
             return None
-        return CalendarEntry(days[0], days[1], is_open, name, entry_units, source, hours)  # type: ignore[arg-type]
+        return CalendarEntry(days[0], days[1], is_open, name, entry_units, source,  # type: ignore[arg-type]
+                             hours, closes)
+
+    def _special_hours(self, check: DocumentChecker, path: KeyPath,
+                       fields: dict[str, Any]) -> tuple[tuple[Period, ...] | None, time | None]:
+        """Read a special day's own hours, or the time every unit closes that day: one of the two."""
+        if ("hours" in fields) == ("closes" in fields):
+            check.report(path, "gives both hours: and closes:" if "hours" in fields else "gives neither hours: nor "
+                         "closes:", 'write closes: "11:30" for a day every unit ends early, or hours: ["08:00-11:30"] '
+                         "for hours of its own")
+            return None, None
+        if "closes" in fields:
+            return None, check.clock((*path, "closes"), fields["closes"])
+        if fields["hours"] == []:
+            check.report((*path, "hours"), "gives no opening period", "a day without hours is a closure: list it "
+                         "under closures:")
+        return check.periods((*path, "hours"), fields["hours"]), None
 
     def _entry_days(self, check: DocumentChecker, path: KeyPath, fields: dict[str, Any],
                     year: int | None) -> tuple[date, date] | None:

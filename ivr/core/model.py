@@ -181,7 +181,8 @@ class CalendarEntry:
     name: Text
     units: frozenset[str] | None  # None: the whole bureau
     source: Literal["state_council", "staff"]
-    hours: tuple[Period, ...] | None = None  # a special day's own hours, e.g. a half day
+    hours: tuple[Period, ...] | None = None  # a special day's own hours
+    closes: time | None = None  # a special day on which every unit closes early, e.g. at 11:30
 
     def covers(self, day: date, unit_id: str) -> bool:
         """Tell whether this entry applies to the unit on that day."""

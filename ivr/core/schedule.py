@@ -65,7 +65,7 @@ class OfficeHours:
         coming = None
         if change is not None and change.since is not None and (change.since - day).days <= NOTICE_DAYS:
             coming = (change.since, change.seasons[self.hotline.season_of(change.since).id])
-        return Outlook(self.week(unit, day), periods if verdict.hours is not None else None, coming)
+        return Outlook(self.week(unit, day), periods if verdict.special else None, coming)
 
     def periods_on(self, unit: Unit, day: date) -> tuple[Day, tuple[Period, ...]]:
         """Return the day's verdict and the unit's opening periods that day (none when not working)."""
@@ -73,7 +73,10 @@ class OfficeHours:
         verdict = self.calendar.day(unit, day, week.weekdays)
         if not verdict.working:
             return verdict, ()
-        return verdict, verdict.hours if verdict.hours is not None else week.on(day.weekday())
+        periods = verdict.hours if verdict.hours is not None else week.on(day.weekday())
+        if verdict.closes is not None:
+            periods = tuple(Period(p.start, min(p.end, verdict.closes)) for p in periods if p.start < verdict.closes)
+        return verdict, periods
 
     def status(self, unit: Unit, when: datetime) -> Status:
         """Return whether the unit is open at that moment, with the reason and the next change."""

@@ -105,7 +105,7 @@ def say_hours(outlook: Outlook, lang: Lang) -> str:
     """Say a unit's hours as the information gives them: today's special hours, the week, a change soon."""
     said = say_week(outlook.week, lang)
     if outlook.today is not None:
-        today = say_periods(outlook.today, lang)
+        today = say_periods(outlook.today, lang) or ("不办公" if lang == "zh" else "쉽니다")
         said = f"今天{today}；平时{said}" if lang == "zh" else f"오늘은 {today}; 평소에는 {said}"
     if outlook.change is not None:
         since, week = outlook.change
