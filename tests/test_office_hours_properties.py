@@ -20,9 +20,13 @@ from tests.conftest import BUNDLED_MENUS, write_small_hotline
 from tests.test_hours_as_offices_keep_them import HALF_DAY, MARRIAGE, STANDARD
 
 SHANGHAI = pytz.timezone("Asia/Shanghai")
+EARLY_CLOSINGS = """\
+  - {from: 2027-02-01, to: 2027-02-05, closes: "15:10", name: {zh: 春节前, ko: 춘절 전}}
+  - {date: 2026-07-03, closes: "12:40", units: [marriage_registry], name: {zh: 培训, ko: 양성}}
+"""
 HOURS = [OfficeHours(load_hotline(BUNDLED_MENUS)),
          OfficeHours(load_hotline(write_small_hotline(Path(tempfile.mkdtemp()) / "small", STANDARD + MARRIAGE,
-                                                      HALF_DAY)))]
+                                                      HALF_DAY + EARLY_CLOSINGS)))]
 MINUTE = timedelta(minutes=1)
 
 moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 20)).map(
@@ -38,7 +42,8 @@ def boundaries(hotline: Hotline) -> list[time]:
     periods = [period for schedule in hotline.schedules.values() for version in schedule.versions
                for week in version.seasons.values() for day in week.days.values() for period in day]
     periods += [period for entry in hotline.calendar.entries for period in entry.hours or ()]
-    return sorted({t for period in periods for t in (period.start, period.end)})
+    closings = [entry.closes for entry in hotline.calendar.entries if entry.closes is not None]
+    return sorted({t for period in periods for t in (period.start, period.end)} | set(closings))
 
 
 # Checking the boundaries on every day, beside a regular sample, covers long gaps exactly.
