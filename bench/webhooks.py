@@ -80,7 +80,7 @@ def main() -> None:
     tracemalloc.start()
     hotline = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "FROZEN_TIME": "2026-11-26T09:00+08:00",
                           "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-                          "SPOOL_PATH": str(folder / "spool.jsonl")})
+                          "OUTBOX_DIR": str(folder / "outbox"), "INSTANCE_DIR": str(folder)})
     _, app_peak = tracemalloc.get_traced_memory()
     measure(hotline, 20)  # warm up both
     measure(baseline_app(), 20)

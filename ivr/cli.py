@@ -25,8 +25,7 @@ from ivr.server import THREADS
 from ivr.settings import ConfigError, Settings
 from ivr.simulator import DEFAULT_CALLER, Line
 from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite, upgrade_schema
-from ivr.store.outbox import OutboxUnavailable
-from ivr.store.recorder import outbox_file
+from ivr.store.recorder import outbox_folder
 from ivr.store.urls import safe_url
 
 if TYPE_CHECKING:
@@ -206,11 +205,12 @@ def prompts(menus_dir: str | None) -> None:
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:
     """Run the webhook service: gunicorn with the project's settings, or --dev for the development server."""
-    from ivr.server import HotlineServer
-    from ivr.web import LOG_FORMAT, create_app
+    from ivr import logs
+    from ivr.server import ProductionServer
+    from ivr.web import create_app
 
     config = settings()
-    logging.basicConfig(level=config.log_level, format=LOG_FORMAT, force=True)
+    logs.configure(config.log_level)
     if menus_dir:
         config = config.but(menus_dir=Path(menus_dir))
     if not config.auth_token:
@@ -236,7 +236,8 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
     if dev:
         app.run(host=host, port=port, threaded=True)
         return
-    HotlineServer(config, f"{host}:{port}", workers, threads).run()
+    ProductionServer(functools.partial(create_app, config), f"{host}:{port}", workers, threads,
+                     after_fork=functools.partial(logs.configure, config.log_level)).run()
 
 
 @main.command("fallback-twiml")
@@ -274,9 +275,9 @@ def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: 
         preview = real.but(auth_token=secrets.token_hex(16), frozen_time=moment, menus_dir=Path(_menus_dir(menus_dir)),
                            instance_dir=Path(scratch), development=False, public_url=None, trust_proxy=False)
         if record:
-            preview = preview.but(outbox_path=real.outbox_path or outbox_file(real.instance_dir, real.database_url))
+            preview = preview.but(outbox_dir=real.outbox_dir or outbox_folder(real.instance_dir, real.database_url))
         else:
-            preview = preview.but(database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}", outbox_path=None)
+            preview = preview.but(database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}", outbox_dir=None)
         app = create_app(preview)
         _place_call(app, moment, lang, keys, dial_status, caller, as_json)
         if record:  # this process ends now: write the call before its background writer would
@@ -468,24 +469,23 @@ def db_upgrade() -> None:
 
 
 @db.command("flush")
-@click.option("--outbox", type=click.Path(dir_okay=False),
-              help="The outbox file (default: the instance folder's, for IVR_DATABASE_URL).")
+@click.option("--outbox", type=click.Path(file_okay=False),
+              help="The outbox folder (default: the instance folder's, for IVR_DATABASE_URL).")
 @database_errors
 def db_flush(outbox: str | None) -> None:
-    """Write the call events waiting in the outbox into the database now, and say what is left."""
+    """Write the call events waiting in the outbox into the database now, and say what is left.
+
+    Events of a worker that is running are left to it (it writes them within a second).
+    """
     from ivr.store.recorder import Recorder
 
     config = settings()
-    recorder = Recorder(_open_store(), Path(outbox) if outbox else outbox_file(config.instance_dir,
-                                                                               config.database_url),
-                        background=False)
-    try:
-        taken = recorder.flush()
-        state = recorder.state()
-    except OutboxUnavailable as exc:
-        raise click.ClickException(f"The outbox {recorder.outbox.path} cannot be read ({exc}).") from exc
-    click.echo(f"Took {taken} call events from {recorder.outbox.path} into the database; {state.waiting} still "
-               f"wait, {state.set_aside} were set aside as refused by the database.")
+    folder = Path(outbox) if outbox else outbox_folder(config.instance_dir, config.database_url)
+    recorder = Recorder(_open_store(), folder, background=False)
+    taken = recorder.flush()
+    state = recorder.state()
+    click.echo(f"Took {taken} call events from {folder} into the database; {state.waiting} still wait, "
+               f"{state.set_aside} were set aside as refused by the database.")
     if state.waiting:
         raise SystemExit(1)
 

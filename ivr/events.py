@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -25,7 +25,9 @@ def text(value: object, limit: int) -> str | None:
     """Return a printable string of at most limit characters, or None for nothing."""
     if value is None:
         return None
-    cleaned = "".join(ch for ch in str(value)[: limit * 4] if unicodedata.category(ch) not in _DROPPED)
+    cleaned = str(value)[: limit * 4]
+    if not cleaned.isprintable():  # the usual value is printable already: only odd ones pay for the filter
+        cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in _DROPPED)
     cleaned = cleaned.strip()[:limit]
     return cleaned or None
 
@@ -58,7 +60,7 @@ class CallEvent:
 
     def to_json(self) -> str:
         """Return the event as one JSON document for the outbox."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["at"] = self.at.isoformat()
         return json.dumps({"kind": self.kind, **data}, ensure_ascii=False)
 
@@ -147,5 +149,8 @@ EVENT_KINDS: dict[str, Any] = {kind.kind: kind for kind in (StepEvent, Recording
 
 def sid(value: object) -> str:
     """Return a provider id (CallSid, RecordingSid) with only the letters and digits such ids have."""
-    cleaned = "".join(ch for ch in str(value or "")[:64] if ch.isascii() and ch.isalnum())
+    given = str(value or "")[:64]
+    if given.isascii() and given.isalnum():  # a real id: nothing to remove
+        return given
+    cleaned = "".join(ch for ch in given if ch.isascii() and ch.isalnum())
     return cleaned or "unknown"

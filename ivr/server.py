@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -10,7 +11,6 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from ivr.redact import mask_number
-from ivr.settings import Settings
 
 # Threads per worker: a client trickling its request holds one thread, not a whole worker, so a handful of
 # slow clients leave the others free. Beyond a few dozen, put a buffering proxy (nginx) in front.
@@ -39,11 +39,12 @@ class MaskingLogger(Logger):  # type: ignore[misc]
         return fields
 
 
-class HotlineServer(BaseApplication):  # type: ignore[misc]
-    """Gunicorn serving the app factory in each worker, with the project's settings instead of a config file."""
+class ProductionServer(BaseApplication):  # type: ignore[misc]
+    """Gunicorn serving an app factory in each worker, with the project's settings instead of a config file."""
 
-    def __init__(self, settings: Settings, bind: str, workers: int, threads: int = THREADS) -> None:
-        self.settings = settings
+    def __init__(self, make_app: Callable[[], Flask], bind: str, workers: int, threads: int = THREADS,
+                 after_fork: Callable[[], None] | None = None) -> None:
+        self.make_app = make_app
         self.options = {
             "bind": bind,
             "workers": workers,
@@ -61,6 +62,8 @@ class HotlineServer(BaseApplication):  # type: ignore[misc]
             "loglevel": "info",
             "proc_name": "ivr-hotline",
         }
+        if after_fork is not None:
+            self.options["post_fork"] = lambda _arbiter, _worker: after_fork()
         super().__init__()
 
     def load_config(self) -> None:
@@ -70,6 +73,4 @@ class HotlineServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         """Build the app in each worker (no preloading: threads and database pools must not cross a fork)."""
-        from ivr.web import create_app
-
-        return create_app(self.settings)
+        return self.make_app()

@@ -25,7 +25,7 @@ DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
 # Environment variables as the provider names them; every other setting is IVR_<NAME>.
 PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
 NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
-         "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_PATH",
+         "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_DIR",
          "PROVIDER_API_URL", "SECRET_KEY")
 
 
@@ -49,7 +49,7 @@ class Settings:
     trust_proxy: bool
     fallback_number: str
     log_level: int
-    outbox_path: Path | None  # None: the instance folder's, one per database
+    outbox_dir: Path | None  # None: the instance folder's, one per database
     provider_api_url: str
     secret_key: str | None
 
@@ -69,8 +69,6 @@ class Settings:
             given["AUTH_TOKEN"] = values["TWILIO_AUTH_TOKEN"]
         if values.get("TWILIO_ACCOUNT_SID"):
             given["ACCOUNT_SID"] = values["TWILIO_ACCOUNT_SID"]
-        if values.get("SPOOL_PATH"):  # the name tests and older setups used
-            given.setdefault("OUTBOX_PATH", values["SPOOL_PATH"])
         instance = Path(given.get("INSTANCE_DIR") or default_instance_dir()).resolve()
         return cls(
             auth_token=_text(given.get("AUTH_TOKEN")),
@@ -85,7 +83,7 @@ class Settings:
             trust_proxy=flag(given.get("TRUST_PROXY")),
             fallback_number=_e164(given.get("FALLBACK_NUMBER") or DEFAULT_FALLBACK_NUMBER, "FALLBACK_NUMBER"),
             log_level=_level(given.get("LOG_LEVEL")),
-            outbox_path=Path(given["OUTBOX_PATH"]) if "OUTBOX_PATH" in given else None,
+            outbox_dir=Path(given["OUTBOX_DIR"]) if "OUTBOX_DIR" in given else None,
             provider_api_url=str(given.get("PROVIDER_API_URL") or DEFAULT_PROVIDER_API_URL).rstrip("/"),
             secret_key=_text(given.get("SECRET_KEY")),
         )

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from ivr.core.flow import CONNECTED
+from ivr.core.flow import CONNECTED, Node
 from ivr.web.menus import MenuStore
 
 # A call that takes more steps than this is stuck in a loop; the simulator stops it.
@@ -181,7 +181,7 @@ class CallSimulator:
               dial_status: str) -> tuple[str, dict[str, str]] | None:
         number = (verb.findtext("Number") or verb.text or "").strip()
         action = verb.get("action")
-        unit = _node(action or "").partition(":")[2] or None
+        unit = Node.parse(_node(action or "")).target or None
         result.add(Line("forwarded", f"forwarded to {number}", detail={
             "number": number, "unit": unit, "caller_id": verb.get("callerId"), "timeout": verb.get("timeout")}))
         result.add(Line("dial_result", dial_status))
@@ -197,7 +197,7 @@ class CallSimulator:
         recording = {"RecordingSid": sid, "RecordingDuration": "15",
                      "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{form['AccountSid']}/Recordings/{sid}"}
         action = verb.get("action")
-        unit = _node(action or "").partition(":")[2] or None
+        unit = Node.parse(_node(action or "")).target or None
         left = Line("recorded", "the caller leaves a 15 s message", detail={"unit": unit, **recording})
         result.add(left)
         result.outcome = {"kind": "voicemail", "unit": unit, "recording_url": recording["RecordingUrl"]}

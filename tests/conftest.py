@@ -79,7 +79,7 @@ def make_app(**config: Any) -> Flask:
     """Create the app as the provider would reach it, with a real auth token and a private SQLite file."""
     folder = Path(tempfile.mkdtemp(prefix="ivr-test-"))
     settings = {"TWILIO_AUTH_TOKEN": TOKEN, "MENUS_DIR": str(BUNDLED_MENUS), "FROZEN_TIME": OPEN_WEEKDAY,
-                "DATABASE_URL": f"sqlite:///{folder / 'ivr.sqlite3'}", "OUTBOX_PATH": str(folder / "outbox.sqlite3"),
+                "DATABASE_URL": f"sqlite:///{folder / 'ivr.sqlite3'}", "OUTBOX_DIR": str(folder / "outbox"),
                 "INSTANCE_DIR": str(folder / "instance")}
     settings.update(config)
     return create_app(settings)

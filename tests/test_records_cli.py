@@ -25,7 +25,7 @@ from sqlalchemy import Result, make_url
 from ivr.cli import main
 from ivr.simulator import DEFAULT_CALLER, CallSimulator, pressed_keys
 from ivr.store.outbox import Outbox
-from ivr.store.recorder import outbox_file
+from ivr.store.recorder import outbox_folder
 from ivr.web import ConfigError, create_app
 from tests.conftest import BUNDLED_MENUS, CLOSED_EVENING, TOKEN, make_app
 
@@ -54,7 +54,8 @@ def ivr(database_url: str, instance: Path) -> Ivr:
                "IVR_MENUS_DIR": str(BUNDLED_MENUS), "IVR_CALLER_ID": None}
         result = CliRunner().invoke(main, list(args), env=env)
         assert result.exit_code == code, (args, result.output, result.exception)
-        assert Outbox(outbox_file(instance, database_url)).counts() == (0, 0), f"events left waiting: {args}"
+        left = [Outbox(path).counts() for path in outbox_folder(instance, database_url).glob("*.sqlite3")]
+        assert all(counts == (0, 0) for counts in left), f"events left waiting: {args}"
         return result
 
     upgraded = run("db", "upgrade")

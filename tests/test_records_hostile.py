@@ -90,7 +90,7 @@ def test_an_event_the_database_refuses_is_set_aside_behind_a_locked_database(tmp
     assert sorted(s.seq for s in rows(url, steps)) == [0, 1, 3, 4]  # every event but the refused one
     health = provider.client.get("/health").get_json()
     assert (health["events_waiting"], health["events_set_aside"], health["status"]) == (0, 1, "degraded")
-    [(_, reason, _, body)] = recorder_of(provider).outbox.set_aside_events()
+    [(_, reason, _, body)] = recorder_of(provider).set_aside_events()
     assert "key 9 is not allowed here" in reason and '"digits": "9"' in body
     settle(provider)  # never retried: it stays aside
     assert count(url, steps) == 4
@@ -100,7 +100,7 @@ def test_with_database_and_outbox_unwritable_events_wait_in_memory_until_either_
     blocked = tmp_path / "full-disk"
     blocked.write_text("a file where the folders should be")  # nothing can be created below it
     app = make_app(FROZEN_TIME=CLOSED_EVENING, DATABASE_URL=f"sqlite:///{blocked}/db/ivr.sqlite3",
-                   OUTBOX_PATH=str(blocked / "outbox.sqlite3"))
+                   OUTBOX_DIR=str(blocked / "outbox"))
     client = app.test_client()
     provider = Provider(client)
     for seq in range(5):

@@ -13,7 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 
+from ivr.cli import main
 from tests.served import ServedHotline
 from tests.test_hostile_menus import ALIAS_BOMB
 
@@ -129,3 +132,46 @@ def test_four_trickling_clients_do_not_delay_the_provider(served: ServedHotline)
     finally:
         stop.set()
     assert slowest < 2, f"the slowest signed /voice took {slowest:.2f} s"
+
+
+def test_a_worker_killed_under_load_loses_no_answered_step(served: ServedHotline, tmp_path: Path) -> None:
+    answered: list[str] = []
+    stop = threading.Event()
+
+    def caller(number: int) -> None:
+        sequence = 0
+        while not stop.is_set():
+            sid = f"CA{number:02d}{sequence:030d}"
+            sequence += 1
+            try:
+                status, body = served.post("/voice/step?node=menu%3Amain&lang=zh", {**CALL, "CallSid": sid,
+                                                                                   "Digits": "2"}, timeout=5)
+            except (OSError, http.client.HTTPException):
+                continue  # the killed worker's connection: the provider never got TwiML for it
+            if status == 200 and ET.fromstring(body).findtext("Dial/Number") == MARRIAGE:
+                answered.append(sid)
+
+    callers = [threading.Thread(target=caller, args=(n,), daemon=True) for n in range(6)]
+    for thread in callers:
+        thread.start()
+    time.sleep(2)
+    victim = min(served.wait_for_workers(2))
+    os.kill(victim, signal.SIGKILL)
+    time.sleep(3)
+    stop.set()
+    for thread in callers:
+        thread.join(timeout=10)
+    assert served.stop() == 0
+    assert len(answered) > 100
+
+    env = {"IVR_INSTANCE_DIR": str(tmp_path / "instance"), "IVR_DATABASE_URL": ""}
+    flushed = CliRunner().invoke(main, ["db", "flush"], env=env)
+    assert flushed.exit_code == 0, flushed.output
+    database = f"sqlite:///{tmp_path / 'instance' / 'ivr.sqlite3'}"
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        recorded = {row[0] for row in connection.execute(text("SELECT call_sid FROM calls"))}
+        steps_kept = connection.execute(text("SELECT count(*) FROM steps")).scalar_one()
+    engine.dispose()
+    assert set(answered) <= recorded, f"{len(set(answered) - recorded)} answered steps are missing"
+    assert steps_kept == len(recorded)  # one step per call here: none doubled

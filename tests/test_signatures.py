@@ -291,7 +291,7 @@ def test_development_mode_without_a_token_starts_and_accepts_unsigned_requests(d
                                                                                tmp_path: Path) -> None:
     app = create_app({"TWILIO_AUTH_TOKEN": "", "MENUS_DIR": str(BUNDLED_MENUS), "DEVELOPMENT": development,
                       "FROZEN_TIME": "2026-11-26T09:00:00+08:00", "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.db'}",
-                      "OUTBOX_PATH": str(tmp_path / "outbox.sqlite3")})
+                      "OUTBOX_DIR": str(tmp_path / "outbox")})
     client = app.test_client()
 
     assert client.post("/voice", data=INCOMING_CALL).status_code == 200

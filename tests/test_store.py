@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import time
 from datetime import date
@@ -17,7 +16,7 @@ from ivr.clock import parse_moment
 from ivr.events import RecordingEvent, StepEvent
 from ivr.simulator import CallSimulator, pressed_keys
 from ivr.store.database import Store, upgrade_schema
-from ivr.store.recorder import BATCH, Recorder, outbox_file
+from ivr.store.recorder import BATCH, Recorder, outbox_folder
 from ivr.store.report import build_report
 from ivr.store.tables import calls, steps, voicemails
 from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, Provider, make_app, twiml
@@ -48,7 +47,7 @@ def count(url: str, table: object) -> int:
 
 
 def app_on(url: str, at: str, tmp_path: Path) -> Provider:
-    app = make_app(FROZEN_TIME=at, DATABASE_URL=url, OUTBOX_PATH=str(tmp_path / "outbox.sqlite3"))
+    app = make_app(FROZEN_TIME=at, DATABASE_URL=url, OUTBOX_DIR=str(tmp_path / "outbox"))
     if url.startswith("postgresql"):
         upgrade_schema(Store.from_url(url).engine)
     return Provider(app.test_client())
@@ -274,25 +273,31 @@ def fresh_store(tmp_path: Path) -> tuple[str, Store]:
     return url, store
 
 
-def test_db_flush_writes_everything_waiting_in_batches(tmp_path: Path) -> None:
+def test_db_flush_writes_what_a_dead_worker_left_in_batches(tmp_path: Path) -> None:
     url, store = fresh_store(tmp_path)
-    outbox = tmp_path / "outbox.sqlite3"
-    recorder = Recorder(store, outbox, background=False)
+    folder = tmp_path / "outbox"
+    worker = Recorder(store, folder, background=False)
     for event in step_events(BATCH * 2 + 7):
-        recorder.record(event)
-    assert recorder.state().waiting == BATCH * 2 + 7
-    result = CliRunner().invoke(main, ["db", "flush", "--outbox", str(outbox)], env={"IVR_DATABASE_URL": url})
+        worker.record(event)
+    assert worker.state().waiting == BATCH * 2 + 7
+    alive = CliRunner().invoke(main, ["db", "flush", "--outbox", str(folder)], env={"IVR_DATABASE_URL": url})
+    assert alive.exit_code == 1  # a live worker's outbox is left to it
+    assert alive.stdout.startswith(f"Took 0 call events from {folder} into the database; {BATCH * 2 + 7} still wait")
+    assert worker._own_lock is not None
+    worker._own_lock.close()  # the worker dies: the kernel frees its lock
+    result = CliRunner().invoke(main, ["db", "flush", "--outbox", str(folder)], env={"IVR_DATABASE_URL": url})
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"Took {BATCH * 2 + 7} call events from {outbox} into the database; 0 still wait, "
+    assert result.stdout == (f"Took {BATCH * 2 + 7} call events from {folder} into the database; 0 still wait, "
                              "0 were set aside as refused by the database.\n")
     assert count(url, steps) == BATCH * 2 + 7
+    assert list(folder.glob("*.sqlite3")) == []  # the dead worker's file is gone once empty
 
 
 def test_an_unreadable_event_is_set_aside_and_blocks_nothing(tmp_path: Path) -> None:
     url, store = fresh_store(tmp_path)
-    recorder = Recorder(store, tmp_path / "outbox.sqlite3", background=False)
+    recorder = Recorder(store, tmp_path / "outbox", background=False)
     recorder.record(step_events(1)[0])
-    db = recorder.outbox._connection()
+    db = recorder.own_outbox()._connection()
     db.execute("INSERT INTO waiting (body) VALUES (?)", ('{"kind": "step", "call_sid": "CAcut", "at": "2026-11',))
     recorder.record(RecordingEvent.make(call_sid="CAoutbox", at=AT, recording_sid="RE1", unit_id="bureau",
                                         recording_url="https://x/RE1"))
@@ -300,17 +305,15 @@ def test_an_unreadable_event_is_set_aside_and_blocks_nothing(tmp_path: Path) -> 
     assert [m.recording_sid for m in store.voicemails()] == ["RE1"]
     assert count(url, steps) == 1
     assert (recorder.state().waiting, recorder.state().set_aside) == (0, 1)
-    [(_, reason, _, body)] = recorder.outbox.set_aside_events()
+    [(_, reason, _, body)] = recorder.set_aside_events()
     assert reason == "the stored event no longer reads as an event" and body.endswith('"at": "2026-11')
 
 
-def test_a_drain_by_another_worker_is_not_waited_for(tmp_path: Path) -> None:
+def test_a_drain_already_running_in_the_process_is_not_waited_for(tmp_path: Path) -> None:
     _, store = fresh_store(tmp_path)
-    outbox = tmp_path / "outbox.sqlite3"
-    recorder = Recorder(store, outbox, background=False)
+    recorder = Recorder(store, tmp_path / "outbox", background=False)
     recorder.record(step_events(1)[0])
-    with open(outbox.with_name(outbox.name + ".drain-lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker is draining
+    with recorder._drain_lock:  # the writer thread is draining
         assert recorder.flush(wait=False) == 0
     assert recorder.flush(wait=False) == 1
 
@@ -327,7 +330,7 @@ def test_the_hotlines_own_goodbye_is_not_counted_as_a_caller_hanging_up(tmp_path
 
 
 def test_one_outbox_per_database_whatever_its_password_or_path_spelling(tmp_path: Path) -> None:
-    spool_file = outbox_file
+    spool_file = outbox_folder
     assert spool_file(tmp_path, "postgresql+psycopg://ivr:old@db/ivr") == \
         spool_file(tmp_path, "postgresql+psycopg://ivr:new@db/ivr")
     assert spool_file(tmp_path, "postgresql+psycopg://ivr@db/ivr") != spool_file(tmp_path, "sqlite:///x.sqlite3")

@@ -109,7 +109,7 @@ def test_responses_carry_content_length_and_control_characters_are_not_spoken(pr
 
 def test_health_reports_menus_database_and_waiting_events(tmp_path: Path, menus: Path, edit: Editor) -> None:
     app = make_app(MENUS_DIR=str(menus), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-                   OUTBOX_PATH=str(tmp_path / "outbox.sqlite3"))
+                   OUTBOX_DIR=str(tmp_path / "outbox"))
     client = app.test_client()
     assert client.get("/health").get_json() == {
         "status": "ok", "menus": {"units": 18, "source": str(menus), "saved_copy": False, "rejected_edit": None},

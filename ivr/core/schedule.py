@@ -16,6 +16,8 @@ Reason = Literal["open", "weekend", "holiday", "closure", "lunch", "before_openi
 SEARCH_DAYS = 400
 # A change of hours this close is announced with the hours, so callers are not surprised by it.
 NOTICE_DAYS = 30
+# Answers kept per hotline: every unit for about a year of days.
+DAYS_REMEMBERED = 20_000
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class OfficeHours:
         self.hotline = hotline
         self.calendar = WorkCalendar(hotline.calendar)
         self.tz = pytz.timezone(hotline.settings.timezone)
+        self._days: dict[tuple[str, date], tuple[Day, tuple[Period, ...]]] = {}
 
     def local(self, when: datetime) -> datetime:
         """Express a moment in the hotline's time zone; a naive moment is taken as already local."""
@@ -69,12 +72,22 @@ class OfficeHours:
 
     def periods_on(self, unit: Unit, day: date) -> tuple[Day, tuple[Period, ...]]:
         """Return the day's verdict and the unit's opening periods that day (none when not working)."""
+        known = self._days.get((unit.id, day))
+        if known is not None:
+            return known
+        answer = self._day(unit, day)
+        if len(self._days) >= DAYS_REMEMBERED:  # the hotline is immutable, so a day's answer never changes
+            self._days.clear()
+        self._days[(unit.id, day)] = answer
+        return answer
+
+    def _day(self, unit: Unit, day: date) -> tuple[Day, tuple[Period, ...]]:
         week = self.week(unit, day)
         verdict = self.calendar.day(unit, day, week.weekdays)
         if not verdict.working:
             return verdict, ()
         periods = verdict.hours if verdict.hours is not None else week.on(day.weekday())
-        if verdict.closes is not None:
+        if verdict.closes is not None:  # an early closing cuts the day's own periods
             periods = tuple(Period(p.start, min(p.end, verdict.closes)) for p in periods if p.start < verdict.closes)
         return verdict, periods
 

@@ -1,7 +1,8 @@
-"""The outbox: call events kept in a local SQLite file (the standard library's) until the database has them.
+"""An outbox file: call events kept in a local SQLite file (the standard library's) until the database has them.
 
 An append is one small committed transaction in WAL mode: once a step's TwiML is on its way, its event
-survives the worker being killed. Several workers and their threads share one outbox; SQLite does the locking.
+survives the worker being killed. Each worker process writes a file of its own (see ivr.store.recorder), so
+appends never wait on another process's lock; the threads of one process take turns on one connection.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ class OutboxUnavailable(Exception):
     """The outbox file cannot be written (a full or read-only disk, say)."""
 
 
+@dataclass
+class _Slot:
+    """Events one thread appends, and whether (and how) the transaction that held them ended."""
+
+    bodies: list[tuple[str]]
+    done: bool = False
+    error: OutboxUnavailable | None = None
+
+
 @dataclass(frozen=True)
 class Waiting:
     """One event in the outbox: its row id, and the event (None when its body no longer reads)."""
@@ -43,12 +53,45 @@ class Outbox:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._turn = threading.Condition()
+        self._pending: list[_Slot] = []
+        self._committing = False
 
     def append(self, events: Sequence[CallEvent]) -> None:
-        """Keep events durably, in order; raise OutboxUnavailable when the file cannot be written."""
-        bodies = [(event.to_json(),) for event in events]
-        self._write(lambda db: db.executemany("INSERT INTO waiting (body) VALUES (?)", bodies))
+        """Keep events durably, in order; raise OutboxUnavailable when the file cannot be written.
+
+        Group commit: threads appending at the same moment share one transaction. The first to find no
+        commit under way writes everything pending; the others wait until theirs is written.
+        """
+        slot = _Slot([(event.to_json(),) for event in events])
+        with self._turn:
+            self._pending.append(slot)
+            while not slot.done:
+                if self._committing:
+                    self._turn.wait()
+                    continue
+                self._committing = True
+                batch, self._pending = self._pending, []
+                self._turn.release()
+                try:
+                    error = self._insert([body for item in batch for body in item.bodies])
+                finally:
+                    self._turn.acquire()
+                    self._committing = False
+                for item in batch:
+                    item.done, item.error = True, error
+                self._turn.notify_all()
+        if slot.error is not None:
+            raise slot.error
+
+    def _insert(self, bodies: list[tuple[str]]) -> OutboxUnavailable | None:
+        try:
+            self._write(lambda db: db.executemany("INSERT INTO waiting (body) VALUES (?)", bodies))
+        except OutboxUnavailable as exc:
+            return exc
+        return None
 
     def oldest(self, limit: int) -> list[Waiting]:
         """Return up to limit events, oldest first."""
@@ -83,40 +126,46 @@ class Outbox:
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in
                 self._read("SELECT id, reason, at, body FROM set_aside ORDER BY id LIMIT ?", (limit,))]
 
+    def close(self) -> None:
+        """Close the file's connection."""
+        with self._lock:
+            self._forget_connection()
+
     def _connection(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
+        if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=BUSY_MILLISECONDS / 1000, isolation_level=None)
+            db = sqlite3.connect(self.path, timeout=BUSY_MILLISECONDS / 1000, isolation_level=None,
+                                 check_same_thread=False)
             db.execute(f"PRAGMA busy_timeout = {BUSY_MILLISECONDS}")
             db.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode: a commit survives the process being killed (not a power cut), without an fsync.
             db.execute("PRAGMA synchronous = NORMAL")
             for statement in SCHEMA:
                 db.execute(statement)
-            self._local.db = db
-        return db
+            self._db = db
+        return self._db
 
     def _write(self, change: Callable[[sqlite3.Connection], object]) -> None:
-        try:
-            db = self._connection()
-            with db:  # one transaction, committed on leaving
-                db.execute("BEGIN IMMEDIATE")
-                change(db)
-        except (sqlite3.Error, OSError) as exc:
-            self._forget_connection()
-            raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        with self._lock:
+            try:
+                db = self._connection()
+                with db:  # one transaction, committed on leaving
+                    db.execute("BEGIN IMMEDIATE")
+                    change(db)
+            except (sqlite3.Error, OSError) as exc:
+                self._forget_connection()
+                raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def _read(self, query: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
-        try:
-            return list(self._connection().execute(query, parameters))
-        except (sqlite3.Error, OSError) as exc:
-            self._forget_connection()
-            raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        with self._lock:
+            try:
+                return list(self._connection().execute(query, parameters))
+            except (sqlite3.Error, OSError) as exc:
+                self._forget_connection()
+                raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def _forget_connection(self) -> None:
-        db = getattr(self._local, "db", None)
-        self._local.db = None
+        db, self._db = self._db, None
         if db is not None:
             with contextlib.suppress(sqlite3.Error):
                 db.close()

@@ -1,12 +1,14 @@
-"""Takes call events off the caller's path: the web edge appends them to the outbox, a background writer
+"""Takes call events off the caller's path: the web edge appends them to an outbox, a background writer
 takes them into the database in batches.
 
 Why this shape: a step's answer must not wait for a database that may be slow, locked or down, yet no
 event may be lost once the provider has our TwiML. A local SQLite append costs tens of microseconds and
-survives the worker being killed; one writer per process, holding a lock shared by all workers, drains the
-outbox in batches of hundreds with a few statements each (group commit over pooled connections). An event
-the database refuses for its content is set aside on its own; while the database is away the writer waits.
-When even the outbox cannot be written (a full disk), events wait in memory, bounded, until either answers.
+survives the worker being killed. Each worker process appends to an outbox file of its own in the outbox
+folder, holding a lock on it while it lives, so appends never wait on another process; its writer thread
+drains that file in batches of hundreds with a few statements each (group commit over pooled connections),
+and also drains any file whose owner died (its lock is free then). An event the database refuses for its
+content is set aside on its own; while the database is away the writer waits. When even the outbox cannot be
+written (a full disk), events wait in memory, bounded, until either answers.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import os
+import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from ivr.events import CallEvent
 from ivr.store.database import Store, StoreRefused, StoreUnavailable
@@ -33,7 +37,7 @@ RETRY_AFTER_SECONDS = 2.0
 # Events taken into the database in one transaction.
 BATCH = 500
 # How long the writer lets events gather after being woken, so that they share a transaction.
-GATHER_SECONDS = 0.05
+GATHER_SECONDS = 0.2
 # The writer also looks now and then without being woken: other workers' events, a database that came back.
 IDLE_SECONDS = 1.0
 # Events held in memory while neither the outbox nor the database can be written; beyond this they are dropped,
@@ -41,11 +45,11 @@ IDLE_SECONDS = 1.0
 MEMORY_LIMIT = 50_000
 
 
-def outbox_file(instance_dir: Path, database_url: str) -> Path:
-    """Where events for one database wait: one outbox per database, so that events kept for an unreachable
-    PostgreSQL are never written into another database by mistake."""
+def outbox_folder(instance_dir: Path, database_url: str) -> Path:
+    """Where events for one database wait: one outbox folder per database, so that events kept for an
+    unreachable PostgreSQL are never written into another database by mistake."""
     digest = hashlib.sha256(database_identity(database_url).encode()).hexdigest()[:10]
-    return instance_dir / f"outbox-{digest}.sqlite3"
+    return instance_dir / f"outbox-{digest}"
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,15 @@ class RecorderState:
 class Recorder:
     """Keeps every call event: outbox first, memory when the disk refuses, the database in the background."""
 
-    def __init__(self, store: Store, outbox_path: Path, background: bool = True) -> None:
+    def __init__(self, store: Store, folder: Path, background: bool = True) -> None:
         self.store = store
-        self.outbox = Outbox(outbox_path)
+        self.folder = folder
+        self._own: Outbox | None = None
+        self._own_lock: TextIO | None = None
+        self._own_pid = 0
         self._memory: deque[CallEvent] = deque()
         self._memory_lock = threading.Lock()
+        self._drain_lock = threading.Lock()
         self._dropped = 0
         self._down_until = 0.0
         self._database_error: str | None = None
@@ -76,42 +84,65 @@ class Recorder:
         self._writer_lock = threading.Lock()
 
     def record(self, event: CallEvent) -> None:
-        """Keep one event durably in the outbox (or in memory when the disk refuses) and wake the writer."""
+        """Keep one event durably in this process's outbox (or in memory when the disk refuses); wake the writer."""
         try:
-            self.outbox.append([event])
+            self.own_outbox().append([event])
         except OutboxUnavailable as exc:
             self._hold_in_memory(event, str(exc))
         self._ensure_writer()
         self._wake.set()
 
-    def flush(self, wait: bool = True, limit: int | None = None) -> int:
-        """Take waiting events into the database now; return how many were taken (or set aside).
+    def own_outbox(self) -> Outbox:
+        """Return this process's outbox file, opening it (and locking it as ours) on first use."""
+        if self._own is None or self._own_pid != os.getpid():
+            with self._writer_lock:
+                if self._own is None or self._own_pid != os.getpid():
+                    self._own = self._open_own()
+                    self._own_pid = os.getpid()
+        return self._own
 
-        With wait=False a drain another worker is doing already is left to it.
+    def flush(self, wait: bool = True, limit: int | None = None) -> int:
+        """Take waiting events into the database now, from this process's outbox and any whose owner died.
+
+        Return how many were taken or set aside. With wait=False a drain already running here is left to finish.
         """
-        with self._drain_lock(wait) as mine:
-            if not mine:
-                return 0
+        if not self._drain_lock.acquire(blocking=wait):
+            return 0
+        try:
             taken = self._rescue_memory()
-            try:
-                while limit is None or taken < limit:
-                    batch = self.outbox.oldest(BATCH)
-                    if not batch:
-                        break
-                    done = self._take(batch)
-                    taken += done
-                    if done < len(batch):  # the database went away: the rest waits
-                        break
-            except OutboxUnavailable:
-                pass  # nothing can be read from it now; what memory holds was tried above
+            for outbox, release in self._drainable():
+                try:
+                    taken += self._drain(outbox, None if limit is None else limit - taken)
+                except OutboxUnavailable as exc:
+                    log.error("The outbox %s cannot be read (%s); its events wait until it can.", outbox.path, exc)
+                finally:
+                    release()
+                if self.resting() or (limit is not None and taken >= limit):
+                    break
             return taken
+        finally:
+            self._drain_lock.release()
+
+    def outboxes(self) -> list[Path]:
+        """Return the outbox files in the folder: this process's, other live workers' and dead ones'."""
+        try:
+            return sorted(self.folder.glob("*.sqlite3"))
+        except OSError:
+            return []
 
     def state(self) -> RecorderState:
         """Return the database's state and the counts of waiting, set-aside, in-memory and dropped events."""
-        try:
-            waiting, aside = self.outbox.counts()
-        except OutboxUnavailable:
-            waiting, aside = -1, -1
+        waiting = aside = 0
+        for path in self.outboxes():
+            outbox = self._own if self._own is not None and self._own.path == path else Outbox(path)
+            try:
+                found, refused = outbox.counts()
+            except OutboxUnavailable:
+                continue
+            finally:
+                if outbox is not self._own:
+                    outbox.close()
+            waiting, aside = waiting + found, aside + refused
         if self.resting():
             database = f"unreachable ({self._database_error}); the writer tries it again in a few seconds"
         else:
@@ -121,6 +152,19 @@ class Recorder:
             except StoreUnavailable as exc:
                 database = f"unreachable ({exc})"
         return RecorderState(database, waiting, aside, len(self._memory), self._dropped)
+
+    def set_aside_events(self) -> list[tuple[int, str, str, str]]:
+        """Return the events set aside in every outbox file (id, reason, when, body)."""
+        found = []
+        for path in self.outboxes():
+            outbox = Outbox(path)
+            try:
+                found.extend(outbox.set_aside_events())
+            except OutboxUnavailable:
+                continue
+            finally:
+                outbox.close()
+        return found
 
     def resting(self) -> bool:
         """Tell whether the database failed a moment ago and is being left alone for now."""
@@ -157,24 +201,58 @@ class Recorder:
             except Exception:  # the writer must outlive anything one batch does
                 log.exception("The records writer failed on a batch; it tries again shortly.")
 
-    def _take(self, batch: list[Waiting]) -> int:
+    def _drainable(self) -> Iterator[tuple[Outbox, Callable[[], None]]]:
+        """Yield this process's outbox, then each outbox whose owner is gone, locked while it is drained."""
+        if self._own is not None and self._own_pid == os.getpid():
+            yield self._own, lambda: None
+        for path in self.outboxes():
+            if self._own is not None and path == self._own.path:
+                continue
+            try:
+                handle = _try_lock(path)
+            except OutboxUnavailable:
+                continue
+            if handle is None:
+                continue  # a live worker's: it drains its own
+            outbox = Outbox(path)
+
+            def release(outbox: Outbox = outbox, handle: TextIO = handle) -> None:
+                outbox.close()
+                _remove_if_empty(outbox)
+                handle.close()
+
+            yield outbox, release
+
+    def _drain(self, outbox: Outbox, limit: int | None) -> int:
+        taken = 0
+        while limit is None or taken < limit:
+            batch = outbox.oldest(BATCH)
+            if not batch:
+                break
+            done = self._take(outbox, batch)
+            taken += done
+            if done < len(batch):  # the database went away: the rest waits
+                break
+        return taken
+
+    def _take(self, outbox: Outbox, batch: list[Waiting]) -> int:
         """Write a batch; on a refusal, write its events one by one and set aside each that is refused."""
         readable = [item for item in batch if item.event is not None]
         for item in batch:
             if item.event is None:
-                self._set_aside(item, "the stored event no longer reads as an event")
+                self._set_aside(outbox, item, "the stored event no longer reads as an event")
         try:
             self.store.apply([item.event for item in readable if item.event is not None])
         except StoreUnavailable as exc:
             self._rest(str(exc))
             return len(batch) - len(readable)
         except StoreRefused:
-            return len(batch) - len(readable) + self._take_one_by_one(readable)
-        self.outbox.remove([item.id for item in readable])
+            return len(batch) - len(readable) + self._take_one_by_one(outbox, readable)
+        outbox.remove([item.id for item in readable])
         self._came_back()
         return len(batch)
 
-    def _take_one_by_one(self, items: list[Waiting]) -> int:
+    def _take_one_by_one(self, outbox: Outbox, items: list[Waiting]) -> int:
         taken = 0
         for item in items:
             assert item.event is not None
@@ -184,21 +262,21 @@ class Recorder:
                 self._rest(str(exc))
                 return taken
             except StoreRefused as exc:
-                self._set_aside(item, str(exc))
+                self._set_aside(outbox, item, str(exc))
             else:
-                self.outbox.remove([item.id])
+                outbox.remove([item.id])
             taken += 1
         return taken
 
-    def _set_aside(self, item: Waiting, reason: str) -> None:
-        self.outbox.set_aside(item, reason)
+    def _set_aside(self, outbox: Outbox, item: Waiting, reason: str) -> None:
+        outbox.set_aside(item, reason)
         log.error("The database refused call event %d (%s); it is set aside in %s for a person to look at, and "
-                  "the events after it go on.", item.id, reason, self.outbox.path)
+                  "the events after it go on.", item.id, reason, outbox.path)
 
     def _rest(self, reason: str) -> None:
         if self._database_error is None:
             log.error("The call records database is unreachable (%s); call events wait in %s and are written when "
-                      "it is back. Callers are not affected.", reason, self.outbox.path)
+                      "it is back. Callers are not affected.", reason, self.folder)
         self._database_error = reason
         self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
 
@@ -213,8 +291,8 @@ class Recorder:
     def _hold_in_memory(self, event: CallEvent, reason: str) -> None:
         with self._memory_lock:
             if not self._memory:
-                log.error("The outbox %s cannot be written (%s); call events wait in memory (at most %d) until it "
-                          "or the database can be written.", self.outbox.path, reason, MEMORY_LIMIT)
+                log.error("The outbox in %s cannot be written (%s); call events wait in memory (at most %d) until "
+                          "it or the database can be written.", self.folder, reason, MEMORY_LIMIT)
             if len(self._memory) >= MEMORY_LIMIT:
                 self._memory.popleft()
                 self._dropped += 1
@@ -230,7 +308,7 @@ class Recorder:
         if not held:
             return 0
         try:
-            self.outbox.append(held)
+            self.own_outbox().append(held)
         except OutboxUnavailable:
             if self.resting():
                 return 0
@@ -247,23 +325,38 @@ class Recorder:
         log.warning("%d call events held in memory are kept again.", len(held))
         return 0
 
-    @contextmanager
-    def _drain_lock(self, wait: bool) -> Iterator[bool]:
-        # One drainer at a time across every worker sharing this outbox; the kernel frees it if that worker dies.
-        lock_path = self.outbox.path.with_name(self.outbox.path.name + ".drain-lock")
-        try:
-            lock_path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(lock_path, "a")  # noqa: SIM115 - held across the yield
-        except OSError:
-            yield True  # no lock file on a full disk: memory events may still go to the database
-            return
-        with handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _open_own(self) -> Outbox:
+        """Create this process's outbox file and hold the lock that tells other drainers it is alive."""
+        path = self.folder / f"worker-{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
+        handle = _try_lock(path)
+        if handle is None:  # cannot happen for a fresh name; a full disk is handled by the caller
+            raise OutboxUnavailable(f"cannot lock {path}")
+        self._own_lock = handle
+        return Outbox(path)
+
+
+def _try_lock(path: Path) -> TextIO | None:
+    """Take the owner lock of an outbox file without waiting; None when its owner is alive (or no lock file)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path.with_name(path.name + ".owner"), "a")  # noqa: SIM115 - kept open while owned
+    except OSError as exc:
+        raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def _remove_if_empty(outbox: Outbox) -> None:
+    """Delete a dead worker's outbox once nothing waits in it and nothing was set aside there."""
+    try:
+        if outbox.counts() == (0, 0):
+            for suffix in ("", "-wal", "-shm", ".owner"):
+                outbox.path.with_name(outbox.path.name + suffix).unlink(missing_ok=True)
+    except (OutboxUnavailable, OSError):
+        pass
+    finally:
+        outbox.close()

@@ -9,16 +9,16 @@ from typing import Any
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ivr import logs
 from ivr.settings import NAMES, ConfigError, Settings
 from ivr.store.database import Store, prepare_embedded_sqlite
-from ivr.store.recorder import Recorder, outbox_file
+from ivr.store.recorder import Recorder, outbox_folder
 from ivr.web.menus import MenuStore
 
 __all__ = ["ConfigError", "create_app", "settings"]
 log = logging.getLogger(__name__)
 # Settings a test's mapping may give that are not Flask's own.
-PROVIDER_NAMES = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SPOOL_PATH")
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+PROVIDER_NAMES = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID")
 
 
 def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask:
@@ -27,8 +27,8 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
         config = test_config
     else:
         config = Settings.from_env() if test_config is None else Settings.from_mapping(test_config)
-    if not logging.getLogger().handlers:  # under gunicorn or uwsgi: make the call log visible
-        logging.basicConfig(level=config.log_level, format=LOG_FORMAT)
+    if not logging.getLogger().handlers:  # under a WSGI server that set up no logging: make the call log visible
+        logs.configure(config.log_level)
     _check_token(config)
     app = Flask(__name__, instance_path=str(config.instance_dir))
     if isinstance(test_config, Mapping):  # Flask's own keys a test sets (TESTING, ...)
@@ -62,7 +62,7 @@ def _recorder(config: Settings) -> Recorder:
     except Exception:  # the service still answers calls; events wait in the outbox
         log.exception("Could not prepare the SQLite database at %s; call events will wait in the outbox.",
                       config.database_url)
-    return Recorder(store, config.outbox_path or outbox_file(config.instance_dir, config.database_url))
+    return Recorder(store, config.outbox_dir or outbox_folder(config.instance_dir, config.database_url))
 
 
 def _check_token(config: Settings) -> None:

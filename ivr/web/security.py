@@ -12,9 +12,11 @@ SIGNATURE_HEADER = "X-Twilio-Signature"
 
 def signed_url(request: Request, public_url: str | None) -> str:
     """Rebuild the URL the provider signed: PUBLIC_URL (when set) + path + the raw query string."""
-    path = quote(request.script_root + request.path, safe="/:@!$&'()*+,;=-._~%")
+    environ = request.environ  # read directly: this runs on every webhook request
+    raw_path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+    path = quote(raw_path, safe="/:@!$&'()*+,;=-._~%")
     base = public_url.rstrip("/") if public_url else f"{request.scheme}://{request.host}"
-    query = request.query_string.decode("latin-1")
+    query = environ.get("QUERY_STRING", "")
     return f"{base}{path}?{query}" if query else f"{base}{path}"
 
 

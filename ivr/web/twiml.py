@@ -16,6 +16,8 @@ AudioUrl = Callable[[Say], str]
 
 def clean_speech(text: str) -> str:
     """Drop control characters, which speech engines read aloud or choke on."""
+    if text.isprintable():  # almost always: nothing to drop
+        return text
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") or ch == " ")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
@@ -11,9 +12,9 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.clock import now
-from ivr.core.flow import CallFlow, Decision, Event, Node, Say, Step
+from ivr.core.flow import Ask, CallFlow, Decision, Event, Node, Say, Step
 from ivr.core.model import LANGS, Lang
-from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent, count
+from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent, count, sid
 from ivr.redact import loggable, mask_number
 from ivr.store.recorder import Recorder
 from ivr.web import settings
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
 MAX_TRIES_IN_URL = 50
+# Rendered TwiML kept per call flow (a new flow after a menu edit starts afresh).
+RENDERED_KEPT = 2000
+RenderedKey = tuple[Decision, int, str, tuple[bool, ...]]
+_RENDERED: weakref.WeakKeyDictionary[CallFlow, dict[RenderedKey, str]] = weakref.WeakKeyDictionary()
 MAX_NODE_LENGTH = 120
 # Said when nothing else can be relied on: no menus, no database, only this module.
 FALLBACK_TEXTS = (
@@ -140,8 +145,7 @@ def _logged(name: str, limit: int = 64) -> str:
 
 def _call_sid() -> str:
     # Only the characters a CallSid has: a forged one must not write lines of its own into the log.
-    sid = "".join(ch for ch in request.values.get("CallSid", "")[:64] if ch.isascii() and ch.isalnum())
-    return sid or "unknown"
+    return sid(request.values.get("CallSid"))
 
 
 def _seq() -> int:
@@ -162,7 +166,7 @@ def _answer(decide: Callable[[CallFlow], Decision]) -> Response:
         decision = decide(flow)
         log.info("Call %s at %s (key %s): %s%s.", _call_sid(), loggable(request.args.get("node"), "start"),
                  _logged("Digits"), decision.outcome, f" {decision.unit_id}" if decision.unit_id else "")
-        xml = _renderer(flow).render(decision)
+        xml = _render(flow, decision)
     except Exception:
         log.exception("Step %s of call %s failed; the caller hears an apology.", loggable(request.full_path, limit=300),
                       _call_sid())
@@ -217,10 +221,35 @@ def _apology() -> str:
         return fallback_twiml(settings().fallback_number)
 
 
+def _render(flow: CallFlow, decision: Decision) -> str:
+    """Render a decision, or take the TwiML already rendered for the same decision at the same step.
+
+    Callers at the same place hear the same thing, so decisions repeat, and rendering is the costliest part
+    of a step. Whether each recording is still there is part of the key: a deleted one is spoken at once.
+    """
+    rendered = _RENDERED.setdefault(flow, {})
+    key = (decision, _seq(), request.script_root, _recordings_present(flow, decision))
+    xml = rendered.get(key)
+    if xml is None:
+        xml = _renderer(flow).render(decision)
+        if len(rendered) >= RENDERED_KEPT:
+            rendered.clear()
+        rendered[key] = xml
+    return xml
+
+
+def _recordings_present(flow: CallFlow, decision: Decision) -> tuple[bool, ...]:
+    says = [a for a in decision.actions if isinstance(a, Say)]
+    says += [p for a in decision.actions if isinstance(a, Ask) for p in a.prompts]
+    return tuple(recording_file(flow.hotline.audio_dir, say.audio) is not None for say in says if say.audio)
+
+
 def _renderer(flow: CallFlow) -> TwimlRenderer:
     # With PUBLIC_URL the TwiML carries absolute URLs: a path prefix the proxy strips (https://host/ivr) must
     # survive the provider resolving the next step.
     public = (settings().public_url or "").rstrip("/")
+
+    step_path = public + url_for("voice.step")
 
     def step_url(step: Step, no_input: bool) -> str:
         params: dict[str, str] = {"node": str(step.node)}
@@ -233,7 +262,7 @@ def _renderer(flow: CallFlow) -> TwimlRenderer:
         if no_input:
             params["input"] = "none"
         params["seq"] = str(_seq() + 1)  # tells a repeated delivery of a step from a new step
-        return f"{public}{url_for('voice.step')}?{urlencode(params)}"
+        return f"{step_path}?{urlencode(params)}"
 
     def audio_url(say: Say) -> str:
         return public + url_for("audio.recording", name=say.audio)

@@ -1,0 +1,318 @@
+"""Load benchmark: the hotline under `ivr serve` against a bare Flask app under the same server, driven by wrk.
+
+Both get the same gunicorn settings (workers, threads, timeouts), the same wrk load (50 connections, pre-signed
+requests each with its own CallSid: main menu, key 2, forwarded to the marriage office) in the same run.
+Printed: requests/s, p50 and p99 of each and their ratios, with the embedded SQLite and with PostgreSQL; then
+whether every answered step has exactly one call record after `ivr db flush`, a worker's resident memory,
+and how long a generated 2,000-unit hotline takes to load and validate.
+
+Run: python bench/load.py [--seconds 8] [--connections 50] [--workers 2] [--postgres URL]
+(needs wrk from Debian; PostgreSQL: --postgres, IVR_BENCH_POSTGRES_URL, or Debian's binaries for a private server)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TOKEN = "bench-token-2f9a"
+STEP_PATH = "/voice/step?node=menu%3Amain&lang=zh"
+OPEN_MOMENT = "2026-11-26T10:00:00+08:00"  # a winter Thursday morning: the marriage office is open
+IVR = str(Path(sys.executable).with_name("ivr"))
+
+
+@dataclass
+class Result:
+    """What wrk measured for one server."""
+
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    answered: int
+    errors: str
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wrk_script(folder: Path, base: str, count: int, prefix: str) -> Path:
+    """Write a wrk Lua script that sends `count` distinct pre-signed steps (read from a data file), then starts over."""
+    validator = RequestValidator(TOKEN)
+    data = folder / f"steps-{prefix}.txt"
+    with data.open("w", encoding="ascii") as file:
+        for i in range(count):
+            form = {"CallSid": f"CA{prefix}{i:030x}", "Digits": "2", "From": "+8613812345678",
+                    "To": "+864333622075", "AccountSid": "AC" + "0" * 32}
+            file.write(f"{urlencode(form)}\t{validator.compute_signature(base + STEP_PATH, form)}\n")
+    script = folder / f"steps-{prefix}.lua"
+    script.write_text(f"""
+local bodies, signatures = {{}}, {{}}
+local counter, step, count = 0, 0, 0
+function setup(thread)
+  thread:set("offset", counter)
+  counter = counter + 1
+end
+function init(args)
+  for line in io.lines("{data}") do
+    local body, signature = line:match("([^\t]+)\t(.+)")
+    count = count + 1
+    bodies[count], signatures[count] = body, signature
+  end
+  step = tonumber(wrk.thread:get("offset")) or 0
+end
+function request()
+  local i = (step % count) + 1
+  step = step + 2
+  return wrk.format("POST", "{STEP_PATH}", {{
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["X-Twilio-Signature"] = signatures[i]}}, bodies[i])
+end
+""", encoding="utf-8")
+    return script
+
+
+def run_wrk(name: str, port: int, script: Path, seconds: int, connections: int) -> Result:
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+         f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _milliseconds(re.search(r"50%\s+([\d.]+\w+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r"99%\s+([\d.]+\w+)", output).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    answered = total - (int(non_2xx.group(1)) if non_2xx else 0)
+    return Result(name, rate, p50, p99, answered, errors.group(1) if errors else "none")
+
+
+def _milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not start:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def worker_rss_mb(master: int) -> list[float]:
+    """Return the resident memory of each worker of a gunicorn master, in MB."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if parent == master:
+                status = (stat.parent / "status").read_text()
+                found.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
+        except OSError:
+            continue
+    return found
+
+
+def bench_bare(args: argparse.Namespace, folder: Path) -> Result:
+    port = free_port()
+    log = folder / "bare.log"
+    process = subprocess.Popen([sys.executable, __file__, "bare", "--port", str(port), "--workers",
+                                str(args.workers)], stdout=log.open("w"), stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        wait_ready(port, process, log)
+        script = wrk_script(folder, f"http://127.0.0.1:{port}", 100, "00")
+        run_wrk("warm-up", port, script, 2, args.connections)
+        return run_wrk("bare Flask, fixed TwiML", port, script, args.seconds, args.connections)
+    finally:
+        stop(process)
+
+
+def bench_hotline(args: argparse.Namespace, folder: Path, database: str | None, label: str) -> tuple[Result, str]:
+    port = free_port()
+    instance = folder / f"instance-{label}"
+    log = folder / f"hotline-{label}.log"
+    env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_FROZEN_TIME": OPEN_MOMENT, "IVR_INSTANCE_DIR": str(instance),
+           "IVR_LOG_LEVEL": "WARNING"}
+    env.pop("IVR_DATABASE_URL", None)
+    if database:
+        env["IVR_DATABASE_URL"] = database
+        subprocess.run([IVR, "db", "upgrade"], env=env, check=True, capture_output=True)
+    process = subprocess.Popen([IVR, "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_ready(port, process, log)
+        warm = wrk_script(folder, f"http://127.0.0.1:{port}", args.seconds * 1000, "00")
+        run_wrk("warm-up", port, warm, 2, args.connections)
+        script = wrk_script(folder, f"http://127.0.0.1:{port}", args.seconds * 6000, "01")
+        result = run_wrk(f"hotline, {label}", port, script, args.seconds, args.connections)
+        rss = worker_rss_mb(process.pid)
+    finally:
+        stop(process)
+    flushed = subprocess.run([IVR, "db", "flush"], env=env, capture_output=True, text=True)
+    answered_steps = sum(1 for line in log.read_text().splitlines()
+                         if '"POST /voice/step?node=menu%3Amain&lang=zh HTTP/1.1" 200' in line)
+    calls = count_calls(database or f"sqlite:///{instance / 'ivr.sqlite3'}")
+    verdict = "none lost, none doubled" if calls == answered_steps else "MISMATCH"
+    check = (f"  records: {answered_steps} steps answered with 200 (server's access log), {calls} call records "
+             f"after `ivr db flush` ({flushed.stdout.strip()}): {verdict}\n"
+             f"  worker resident memory after the run: {', '.join(f'{m:.0f} MB' for m in rss)}")
+    return result, check
+
+
+def count_calls(url: str) -> int:
+    """Return the number of call records (one per distinct CallSid: warm-up and run use different ones)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        found = int(connection.execute(text("SELECT count(*) FROM calls")).scalar_one())
+    engine.dispose()
+    return found
+
+
+def unit_load_seconds(folder: Path, units: int = 2000) -> float:
+    """Generate a hotline of `units` units from the bundled one and time loading and validating it."""
+    from ivr.core.loader import check_hotline
+
+    menus = folder / "big-menus"
+    shutil.copytree(ROOT / "menus", menus)
+    shutil.copytree(ROOT / "audio", folder / "audio")
+    text = (menus / "units.yaml").read_text(encoding="utf-8")
+    extra = "".join(
+        f"  generated_{i}:\n    kind: department\n    name: {{zh: 第{i}科, ko: 제{i}과}}\n"
+        f"    address: {{zh: 锦水街416号, ko: 금수가 416호}}\n    postcode: \"133100\"\n    schedule: standard\n"
+        f"    summary: {{zh: 第{i}科的业务, ko: 제{i}과의 업무}}\n    keywords: [科{i}]\n    parent: bureau\n"
+        for i in range(units - 18))
+    (menus / "units.yaml").write_text(text.replace("units:\n", "units:\n" + extra, 1), encoding="utf-8")
+    started = time.perf_counter()
+    hotline, problems = check_hotline(menus)
+    elapsed = time.perf_counter() - started
+    if hotline is None:
+        raise SystemExit("\n".join(str(p) for p in problems[:5]))
+    return elapsed
+
+
+def postgres_url(args: argparse.Namespace) -> tuple[str | None, object]:
+    url = args.postgres or os.environ.get("IVR_BENCH_POSTGRES_URL")
+    from tests.postgres import PostgresServer, create_database, find_pg_bin
+
+    if url:
+        return create_database(url), None
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        return None, None
+    server = PostgresServer(bin_dir)
+    server.init()
+    server.start()
+    return server.new_database(), server
+
+
+def serve_bare(port: int, workers: int) -> None:
+    from flask import Flask, Response
+    from twilio.twiml.voice_response import VoiceResponse
+
+    from ivr.server import ProductionServer
+
+    def make() -> Flask:
+        app = Flask("bare")
+
+        @app.post("/voice/step")
+        def fixed() -> Response:
+            response = VoiceResponse()
+            response.say("正在为您转接图们市民政局婚姻登记处，请稍候。", voice="Polly.Zhiyu", language="cmn-CN")
+            response.dial("+864333623441", timeout=25)
+            return Response(str(response.to_xml()), content_type="text/xml; charset=utf-8")
+
+        @app.get("/health")
+        def health() -> str:
+            return "ok"
+
+        return app
+
+    ProductionServer(make, f"127.0.0.1:{port}", workers).run()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", nargs="?", default="run", choices=["run", "bare"])
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to create a database on")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    if args.mode == "bare":
+        serve_bare(args.port, args.workers)
+        return
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    folder = Path(tempfile.mkdtemp(prefix="ivr-load-"))
+    print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, Python {sys.version.split()[0]}; "
+          f"wrk -t2 -c{args.connections} -d{args.seconds}s; {args.workers} workers each")
+    runs: list[tuple[Result, Result, str]] = []
+    bare = bench_bare(args, folder)
+    hotline, check = bench_hotline(args, folder, None, "SQLite")
+    runs.append((bare, hotline, check))
+    if not args.no_postgres:
+        url, server = postgres_url(args)
+        if url is None:
+            print("PostgreSQL: not installed here; skipped (apt-get install postgresql)")
+        else:
+            try:
+                bare_again = bench_bare(args, folder)
+                hotline_pg, check_pg = bench_hotline(args, folder, url, "PostgreSQL")
+                runs.append((bare_again, hotline_pg, check_pg))
+            finally:
+                if server is not None:
+                    server.destroy()  # type: ignore[attr-defined]
+    for bare_run, hotline_run, records in runs:
+        for result in (bare_run, hotline_run):
+            print(f"{result.name:<28} {result.requests_per_second:8.0f} req/s   p50 {result.p50_ms:6.1f} ms   "
+                  f"p99 {result.p99_ms:6.1f} ms   socket errors: {result.errors}")
+        throughput = hotline_run.requests_per_second / bare_run.requests_per_second
+        tail = hotline_run.p99_ms / bare_run.p99_ms
+        print(f"  ratio: throughput {throughput:.2f}x of bare (target >= 0.6), p99 {tail:.2f}x (target <= 2)")
+        print(f"  wrk counted {hotline_run.answered} answered requests in the run")
+        print(records)
+    print(f"a generated 2,000-unit hotline loads and validates in {unit_load_seconds(folder):.2f} s (target < 1 s)")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
