@@ -133,15 +133,19 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def worker_rss_mb(master: int) -> list[float]:
-    """Return the resident memory of each worker of a gunicorn master, in MB."""
+def worker_rss_mb(master: int) -> list[str]:
+    """Return the resident memory of each child of the server's master (workers, the records writer), in MB."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
             if parent == master:
                 status = (stat.parent / "status").read_text()
-                found.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
+                rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+                command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                role = "records writer" if "spawn_main" in command else "helper" if "resource_tracker" in command \
+                    else "worker"
+                found.append(f"{role} {rss:.0f} MB")
         except OSError:
             continue
     return found
@@ -190,7 +194,7 @@ def bench_hotline(args: argparse.Namespace, folder: Path, database: str | None, 
     verdict = "none lost, none doubled" if calls == answered_steps else "MISMATCH"
     check = (f"  records: {answered_steps} steps answered with 200 (server's access log), {calls} call records "
              f"after `ivr db flush` ({flushed.stdout.strip()}): {verdict}\n"
-             f"  worker resident memory after the run: {', '.join(f'{m:.0f} MB' for m in rss)}")
+             f"  resident memory after the run: {', '.join(sorted(rss))}")
     return result, check
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -16,10 +17,10 @@ from ivr.clock import ClockError, now, parse_moment
 from ivr.core.calendar import coverage_warnings
 from ivr.core.flow import DIAL_STATUSES
 from ivr.core.loader import check_hotline, load_hotline
-from ivr.core.model import LANGS, Hotline, Lang, Menu
+from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit, UnknownUnit
 from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
-from ivr.core.speech import say_moment
+from ivr.core.speech import say_hours, say_moment
 from ivr.server import THREADS
 from ivr.settings import ConfigError, Settings
 from ivr.simulator import DEFAULT_CALLER, Line
@@ -65,6 +66,14 @@ def load_hotline_quietly() -> Hotline | None:
         return None
 
 
+def _resolve_unit(hotline: Hotline, given: str, param_hint: str) -> Unit:
+    """Return the unit a command was given by id or name, or stop with a usage error saying what was meant."""
+    try:
+        return hotline.resolve_unit(given)
+    except UnknownUnit as exc:
+        raise click.BadParameter(str(exc), param_hint=param_hint) from exc
+
+
 def load_or_exit(menus_dir: str | None) -> Hotline:
     """Load the menus for a command, or print every error and exit 1."""
     try:
@@ -76,6 +85,7 @@ def load_or_exit(menus_dir: str | None) -> Hotline:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tumen-ivr", prog_name="ivr")
 def main() -> None:
     """Tumen hotline IVR: menus, office hours, the webhook service and a call simulator."""
     # Commands print their own results; the service's per-step call log (INFO) is for `ivr serve` only.
@@ -104,11 +114,18 @@ def _moment_or_now(at: datetime | None) -> datetime:
 
 
 @main.command()
-@click.argument("menus_dir", required=False, type=click.Path(file_okay=False))
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Check calendar coverage as of this day.")
-def validate(menus_dir: str | None, today: datetime | None) -> None:
-    """Check every menu file; print each problem with file:line, or a one-line summary."""
-    shown = _menus_dir(menus_dir)
+def validate(folder: str | None, menus_dir: str | None, today: datetime | None) -> None:
+    """Check every menu file; print each problem with file:line, or a one-line summary.
+
+    The folder may be given with --menus, like every other command, or as an argument.
+    """
+    if folder and menus_dir and folder != menus_dir:
+        raise click.BadParameter(f"two folders are given ({folder} and --menus {menus_dir}); give one",
+                                 param_hint="--menus")
+    shown = _menus_dir(menus_dir or folder)
     hotline, problems = check_hotline(shown)
     if hotline is not None:
         day: date = today.date() if today else _moment_or_now(None).date()
@@ -141,25 +158,27 @@ def tree(lang: Lang, menus_dir: str | None) -> None:
 
 
 @main.command()
-@click.argument("unit_id", required=False)
+@click.argument("unit", required=False)
 @click.option("--at", type=MOMENT, help="The moment to check (default: now, or IVR_FROZEN_TIME).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per unit.")
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
-def hours(unit_id: str | None, at: datetime | None, as_json: bool, menus_dir: str | None) -> None:
-    """Tell whether every unit (or one) is open at a moment, why not, and when it opens next."""
+def hours(unit: str | None, at: datetime | None, as_json: bool, menus_dir: str | None) -> None:
+    """Tell whether every unit (or one: its id or its name, 婚姻登记处) is open at a moment, and when it opens next."""
     hotline = load_or_exit(menus_dir)
-    if unit_id is not None and unit_id not in hotline.units:
-        raise click.BadParameter(f"'{unit_id}' is not a unit; `ivr tree` lists them", param_hint="UNIT_ID")
     moment = _moment_or_now(at)
     office_hours = OfficeHours(hotline)
-    chosen = [hotline.units[unit_id]] if unit_id else list(hotline.units.values())
+    chosen = [_resolve_unit(hotline, unit, "UNIT")] if unit else list(hotline.units.values())
     statuses = [office_hours.status(unit, moment) for unit in chosen]
     if as_json:
-        click.echo(json.dumps([_status_json(hotline, s) for s in statuses], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([_status_json(office_hours, s) for s in statuses], ensure_ascii=False, indent=2))
         return
     click.echo(f"At {moment.isoformat()}:")
     for status in statuses:
         click.echo(_status_line(hotline, status))
+    if unit:  # one unit: its hours too, as callers hear them
+        today, spoken = _hours_of(office_hours, statuses[0])
+        click.echo(f"  today: {', '.join(today) or 'closed'}")
+        click.echo(f"  hours: {spoken['zh']}")
 
 
 @main.command()
@@ -188,7 +207,7 @@ def prompts(menus_dir: str | None) -> None:
 def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:
     """Run the webhook service: gunicorn with the project's settings, or --dev for the development server."""
     from ivr import logs
-    from ivr.server import ProductionServer
+    from ivr.server import ProductionServer, start_records_writer
     from ivr.web import create_app
 
     config = settings()
@@ -222,6 +241,7 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
     if dev:
         app.run(host=host, port=port, threaded=True)
         return
+    start_records_writer(config)  # the workers answer callers; this process writes their records
     ProductionServer(functools.partial(create_app, config), f"{host}:{port}", workers, threads,
                      after_fork=functools.partial(logs.configure, config.log_level)).run()
 
@@ -336,8 +356,17 @@ def _outcome_text(outcome: dict[str, object]) -> str:
     return str(kind)
 
 
-def _status_json(hotline: Hotline, status: Status) -> dict[str, object]:
-    unit = hotline.units[status.unit_id]
+def _hours_of(office_hours: OfficeHours, status: Status) -> tuple[list[str], dict[Lang, str]]:
+    """Return a unit's opening periods on the status's day, and its hours as the information says them."""
+    unit = office_hours.hotline.units[status.unit_id]
+    _, periods = office_hours.periods_on(unit, status.at.date())
+    outlook = office_hours.outlook(unit, status.at.date())
+    return [str(p) for p in periods], {lang: say_hours(outlook, lang) for lang in LANGS}
+
+
+def _status_json(office_hours: OfficeHours, status: Status) -> dict[str, object]:
+    unit = office_hours.hotline.units[status.unit_id]
+    today, spoken = _hours_of(office_hours, status)
     return {
         "unit": unit.id,
         "name": {"zh": unit.name.zh, "ko": unit.name.ko},
@@ -349,6 +378,8 @@ def _status_json(hotline: Hotline, status: Status) -> dict[str, object]:
         "next_open": status.next_open.isoformat() if status.next_open else None,
         "next_open_spoken": {lang: say_moment(status.next_open, status.at, lang) for lang in LANGS}
         if status.next_open else None,
+        "today": today,
+        "hours": spoken,
     }
 
 
@@ -472,17 +503,22 @@ def voicemail() -> None:
 
 
 @voicemail.command("list")
-@click.option("--unit", help="Only messages for this unit id.")
+@click.option("--unit", help="Only messages for this unit: its id or its name in either language.")
 @click.option("--status", type=click.Choice(["new", "called back"]), help="Only messages with this status.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @database_errors
 def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
     """List voice messages, newest first."""
-    messages = _open_store().voicemails(unit=unit, status=status)
-    if unit and not messages:
-        known = load_hotline_quietly()
-        if known is not None and unit not in known.units:
-            click.echo(f"Note: '{unit}' is not a unit of the current menus; `ivr tree` lists them.", err=True)
+    unit_id, unknown = unit, None
+    known = load_hotline_quietly() if unit else None
+    if unit and known is not None:
+        try:
+            unit_id = known.resolve_unit(unit).id
+        except UnknownUnit as exc:
+            unknown = exc  # messages of a unit since removed from the menus are still listed by its id
+    messages = _open_store().voicemails(unit=unit_id, status=status)
+    if unknown is not None and not messages:
+        click.echo(f"Note: {unknown}", err=True)
     if fmt == "json":
         click.echo(json.dumps([{
             "id": m.id, "caller": m.caller, "unit": m.unit, "language": m.language,
@@ -513,12 +549,30 @@ def voicemail_done(voicemail_id: int) -> None:
 
 @main.command()
 @click.option("--older-than", "days", type=click.IntRange(min=1), required=True, help="Age in days.")
+@click.option("--include-new", is_flag=True, help="Also remove voice messages not yet called back.")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed, and remove nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation on a terminal.")
 @database_errors
-def purge(days: int) -> None:
-    """Remove call records and voice messages older than DAYS days, and say how many."""
-    removed = _open_store().purge(_moment_or_now(None) - timedelta(days=days))
-    click.echo(f"Removed {removed['calls']} calls, {removed['steps']} steps and {removed['voicemails']} voice "
-               f"messages older than {days} days.")
+def purge(days: int, include_new: bool, dry_run: bool, yes: bool) -> None:
+    """Remove call records and voice messages older than DAYS days, and say how many.
+
+    Voice messages not yet called back are kept unless --include-new.
+    """
+    store = _open_store()
+    before = _moment_or_now(None) - timedelta(days=days)
+    kept = "" if include_new else " (voice messages not yet called back are kept)"
+    if dry_run or (sys.stdin.isatty() and not yes):
+        would = store.purge(before, include_new, dry_run=True)
+        click.echo(f"Would remove {_purged(would, days)}{kept}.")
+        if dry_run or not click.confirm("Remove them?", default=False):
+            return
+    removed = store.purge(before, include_new)
+    click.echo(f"Removed {_purged(removed, days)}{kept}.")
+
+
+def _purged(counts: dict[str, int], days: int) -> str:
+    return (f"{counts['calls']} calls, {counts['steps']} steps and {counts['voicemails']} voice messages "
+            f"older than {days} days")
 
 
 @main.command()

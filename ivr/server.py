@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.process
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +14,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from ivr.redact import mask_number
+from ivr.settings import Settings
 
 # Threads per worker: a client trickling its request holds one thread, not a whole worker, so a handful of
 # slow clients leave the others free. Beyond a few dozen, put a buffering proxy (nginx) in front.
@@ -61,6 +65,8 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
             "logger_class": MaskingLogger,
             "loglevel": "info",
             "proc_name": "ivr-hotline",
+            # gunicorn's control socket lives in the home folder, shared by every server of the user: not ours.
+            "control_socket_disable": True,
         }
         if after_fork is not None:
             self.options["post_fork"] = lambda _arbiter, _worker: after_fork()
@@ -74,3 +80,21 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Flask:
         """Build the app in each worker (no preloading: threads and database pools must not cross a fork)."""
         return self.make_app()
+
+
+def start_records_writer(settings: Settings) -> multiprocessing.process.BaseProcess:
+    """Start the records writer process beside the server (a fresh interpreter: no thread crosses a fork)."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=_records_writer, args=(settings, os.getpid()), name="ivr-records-writer", daemon=True)
+    process.start()
+    return process
+
+
+def _records_writer(settings: Settings, parent: int) -> None:
+    from ivr import logs
+    from ivr.store.database import Store
+    from ivr.store.recorder import outbox_folder, run_writer_process
+
+    logs.configure(settings.log_level)
+    folder = settings.outbox_dir or outbox_folder(settings.instance_dir, settings.database_url)
+    run_writer_process(Store.from_url(settings.database_url), folder, parent)

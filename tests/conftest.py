@@ -168,3 +168,93 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'records.sqlite3'}"
     server: ExternalPostgres | PostgresServer = request.getfixturevalue("postgres")
     return server.new_database()
+
+
+# A small hotline written by the test, for tests of the engine ---------------------------------------------
+
+SMALL_UNITS = """\
+units:
+  bureau:
+    kind: bureau
+    name: {zh: 图们市民政和人力资源社会保障局, ko: 도문시 민정인력자원사회보장국}
+    phone: 0433-3622075
+    address: {zh: 锦水街416号, ko: 금수거리 416호}
+    postcode: "133100"
+    schedule: standard
+    summary: {zh: 总机。, ko: 대표전화.}
+    keywords: [总机]
+  marriage_registry:
+    kind: agency
+    parent: bureau
+    name: {zh: 婚姻登记处, ko: 혼인등기처}
+    phone: 0433-3623441
+    address: {zh: 口岸大街2527号, ko: 구안대가 2527호}
+    postcode: "133100"
+    schedule: marriage
+    summary: {zh: 办理结婚登记。, ko: 결혼등기를 처리합니다.}
+    keywords: [结婚]
+  funeral_office:
+    kind: agency
+    parent: bureau
+    name: {zh: 殡葬管理所, ko: 장례관리소}
+    phone: 0433-3624942
+    address: {zh: 锦水街416号, ko: 금수거리 416호}
+    postcode: "133100"
+    schedule: standard
+    summary: {zh: 殡葬管理。, ko: 장례관리.}
+    keywords: [殡葬]
+"""
+SMALL_MENU = """\
+main_menu: main
+menus:
+  main:
+    title: {zh: 主菜单, ko: 주메뉴}
+    options:
+      "1": {label: {zh: 婚姻登记, ko: 혼인등기}, unit: marriage_registry}
+      "2": {label: {zh: 殡葬服务, ko: 장례봉사}, unit: funeral_office}
+"""
+SMALL_SEASONS = """\
+seasons:
+  summer: {name: {zh: 夏季, ko: 여름철}, from: "05-01", to: "09-30"}
+  winter: {name: {zh: 冬季, ko: 겨울철}, from: "10-01", to: "04-30"}
+"""
+SMALL_CALENDAR = """\
+holiday_names:
+  new_years_day: {zh: 元旦, ko: 원단}
+  spring_festival: {zh: 春节, ko: 춘절}
+  tomb_sweeping_day: {zh: 清明节, ko: 청명절}
+  labour_day: {zh: 劳动节, ko: 로동절}
+  dragon_boat_festival: {zh: 端午节, ko: 단오절}
+  national_day: {zh: 国庆节, ko: 국경절}
+  mid_autumn_festival: {zh: 中秋节, ko: 추석}
+  anti_fascist_70th_day: {zh: 抗战胜利纪念日, ko: 항일전쟁승리 기념일}
+"""
+
+SmallHotline = Callable[..., Path]
+
+
+def write_small_hotline(folder: Path, schedules: str, calendar: str = "") -> Path:
+    """Write a hotline of three units with the given schedules and calendar entries into a folder."""
+    folder.mkdir(exist_ok=True)
+    prompts = (BUNDLED_MENUS / "prompts.yaml").read_text(encoding="utf-8")
+    (folder / "prompts.yaml").write_text(
+        "\n".join(line for line in prompts.splitlines() if not line.strip().startswith("audio:")) + "\n",
+        encoding="utf-8")
+    shutil.copy(BUNDLED_MENUS / "hotline.yaml", folder / "hotline.yaml")
+    (folder / "units.yaml").write_text(SMALL_UNITS, encoding="utf-8")
+    (folder / "menu.yaml").write_text(SMALL_MENU, encoding="utf-8")
+    (folder / "schedules.yaml").write_text(SMALL_SEASONS + schedules, encoding="utf-8")
+    (folder / "calendar.yaml").write_text(SMALL_CALENDAR + calendar, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def small_hotline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SmallHotline:
+    """Write a hotline of three units (bureau, marriage registry, funeral office) with the schedules and calendar
+    entries a test gives; the bundled hotline.yaml and prompts.yaml (without recordings) say the sentences."""
+
+    def write(schedules: str, calendar: str = "") -> Path:
+        return write_small_hotline(tmp_path / "small", schedules, calendar)
+
+    monkeypatch.chdir(tmp_path)
+    return write

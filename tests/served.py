@@ -78,16 +78,24 @@ class ServedHotline:
         return self.request("POST", path, urlencode(form).encode(), headers, timeout)
 
     def worker_pids(self) -> set[int]:
-        """Return the pids of the master's worker processes."""
+        """Return the pids of the master's gunicorn worker processes."""
         pids = set()
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == self.process.pid:
+            if int(fields[1]) == self.process.pid and not self._is_helper(stat.parent):
                 pids.add(int(stat.parent.name))
         return pids
+
+    @staticmethod
+    def _is_helper(process: Path) -> bool:
+        """Tell the records writer (and multiprocessing's tracker) from gunicorn's workers."""
+        try:
+            return b"multiprocessing" in (process / "cmdline").read_bytes()
+        except OSError:
+            return True
 
     def wait_for_workers(self, count: int, other_than: set[int] = frozenset(), seconds: float = 30) -> set[int]:
         """Wait until the master runs `count` workers none of which is in other_than."""

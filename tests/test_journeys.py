@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from ivr.core.model import Hotline
 from ivr.simulator import CallResult
-from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, place_call
+from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, Editor, place_call
 from tests.test_menus_data import SEED_LINES
 
 OWN_LINES = {unit: line for unit, line in SEED_LINES.items() if unit != "bureau"}
@@ -112,7 +113,7 @@ def test_an_unanswered_forward_says_so_and_offers_a_message_or_the_main_menu(sta
     message = place_call(OPEN_WEEKDAY, "122", dial_status=status)
     assert message.outcome["kind"] == "voicemail" and message.outcome["unit"] == "marriage_registry"
     menu = place_call(OPEN_WEEKDAY, "12*", dial_status=status)
-    assert menu.heard()[-2].startswith("低保、医疗救助")
+    assert menu.heard()[-2].startswith("低保等社会救助，请按1。")
 
 
 @pytest.mark.parametrize("status", ["completed", "answered"])
@@ -156,21 +157,28 @@ def test_the_voice_message_path_when_closed(hotline: Hotline) -> None:
     assert recorded.detail["RecordingUrl"].endswith(recorded.detail["RecordingSid"])
 
 
-def test_information_gives_address_postcode_hours_and_duties_in_the_callers_language() -> None:
+def test_information_gives_number_address_postcode_hours_and_duties_in_the_callers_language() -> None:
     call = place_call("2026-07-04T10:00:00+08:00", "121")  # a summer Saturday
-    info = next(t for t in call.heard() if t.startswith("图们市民政局婚姻登记处，地址"))
-    assert info == ("图们市民政局婚姻登记处，地址：吉林省延边州图们市口岸大街2527号，邮政编码133100。"
-                    "办公时间：星期一至星期五，上午8点30分至下午4点，节假日除外。"
+    info = next(t for t in call.heard() if t.startswith("图们市民政局婚姻登记处，电话"))
+    assert info == ("图们市民政局婚姻登记处，电话零四三三，三六二，三四四幺，地址：吉林省延边州图们市口岸大街2527号，"
+                    "邮政编码133100。办公时间：星期一至星期五，上午8点30分至下午4点，节假日除外。"
                     "办理结婚登记、离婚登记和婚姻登记记录证明，并管理婚姻登记档案。")
     korean = place_call("2026-07-04T10:00:00+08:00", "281")
-    info_ko = next(t for t in korean.heard() if t.startswith("도문시 장례관리소, 주소"))
+    info_ko = next(t for t in korean.heard() if t.startswith("도문시 장례관리소, 전화 "))
+    assert info_ko.startswith("도문시 장례관리소, 전화 공사삼삼, 삼육이, 사구사이, 주소")
     assert "길림성 연변주 도문시 금수거리 416호" in info_ko and "우편번호 133100" in info_ko
     assert "오전 8시 30분부터 낮 12시까지, 오후 1시 30분부터 5시까지" in info_ko
 
 
+def test_information_of_a_unit_without_its_own_line_gives_the_main_line() -> None:
+    call = place_call("2026-07-04T10:00:00+08:00", "1921")  # the charity federation, on a Saturday
+    info = next(t for t in call.heard() if t.startswith("图们市慈善总会，"))
+    assert info.startswith("图们市慈善总会，电话零四三三，三六二，二零七五，地址：")
+
+
 def test_lunch_break_and_holiday_reasons_are_spoken() -> None:
     lunch = place_call("2026-11-26T12:10:00+08:00", "18")
-    assert "图们市殡葬管理所现在不办公：现在是午休时间。" in lunch.heard()
+    assert "图们市殡葬管理所现在不办公：午休时间。" in lunch.heard()
     assert "下次办公时间是今天下午1点。" in lunch.heard()
     spring = place_call("2026-02-18T10:00:00+08:00", "18")
     assert "图们市殡葬管理所现在不办公：春节放假。" in spring.heard()
@@ -181,7 +189,7 @@ def test_korean_particles_follow_the_name_they_attach_to() -> None:
     funeral = place_call(CLOSED_EVENING, "28")
     assert "도문시 장례관리소는 지금 업무시간이 아닙니다. 오늘 업무가 끝났습니다." in funeral.heard()
     menu = next(t for t in funeral.heard() if t.startswith("최저생활보장"))
-    assert "혼인등기는 2번을 누르십시오." in menu and "직업양성은 3번을 누르십시오." in menu
+    assert "혼인등기는 2번, " in menu and "취업, 실업과 양성은 3번, " in menu
     charity = place_call(OPEN_WEEKDAY, "292")
     assert "도문시 자선총회는 따로 전화가 없어 대표전화로 련결합니다. 잠시 기다려 주십시오." in charity.heard()
 
@@ -209,3 +217,15 @@ def test_one_tries_the_line_again_after_a_failed_forward() -> None:
     assert [line.detail["number"] for line in call.transcript if line.kind == "forwarded"] == [
         "+864333623441", "+864333623441"]
 
+
+
+def test_closed_sentences_say_now_once_and_a_korean_closure_is_a_sentence(menus: Path, edit: Editor) -> None:
+    edit("calendar.yaml", "closures: []",
+         "closures:\n  - {date: 2026-11-27, name: {zh: 全体职工会议, ko: 전체 직원회의}}")
+    meeting = place_call("2026-11-27T10:00:00+08:00", "28", MENUS_DIR=str(menus))
+    assert "도문시 장례관리소는 지금 업무시간이 아닙니다. 전체 직원회의 때문에 휴무입니다." in meeting.heard()
+    chinese = place_call("2026-11-27T10:00:00+08:00", "18", MENUS_DIR=str(menus))
+    assert "图们市殡葬管理所现在不办公：全体职工会议。" in chinese.heard()
+    lunch = place_call("2026-11-26T12:10:00+08:00", "28")
+    assert "도문시 장례관리소는 지금 업무시간이 아닙니다. 점심 휴식시간입니다." in lunch.heard()
+    assert not any(line.count("现在") > 1 for line in place_call("2026-11-26T12:10:00+08:00", "18").heard())

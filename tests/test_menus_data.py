@@ -78,11 +78,14 @@ def test_the_ten_internal_departments_belong_to_the_bureau_without_own_lines(hot
 
 def test_office_hours_of_the_seed(hotline: Hotline) -> None:
     standard = hotline.units["bureau"].schedule
-    assert standard.periods("winter") == (Period(time(8), time(11, 30)), Period(time(13), time(16, 30)))
-    assert standard.periods("summer") == (Period(time(8, 30), time(12)), Period(time(13, 30), time(17)))
-    assert standard.weekdays == frozenset({0, 1, 2, 3, 4})
+    winter, summer = standard.week(date(2026, 11, 26), "winter"), standard.week(date(2026, 7, 2), "summer")
+    assert dict(winter.days) == dict.fromkeys(range(5), (Period(time(8), time(11, 30)), Period(time(13), time(16, 30))))
+    assert dict(summer.days) == dict.fromkeys(range(5), (Period(time(8, 30), time(12)), Period(time(13, 30), time(17))))
     marriage = hotline.units["marriage_registry"].schedule
-    assert marriage.periods("winter") == marriage.periods("summer") == (Period(time(8, 30), time(16)),)
+    assert len(standard.versions) == len(marriage.versions) == 1  # the seed gives no change of hours
+    for season in ("winter", "summer"):
+        assert dict(marriage.week(date(2026, 11, 26), season).days) == dict.fromkeys(
+            range(5), (Period(time(8, 30), time(16)),))
     assert hotline.season_of(date(2026, 4, 30)).id == "winter"
     assert hotline.season_of(date(2026, 5, 1)).id == "summer"
     assert hotline.season_of(date(2026, 9, 30)).id == "summer"
@@ -119,6 +122,10 @@ def test_loaded_objects_are_frozen(hotline: Hotline) -> None:
     with pytest.raises(AttributeError):
         hotline.units["bureau"].phone = "+8610"  # type: ignore[misc]
     assert isinstance(hotline.units, MappingProxyType)
+    standard = hotline.schedules["standard"]
+    assert isinstance(standard.versions, tuple)
+    assert isinstance(standard.versions[0].seasons, MappingProxyType)
+    assert all(isinstance(week.days, MappingProxyType) for week in standard.versions[0].seasons.values())
     with pytest.raises(TypeError):
         hotline.units["new"] = hotline.units["bureau"]  # type: ignore[index]
 
@@ -131,5 +138,5 @@ def test_ivr_tree_lists_every_unit_with_its_number(hotline: Hotline) -> None:
             assert unit.name(lang) in result.output, unit.id
         for number in SEED_LINES.values():
             assert number in result.output
-    marriage = "2  结婚、离婚等婚姻登记 → 图们市民政局婚姻登记处  +864333623441"
+    marriage = "2  婚姻登记 → 图们市民政局婚姻登记处  +864333623441"
     assert marriage in CliRunner().invoke(main, ["tree"]).output.splitlines()

@@ -1,31 +1,53 @@
-"""Properties of office hours over random moments and units, 2024 to 2027."""
+"""Properties of office hours over random moments and units, 2024 to 2027.
+
+On the bundled hotline, and on a small one with hours by weekday, a half day and new hours from 2027-01-01.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import tempfile
+from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import pytz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivr.core.loader import load_hotline
+from ivr.core.model import Hotline, Unit
 from ivr.core.schedule import OfficeHours
-from tests.conftest import BUNDLED_MENUS
+from tests.conftest import BUNDLED_MENUS, write_small_hotline
+from tests.test_hours_as_offices_keep_them import HALF_DAY, MARRIAGE, STANDARD
 
 SHANGHAI = pytz.timezone("Asia/Shanghai")
-HOURS = OfficeHours(load_hotline(BUNDLED_MENUS))
-UNITS = sorted(HOURS.hotline.units)
+EARLY_CLOSINGS = """\
+  - {from: 2027-02-01, to: 2027-02-05, closes: "15:10", name: {zh: 春节前, ko: 춘절 전}}
+  - {date: 2026-07-03, closes: "12:40", units: [marriage_registry], name: {zh: 培训, ko: 양성}}
+"""
+HOURS = [OfficeHours(load_hotline(BUNDLED_MENUS)),
+         OfficeHours(load_hotline(write_small_hotline(Path(tempfile.mkdtemp()) / "small", STANDARD + MARRIAGE,
+                                                      HALF_DAY + EARLY_CLOSINGS)))]
 MINUTE = timedelta(minutes=1)
 
 moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 20)).map(
     lambda d: SHANGHAI.localize(d.replace(second=0, microsecond=0))
 )
+# Each hotline half of the time, then one of its units.
+units = st.sampled_from(HOURS).flatmap(
+    lambda hours: st.tuples(st.just(hours), st.sampled_from(sorted(hours.hotline.units.values(), key=lambda u: u.id))))
 
 
-# Every opening and closing time any schedule names, in any season: the only minutes at which a unit's
-# state can change. Checking them on every day, beside a regular sample, covers long gaps exactly.
-BOUNDARIES = sorted({t for schedule in HOURS.hotline.schedules.values() for periods in schedule.hours.values()
-                     for period in periods for t in (period.start, period.end)})
+def boundaries(hotline: Hotline) -> list[time]:
+    """Every opening and closing time any schedule or special day names: the only minutes a state can change."""
+    periods = [period for schedule in hotline.schedules.values() for version in schedule.versions
+               for week in version.seasons.values() for day in week.days.values() for period in day]
+    periods += [period for entry in hotline.calendar.entries for period in entry.hours or ()]
+    closings = [entry.closes for entry in hotline.calendar.entries if entry.closes is not None]
+    return sorted({t for period in periods for t in (period.start, period.end)} | set(closings))
+
+
+# Checking the boundaries on every day, beside a regular sample, covers long gaps exactly.
+BOUNDARIES = sorted({t for hours in HOURS for t in boundaries(hours.hotline)})
 
 
 def minutes_between(start: datetime, end: datetime) -> list[datetime]:
@@ -33,47 +55,49 @@ def minutes_between(start: datetime, end: datetime) -> list[datetime]:
     if end - start <= timedelta(days=2):
         return [start + i * MINUTE for i in range(int((end - start) / MINUTE))]
     sample = [start + i * 7 * MINUTE for i in range(int((end - start) / (7 * MINUTE)))]
-    day, boundaries = start.date(), []
+    day, edges = start.date(), []
     while day <= end.date():
         for clock in BOUNDARIES:
             moment = SHANGHAI.localize(datetime.combine(day, clock))
             for candidate in (moment - MINUTE, moment):
                 if start <= candidate < end:
-                    boundaries.append(candidate)
+                    edges.append(candidate)
         day += timedelta(days=1)
-    return sample + boundaries
+    return sample + edges
 
 
 @settings(max_examples=150, deadline=None)
-@given(moment=moments, unit_id=st.sampled_from(UNITS))
-def test_next_open_is_open_and_nothing_before_it_is(moment: datetime, unit_id: str) -> None:
-    unit = HOURS.hotline.units[unit_id]
-    state = HOURS.status(unit, moment)
+@given(moment=moments, chosen=units)
+def test_next_open_is_open_and_nothing_before_it_is(moment: datetime, chosen: tuple[OfficeHours, Unit]) -> None:
+    hours, unit = chosen
+    state = hours.status(unit, moment)
     if state.open:
         return
     assert state.next_open is not None and state.next_open > moment
-    assert HOURS.status(unit, state.next_open).open
-    assert not HOURS.status(unit, state.next_open - MINUTE).open
+    assert hours.status(unit, state.next_open).open
+    assert not hours.status(unit, state.next_open - MINUTE).open
     for minute in minutes_between(moment, state.next_open):
-        assert not HOURS.status(unit, minute).open, minute
+        assert not hours.status(unit, minute).open, minute
 
 
 @settings(max_examples=150, deadline=None)
-@given(moment=moments, unit_id=st.sampled_from(UNITS))
-def test_closes_at_is_the_first_closed_minute(moment: datetime, unit_id: str) -> None:
-    unit = HOURS.hotline.units[unit_id]
-    state = HOURS.status(unit, moment)
+@given(moment=moments, chosen=units)
+def test_closes_at_is_the_first_closed_minute(moment: datetime, chosen: tuple[OfficeHours, Unit]) -> None:
+    hours, unit = chosen
+    state = hours.status(unit, moment)
     if not state.open:
         return
     assert state.closes_at is not None and state.closes_at > moment
-    assert not HOURS.status(unit, state.closes_at).open
+    assert not hours.status(unit, state.closes_at).open
     for minute in minutes_between(moment, state.closes_at):
-        assert HOURS.status(unit, minute).open, minute
+        assert hours.status(unit, minute).open, minute
 
 
 @settings(max_examples=100, deadline=None)
-@given(moment=moments, unit_id=st.sampled_from(UNITS))
-def test_an_open_unit_has_no_next_open_and_a_closed_one_no_closes_at(moment: datetime, unit_id: str) -> None:
-    state = HOURS.status(HOURS.hotline.units[unit_id], moment)
+@given(moment=moments, chosen=units)
+def test_an_open_unit_has_no_next_open_and_a_closed_one_no_closes_at(moment: datetime,
+                                                                     chosen: tuple[OfficeHours, Unit]) -> None:
+    hours, unit = chosen
+    state = hours.status(unit, moment)
     assert (state.closes_at is None) == (not state.open)
     assert (state.next_open is None) == state.open

@@ -8,7 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pty
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -147,6 +151,13 @@ def test_voice_messages_are_filtered_by_unit_and_status_and_marked_called_back(i
     assert [m["caller"] for m in listed("--unit", "marriage_registry")] == ["+8613700002222", "+8613812345678"]
     assert [m["caller"] for m in listed("--unit", "funeral_office")] == ["+8613900001111"]
     assert listed("--unit", "operator") == []
+    # A unit may be named as staff know it, in either language.
+    assert [m["caller"] for m in listed("--unit", "婚姻登记处")] == ["+8613700002222", "+8613812345678"]
+    assert [m["caller"] for m in listed("--unit", "장례관리소")] == ["+8613900001111"]
+    near = ivr("voicemail", "list", "--unit", "殡葬管理处")
+    assert near.stdout == "No voice messages.\n"
+    assert near.stderr == ("Note: '殡葬管理处' is not a unit; did you mean funeral_office (图们市殡葬管理所, "
+                           "도문시 장례관리소)?\n")
     assert len(listed("--status", "new")) == 3
     assert listed("--status", "called back") == []
 
@@ -207,9 +218,14 @@ def test_purge_removes_only_the_calls_older_than_the_given_days(ivr: Ivr) -> Non
     assert before["calls"] == 3
     assert before["messages_waiting"]["total"] == 1
 
+    dry = ivr("purge", "--older-than", "30", "--dry-run", now="2026-11-26T12:00+08:00")
+    assert dry.stdout == (f"Would remove 1 calls, {old_steps} steps and 0 voice messages older than 30 days "
+                          "(voice messages not yet called back are kept).\n")
+    assert json.loads(ivr(*year, now="2026-11-26T12:00+08:00").stdout) == before  # a dry run removes nothing
+
     purged = ivr("purge", "--older-than", "30", now="2026-11-26T12:00+08:00")
-    assert purged.stdout == (f"Removed 1 calls, {old_steps} steps and {old_messages} voice messages "
-                             "older than 30 days.\n")
+    assert purged.stdout == (f"Removed 1 calls, {old_steps} steps and 0 voice messages older than 30 days "
+                             "(voice messages not yet called back are kept).\n")
 
     after = json.loads(ivr(*year, now="2026-11-26T12:00+08:00").stdout)
     assert after["calls"] == 2
@@ -219,12 +235,71 @@ def test_purge_removes_only_the_calls_older_than_the_given_days(ivr: Ivr) -> Non
     assert after["forwarding"] == {"marriage_registry": {"attempts": 1, "answered": 1}}
     assert after["hang_ups"] == {"menu:main": 1}
     assert after["out_of_hours"] == {"calls": 1, "share": 0.5}
-    assert after["messages_waiting"] == {"total": 0, "per_unit": {}}
+    # The message of 1 September waits for a call back: it is owed to the caller, so it stays.
+    assert after["messages_waiting"] == {"total": 1, "per_unit": {"marriage_registry": 1}}
+    [kept] = json.loads(ivr("voicemail", "list", "--format", "json").stdout)
+    assert (kept["received_at"], kept["status"]) == ("2026-09-01T19:00:00+08:00", "new")
+
+    everything = ivr("purge", "--older-than", "30", "--include-new", now="2026-11-26T12:00+08:00")
+    assert everything.stdout == f"Removed 0 calls, 0 steps and {old_messages} voice messages older than 30 days.\n"
     assert ivr("voicemail", "list").stdout == "No voice messages.\n"
 
     again = ivr("purge", "--older-than", "30", now="2026-11-26T12:00+08:00")
-    assert again.stdout == "Removed 0 calls, 0 steps and 0 voice messages older than 30 days.\n"
+    assert again.stdout.startswith("Removed 0 calls, 0 steps and 0 voice messages older than 30 days")
     assert ivr("purge", "--older-than", "0", code=2).exit_code == 2  # at least one day
+
+
+def test_purge_removes_a_message_called_back_and_keeps_one_still_new(ivr: Ivr) -> None:
+    record_call(ivr, "2026-09-01T19:00+08:00", "122", "voice message left for marriage_registry")
+    record_call(ivr, "2026-09-02T19:00+08:00", "182", "voice message left for funeral_office")
+    funeral = json.loads(ivr("voicemail", "list", "--unit", "funeral_office", "--format", "json").stdout)[0]["id"]
+    ivr("voicemail", "done", str(funeral))
+    purged = ivr("purge", "--older-than", "30", now="2026-11-26T12:00+08:00")
+    assert purged.stdout == ("Removed 2 calls, 10 steps and 1 voice messages older than 30 days "
+                             "(voice messages not yet called back are kept).\n")
+    assert [m["unit"] for m in json.loads(ivr("voicemail", "list", "--format", "json").stdout)] == [
+        "marriage_registry"]
+
+
+def run_on_a_terminal(args: list[str], env: dict[str, str], answer: str) -> str:
+    """Run the `ivr` command with a pseudo-terminal as its stdin and stdout, typing the answer to its question."""
+    main_fd, terminal_fd = pty.openpty()
+    command = [sys.executable, "-c", "from ivr.cli import main; main()", *args]
+    process = subprocess.Popen(command, stdin=terminal_fd, stdout=terminal_fd, stderr=terminal_fd,
+                               env={**os.environ, **env}, close_fds=True)
+    os.close(terminal_fd)
+    output = b""
+    while b"Remove them? [y/N]: " not in output:
+        output += os.read(main_fd, 1024)
+    os.write(main_fd, answer.encode() + b"\n")
+    process.wait(timeout=30)
+    while True:
+        try:
+            chunk = os.read(main_fd, 1024)
+        except OSError:  # the terminal closes when the command ends
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(main_fd)
+    return output.decode().replace("\r\n", "\n")
+
+
+def test_purge_on_a_terminal_asks_before_deleting(ivr: Ivr, database_url: str, instance: Path) -> None:
+    record_call(ivr, "2026-09-01T19:00+08:00", "1", "the caller hung up at menu:main")
+    env = {"IVR_DATABASE_URL": database_url, "IVR_FROZEN_TIME": "2026-11-26T12:00+08:00",
+           "IVR_INSTANCE_DIR": str(instance)}
+    declined = run_on_a_terminal(["purge", "--older-than", "30"], env, "n")
+    assert declined.splitlines()[0] == ("Would remove 1 calls, 2 steps and 0 voice messages older than 30 days "
+                                        "(voice messages not yet called back are kept).")
+    assert "Removed" not in declined
+    assert json.loads(ivr("report", "--format", "json", "--since", "2026-09-01").stdout)["calls"] == 1
+    accepted = run_on_a_terminal(["purge", "--older-than", "30"], env, "y")
+    assert accepted.splitlines()[-1] == ("Removed 1 calls, 2 steps and 0 voice messages older than 30 days "
+                                         "(voice messages not yet called back are kept).")
+    assert json.loads(ivr("report", "--format", "json", "--since", "2026-09-01").stdout)["calls"] == 0
+    # Piped or with --yes, nothing is asked (CliRunner's stdin is not a terminal).
+    assert ivr("purge", "--older-than", "30", "--yes").stdout.startswith("Removed 0 calls")
 
 
 # 4. The report ----------------------------------------------------------------------------------------------
@@ -287,7 +362,7 @@ def test_the_report_as_csv_and_as_text(thursday: Ivr) -> None:
     # Names, never internal ids: the menu's title, the option's label, the unit's name and what happened there.
     assert ["hang_ups", "主菜单", "", "1"] in rows
     assert ["hang_ups", f"{MARRIAGE_OFFICE}：转接没有接通之后", "", "1"] in rows
-    assert ["menu_choices", "主菜单", "2 结婚、离婚等婚姻登记", "3"] in rows
+    assert ["menu_choices", "主菜单", "2 婚姻登记", "3"] in rows
     assert ["forwarding", MARRIAGE_OFFICE, "attempts", "2"] in rows
     assert ["forwarding", MARRIAGE_OFFICE, "busy", "1"] in rows
     assert all(len(row) == 4 for row in rows)
@@ -298,11 +373,11 @@ def test_the_report_as_csv_and_as_text(thursday: Ivr) -> None:
     assert "Out of hours: 1 (25%)" in text
     assert "Messages waiting for a call back: 1" in text
     assert "  09:00  3" in text
-    assert "  主菜单: 2 结婚、离婚等婚姻登记 pressed 3×" in text
+    assert "  主菜单: 2 婚姻登记 pressed 3×" in text
     assert f"  {MARRIAGE_OFFICE}  1/2 (busy 1)" in text
     assert f"  {MARRIAGE_OFFICE}：转接没有接通之后  1" in text
     korean = thursday("report", *THURSDAY, "--lang", "ko").stdout
-    assert "주메뉴: 2 결혼, 리혼 등 혼인등기 pressed 3×" in korean
+    assert "주메뉴: 2 혼인등기 pressed 3×" in korean
 
 
 # 5. The chart ------------------------------------------------------------------------------------------------

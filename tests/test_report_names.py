@@ -6,11 +6,8 @@ import itertools
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
-
 from ivr.core.model import Hotline
 from ivr.core.names import choice_name, node_name
-from ivr.core.speech import speaking_seconds
 from ivr.store.report import name_report, report_figure
 
 
@@ -21,15 +18,8 @@ def test_nodes_and_keys_are_named_in_both_languages(hotline: Hotline) -> None:
     assert node_name(hotline, "closed:marriage_registry", "zh") == "图们市民政局婚姻登记处：听到不办公的提示"
     assert node_name(hotline, "language", "ko") == "언어 선택"
     assert node_name(hotline, "menu:gone", "zh") == "menu:gone"  # an old id the menus no longer know
-    assert choice_name(hotline, "menu:main", "2", "zh") == "2 结婚、离婚等婚姻登记"
+    assert choice_name(hotline, "menu:main", "2", "zh") == "2 婚姻登记"
     assert choice_name(hotline, "menu:main", "0", "zh").startswith("0 ")
-
-
-def test_the_main_menu_takes_about_forty_seconds_to_say(hotline: Hotline) -> None:
-    assert speaking_seconds("请按1。", "zh") == pytest.approx(3 / 4.5 + 0.5, abs=0.05)
-    assert speaking_seconds("", "ko") == 0.0
-    options = "".join(f"{o.label('zh')}，请按{o.key}。" for o in hotline.menus["main"].options)
-    assert 35 <= speaking_seconds(options, "zh") <= 50
 
 
 def busy_month() -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
 import signal
 import socket
 import threading
@@ -80,7 +79,7 @@ def test_serve_refuses_to_start_when_no_good_menus_ever_existed(menus: Path, tmp
     server = ServedHotline(menus, tmp_path / "fresh-instance")
     assert server.process.wait(timeout=30) == 1
     output = server.output()
-    assert re.search(rf"{re.escape(str(menus))}/menu.yaml:\d+ is not valid YAML", output)
+    assert f"{menus}/menu.yaml:1 the '[' opened on this line is never closed" in output
     assert "no good version of them has ever been saved" in output
     assert "Traceback" not in output
 
@@ -176,3 +175,49 @@ def test_a_worker_killed_under_load_loses_no_answered_step(served: ServedHotline
     engine.dispose()
     assert set(answered) <= recorded, f"{len(set(answered) - recorded)} answered steps are missing"
     assert steps_kept == len(recorded)  # one step per call here: none doubled
+
+
+def calls_recorded(server_instance: Path) -> set[str]:
+    engine = create_engine(f"sqlite:///{server_instance / 'ivr.sqlite3'}")
+    with engine.connect() as connection:
+        found = {row[0] for row in connection.execute(text("SELECT call_sid FROM calls"))}
+    engine.dispose()
+    return found
+
+
+def wait_until_recorded(instance: Path, sid: str, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if sid in calls_recorded(instance):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_records_writer_process_writes_steps_and_the_workers_take_over_when_it_dies(
+        served: ServedHotline, tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    assert forwards_the_marriage_office(served)
+    assert wait_until_recorded(instance, CALL["CallSid"])
+    writers = {int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
+               if b"spawn_main" in _cmdline(stat.parent) and _parent_of(stat.parent) == served.process.pid}
+    assert len(writers) == 1, writers
+    os.kill(writers.pop(), signal.SIGKILL)
+    second = {**CALL, "CallSid": "CA" + "8" * 32}
+    status, _ = served.post("/voice/step?node=menu%3Amain&lang=zh", {**second, "Digits": "2"})
+    assert status == 200
+    assert wait_until_recorded(instance, second["CallSid"])  # a worker's own writer took over
+
+
+def _cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _parent_of(process: Path) -> int:
+    try:
+        return int((process / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return -1

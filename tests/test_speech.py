@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import pytz
 
 from ivr.core.model import Hotline
+from ivr.core.schedule import OfficeHours
 from ivr.core.speech import say_clock, say_hours, say_moment
 
 SHANGHAI = pytz.timezone("Asia/Shanghai")
@@ -44,12 +45,13 @@ def test_a_date_further_away_is_said_with_month_day_and_weekday() -> None:
 
 
 def test_opening_hours_in_both_languages(hotline: Hotline) -> None:
-    winter = next(s for s in hotline.seasons if s.id == "winter")
-    summer = next(s for s in hotline.seasons if s.id == "summer")
-    standard = hotline.schedules["standard"]
-    assert say_hours(standard, winter, "zh") == "星期一至星期五，上午8点至11点30分，下午1点至4点30分，节假日除外"
-    assert say_hours(standard, summer, "zh") == "星期一至星期五，上午8点30分至中午12点，下午1点30分至5点，节假日除外"
-    assert say_hours(hotline.schedules["marriage"], winter, "ko") == \
+    standard = hotline.units["bureau"]
+    hours = OfficeHours(hotline)
+    assert say_hours(hours.outlook(standard, date(2026, 11, 26)), "zh") == \
+        "星期一至星期五，上午8点至11点30分，下午1点至4点30分，节假日除外"
+    assert say_hours(hours.outlook(standard, date(2026, 7, 2)), "zh") == \
+        "星期一至星期五，上午8点30分至中午12点，下午1点30分至5点，节假日除外"
+    assert say_hours(hours.outlook(hotline.units["marriage_registry"], date(2026, 11, 26)), "ko") == \
         "월요일부터 금요일까지 오전 8시 30분부터 오후 4시까지, 공휴일 제외"
 
 

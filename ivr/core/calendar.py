@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import lru_cache
 from typing import Literal
 
 import chinese_calendar
 import holidays
 
-from ivr.core.model import CalendarData, CalendarEntry, Hotline, Text, Unit
+from ivr.core.model import CalendarData, CalendarEntry, Hotline, Period, Text, Unit
 from ivr.core.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,13 @@ class Day:
     reason: DayReason
     name: Text | None  # the holiday's or closure's; on a make-up working day, the holiday it makes up for
     source: Source
+    hours: tuple[Period, ...] | None = None  # a special day's own hours instead of the schedule's
+    closes: time | None = None  # a special day's early closing, cutting the schedule's hours
+
+    @property
+    def special(self) -> bool:
+        """Tell whether the day has hours of its own rather than the schedule's."""
+        return self.hours is not None or self.closes is not None
 
 
 @lru_cache(maxsize=1)
@@ -76,17 +83,18 @@ class WorkCalendar:
         self._staff = [e for e in data.entries if e.source == "staff"]
         self._notices = [e for e in data.entries if e.source == "state_council"]
 
-    def day(self, unit: Unit, day: date) -> Day:
-        """Return whether the unit works on that day, with the reason and the rule that decided."""
+    def day(self, unit: Unit, day: date, weekdays: frozenset[int]) -> Day:
+        """Return whether the unit works on that day, given its usual working weekdays, and which rule decided."""
         override = self._staff_entry(unit, day)
         if override is not None:
-            return Day(override.open, "open" if override.open else "closure", override.name, "staff")
+            return Day(override.open, "open" if override.open else "closure", override.name, "staff", override.hours,
+                       override.closes)
         holiday, makeup, source = self._official(day)
         if holiday is not None and not makeup:
             return Day(False, "holiday", holiday, source)
         if makeup:  # a make-up working day (调休) keeps the name of the holiday it makes up for
             return Day(True, "open", holiday, source)
-        usual = day.weekday() in unit.schedule.weekdays
+        usual = day.weekday() in weekdays
         return Day(usual, "open" if usual else "weekend", None, "weekdays")
 
     def is_covered(self, year: int) -> bool:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from calendar import monthrange
 from collections.abc import Sequence
 from datetime import date, time
 from itertools import pairwise
 from typing import Any
 
-import phonenumbers
-
 from ivr.core.model import LANGS, Period, Text
+from ivr.core.phoneplan import ANY_NUMBER, check_chinese_number
 from ivr.core.problems import Problem, Severity
 from ivr.core.yamlsource import KeyPath, YamlDocument, format_key_path
 
@@ -21,6 +21,7 @@ MAX_SPOKEN_CHARS = 300
 LANG_NAMES = {"zh": "Mandarin (zh)", "ko": "Korean (ko)"}
 PERIOD_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
 class _Missing:
@@ -112,6 +113,9 @@ class DocumentChecker:
                 forms[lang] = form
         if len(forms) != len(LANGS):
             return None
+        if not _is_korean(forms["ko"]):
+            self.report((*path, "ko"), f"the Korean (ko) text '{forms['ko']}' contains no Hangul",
+                        "write it in Korean (조선어): callers who chose Korean hear it", "warning")
         return Text(zh=forms["zh"], ko=forms["ko"])
 
     def integer(self, path: KeyPath, value: Any, low: int, high: int) -> int | None:
@@ -135,26 +139,23 @@ class DocumentChecker:
         return tuple(item for item in items if item is not None)
 
     def phone(self, path: KeyPath, value: Any) -> str | None:
-        """Return a Chinese phone number in E.164, or None after explaining what is wrong."""
+        """Return a Chinese phone number in E.164, or None after explaining what is wrong with it."""
         if value is MISSING:
             return None
         # YAML reads an unquoted 04333623441 as an octal number: use the digits as they were written.
         written = self.doc.written(path) if isinstance(value, int) else value
-        number = None
-        if isinstance(written, str) and written.strip():
-            try:
-                number = phonenumbers.parse(written, "CN")
-            except phonenumbers.NumberParseException:
-                number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            self.report(path, f"'{written if written is not None else value}' is not a valid Chinese phone number",
-                        "write it with its area code, as 0433-3623441 or +864333623441")
+        shown = written if written is not None else value
+        if not isinstance(written, str) or not written.strip():
+            self.report(path, f"'{shown}' is not a valid Chinese phone number", ANY_NUMBER)
             return None
-        if phonenumbers.region_code_for_number(number) != "CN":
-            self.report(path, f"'{written}' is not a number in China",
-                        "the hotline forwards to Chinese lines only; write it as 0433-3623441 or +864333623441")
-            return None
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        verdict = check_chinese_number(written)
+        if verdict.e164 is None:
+            if verdict.reason.startswith("is not"):
+                self.report(path, f"'{written}' {verdict.reason}", verdict.hint)
+            else:
+                reason = f": {verdict.reason}" if verdict.reason else ""
+                self.report(path, f"'{written}' is not a valid Chinese phone number{reason}", verdict.hint)
+        return verdict.e164
 
     def postcode(self, path: KeyPath, value: Any) -> str | None:
         """Return a six-digit Chinese postcode, read as written even when it was not quoted."""
@@ -195,6 +196,19 @@ class DocumentChecker:
         self.report(path, f"'{value}' is not a month and day", "write it as MM-DD in quotes, e.g. \"05-01\"")
         return None
 
+    def clock(self, path: KeyPath, value: Any) -> time | None:
+        """Return a time of day written "HH:MM", read as written even when YAML took it for a number."""
+        if value is MISSING:
+            return None
+        # YAML 1.1 reads an unquoted 11:30 as the number 690 (sexagesimal): use what was written.
+        written = self.doc.written(path) if isinstance(value, int) else value
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", written.strip()) if isinstance(written, str) else None
+        moment = _clock(int(match[1]), int(match[2])) if match else None
+        if moment is None:
+            self.report(path, f"'{written if written is not None else value}' is not a time of day",
+                        'write it as "HH:MM" in quotes, e.g. "11:30"')
+        return moment
+
     def periods(self, path: KeyPath, value: Any) -> tuple[Period, ...] | None:
         """Return opening periods written "HH:MM-HH:MM", sorted and checked for overlaps."""
         if value is MISSING:
@@ -216,6 +230,12 @@ class DocumentChecker:
                 return None
         return _merge_adjacent([period for period, _ in found])
 
+    def _full_width_period(self, path: KeyPath, value: str) -> None:
+        ascii_form = unicodedata.normalize("NFKC", value)
+        marks = " ".join(f"'{ch}'" for ch in _full_width(value))
+        self.report(path, f"'{value}' is written with the full-width {marks} of Chinese input",
+                    f'write it with ASCII characters: "{ascii_form}"')
+
     def _period(self, path: KeyPath, value: Any) -> Period | None:
         match = PERIOD_PATTERN.match(str(value)) if isinstance(value, str) else None
         start = end = None
@@ -226,6 +246,9 @@ class DocumentChecker:
             wrong = f"{match[1]}:{match[2]}" if start is None else f"{match[3]}:{match[4]}"
             self.report(path, f"'{wrong}' in '{value}' is not a time of day",
                         "hours run from 00 to 23 and minutes from 00 to 59")
+            return None
+        if (start is None or end is None) and isinstance(value, str) and _full_width(value):
+            self._full_width_period(path, value)
             return None
         if start is None or end is None:
             self.report(path, f"'{value}' is not an opening period",
@@ -248,6 +271,18 @@ def _why_not_a_date(text: str) -> str:
         return f" (there is no month {month})"
     days = monthrange(year, month)[1]
     return f" ({date(year, month, 1):%B %Y} has {days} days)" if day > days or day < 1 else ""
+
+
+def _is_korean(text: str) -> bool:
+    """Tell whether a text has Hangul, or no letters at all besides its {placeholders} (a name, a number)."""
+    letters = [ch for ch in PLACEHOLDER.sub("", text) if ch.isalpha()]
+    return not letters or any("\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f"
+                              for ch in letters)
+
+
+def _full_width(text: str) -> str:
+    """Return the full-width characters of a text that has an ASCII form (：－０), typed with Chinese input on."""
+    return "".join(dict.fromkeys(ch for ch in text if ord(ch) > 0x7F and unicodedata.normalize("NFKC", ch).isascii()))
 
 
 def _merge_adjacent(periods: list[Period]) -> tuple[Period, ...]:

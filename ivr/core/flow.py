@@ -8,7 +8,7 @@ from typing import Literal
 
 from ivr.core.model import BACK_KEY, LANGS, OPERATOR_KEY, REPEAT_KEY, Hotline, Lang, Menu, Unit
 from ivr.core.schedule import OfficeHours, Status
-from ivr.core.speech import fill_prompt, say_hours, say_moment
+from ivr.core.speech import fill_prompt, say_hours, say_moment, say_options, say_phone
 
 # The provider's DialCallStatus values, and which of them mean the caller was connected.
 DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
@@ -228,10 +228,7 @@ class CallFlow:
         prompts: list[Say] = []
         if menu.intro and not short:
             prompts.append(Say(menu.intro(lang), lang))
-        separator = "" if lang == "zh" else " "  # Chinese sentences end in 。; Korean ones need a space
-        options = separator.join(self._text("menu_option", lang, label=o.label(lang), key=o.key)
-                                 for o in menu.options)
-        prompts.append(Say(options, lang))
+        prompts.append(Say(say_options(menu, self.hotline.prompt("menu_option", lang), lang), lang))
         prompts.append(self._say("menu_keys", lang))
         return self._ask(tuple(prompts), step)
 
@@ -348,9 +345,9 @@ class CallFlow:
     def _info(self, unit: Unit, step: Step, now: datetime) -> Decision:
         lang = self._lang(step)
         local = self.hours.local(now)
-        hours = say_hours(unit.schedule, self.hotline.season_of(local.date()), lang)
-        info = self._say("info", lang, unit=unit.name(lang), address=unit.address(lang), postcode=unit.postcode,
-                         hours=hours, summary=unit.summary(lang))
+        hours = say_hours(self.hours.outlook(unit, local.date()), lang)
+        info = self._say("info", lang, unit=unit.name(lang), phone=say_phone(self.hotline.line_of(unit), lang),
+                         address=unit.address(lang), postcode=unit.postcode, hours=hours, summary=unit.summary(lang))
         return Decision((self._ask((info, self._say("info_options", lang)), step),), "info", unit.id)
 
     def _dialed(self, unit: Unit, step: Step, event: Event) -> Decision:

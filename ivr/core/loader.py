@@ -7,7 +7,7 @@ import logging
 import os
 import string
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -15,7 +15,8 @@ from typing import Any
 import pytz
 
 from ivr.core.calendar import OFFICIAL_HOLIDAY_KEYS, official_years
-from ivr.core.checks import DocumentChecker
+from ivr.core.checks import LANG_NAMES, DocumentChecker
+from ivr.core.hoursfile import WEEKDAY_EXAMPLE, ScheduleReader
 from ivr.core.model import (
     LANGS,
     PROMPT_FIELDS,
@@ -36,13 +37,14 @@ from ivr.core.model import (
     key_paths,
 )
 from ivr.core.problems import MenuError, Problem
-from ivr.core.speech import PARTICLES
+from ivr.core.speech import PARTICLES, menu_seconds
 from ivr.core.yamlsource import KeyPath, YamlDocument, read_yaml
 
 FILES = ("hotline.yaml", "schedules.yaml", "units.yaml", "menu.yaml", "prompts.yaml", "calendar.yaml")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 UNIT_KINDS = ("bureau", "department", "agency")
 MAX_PRESSES = 3
+# Callers forget the first options of a menu that takes longer than this to say.
+MAX_MENU_SECONDS = 25
 # Far beyond a city bureau (the seed has 18), far below what would make checking or a call slow.
 MAX_UNITS = 5000
 AUDIO_SUFFIXES = (".wav", ".mp3")
@@ -121,6 +123,7 @@ class _Builder:
             self.checkers["units.yaml"].report(("units", operator, "phone"),
                                                "the operator unit has no phone line", "give it its main line")
         self._check_reachability(units, menus, main_menu, operator)
+        self._check_menu_lengths(menus, prompts)
         warnings = tuple(p for p in self.problems if p.severity == "warning")
         return Hotline(
             name=name,
@@ -212,8 +215,9 @@ class _Builder:
         seasons = self._seasons(check, top.get("seasons"))
         schedules: dict[str, Schedule] = {}
         given = check.mapping(("schedules",), top.get("schedules"))
+        reader = ScheduleReader(check, seasons)
         for schedule_id, spec in (given or {}).items():
-            schedule = self._schedule(check, ("schedules", schedule_id), schedule_id, spec, seasons)
+            schedule = reader.schedule(("schedules", schedule_id), schedule_id, spec)
             if schedule is not None:
                 schedules[schedule_id] = schedule
         return seasons, schedules
@@ -245,44 +249,6 @@ class _Builder:
                              "make the seasons' from/to ranges cover every day of the year once")
                 return
             day += timedelta(days=1)
-
-    def _schedule(
-        self, check: DocumentChecker, path: KeyPath, schedule_id: str, spec: Any, seasons: tuple[Season, ...]
-    ) -> Schedule | None:
-        fields = check.mapping(path, spec, required=("name", "days", "hours"))
-        if fields is None or not check.identifier(path, schedule_id):
-            return None
-        name = check.text((*path, "name"), fields.get("name"))
-        weekdays: set[int] = set()
-        for i, day in enumerate(check.string_list((*path, "days"), fields.get("days", []))):
-            if day.lower() not in WEEKDAYS:
-                check.report((*path, "days", i), f"'{day}' is not a weekday", "use mon, tue, wed, thu, fri, sat, sun")
-            else:
-                weekdays.add(WEEKDAYS.index(day.lower()))
-        hours = self._hours(check, (*path, "hours"), fields.get("hours"), seasons)
-        if name is None or hours is None:
-            return None
-        return Schedule(schedule_id, name, frozenset(weekdays), MappingProxyType(hours))
-
-    def _hours(
-        self, check: DocumentChecker, path: KeyPath, value: Any, seasons: tuple[Season, ...]
-    ) -> dict[str, tuple[Period, ...]] | None:
-        if isinstance(value, list):
-            periods = check.periods(path, value)
-            return None if periods is None else {season.id: periods for season in seasons}
-        given = check.mapping(path, value, optional=[s.id for s in seasons])
-        if given is None:
-            return None
-        hours: dict[str, tuple[Period, ...]] = {}
-        for season in seasons:
-            if season.id not in given:
-                check.report(path, f"no hours are given for the {season.id} season",
-                             f"add '{season.id}:' with its periods, or write one list for the whole year")
-                continue
-            periods = check.periods((*path, season.id), given[season.id])
-            if periods is not None:
-                hours[season.id] = periods
-        return hours if len(hours) == len(seasons) else None
 
     # units.yaml -----------------------------------------------------------------------------------
 
@@ -329,7 +295,12 @@ class _Builder:
         address = check.text((*path, "address"), fields.get("address"))
         postcode = check.postcode((*path, "postcode"), fields.get("postcode"))
         head = check.string((*path, "head"), fields["head"]) if "head" in fields else None
-        schedule_id = check.string((*path, "schedule"), fields.get("schedule"))
+        schedule_id = None
+        if isinstance(fields.get("schedule"), list):
+            check.report((*path, "schedule"), "a unit keeps one schedule", f"give hours that differ by weekday "
+                         f"inside that schedule in schedules.yaml: {WEEKDAY_EXAMPLE}")
+        else:
+            schedule_id = check.string((*path, "schedule"), fields.get("schedule"))
         declared = self._declared("schedules.yaml", "schedules")
         if schedule_id is not None and schedule_id not in declared:
             check.report((*path, "schedule"), f"'{schedule_id}' is not a schedule",
@@ -466,6 +437,19 @@ class _Builder:
                 self.checkers["menu.yaml"].report(("menus", menu_id), f"no menu leads to the menu '{menu_id}'",
                                                   "add an option for it, or remove it", "warning")
 
+    def _check_menu_lengths(self, menus: Mapping[str, Menu], prompts: Mapping[str, Prompt]) -> None:
+        """Warn of a menu callers listen to for longer than MAX_MENU_SECONDS before they can choose."""
+        if not {"menu_option", "menu_keys"} <= set(prompts):
+            return
+        for menu in menus.values():
+            for lang in LANGS:
+                seconds = menu_seconds(menu, prompts, lang)
+                if seconds > MAX_MENU_SECONDS:
+                    self.checkers["menu.yaml"].report(
+                        ("menus", menu.id), f"the {LANG_NAMES[lang]} menu takes about {seconds:.0f} s to say, more "
+                        f"than {MAX_MENU_SECONDS} s", "shorten its labels (and intro), or move options into a "
+                        "submenu", "warning")
+
     # prompts.yaml ---------------------------------------------------------------------------------
 
     def _prompts_file(self, settings: tuple[Any, ...] | None) -> dict[str, Prompt]:
@@ -539,8 +523,8 @@ class _Builder:
 
     def _calendar_file(self, units: Mapping[str, Unit]) -> CalendarData:
         check = self.checkers["calendar.yaml"]
-        top = check.mapping((), self.docs["calendar.yaml"].data,
-                            required=("holiday_names",), optional=("state_council", "closures", "openings"))
+        top = check.mapping((), self.docs["calendar.yaml"].data, required=("holiday_names",),
+                            optional=("state_council", "closures", "openings", "special_days"))
         top = top or {}
         names: dict[str, Text] = {}
         for key, value in (check.mapping(("holiday_names",), top.get("holiday_names")) or {}).items():
@@ -573,7 +557,7 @@ class _Builder:
                         notice_entries.append(((*path, kind, i), entry))
             self._check_notice_conflicts(check, notice_entries)
             entries.extend(entry for _, entry in notice_entries)
-        for kind, is_open in (("closures", False), ("openings", True)):
+        for kind, is_open in (("closures", False), ("openings", True), ("special_days", True)):
             for i, spec in enumerate(self._list(check, (kind,), top.get(kind, []))):
                 entry = self._entry(check, (kind, i), spec, is_open, "staff", names, units)
                 if entry:
@@ -602,10 +586,14 @@ class _Builder:
         self, check: DocumentChecker, path: KeyPath, spec: Any, is_open: bool, source: str,
         names: Mapping[str, Text], units: Mapping[str, Unit], year: int | None = None,
     ) -> CalendarEntry | None:
-        allowed = ("date", "from", "to", "name") + (() if source == "state_council" else ("units",))
-        fields = check.mapping(path, spec, required=("name",), optional=allowed)
+        # A special day has its own hours or closes early (a half day); other entries open or close whole days.
+        special = path[0] == "special_days"
+        allowed = ("date", "from", "to") + (() if source == "state_council" else ("units",))
+        fields = check.mapping(path, spec, required=("name",),
+                               optional=(*allowed, "hours", "closes") if special else allowed)
         if fields is None:
             return None
+        hours, closes = self._special_hours(check, path, fields) if special else (None, None)
         # Days, name and units are checked independently, so one entry reports all its mistakes at once.
         days = self._entry_days(check, path, fields, year)
         name = self._entry_name(check, (*path, "name"), fields.get("name"), names)
@@ -614,9 +602,25 @@ class _Builder:
             entry_units = frozenset(check.string_list((*path, "units"), fields["units"]))
             for unit_id in sorted(entry_units - set(units)):
                 check.report((*path, "units"), f"'{unit_id}' is not a unit", _known("units", list(units), unit_id))
-        if days is None or name is None:
+        if days is None or name is None or (special and not hours and closes is None):
             return None
-        return CalendarEntry(days[0], days[1], is_open, name, entry_units, source)  # type: ignore[arg-type]
+        return CalendarEntry(days[0], days[1], is_open, name, entry_units, source,  # type: ignore[arg-type]
+                             hours, closes)
+
+    def _special_hours(self, check: DocumentChecker, path: KeyPath,
+                       fields: dict[str, Any]) -> tuple[tuple[Period, ...] | None, time | None]:
+        """Read a special day's own hours, or the time every unit closes that day: one of the two."""
+        if ("hours" in fields) == ("closes" in fields):
+            check.report(path, "gives both hours: and closes:" if "hours" in fields else "gives neither hours: nor "
+                         "closes:", 'write closes: "11:30" for a day every unit ends early, or hours: ["08:00-11:30"] '
+                         "for hours of its own")
+            return None, None
+        if "closes" in fields:
+            return None, check.clock((*path, "closes"), fields["closes"])
+        if fields["hours"] == []:
+            check.report((*path, "hours"), "gives no opening period", "a day without hours is a closure: list it "
+                         "under closures:")
+        return check.periods((*path, "hours"), fields["hours"]), None
 
     def _entry_days(self, check: DocumentChecker, path: KeyPath, fields: dict[str, Any],
                     year: int | None) -> tuple[date, date] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -59,17 +60,53 @@ class Season:
 
 
 @dataclass(frozen=True)
+class WeekHours:
+    """A week's opening periods by weekday (0 = Monday); a weekday not in it is a day off."""
+
+    days: Mapping[int, tuple[Period, ...]]
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The usual working days of the week."""
+        return frozenset(self.days)
+
+    def on(self, weekday: int) -> tuple[Period, ...]:
+        """Return the periods of a working day on that weekday.
+
+        A make-up working day or an extra opening on a day off keeps the hours of the first working weekday.
+        """
+        if weekday in self.days:
+            return self.days[weekday]
+        return self.days[min(self.days)] if self.days else ()
+
+
+@dataclass(frozen=True)
+class Hours:
+    """One version of a schedule: its week in each season, in force from a day on (None: from the start)."""
+
+    since: date | None
+    seasons: Mapping[str, WeekHours]  # season id -> the week
+
+
+@dataclass(frozen=True)
 class Schedule:
-    """Weekly opening hours, possibly different per season."""
+    """Opening hours by season and weekday, possibly changing from a date on."""
 
     id: str
     name: Text
-    weekdays: frozenset[int]  # 0 = Monday
-    hours: Mapping[str, tuple[Period, ...]]  # season id -> periods of a working day
+    versions: tuple[Hours, ...]  # the first has no date, the others in date order
 
-    def periods(self, season_id: str) -> tuple[Period, ...]:
-        """Return the opening periods of a working day in the given season."""
-        return self.hours.get(season_id, ())
+    def hours_on(self, day: date) -> Hours:
+        """Return the version of the hours in force on a day."""
+        return next(v for v in reversed(self.versions) if v.since is None or v.since <= day)
+
+    def week(self, day: date, season_id: str) -> WeekHours:
+        """Return the week in force on a day, in the season that day belongs to."""
+        return self.hours_on(day).seasons[season_id]
+
+    def next_change(self, day: date) -> Hours | None:
+        """Return the first version that comes into force after the day, if any."""
+        return next((v for v in self.versions if v.since is not None and v.since > day), None)
 
 
 @dataclass(frozen=True)
@@ -136,7 +173,7 @@ class Voice:
 
 @dataclass(frozen=True)
 class CalendarEntry:
-    """A staff-entered or State Council day range: open (make-up day, extra opening) or closed."""
+    """A staff-entered or State Council day range: open (make-up day, extra opening, special hours) or closed."""
 
     first: date
     last: date
@@ -144,6 +181,8 @@ class CalendarEntry:
     name: Text
     units: frozenset[str] | None  # None: the whole bureau
     source: Literal["state_council", "staff"]
+    hours: tuple[Period, ...] | None = None  # a special day's own hours
+    closes: time | None = None  # a special day on which every unit closes early, e.g. at 11:30
 
     def covers(self, day: date, unit_id: str) -> bool:
         """Tell whether this entry applies to the unit on that day."""
@@ -218,6 +257,32 @@ class Hotline:
         unit_paths, _ = key_paths(self.menus, self.main_menu)
         return unit_paths.get(unit_id)
 
+    def resolve_unit(self, given: str) -> Unit:
+        """Return the unit named by its id or its name in either language (whole, or without the city's prefix)."""
+        wanted = " ".join(given.split()).casefold()
+        if wanted in self.units:
+            return self.units[wanted]
+        names = self._unit_names()
+        matches = {unit.id: unit for name, unit in names if name.casefold() == wanted}
+        if not matches:
+            # Staff say 婚姻登记处 for 图们市民政局婚姻登记处: a name may be given without the city's prefix.
+            matches = {unit.id: unit for name, unit in names
+                       if name != unit.id and wanted and name.casefold().endswith(wanted)}
+        if len(matches) == 1:
+            return next(iter(matches.values()))
+        if matches:
+            listed = ", ".join(f"{u.id} ({u.name.zh})" for u in matches.values())
+            raise UnknownUnit(f"'{given}' names several units: {listed}; give one of these ids.")
+        close = difflib.get_close_matches(wanted, [name.casefold() for name, _ in names], n=1, cutoff=0.6)
+        if close:
+            unit = next(unit for name, unit in names if name.casefold() == close[0])
+            raise UnknownUnit(f"'{given}' is not a unit; did you mean {unit.id} ({unit.name.zh}, {unit.name.ko})?")
+        raise UnknownUnit(f"'{given}' is not a unit; `ivr tree` lists their names and `ivr find WORD` finds one.")
+
+    def _unit_names(self) -> list[tuple[str, Unit]]:
+        """Every way a unit may be named: its id and its names in both languages."""
+        return [(name, unit) for unit in self.units.values() for name in (unit.id, unit.name.zh, unit.name.ko)]
+
     def find_units(self, words: str) -> list[Unit]:
         """Return the units whose name, keywords or summary mention every given word, in either language."""
         wanted = [w.casefold() for w in words.split()]
@@ -228,6 +293,10 @@ class Hotline:
             if wanted and all(w in haystack for w in wanted):
                 found.append(unit)
         return found
+
+
+class UnknownUnit(ValueError):
+    """A unit id or name that matches no unit, or several; the message says which were meant."""
 
 
 def key_paths(menus: Mapping[str, Menu], main: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -269,7 +338,7 @@ PROMPT_FIELDS: Mapping[str, frozenset[str]] = {
     "reason_before_opening": frozenset(),
     "reason_after_closing": frozenset(),
     "reason_closure": frozenset({"name"}),
-    "info": frozenset({"unit", "address", "postcode", "hours", "summary"}),
+    "info": frozenset({"unit", "phone", "address", "postcode", "hours", "summary"}),
     "info_options": frozenset(),
     "dial_busy": frozenset(),
     "dial_no_answer": frozenset(),

@@ -9,11 +9,13 @@ from typing import Literal
 import pytz
 
 from ivr.core.calendar import Day, WorkCalendar
-from ivr.core.model import Hotline, Period, Text, Unit
+from ivr.core.model import Hotline, Period, Text, Unit, WeekHours
 
 Reason = Literal["open", "weekend", "holiday", "closure", "lunch", "before_opening", "after_closing"]
 # How far ahead next_open is searched; a unit closed longer than this has no next opening.
 SEARCH_DAYS = 400
+# A change of hours this close is announced with the hours, so callers are not surprised by it.
+NOTICE_DAYS = 30
 # Answers kept per hotline: every unit for about a year of days.
 DAYS_REMEMBERED = 20_000
 
@@ -31,6 +33,15 @@ class Status:
     next_open: datetime | None
 
 
+@dataclass(frozen=True)
+class Outlook:
+    """A unit's hours as callers are told them on a day: the week, special hours today, and a change soon."""
+
+    week: WeekHours
+    today: tuple[Period, ...] | None  # a special day's own hours, when today is one
+    change: tuple[date, WeekHours] | None  # new hours from a day within NOTICE_DAYS
+
+
 class OfficeHours:
     """Combines each unit's schedule, the seasons and the work calendar into open/closed answers."""
 
@@ -46,16 +57,38 @@ class OfficeHours:
             return self.tz.localize(when)
         return when.astimezone(self.tz)
 
+    def week(self, unit: Unit, day: date) -> WeekHours:
+        """Return the unit's week in force on a day, in that day's season."""
+        return unit.schedule.week(day, self.hotline.season_of(day).id)
+
+    def outlook(self, unit: Unit, day: date) -> Outlook:
+        """Return the unit's week on a day, its special hours that day if any, and a change of hours soon."""
+        verdict, periods = self.periods_on(unit, day)
+        change = unit.schedule.next_change(day)
+        coming = None
+        if change is not None and change.since is not None and (change.since - day).days <= NOTICE_DAYS:
+            coming = (change.since, change.seasons[self.hotline.season_of(change.since).id])
+        return Outlook(self.week(unit, day), periods if verdict.special else None, coming)
+
     def periods_on(self, unit: Unit, day: date) -> tuple[Day, tuple[Period, ...]]:
         """Return the day's verdict and the unit's opening periods that day (none when not working)."""
         known = self._days.get((unit.id, day))
         if known is not None:
             return known
-        verdict = self.calendar.day(unit, day)
-        periods = unit.schedule.periods(self.hotline.season_of(day).id) if verdict.working else ()
+        answer = self._day(unit, day)
         if len(self._days) >= DAYS_REMEMBERED:  # the hotline is immutable, so a day's answer never changes
             self._days.clear()
-        self._days[(unit.id, day)] = (verdict, periods)
+        self._days[(unit.id, day)] = answer
+        return answer
+
+    def _day(self, unit: Unit, day: date) -> tuple[Day, tuple[Period, ...]]:
+        week = self.week(unit, day)
+        verdict = self.calendar.day(unit, day, week.weekdays)
+        if not verdict.working:
+            return verdict, ()
+        periods = verdict.hours if verdict.hours is not None else week.on(day.weekday())
+        if verdict.closes is not None:  # an early closing cuts the day's own periods
+            periods = tuple(Period(p.start, min(p.end, verdict.closes)) for p in periods if p.start < verdict.closes)
         return verdict, periods
 
     def status(self, unit: Unit, when: datetime) -> Status:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from datetime import date, datetime, time
 
-from ivr.core.model import Lang, Period, Schedule, Season
+import phonenumbers
+
+from ivr.core.model import Lang, Menu, Period, Prompt, WeekHours
+from ivr.core.schedule import Outlook
 
 ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 ZH_SHORT_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -81,14 +85,78 @@ def say_weekdays(weekdays: frozenset[int], lang: Lang) -> str:
     return ("、" if lang == "zh" else ", ").join(names[d] for d in days)
 
 
-def say_hours(schedule: Schedule, season: Season, lang: Lang) -> str:
-    """Say a schedule's hours in a season, holidays excepted: 星期一至星期五，上午8点至11点30分，下午1点至4点30分."""
-    periods = schedule.periods(season.id)
+def say_week(week: WeekHours, lang: Lang) -> str:
+    """Say a week's hours, weekdays with the same hours together, holidays excepted.
+
+    星期一至星期四，上午8点30分至下午4点；星期五，上午8点30分至下午3点30分，节假日除外
+    """
+    groups: dict[tuple[Period, ...], list[int]] = {}
+    for weekday, periods in sorted(week.days.items()):
+        groups.setdefault(periods, []).append(weekday)
     if lang == "zh":
-        return f"{say_weekdays(schedule.weekdays, lang)}，" + "，".join(say_period(p, lang) for p in periods) + \
-            "，节假日除外"
-    return f"{say_weekdays(schedule.weekdays, lang)} " + ", ".join(say_period(p, lang) for p in periods) + \
-        ", 공휴일 제외"
+        said = [f"{say_weekdays(frozenset(days), lang)}，{say_periods(periods, lang)}" for periods, days in
+                groups.items()]
+        return "；".join(said) + "，节假日除外"
+    said = [f"{say_weekdays(frozenset(days), lang)} {say_periods(periods, lang)}" for periods, days in groups.items()]
+    return "; ".join(said) + ", 공휴일 제외"
+
+
+def say_hours(outlook: Outlook, lang: Lang) -> str:
+    """Say a unit's hours as the information gives them: today's special hours, the week, a change soon."""
+    said = say_week(outlook.week, lang)
+    if outlook.today is not None:
+        today = say_periods(outlook.today, lang) or ("不办公" if lang == "zh" else "쉽니다")
+        said = f"今天{today}；平时{said}" if lang == "zh" else f"오늘은 {today}; 평소에는 {said}"
+    if outlook.change is not None:
+        since, week = outlook.change
+        new = say_week(week, lang)
+        said += f"；从{say_date(since, lang)}起，{new}" if lang == "zh" else f"; {say_date(since, lang)}부터 {new}"
+    return said
+
+
+def say_periods(periods: tuple[Period, ...], lang: Lang) -> str:
+    """Say a day's opening periods: 上午8点至11点30分，下午1点至4点30分."""
+    return ("，" if lang == "zh" else ", ").join(say_period(p, lang) for p in periods)
+
+
+def say_date(day: date, lang: Lang) -> str:
+    """Say a date in full: 2027年1月1日, 2027년 1월 1일."""
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else f"{day.year}년 {day.month}월 {day.day}일"
+
+
+# Characters a synthesized voice says in a second at its usual speed (Han characters; Hangul syllables),
+# punctuation and spaces not counted: about 180 characters of Mandarin take 40 seconds.
+CHARS_PER_SECOND = {"zh": 4.5, "ko": 6.0}
+
+
+def speaking_seconds(text: str, lang: Lang) -> float:
+    """Estimate how long a synthesized voice takes to say a text."""
+    return sum(1 for ch in text if ch.isalnum()) / CHARS_PER_SECOND[lang]
+
+
+def say_options(menu: Menu, option_prompt: str, lang: Lang) -> str:
+    """Say a menu's options in key order with the menu_option prompt: 婚姻登记，请按2。殡葬服务，请按8。"""
+    separator = "" if lang == "zh" else " "  # Chinese sentences end in 。; Korean ones need a space
+    return separator.join(fill_prompt(option_prompt, label=o.label(lang), key=o.key) for o in menu.options)
+
+
+def menu_seconds(menu: Menu, prompts: Mapping[str, Prompt], lang: Lang) -> float:
+    """Estimate how long a caller listens to a menu: its introduction, its options and the keys of every level."""
+    texts = [menu.intro(lang) if menu.intro else "", say_options(menu, prompts["menu_option"].text(lang), lang),
+             prompts["menu_keys"].text(lang)]
+    return sum(speaking_seconds(text, lang) for text in texts)
+
+
+# Digits as read out in a phone number: Mandarin says 幺 for 1 and Korean 공 for 0, as operators do.
+PHONE_DIGITS = {"zh": dict(zip("0123456789", "零幺二三四五六七八九", strict=True)),
+                "ko": dict(zip("0123456789", "공일이삼사오육칠팔구", strict=True))}
+
+
+def say_phone(e164: str, lang: Lang) -> str:
+    """Say a phone number digit by digit in its usual groups: 零四三三，三六二，三四四幺 or 공사삼삼, 삼육이, ..."""
+    national = phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
+    groups = ["".join(PHONE_DIGITS[lang].get(ch, "") for ch in group) for group in national.split()]
+    return ("，" if lang == "zh" else ", ").join(g for g in groups if g)
 
 
 # Korean particles that change with the word before them: (after a final consonant, after a vowel).
@@ -122,16 +190,3 @@ def fill_prompt(template: str, **fields: str) -> str:
     """Fill in a prompt's {placeholders}, attaching Korean particles where the prompt asks for one."""
     return PromptFormatter().format(template, **fields)
 
-
-# Syllables per second of a calm telephone voice, and the pause after a comma or a full stop, in seconds.
-SYLLABLES_PER_SECOND = {"zh": 4.5, "ko": 5.5}
-PAUSES = {"，": 0.25, ",": 0.25, "、": 0.15, "；": 0.3, "：": 0.25, ":": 0.25, "。": 0.5, ".": 0.5, "！": 0.5,
-          "？": 0.5, "?": 0.5, "!": 0.5}
-
-
-def speaking_seconds(text: str, lang: Lang) -> float:
-    """Estimate how long a prompt takes to say: one syllable per Chinese character, Hangul block or digit."""
-    syllables = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "가" <= ch <= "힣" or ch.isdigit())
-    letters = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    pauses = sum(PAUSES.get(ch, 0.0) for ch in text)
-    return round((syllables + letters / 2) / SYLLABLES_PER_SECOND[lang] + pauses, 1)

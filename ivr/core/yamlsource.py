@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ivr.core.problems import Problem
+from ivr.core.yamlhelp import explain_syntax_error
 
 KeyPath = tuple[str | int, ...]
 
@@ -238,16 +239,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def _syntax_problem(shown_as: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else None
-    if line is not None and "\t" in _indentation(text, line):
-        return Problem(shown_as, line, "", "a tab is used for indentation", "YAML needs spaces: indent with spaces")
+    explained = explain_syntax_error(text, line) if line is not None else None
+    if explained is not None:
+        return Problem(shown_as, explained.line, "", explained.message, explained.hint)
     problem = (exc.problem or "syntax error").strip()
     context = f" {exc.context.strip()}" if exc.context else ""
     return Problem(shown_as, line, "", f"is not valid YAML: {problem}{context}", "fix the YAML syntax on that line")
-
-
-def _indentation(text: str, line: int) -> str:
-    lines = text.splitlines()
-    if not 0 < line <= len(lines):
-        return ""
-    content = lines[line - 1]
-    return content[: len(content) - len(content.lstrip())]

@@ -197,15 +197,23 @@ class Store:
             return bool(result.rowcount)
 
     @translate_errors
-    def purge(self, older_than: datetime) -> dict[str, int]:
-        """Delete calls, steps and voice messages from before a moment; return how many of each."""
+    def purge(self, older_than: datetime, include_new: bool = False, dry_run: bool = False) -> dict[str, int]:
+        """Delete calls, steps and voice messages from before a moment; return how many of each.
+
+        Voice messages not yet called back are kept unless include_new; a dry run counts and deletes nothing.
+        """
         older_than = local(older_than)
-        with self.engine.begin() as connection:
+        with self.engine.connect() as connection, connection.begin() as transaction:
             old_calls = select(calls.c.call_sid).where(calls.c.started_at < older_than)
             removed_steps = connection.execute(delete(steps).where(steps.c.call_sid.in_(old_calls))).rowcount
-            removed_messages = connection.execute(
-                delete(voicemails).where(voicemails.c.received_at < older_than)).rowcount
+            old_messages = delete(voicemails).where(voicemails.c.received_at < older_than)
+            if not include_new:
+                old_messages = old_messages.where(voicemails.c.status != "new")
+            removed_messages = connection.execute(old_messages).rowcount
             removed_calls = connection.execute(delete(calls).where(calls.c.started_at < older_than)).rowcount
+            # A dry run deletes inside the transaction and rolls it back: the counts are the real ones.
+            if dry_run:
+                transaction.rollback()
         return {"calls": removed_calls, "steps": removed_steps, "voicemails": removed_messages}
 
 

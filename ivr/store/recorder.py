@@ -43,6 +43,8 @@ IDLE_SECONDS = 1.0
 # Events held in memory while neither the outbox nor the database can be written; beyond this they are dropped,
 # counted and logged (a disk full for hours is an operator's emergency, not a memory leak).
 MEMORY_LIMIT = 50_000
+# Held by a records writer process (see run_writer_process) while it drains the folder for every worker.
+WRITER_LOCK = "writer"
 
 
 def outbox_folder(instance_dir: Path, database_url: str) -> Path:
@@ -82,6 +84,8 @@ class Recorder:
         self._background = background
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
+        self._writer_seen_at = -IDLE_SECONDS
+        self._writer_alive = False
 
     def record(self, event: CallEvent) -> None:
         """Keep one event durably in this process's outbox (or in memory when the disk refuses); wake the writer."""
@@ -194,12 +198,49 @@ class Recorder:
             if not self._background:
                 return
             time.sleep(GATHER_SECONDS)
-            if self.resting():
+            if self.resting() or self._writer_process_alive():
                 continue
             try:
                 self.flush(wait=False)
             except Exception:  # the writer must outlive anything one batch does
                 log.exception("The records writer failed on a batch; it tries again shortly.")
+
+    def _writer_process_alive(self) -> bool:
+        """Tell (looking at most once a second) whether a records writer process drains this folder for us."""
+        now = time.monotonic()
+        if now - self._writer_seen_at >= IDLE_SECONDS:
+            self._writer_seen_at = now
+            try:
+                handle = _try_lock(self.folder / WRITER_LOCK)
+            except OutboxUnavailable:
+                handle = None
+            self._writer_alive = handle is None
+            if handle is not None:
+                handle.close()
+        return self._writer_alive
+
+    def drain_all(self) -> int:
+        """Take the events of every outbox file in the folder, live workers' too: the records writer's drain."""
+        taken = 0
+        with self._drain_lock:
+            for path in self.outboxes():
+                try:
+                    handle = _try_lock(path)
+                except OutboxUnavailable:
+                    continue
+                outbox = Outbox(path)
+                try:
+                    taken += self._drain(outbox, None)
+                except OutboxUnavailable as exc:
+                    log.error("The outbox %s cannot be read (%s); its events wait until it can.", path, exc)
+                finally:
+                    outbox.close()
+                    if handle is not None:  # its worker is gone: the file goes once it is empty
+                        _remove_if_empty(outbox)
+                        handle.close()
+                if self.resting():
+                    break
+        return taken
 
     def _drainable(self) -> Iterator[tuple[Outbox, Callable[[], None]]]:
         """Yield this process's outbox, then each outbox whose owner is gone, locked while it is drained."""
@@ -360,3 +401,26 @@ def _remove_if_empty(outbox: Outbox) -> None:
         pass
     finally:
         outbox.close()
+
+
+def run_writer_process(store: Store, folder: Path, parent: int) -> None:
+    """Drain every worker's outbox from a process of its own until the parent process is gone.
+
+    `ivr serve` starts one, so that the workers spend their time on callers, not on the database. While it
+    holds the writer lock the workers' own writers stand aside; if it dies they take over within a second.
+    """
+    recorder = Recorder(store, folder, background=False)
+    handle = None
+    while handle is None and os.getppid() == parent:
+        handle = _try_lock(folder / WRITER_LOCK)
+        if handle is None:
+            time.sleep(IDLE_SECONDS)  # an older writer still runs: wait for it to go
+    log.info("The records writer drains %s.", folder)
+    while os.getppid() == parent:
+        time.sleep(GATHER_SECONDS)
+        if recorder.resting():
+            continue
+        try:
+            recorder.drain_all()
+        except Exception:  # the writer must outlive anything one batch does
+            log.exception("The records writer failed on a batch; it tries again shortly.")

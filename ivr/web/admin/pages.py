@@ -10,11 +10,11 @@ from typing import Any
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from ivr.core.calendar import WorkCalendar
+from ivr.core.calendar import Day
 from ivr.core.flow import Ask, CallFlow, Event, Node, Say, Step
-from ivr.core.model import LANGS, Hotline, Lang, Menu
+from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit
 from ivr.core.schedule import OfficeHours, Status
-from ivr.core.speech import say_moment, speaking_seconds
+from ivr.core.speech import menu_seconds, say_moment
 from ivr.web.admin import bp, hotline, lang, moment, requires, staff_store
 from ivr.web.admin.i18n import translate
 from ivr.web.health import health_status
@@ -27,7 +27,7 @@ def now() -> ResponseReturnValue:
     at = OfficeHours(current).local(moment())
     hours = OfficeHours(current)
     rows = [_status_row(current, hours.status(unit, at), chosen) for unit in current.units.values()]
-    return render_template("admin/now.html", at=at, rows=rows, banner=_banner(current, at.date(), chosen))
+    return render_template("admin/now.html", at=at, rows=rows, banner=_banner(hours, at.date(), chosen))
 
 
 def _status_row(current: Hotline, status: Status, chosen: Lang) -> dict[str, Any]:
@@ -41,17 +41,25 @@ def _status_row(current: Hotline, status: Status, chosen: Lang) -> dict[str, Any
             "next_open_at": status.next_open}
 
 
-def _banner(current: Hotline, today: date, chosen: Lang) -> str | None:
+def _banner(hours: OfficeHours, today: date, chosen: Lang) -> str | None:
     """Say when today is a holiday, a make-up working day or a closure of the whole bureau."""
-    verdict = WorkCalendar(current.calendar).day(current.operator, today)
-    if verdict.reason == "holiday" and verdict.name:
+    kind, verdict = _day_kind(hours, hours.hotline.operator, today)
+    if kind == "holiday" and verdict.name:
         return translate("today_holiday", chosen, name=verdict.name(chosen))
-    if verdict.reason == "closure" and verdict.name:
+    if kind == "closure" and verdict.name:
         return translate("today_closure", chosen, name=verdict.name(chosen))
-    if verdict.working and today.weekday() not in current.operator.schedule.weekdays:
+    if kind == "makeup":
         name = verdict.name(chosen) if verdict.name else translate("day_makeup", chosen)
         return translate("today_makeup", chosen, name=name)
     return None
+
+
+def _day_kind(hours: OfficeHours, unit: Unit, day: date) -> tuple[str, Day]:
+    """Say what kind of day it is for a unit: open, weekend, holiday, closure, or a make-up working day."""
+    verdict, _ = hours.periods_on(unit, day)
+    if verdict.working and day.weekday() not in hours.week(unit, day).weekdays:
+        return "makeup", verdict
+    return verdict.reason, verdict
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ def calendar() -> ResponseReturnValue:
     if unit is None:
         abort(404)
     month = _month(request.args.get("month"), today)
-    work = WorkCalendar(current.calendar)
+    hours = OfficeHours(current)
     weeks = []
     for week in monthly.Calendar().monthdatescalendar(month.year, month.month):
         row = []
@@ -81,10 +89,7 @@ def calendar() -> ResponseReturnValue:
             if day.month != month.month:
                 row.append(CalendarDay(None, "blank", "", False))
                 continue
-            verdict = work.day(unit, day)
-            kind: str = verdict.reason
-            if verdict.working and day.weekday() not in unit.schedule.weekdays:
-                kind = "makeup"
+            kind, verdict = _day_kind(hours, unit, day)
             row.append(CalendarDay(day, kind, verdict.name(chosen) if verdict.name else "", day == today))
         weeks.append(row)
     return render_template("admin/calendar.html", unit=unit, units=list(current.units.values()), month=month,
@@ -124,8 +129,7 @@ def _menu_view(current: Hotline, flow: CallFlow, menu: Menu, at: Any, depth: int
     spoken = {}
     for code in LANGS:
         prompts = _menu_prompts(flow, menu, code, at)
-        spoken[code] = {"text": " ".join(p.text for p in prompts),
-                        "seconds": sum(speaking_seconds(p.text, code) for p in prompts)}
+        spoken[code] = {"text": " ".join(p.text for p in prompts), "seconds": menu_seconds(menu, current.prompts, code)}
     return {"menu": menu, "depth": depth, "path": path, "options": options, "spoken": spoken}
 
 
