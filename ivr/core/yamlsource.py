@@ -23,6 +23,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 400_000
 # The C parser (libyaml) reads a file ten times faster; the pure-Python one gives the same events.
+_STRING_TAG = "tag:yaml.org,2002:str"
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -74,6 +75,8 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode):
             self.raw[path] = node.value
+            if node.tag == _STRING_TAG:  # most values: nothing for YAML to type
+                return node.value
         try:
             return self._constructor.construct_object(node, deep=True)
         except (ValueError, OverflowError):
@@ -112,9 +115,9 @@ def read_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Prob
     except _Refused as refused:
         return None, [refused.problem]
     try:
-        limit_problem = _shape_problem(text, shown_as)
-        if limit_problem is not None:
-            return None, [limit_problem]
+        shape = _shape_problem(text, shown_as)
+        if isinstance(shape, Problem):
+            return None, [shape]
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         if "nesting depth" in str(exc.problem):  # libyaml's own bound, met while looking ahead for keys
@@ -124,7 +127,7 @@ def read_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Prob
         return None, [Problem(shown_as, None, "", f"is not valid YAML ({exc})", "fix the YAML syntax")]
     if node is None:
         return YamlDocument(shown_as, {}), []
-    expansion = _expansion_problem(node, shown_as)
+    expansion = _expansion_problem(node, shown_as) if shape else None
     if expansion is not None:
         return None, [expansion]
     builder = _Builder(shown_as)
@@ -175,10 +178,13 @@ def _read_text(path: Path, shown_as: str) -> str:
             from exc
 
 
-def _shape_problem(text: str, shown_as: str) -> Problem | None:
-    """Walk the parser's events (no recursion, nothing built) and report a nesting or size no menus have."""
+def _shape_problem(text: str, shown_as: str) -> Problem | bool:
+    """Walk the parser's events (no recursion, nothing built): a nesting or size no menus have, else whether
+    the file uses aliases (only then can it expand beyond what was just counted)."""
     depth = nodes = 0
+    aliases = False
     for event in yaml.parse(text, Loader=_LOADER):
+        aliases = aliases or isinstance(event, yaml.AliasEvent)
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -190,7 +196,7 @@ def _shape_problem(text: str, shown_as: str) -> Problem | None:
             if nodes > MAX_NODES:
                 return Problem(shown_as, _line(event.start_mark), "",
                                f"holds more than {MAX_NODES:,} values", "check that the right file was saved here")
-    return None
+    return aliases
 
 
 def _too_deep(shown_as: str, line: int | None) -> Problem:
@@ -206,13 +212,15 @@ def _expansion_problem(root: yaml.Node, shown_as: str) -> Problem | None:
     """Count the values the file would hold once every alias (*name) is expanded, without expanding any."""
     sizes: dict[int, int] = {}
     entered: set[int] = set()
-    # Children before parents, each node once: the composer shares aliased nodes, so this stays linear.
+    # Children before parents, each collection once: the composer shares aliased nodes, so this stays linear.
+    # A scalar counts one and never needs a visit of its own.
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         if children_done:
-            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
-            if sizes[id(node)] > MAX_NODES:
+            size = 1 + sum(1 if type(child) is yaml.ScalarNode else sizes[id(child)] for child in _children(node))
+            sizes[id(node)] = size
+            if size > MAX_NODES:
                 return Problem(shown_as, node.start_mark.line + 1, "",
                                f"its aliases (*name) expand to more than {MAX_NODES:,} values",
                                "write the values out, or use an alias of an alias only a few times")
@@ -224,7 +232,7 @@ def _expansion_problem(root: yaml.Node, shown_as: str) -> Problem | None:
                            "mapping it stands in", "an alias may only repeat a value defined before and outside it")
         entered.add(id(node))
         stack.append((node, True))
-        stack.extend((child, False) for child in _children(node))
+        stack.extend((child, False) for child in _children(node) if type(child) is not yaml.ScalarNode)
     return None
 
 
