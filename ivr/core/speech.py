@@ -189,4 +189,3 @@ class PromptFormatter(string.Formatter):
 def fill_prompt(template: str, **fields: str) -> str:
     """Fill in a prompt's {placeholders}, attaching Korean particles where the prompt asks for one."""
     return PromptFormatter().format(template, **fields)
-
