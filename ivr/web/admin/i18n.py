@@ -77,6 +77,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "date": ("日期", "날짜"),
     "time": ("时间", "시간"),
     "caller_language": ("来电语言", "전화 언어"),
+    "dial_choice": ("转接时对方线路", "련결할 때 상대 전화"),
     "start_call": ("重新拨打", "새로 걸기"),
     "keypad": ("拨号键盘", "번호판"),
     "no_key": ("不按键（等待）", "누르지 않음(기다림)"),
