@@ -143,8 +143,7 @@ def worker_rss_mb(master: int) -> list[str]:
                 status = (stat.parent / "status").read_text()
                 rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
                 command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                role = "records writer" if "spawn_main" in command else "helper" if "resource_tracker" in command \
-                    else "worker"
+                role = "records writer" if "db writer" in command else "worker"
                 found.append(f"{role} {rss:.0f} MB")
         except OSError:
             continue

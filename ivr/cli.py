@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from ivr import logs
 from ivr.clock import ClockError, now, parse_moment
 from ivr.core.calendar import coverage_warnings
 from ivr.core.flow import DIAL_STATUSES
@@ -206,7 +208,6 @@ def prompts(menus_dir: str | None) -> None:
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:
     """Run the webhook service: gunicorn with the project's settings, or --dev for the development server."""
-    from ivr import logs
     from ivr.server import ProductionServer, start_records_writer
     from ivr.web import create_app
 
@@ -241,7 +242,7 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
     if dev:
         app.run(host=host, port=port, threaded=True)
         return
-    start_records_writer(config)  # the workers answer callers; this process writes their records
+    start_records_writer()  # the workers answer callers; that process writes their records
     ProductionServer(functools.partial(create_app, config), f"{host}:{port}", workers, threads,
                      after_fork=functools.partial(logs.configure, config.log_level)).run()
 
@@ -495,6 +496,18 @@ def db_flush(outbox: str | None) -> None:
                f"{state.set_aside} were set aside as refused by the database.")
     if state.waiting:
         raise SystemExit(1)
+
+
+@db.command("writer")
+@click.option("--parent", type=int, help="Stop when this process (the server that started it) is gone.")
+def db_writer(parent: int | None) -> None:
+    """Write every worker's call events into the database, continuously (`ivr serve` starts one)."""
+    from ivr.store.recorder import run_writer_process
+
+    config = settings()
+    folder = config.outbox_dir or outbox_folder(config.instance_dir, config.database_url)
+    logs.configure(config.log_level)
+    run_writer_process(Store.from_url(config.database_url), folder, parent or os.getppid())
 
 
 @main.group()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.process
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +14,6 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from ivr.redact import mask_number
-from ivr.settings import Settings
 
 # Threads per worker: a client trickling its request holds one thread, not a whole worker, so a handful of
 # slow clients leave the others free. Beyond a few dozen, put a buffering proxy (nginx) in front.
@@ -82,19 +81,6 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
         return self.make_app()
 
 
-def start_records_writer(settings: Settings) -> multiprocessing.process.BaseProcess:
-    """Start the records writer process beside the server (a fresh interpreter: no thread crosses a fork)."""
-    process = multiprocessing.get_context("spawn").Process(
-        target=_records_writer, args=(settings, os.getpid()), name="ivr-records-writer", daemon=True)
-    process.start()
-    return process
-
-
-def _records_writer(settings: Settings, parent: int) -> None:
-    from ivr import logs
-    from ivr.store.database import Store
-    from ivr.store.recorder import outbox_folder, run_writer_process
-
-    logs.configure(settings.log_level)
-    folder = settings.outbox_dir or outbox_folder(settings.instance_dir, settings.database_url)
-    run_writer_process(Store.from_url(settings.database_url), folder, parent)
+def start_records_writer() -> subprocess.Popen[bytes]:
+    """Start `ivr db writer` beside the server: a process of its own, which ends when this one does."""
+    return subprocess.Popen([sys.executable, "-m", "ivr", "db", "writer", "--parent", str(os.getpid())])

@@ -91,9 +91,9 @@ class ServedHotline:
 
     @staticmethod
     def _is_helper(process: Path) -> bool:
-        """Tell the records writer (and multiprocessing's tracker) from gunicorn's workers."""
+        """Tell the records writer from gunicorn's workers."""
         try:
-            return b"multiprocessing" in (process / "cmdline").read_bytes()
+            return b"db\x00writer" in (process / "cmdline").read_bytes()
         except OSError:
             return True
 

@@ -200,7 +200,7 @@ def test_the_records_writer_process_writes_steps_and_the_workers_take_over_when_
     assert forwards_the_marriage_office(served)
     assert wait_until_recorded(instance, CALL["CallSid"])
     writers = {int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
-               if b"spawn_main" in _cmdline(stat.parent) and _parent_of(stat.parent) == served.process.pid}
+               if b"db\x00writer" in _cmdline(stat.parent) and _parent_of(stat.parent) == served.process.pid}
     assert len(writers) == 1, writers
     os.kill(writers.pop(), signal.SIGKILL)
     second = {**CALL, "CallSid": "CA" + "8" * 32}
