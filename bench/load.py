@@ -169,7 +169,8 @@ def bench_hotline(args: argparse.Namespace, folder: Path, database: str | None, 
     port = free_port()
     instance = folder / f"instance-{label}"
     log = folder / f"hotline-{label}.log"
-    env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_FROZEN_TIME": OPEN_MOMENT, "IVR_INSTANCE_DIR": str(instance),
+    env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_SECRET_KEY": "bench-secret-" + "7" * 32,
+           "IVR_FROZEN_TIME": OPEN_MOMENT, "IVR_INSTANCE_DIR": str(instance),
            "IVR_LOG_LEVEL": "WARNING"}
     env.pop("IVR_DATABASE_URL", None)
     if database:

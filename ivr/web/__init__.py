@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Request, current_app
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import logs
@@ -94,3 +95,14 @@ def _session_settings(app: Flask, config: Settings) -> None:
     app.config.update(SECRET_KEY=config.secret_key or secrets.token_hex(32), PERMANENT_SESSION_LIFETIME=IDLE_TIMEOUT,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=not config.development, SESSION_REFRESH_EACH_REQUEST=True)
+    app.session_interface = _ConsoleSessions()
+
+
+class _ConsoleSessions(SecureCookieSessionInterface):
+    """Sessions for the staff console only: the provider's webhooks carry none, so they skip the cookie work."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Open the session of a console request; other requests get Flask's null session."""
+        if not request.path.startswith("/admin"):
+            return None
+        return super().open_session(app, request)

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from ivr.clock import now
 from ivr.core.model import Hotline, Lang
@@ -49,8 +49,9 @@ def init_app(app: Flask) -> None:
     logins = LoginManager(app)
     logins.login_view = "admin.login"
     logins.user_loader(_load_user)
-    app.extensions["ivr.limiter"] = Limiter(get_remote_address, app=app, storage_uri="memory://",
-                                            default_limits=[], headers_enabled=False)
+    # The rate limiter Flask-Limiter is built on, used directly: Flask-Limiter's own hooks would run on every
+    # webhook request too (a tenth of a step's time), and only the login form is limited.
+    app.extensions["ivr.login_limiter"] = MovingWindowRateLimiter(MemoryStorage())
     from ivr.web.admin import auth, figures, messages, pages, rehearsal  # noqa: F401  (their routes join bp)
 
     app.register_blueprint(bp)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_limiter import Limiter
 from flask_login import login_user, logout_user
 from limits import parse
+from limits.strategies import MovingWindowRateLimiter
 
 from ivr.web.admin import StaffUser, audit, bp, lang, staff_store
 from ivr.web.admin.i18n import translate
@@ -27,7 +27,7 @@ def login() -> ResponseReturnValue:
     password = request.form.get("password", "")[:PASSWORD_MAX]
     keys = (("login-account", username.casefold()), ("login-address", request.remote_addr or "?"))
     limits = (FAILURES_PER_ACCOUNT, FAILURES_PER_ADDRESS)
-    rate = _limiter().limiter
+    rate = _limiter()
     if not all(rate.test(limit, *key) for limit, key in zip(limits, keys, strict=True)):
         audit("login_slowed", "too many failed logins", actor=username or "?")
         return render_template("admin/login.html", error=translate("login_slowed", lang()), username=username), 429
@@ -55,8 +55,8 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("admin.login"))
 
 
-def _limiter() -> Limiter:
-    limiter: Limiter = current_app.extensions["ivr.limiter"]
+def _limiter() -> MovingWindowRateLimiter:
+    limiter: MovingWindowRateLimiter = current_app.extensions["ivr.login_limiter"]
     return limiter
 
 
