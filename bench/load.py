@@ -169,10 +169,11 @@ def bench_hotline(args: argparse.Namespace, folder: Path, database: str | None, 
     port = free_port()
     instance = folder / f"instance-{label}"
     log = folder / f"hotline-{label}.log"
+    # As the README deploys it: default log level (the call log, one line a step), the access log.
     env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_SECRET_KEY": "bench-secret-" + "7" * 32,
-           "IVR_FROZEN_TIME": OPEN_MOMENT, "IVR_INSTANCE_DIR": str(instance),
-           "IVR_LOG_LEVEL": "WARNING"}
-    env.pop("IVR_DATABASE_URL", None)
+           "IVR_FROZEN_TIME": OPEN_MOMENT, "IVR_INSTANCE_DIR": str(instance)}
+    for name in ("IVR_DATABASE_URL", "IVR_LOG_LEVEL"):
+        env.pop(name, None)
     if database:
         env["IVR_DATABASE_URL"] = database
         subprocess.run([IVR, "db", "upgrade"], env=env, check=True, capture_output=True)
