@@ -14,6 +14,8 @@ def loggable(value: str | None, default: str = "-", limit: int = MAX_LOGGED_CHAR
     """Return a request value fit for one log line: unprintable characters shown as escapes, cut at limit."""
     if value is None or value == "":
         return default
+    if len(value) <= limit and value.isprintable():  # the usual value: nothing to escape or cut
+        return value
     shown = "".join(ch if unicodedata.category(ch) not in _UNPRINTABLE else f"\\x{ord(ch):02x}"
                     if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" for ch in value[: limit + 1])
     return shown[:limit] + "…" if len(value) > limit or len(shown) > limit else shown
