@@ -88,9 +88,10 @@ class DayEntry:
     closes: str | None = None  # a special day closing early
 
 
-def _quoted(value: str) -> DoubleQuotedScalarString:
+def _quoted(value: str) -> str:
     # Times are always quoted: YAML 1.1 reads an unquoted 08:30 as a number of minutes.
-    return DoubleQuotedScalarString(value)
+    quoted: str = DoubleQuotedScalarString(value)
+    return quoted
 
 
 def _flow_map(pairs: Sequence[tuple[str, Any]]) -> CommentedMap:
@@ -156,6 +157,14 @@ def remove_calendar_entry(text: str, section: str, index: int) -> str:
             data.ca.items.setdefault(following[0], [None, None, None, None])[1] = seq.ca.end
         seq.ca.end = []
     return _dump(data)
+
+
+def value_at(text: str, *path: str) -> Any:
+    """Return the value at a key path of a file's text (None when absent), to fill in a form."""
+    node = _load(text)
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
 
 
 def calendar_entries(text: str, section: str) -> list[dict[str, Any]]:

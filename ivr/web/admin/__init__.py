@@ -1,4 +1,5 @@
-"""The staff console under /admin: logins, the hotline now, the menus, call rehearsal, messages, figures, health."""
+"""The staff console under /admin: logins, the hotline now, the menus and their edits, call rehearsal, messages,
+figures, health."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def init_app(app: Flask) -> None:
     logins.user_loader(_load_user)
     app.extensions["ivr.limiter"] = Limiter(get_remote_address, app=app, storage_uri="memory://",
                                             default_limits=[], headers_enabled=False)
-    from ivr.web.admin import auth, figures, messages, pages, rehearsal  # noqa: F401  (their routes join bp)
+    from ivr.web.admin import auth, edits, figures, messages, pages, rehearsal  # noqa: F401  (their routes join bp)
 
     app.register_blueprint(bp)
 
