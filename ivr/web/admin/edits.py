@@ -302,7 +302,7 @@ def edit_unit(unit_id: str) -> ResponseReturnValue:
         abort(404)
     form = UnitForm(request.form if request.method == "POST" else None,
                     data={"phone": str(written.get("phone") or ""), "schedule": str(written.get("schedule") or "")})
-    form.schedule.choices = list(hotline().schedules)
+    form.schedule.choices = [(sid, f"{schedule.name(lang())} ({sid})") for sid, schedule in hotline().schedules.items()]
     _label(form, {"phone": "phone_field", "schedule": "schedule"})
     unit = hotline().units.get(unit_id)
     title = translate("edit_unit", lang(), unit=unit.name(lang()) if unit else unit_id)
