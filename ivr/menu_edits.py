@@ -173,11 +173,12 @@ def calendar_entries(text: str, section: str) -> list[dict[str, Any]]:
     return [dict(entry) if isinstance(entry, dict) else {"value": entry} for entry in seq]
 
 
-def _schedule(data: Any, schedule_id: str) -> CommentedMap:
-    schedules = data.get("schedules") if isinstance(data, CommentedMap) else None
-    found = schedules.get(schedule_id) if isinstance(schedules, CommentedMap) else None
+def _entry(data: Any, section: str, key: str) -> CommentedMap:
+    """Return the mapping at section.key of a file (a schedule, a unit, a prompt) to edit in place."""
+    entries = data.get(section) if isinstance(data, CommentedMap) else None
+    found = entries.get(key) if isinstance(entries, CommentedMap) else None
     if not isinstance(found, CommentedMap):
-        raise EditError(f"schedules.yaml has no schedule '{schedule_id}'")
+        raise EditError(f"{section} has no entry '{key}'; open the page again")
     return found
 
 
@@ -192,14 +193,14 @@ def _slots(node: Any, path: SlotPath) -> Iterator[tuple[SlotPath, Any]]:
 
 def hour_slots(text: str, schedule_id: str) -> list[tuple[SlotPath, list[str]]]:
     """Return every list of hours of a schedule (its hours, then each change's), with its key path."""
-    schedule = _schedule(_load(text), schedule_id)
+    schedule = _entry(_load(text), "schedules", schedule_id)
     return [(path, [str(period) for period in periods]) for path, periods in _slots_of(schedule)]
 
 
 def set_schedule_hours(text: str, schedule_id: str, hours: Mapping[SlotPath, Sequence[str]]) -> str:
     """Replace lists of hours of a schedule in schedules.yaml's text, keeping each list's layout."""
     data = _load(text)
-    slots = dict(_slots_of(_schedule(data, schedule_id)))
+    slots = dict(_slots_of(_entry(data, "schedules", schedule_id)))
     for path, periods in hours.items():
         if path not in slots:
             raise EditError(f"schedule '{schedule_id}' has no hours at {path}; open the page again")
@@ -217,18 +218,10 @@ def _slots_of(schedule: CommentedMap) -> Iterator[tuple[SlotPath, Any]]:
             yield from _slots(change.get("hours"), ("changes", index, "hours"))
 
 
-def _unit(data: Any, unit_id: str) -> CommentedMap:
-    units = data.get("units") if isinstance(data, CommentedMap) else None
-    found = units.get(unit_id) if isinstance(units, CommentedMap) else None
-    if not isinstance(found, CommentedMap):
-        raise EditError(f"units.yaml has no unit '{unit_id}'")
-    return found
-
-
 def set_unit(text: str, unit_id: str, phone: str | None, schedule: str) -> str:
     """Change a unit's phone number (None: reached through the main line) and schedule in units.yaml's text."""
     data = _load(text)
-    unit = _unit(data, unit_id)
+    unit = _entry(data, "units", unit_id)
     if phone is None:
         unit.pop("phone", None)
     elif str(unit.get("phone")) != phone:
@@ -244,10 +237,7 @@ def set_unit(text: str, unit_id: str, phone: str | None, schedule: str) -> str:
 def set_prompt(text: str, prompt_id: str, texts: Mapping[str, str]) -> str:
     """Change what a prompt says in each language in prompts.yaml's text."""
     data = _load(text)
-    prompts = data.get("prompts") if isinstance(data, CommentedMap) else None
-    prompt = prompts.get(prompt_id) if isinstance(prompts, CommentedMap) else None
-    if not isinstance(prompt, CommentedMap):
-        raise EditError(f"prompts.yaml has no prompt '{prompt_id}'")
+    prompt = _entry(data, "prompts", prompt_id)
     for lang, said in texts.items():
         if str(prompt.get(lang)) != said:
             prompt[lang] = said
