@@ -216,3 +216,12 @@ def test_an_edit_is_rehearsed_before_it_goes_live(app: Flask, editor: FlaskClien
     live = page_text(editor.post("/admin/try", data={**form, "keys": "", "key": "2"}))
     assert "+864333623441" in live and "+864333623442" not in live
     assert changes("units.yaml", menus) == []
+
+
+def test_the_forms_are_labelled_in_chinese_by_default_and_in_korean_with_the_switch(editor: FlaskClient) -> None:
+    chinese = page_text(editor.get("/admin/edit/unit/marriage_registry"))
+    assert '<label for="phone">电话（如 0433-3623441；留空则经总机转接）</label>' in chinese
+    assert 'id="phone" name="phone" type="text" value="0433-3623441"' in chinese
+    korean = page_text(editor.get("/admin/edit/unit/marriage_registry?lang=ko"))
+    assert '<label for="phone">전화(례: 0433-3623441; 비우면 대표전화로 련결)</label>' in korean
+    assert '<label for="name_ko">이름(조선어)</label>' in page_text(editor.get("/admin/edit/calendar/closures/add"))
