@@ -1,4 +1,5 @@
-"""The staff console under /admin: logins, the hotline now, the menus, call rehearsal, messages, figures, health."""
+"""The staff console under /admin: logins, the hotline now, the menus and their edits, call rehearsal, messages,
+figures, health."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def init_app(app: Flask) -> None:
     # The rate limiter Flask-Limiter is built on, used directly: Flask-Limiter's own hooks would run on every
     # webhook request too (a tenth of a step's time), and only the login form is limited.
     app.extensions["ivr.login_limiter"] = MovingWindowRateLimiter(MemoryStorage())
-    from ivr.web.admin import auth, figures, messages, pages, rehearsal  # noqa: F401  (their routes join bp)
+    from ivr.web.admin import auth, edits, figures, messages, pages, rehearsal  # noqa: F401  (their routes join bp)
 
     app.register_blueprint(bp)
 

@@ -10,17 +10,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.clock import ClockError, parse_moment
 from ivr.core.flow import DIAL_STATUSES
+from ivr.core.loader import check_hotline
 from ivr.core.model import LANGS, Hotline, Lang
 from ivr.core.names import node_name
 from ivr.core.schedule import OfficeHours
 from ivr.core.speech import say_moment
+from ivr.menu_edits import candidate_folder
 from ivr.simulator import CallResult, CallSimulator, pressed_keys
-from ivr.web.admin import bp, hotline, lang, moment
+from ivr.web.admin import bp, hotline, lang, me, moment
+from ivr.web.admin.edits import Draft, live_dir, load_draft
 from ivr.web.admin.i18n import pick_lang, translate
 
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
@@ -42,12 +45,29 @@ def rehearse() -> ResponseReturnValue:
         keys = ""
     if pressed in (*KEYPAD, NO_KEY) and "restart" not in form:
         keys += pressed
-    result = place_preview_call(at, caller_lang, keys, dial_status)
+    token = request.form.get("draft") if request.method == "POST" else None
+    draft = load_draft(token)
+    if token and (draft is None or not me().may("editor")):
+        abort(403)  # only editors rehearse an unpublished edit, and only one the console checked
+    result, current = _call(at, caller_lang, keys, dial_status, draft)
     steps = _steps(result)
     return render_template("admin/try.html", at=at, caller_lang=caller_lang, keys=keys, keypad=KEYPAD,
-                           no_key=NO_KEY, steps=steps, outcome=_outcome(hotline(), result, at, lang()),
+                           no_key=NO_KEY, steps=steps, outcome=_outcome(current, result, at, lang()),
                            langs=LANGS, dial_statuses=DIAL_STATUSES, dial_status=dial_status,
-                           voice_tags={"zh": "zh-CN", "ko": "ko-KR"})
+                           voice_tags={"zh": "zh-CN", "ko": "ko-KR"}, draft=token if draft else None,
+                           draft_files=sorted(draft.texts) if draft else [])
+
+
+def _call(at: datetime, caller_lang: Lang, keys: str, dial_status: str, draft: Draft | None
+          ) -> tuple[CallResult, Hotline]:
+    """Place the preview call on the live menus, or on the live menus with an unpublished edit over them."""
+    if draft is None:
+        return place_preview_call(at, caller_lang, keys, dial_status), hotline()
+    with candidate_folder(live_dir(), draft.texts) as folder:
+        candidate, _ = check_hotline(folder)
+        if candidate is None:
+            abort(409)  # the live files changed under the edit so that it no longer loads: edit again
+        return place_preview_call(at, caller_lang, keys, dial_status, menus_dir=folder), candidate
 
 
 def _moment(day: str | None, clock: str | None) -> datetime:
@@ -58,8 +78,12 @@ def _moment(day: str | None, clock: str | None) -> datetime:
         return moment()
 
 
-def place_preview_call(at: datetime, caller_lang: Lang, keys: str, dial_status: str) -> CallResult:
-    """Place a call at a moment against a preview app with a scratch database, pressing the keys in order."""
+def place_preview_call(at: datetime, caller_lang: Lang, keys: str, dial_status: str,
+                       menus_dir: Path | None = None) -> CallResult:
+    """Place a call at a moment against a preview app with a scratch database, pressing the keys in order.
+
+    menus_dir, when given, is the menus folder the preview app serves instead of the live one (an edit's
+    candidate)."""
     from ivr.web import create_app, settings
 
     with tempfile.TemporaryDirectory(prefix="ivr-preview-") as scratch:
@@ -67,7 +91,8 @@ def place_preview_call(at: datetime, caller_lang: Lang, keys: str, dial_status: 
         preview = create_app(settings().but(
             auth_token=secrets.token_hex(16), secret_key=secrets.token_hex(16), frozen_time=at,
             instance_dir=Path(scratch), database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}",
-            outbox_dir=None, development=False, public_url=None, trust_proxy=False))
+            outbox_dir=None, development=False, public_url=None, trust_proxy=False,
+            menus_dir=menus_dir or settings().menus_dir))
         try:
             language_key = preview.extensions["ivr.menus"].flow.hotline.voice(caller_lang).key
             return CallSimulator(preview).call(pressed_keys(language_key + keys), dial_status=dial_status)

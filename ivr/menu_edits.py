@@ -1,0 +1,337 @@
+"""Changes to the menus files made from the console: edited in place with their comments, checked, then published.
+
+Every edit turns the six files' texts into candidate texts. A candidate is checked exactly as `ivr validate`
+checks a folder, in a scratch folder beside the live one (so `audio_dir: ../audio` finds the same recordings),
+and only `publish_files` writes into the live folder, which the running service reloads within 2 s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import difflib
+import fcntl
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from ivr.core.loader import FILES, check_hotline
+from ivr.core.model import Hotline
+from ivr.core.problems import Problem
+
+CALENDAR_SECTIONS = ("closures", "openings", "special_days")
+SlotPath = tuple[str | int, ...]
+
+
+class EditError(ValueError):
+    """An edit that cannot be applied to the file as it is (the entry is gone, the file does not parse)."""
+
+
+def _yaml() -> YAML:
+    """Return a round-trip YAML that writes the menus files back as they are laid out (checked by the tests)."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a long line someone wrote on one line
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _load(text: str) -> Any:
+    try:
+        return _yaml().load(text)
+    except YAMLError as exc:
+        raise EditError(f"the file does not parse as YAML ({exc}); fix it in the raw editor first") from exc
+
+
+def _dump(data: Any) -> str:
+    out = io.StringIO()
+    _yaml().dump(data, out)
+    return out.getvalue()
+
+
+def read_texts(menus_dir: Path) -> dict[str, str]:
+    """Return the text of each of the six menus files in a folder."""
+    return {name: (menus_dir / name).read_text(encoding="utf-8") for name in FILES}
+
+
+def digest(text: str) -> str:
+    """Return a short fingerprint of a file's text, to notice that it changed since an edit began."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# Edits of one file's text ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayEntry:
+    """A closure, extra opening or special day as a form gives it: one date or a range, its name, its units."""
+
+    name_zh: str
+    name_ko: str
+    day: date | None = None
+    first: date | None = None
+    last: date | None = None
+    units: tuple[str, ...] = ()
+    hours: tuple[str, ...] = ()  # a special day with hours of its own
+    closes: str | None = None  # a special day closing early
+
+
+def _quoted(value: str) -> str:
+    # Times are always quoted: YAML 1.1 reads an unquoted 08:30 as a number of minutes.
+    quoted: str = DoubleQuotedScalarString(value)
+    return quoted
+
+
+def _flow_map(pairs: Sequence[tuple[str, Any]]) -> CommentedMap:
+    mapping = CommentedMap(pairs)
+    mapping.fa.set_flow_style()
+    return mapping
+
+
+def _flow_seq(items: Sequence[Any]) -> CommentedSeq:
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def _entry_map(entry: DayEntry) -> CommentedMap:
+    """Write an entry on one line, the way the examples in calendar.yaml's comments are written."""
+    pairs: list[tuple[str, Any]] = [("date", entry.day)] if entry.day else [("from", entry.first), ("to", entry.last)]
+    if entry.hours:
+        pairs.append(("hours", _flow_seq([_quoted(h) for h in entry.hours])))
+    if entry.closes:
+        pairs.append(("closes", _quoted(entry.closes)))
+    pairs.append(("name", _flow_map([("zh", entry.name_zh), ("ko", entry.name_ko)])))
+    if entry.units:
+        pairs.append(("units", _flow_seq(list(entry.units))))
+    return _flow_map(pairs)
+
+
+def _section(data: Any, section: str) -> CommentedSeq:
+    if section not in CALENDAR_SECTIONS:
+        raise EditError(f"{section} is not a list of calendar.yaml")
+    if not isinstance(data, CommentedMap):
+        raise EditError("calendar.yaml does not hold a mapping")
+    seq = data.get(section)
+    if seq is None:
+        seq = data[section] = CommentedSeq()
+    if not isinstance(seq, CommentedSeq):
+        raise EditError(f"{section} in calendar.yaml is not a list")
+    return seq
+
+
+def add_calendar_entry(text: str, section: str, entry: DayEntry) -> str:
+    """Add a closure, an extra opening or a special day at the end of its list in calendar.yaml's text."""
+    data = _load(text)
+    seq = _section(data, section)
+    seq.append(_entry_map(entry))
+    seq.fa.set_block_style()  # `closures: []` becomes a list with one entry a line
+    return _dump(data)
+
+
+def remove_calendar_entry(text: str, section: str, index: int) -> str:
+    """Remove one entry of closures, openings or special_days from calendar.yaml's text."""
+    data = _load(text)
+    seq = _section(data, section)
+    if not 0 <= index < len(seq):
+        raise EditError(f"{section} has no entry {index + 1} any more; open the page again")
+    del seq[index]
+    if not seq and seq.ca.end:
+        # The comments after the list belong to its end; an empty list is written `[]` without them, so they
+        # go back in front of the next key, where they were read from before the list had entries.
+        keys = list(data)
+        following = keys[keys.index(section) + 1:]
+        if following:
+            data.ca.items.setdefault(following[0], [None, None, None, None])[1] = seq.ca.end
+        seq.ca.end = []
+    return _dump(data)
+
+
+def value_at(text: str, *path: str) -> Any:
+    """Return the value at a key path of a file's text (None when absent), to fill in a form."""
+    node = _load(text)
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def calendar_entries(text: str, section: str) -> list[dict[str, Any]]:
+    """Return the entries of a calendar.yaml list as plain values, in file order."""
+    seq = _load(text).get(section) or []
+    return [dict(entry) if isinstance(entry, dict) else {"value": entry} for entry in seq]
+
+
+def _entry(data: Any, section: str, key: str) -> CommentedMap:
+    """Return the mapping at section.key of a file (a schedule, a unit, a prompt) to edit in place."""
+    entries = data.get(section) if isinstance(data, CommentedMap) else None
+    found = entries.get(key) if isinstance(entries, CommentedMap) else None
+    if not isinstance(found, CommentedMap):
+        raise EditError(f"{section} has no entry '{key}'; open the page again")
+    return found
+
+
+def _slots(node: Any, path: SlotPath) -> Iterator[tuple[SlotPath, Any]]:
+    """Yield each list of hours under a schedule's hours, with its path (season, then weekdays)."""
+    if isinstance(node, list):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _slots(value, (*path, str(key)))
+
+
+def hour_slots(text: str, schedule_id: str) -> list[tuple[SlotPath, list[str]]]:
+    """Return every list of hours of a schedule (its hours, then each change's), with its key path."""
+    schedule = _entry(_load(text), "schedules", schedule_id)
+    return [(path, [str(period) for period in periods]) for path, periods in _slots_of(schedule)]
+
+
+def set_schedule_hours(text: str, schedule_id: str, hours: Mapping[SlotPath, Sequence[str]]) -> str:
+    """Replace lists of hours of a schedule in schedules.yaml's text, keeping each list's layout."""
+    data = _load(text)
+    slots = dict(_slots_of(_entry(data, "schedules", schedule_id)))
+    for path, periods in hours.items():
+        if path not in slots:
+            raise EditError(f"schedule '{schedule_id}' has no hours at {path}; open the page again")
+        seq = slots[path]
+        if [str(p) for p in seq] != list(periods):
+            del seq[:]  # in place, so that a flow list stays a flow list
+            seq.extend(_quoted(p) for p in periods)
+    return _dump(data)
+
+
+def _slots_of(schedule: CommentedMap) -> Iterator[tuple[SlotPath, Any]]:
+    yield from _slots(schedule.get("hours"), ("hours",))
+    for index, change in enumerate(schedule.get("changes") or []):
+        if isinstance(change, dict):
+            yield from _slots(change.get("hours"), ("changes", index, "hours"))
+
+
+def set_unit(text: str, unit_id: str, phone: str | None, schedule: str) -> str:
+    """Change a unit's phone number (None: reached through the main line) and schedule in units.yaml's text."""
+    data = _load(text)
+    unit = _entry(data, "units", unit_id)
+    if phone is None:
+        unit.pop("phone", None)
+    elif str(unit.get("phone")) != phone:
+        if "phone" in unit:
+            unit["phone"] = phone
+        else:
+            unit.insert(list(unit).index("name") + 1 if "name" in unit else 0, "phone", phone)
+    if str(unit.get("schedule")) != schedule:
+        unit["schedule"] = schedule
+    return _dump(data)
+
+
+def set_prompt(text: str, prompt_id: str, texts: Mapping[str, str]) -> str:
+    """Change what a prompt says in each language in prompts.yaml's text."""
+    data = _load(text)
+    prompt = _entry(data, "prompts", prompt_id)
+    for lang, said in texts.items():
+        if str(prompt.get(lang)) != said:
+            prompt[lang] = said
+    return _dump(data)
+
+
+# Checking and publishing candidate texts ---------------------------------------------------------------
+
+
+def changed_files(current: Mapping[str, str], candidate: Mapping[str, str]) -> dict[str, str]:
+    """Return the candidate texts that differ from the current ones."""
+    return {name: text for name, text in candidate.items() if current.get(name) != text}
+
+
+def text_diff(menus_dir: Path, current: Mapping[str, str], candidate: Mapping[str, str]) -> str:
+    """Return a unified diff of the candidate against the current texts, naming the live files."""
+    lines: list[str] = []
+    for name, text in changed_files(current, candidate).items():
+        shown = f"{menus_dir.name}/{name}"
+        lines.extend(difflib.unified_diff(current.get(name, "").splitlines(), text.splitlines(),
+                                          shown, shown, n=1, lineterm=""))
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def candidate_folder(menus_dir: Path, texts: Mapping[str, str]) -> Iterator[Path]:
+    """Write the live files with the candidate texts over them into a scratch folder beside the live one."""
+    scratch = Path(tempfile.mkdtemp(prefix=f".{menus_dir.name}-candidate-", dir=menus_dir.parent))
+    try:
+        for name, text in {**read_texts(menus_dir), **texts}.items():
+            (scratch / name).write_text(text, encoding="utf-8")
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check_candidate(menus_dir: Path, texts: Mapping[str, str]) -> tuple[Hotline | None, list[Problem]]:
+    """Check the live files with the candidate texts over them as `ivr validate` does, naming the live files."""
+    with candidate_folder(menus_dir, texts) as scratch:
+        hotline, problems = check_hotline(scratch)
+    return hotline, [_renamed(problem, str(scratch), menus_dir.name) for problem in problems]
+
+
+def _renamed(problem: Problem, scratch: str, shown: str) -> Problem:
+    """Say menus/units.yaml where the checker saw the scratch folder's path."""
+    if problem.file == scratch or problem.file.startswith(scratch + "/"):
+        return dataclasses.replace(problem, file=shown + problem.file[len(scratch):])
+    return problem
+
+
+def publish_files(menus_dir: Path, texts: Mapping[str, str], based_on: Mapping[str, str] | None = None
+                  ) -> list[Problem]:
+    """Check the candidate texts and, when they have no error, write the changed ones into the live folder.
+
+    Returns every problem found (warnings included); when any is an error, nothing was written. based_on maps
+    file names to the digest of the text the edit started from: a file changed since then is refused.
+    """
+    with _publishing(menus_dir):
+        current = read_texts(menus_dir)
+        stale = [name for name, seen in (based_on or {}).items() if digest(current.get(name, "")) != seen]
+        if stale:
+            return [Problem(f"{menus_dir.name}/{name}", None, "", "was changed by someone else since this edit began",
+                            "open the form again and make the edit on the file as it is now") for name in stale]
+        _, problems = check_candidate(menus_dir, texts)
+        if any(problem.severity == "error" for problem in problems):
+            return problems
+        for name, text in changed_files(current, texts).items():
+            _replace(menus_dir / name, text)
+        return problems
+
+
+@contextlib.contextmanager
+def _publishing(menus_dir: Path) -> Iterator[None]:
+    """Let one publisher at a time (any worker on this server) read, check and write the live folder."""
+    lock_path = menus_dir.parent / f".{menus_dir.name}.publish-lock"
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write a file atomically: the service reading it sees the old text or the new one, never a half."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)  # mkstemp makes 0600: keep the file readable as it was
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

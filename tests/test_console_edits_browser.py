@@ -1,0 +1,143 @@
+"""Editing the hotline in Debian's Chromium: an editor adds a closure and changes the marriage office's number,
+sees a bad number's problem before anything is saved, rehearses, publishes, and a call reaches the new number;
+a viewer has no form and is refused. Every page is checked with axe-core and photographed into screenshots/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser import chromium, require_chromium, served
+from tests.conftest import BUNDLED_MENUS, Provider, twiml
+from tests.console import console_app
+from tests.test_admin_browser import Console
+
+NEW_MARRIAGE_LINE = "+864333623442"
+BAD_PHONE_MESSAGE = ("menus/units.yaml:191 units.marriage_registry.phone: '0433-36234411' is not a valid Chinese phone "
+                     "number: the local number 36234411 has 8 digits where 0433 numbers have 7; there is a digit too "
+                     "many: check the number with the office.")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require_chromium()
+    with chromium() as driver:
+        yield driver
+
+
+@pytest.fixture
+def console(browser: Any, menus: Path) -> Iterator[Console]:
+    app = console_app(DEVELOPMENT=True, MENUS_DIR=str(menus))
+    with served(app) as url:
+        browser.set_window_size(1280, 900)
+        browser.get(url + "/admin/login")
+        browser.delete_all_cookies()  # cookies are per host, not per port: start every test logged out
+        yield Console(browser, app, url, api=None)  # type: ignore[arg-type]
+
+
+def fill(console: Console, css: str, value: str) -> None:
+    """Replace a field's value by typing, as a person would (a date field is set directly: its typing is locale's)."""
+    field = console.find(css)
+    if field.get_attribute("type") == "date":
+        console.driver.execute_script("arguments[0].value = arguments[1]", field, value)
+        return
+    field.clear()
+    field.send_keys(value)
+
+
+def test_an_editor_adds_a_closure_changes_a_number_rehearses_and_publishes(console: Console, menus: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    console.log_in("editor")
+    console.find("nav a[href='/admin/edit']").click()
+    console.wait_for(lambda: console.driver.current_url.endswith("/admin/edit"))
+    console.check("edit-index")
+
+    # A closure of the marriage office, through the form.
+    console.find("#add-closures").click()
+    console.wait_for(lambda: console.find("#name_zh"))
+    console.check("edit-add-closure")
+    fill(console, "#day", "2026-12-04")
+    fill(console, "#name_zh", "全体职工大会")
+    fill(console, "#name_ko", "전체 직원회의")
+    Select(console.find("#units")).select_by_value("marriage_registry")
+    console.find("#check").click()
+    console.wait_for(lambda: console.find("#valid"))
+    assert "+  - {date: 2026-12-04, name: {zh: 全体职工大会, ko: 전체 직원회의}, units: [marriage_registry]}" in \
+        console.find("#diff").text
+    console.check("edit-closure-checked")
+    console.find("#publish").click()
+    console.wait_for(lambda: console.find("#published"))
+    assert "calendar.yaml" in console.find("#published").text
+    assert "全体职工大会" in console.find("#closures-0").text
+    console.check("edit-closure-published")
+
+    # A number with a digit too many: the problem, at the field, before anything is saved.
+    console.find("#unit-marriage_registry").click()
+    console.wait_for(lambda: console.find("#phone"))
+    fill(console, "#phone", "0433-36234411")
+    console.find("#phone").send_keys(Keys.ENTER)  # by keyboard: Enter submits the check
+    console.wait_for(lambda: console.find("#phone-error"))
+    assert console.find("#phone-error").text == BAD_PHONE_MESSAGE
+    assert console.find("#phone").get_attribute("aria-invalid") == "true"
+    assert console.find("#phone").get_attribute("aria-describedby") == "phone-error"
+    assert console.driver.find_elements("css selector", "#publish") == []
+    assert (menus / "units.yaml").read_text(encoding="utf-8") == \
+        (BUNDLED_MENUS / "units.yaml").read_text(encoding="utf-8")
+    console.check("edit-unit-bad-phone")
+
+    # The right number: checked, rehearsed on the draft (callers still reach the old one), then published.
+    fill(console, "#phone", "0433-3623442")
+    console.find("#check").click()
+    console.wait_for(lambda: console.find("#valid"))
+    assert "+    phone: 0433-3623442" in console.find("#diff").text
+    console.check("edit-unit-checked")
+    console.find("#try-draft").click()
+    console.wait_for(lambda: console.find("#trying-draft"))
+    console.find("#key-2").send_keys(Keys.ENTER)
+    console.wait_for(lambda: console.find("#outcome").get_attribute("data-kind") == "forwarded")
+    assert NEW_MARRIAGE_LINE in console.find("#outcome").text
+    console.check("try-draft")
+    assert "0433-3623441" in (menus / "units.yaml").read_text(encoding="utf-8")  # not live yet
+
+    console.open("/admin/edit/unit/marriage_registry")
+    fill(console, "#phone", "0433-3623442")
+    console.find("#check").click()
+    console.wait_for(lambda: console.find("#publish"))
+    console.find("#publish").click()
+    console.wait_for(lambda: console.find("#published"))
+    assert NEW_MARRIAGE_LINE in console.find("#unit-marriage_registry").find_element("xpath", "..").text
+
+    # A call now reaches the new number: on the try-a-call page, and through the provider's signed webhooks.
+    console.open("/admin/try?date=2026-11-26&time=10:00&caller_lang=zh")
+    console.find("#key-2").send_keys(Keys.ENTER)
+    console.wait_for(lambda: console.find("#outcome").get_attribute("data-kind") == "forwarded")
+    assert NEW_MARRIAGE_LINE in console.find("#outcome").text
+    # The running service took the published files: the provider's signed webhook dials the new number.
+    provider = Provider(console.app.test_client())
+    dialled = twiml(provider.post("/voice/step?node=menu:main&lang=zh", {"CallSid": "CA1", "Digits": "2"}))
+    assert [number.text for number in dialled.iter("Number")] == [NEW_MARRIAGE_LINE]
+
+    console.open("/admin/edit?lang=ko")
+    console.check("edit-index-korean")
+
+
+def test_a_viewer_has_no_edit_form_and_a_post_is_refused(console: Console, menus: Path) -> None:
+    console.log_in("viewer")
+    assert console.driver.find_elements("css selector", "nav a[href='/admin/edit']") == []
+    console.open("/admin/edit/unit/marriage_registry")
+    assert console.driver.find_elements("css selector", "#phone") == []
+    console.open("/admin/try")
+    status = console.driver.execute_async_script(
+        "const done = arguments[0]; const body = new FormData();"
+        "body.append('csrf_token', document.querySelector('input[name=csrf_token]').value);"
+        "body.append('phone', '0433-3623442'); body.append('schedule', 'marriage');"
+        "fetch('/admin/edit/unit/marriage_registry', {method: 'POST', body, redirect: 'manual'})"
+        ".then(r => done(r.status));")
+    assert status == 403
+    assert (menus / "units.yaml").read_text(encoding="utf-8") == \
+        (BUNDLED_MENUS / "units.yaml").read_text(encoding="utf-8")

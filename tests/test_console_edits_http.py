@@ -1,0 +1,227 @@
+"""Editing the hotline from the console over HTTP: each form changes only its value in the YAML, comments kept;
+a broken edit writes nothing and shows `ivr validate`'s file:line message; CSRF and the editor role are required."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ivr.core.loader import FILES
+from ivr.store.staff import StaffStore
+from tests.conftest import BUNDLED_MENUS
+from tests.console import console_app, csrf_token, log_in, records
+
+BAD_PHONE_MESSAGE = ("menus/units.yaml:191 units.marriage_registry.phone: '0433-36234411' is not a valid Chinese phone "
+                     "number: the local number 36234411 has 8 digits where 0433 numbers have 7; there is a digit too "
+                     "many: check the number with the office.")
+
+
+@pytest.fixture
+def app(menus: Path) -> Flask:
+    return console_app(MENUS_DIR=str(menus))
+
+
+@pytest.fixture
+def editor(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    log_in(client, "editor")
+    return client
+
+
+def changes(file: str, menus: Path) -> list[str]:
+    """The lines removed (-) and added (+) in a live menus file, against the bundled one."""
+    before = (BUNDLED_MENUS / file).read_text(encoding="utf-8").splitlines()
+    after = (menus / file).read_text(encoding="utf-8").splitlines()
+    return [line for line in difflib.unified_diff(before, after, lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def page_text(response: object) -> str:
+    return html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
+
+
+def draft_of(page: str) -> str:
+    found = re.search(r'name="draft" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def check_and_publish(client: FlaskClient, path: str, form: dict[str, object]) -> str:
+    """Fill in a form, check it (it must pass), publish the draft; return the checked page."""
+    checked = client.post(path, data={"csrf_token": csrf_token(client, path), **form})
+    page = page_text(checked)
+    assert checked.status_code == 200, page
+    assert 'id="valid"' in page
+    published = client.post("/admin/edit/publish", data={"csrf_token": csrf_token(client, path),
+                                                          "draft": draft_of(page)})
+    assert published.status_code == 302, page_text(published)
+    return page
+
+
+def test_a_closure_lands_in_calendar_yaml_with_its_comments_and_is_audited(app: Flask, editor: FlaskClient,
+                                                                          menus: Path) -> None:
+    page = check_and_publish(editor, "/admin/edit/calendar/closures/add", {
+        "day": "2026-12-04", "name_zh": "全体职工大会", "name_ko": "전체 직원회의", "units": ["marriage_registry"]})
+    assert "+  - {date: 2026-12-04, name: {zh: 全体职工大会, ko: 전체 직원회의}, units: [marriage_registry]}" in page
+    assert changes("calendar.yaml", menus) == [
+        "-closures: []",
+        "+closures:",
+        "+  - {date: 2026-12-04, name: {zh: 全体职工大会, ko: 전체 직원회의}, units: [marriage_registry]}"]
+    calendar = (menus / "calendar.yaml").read_text(encoding="utf-8")
+    assert "# One-off closures of the whole bureau, or of some units (units: [marriage_registry]). Example:" in calendar
+    entry = next(e for e in StaffStore(records(app)).audit_entries() if e.action == "menus_published")
+    assert (entry.actor, entry.detail) == ("editor", "menus/calendar.yaml")
+    # The live hotline has it at once: the marriage office is closed that Friday.
+    assert "全体职工大会" in page_text(editor.get("/admin/edit"))
+
+    # Removing it gives back the file as it was, comments and all.
+    removed = editor.post("/admin/edit/calendar/closures/0/remove",
+                          data={"csrf_token": csrf_token(editor, "/admin/edit")})
+    assert removed.status_code == 200
+    editor.post("/admin/edit/publish", data={"csrf_token": csrf_token(editor, "/admin/edit"),
+                                             "draft": draft_of(page_text(removed))})
+    assert changes("calendar.yaml", menus) == []
+
+
+def test_special_days_with_an_early_closing_or_their_own_hours(editor: FlaskClient, menus: Path) -> None:
+    check_and_publish(editor, "/admin/edit/calendar/special_days/add", {
+        "day": "2026-12-31", "closes": "11:30", "name_zh": "年末半天", "name_ko": "년말 반일"})
+    check_and_publish(editor, "/admin/edit/calendar/special_days/add", {
+        "first": "2027-01-04", "last": "2027-01-05", "hours": "09:00-12:00，13:00-15:00", "name_zh": "盘点",
+        "name_ko": "결산", "units": ["marriage_registry"]})
+    assert changes("calendar.yaml", menus) == [
+        "-special_days: []",
+        "+special_days:",
+        '+  - {date: 2026-12-31, closes: "11:30", name: {zh: 年末半天, ko: 년말 반일}}',
+        '+  - {from: 2027-01-04, to: 2027-01-05, hours: ["09:00-12:00", "13:00-15:00"], name: {zh: 盘点, ko: 결산}, '
+        'units: [marriage_registry]}']
+
+
+def test_an_extra_opening_and_a_schedule_s_hours(editor: FlaskClient, menus: Path) -> None:
+    check_and_publish(editor, "/admin/edit/calendar/openings/add", {
+        "day": "2027-05-22", "name_zh": "520 结婚登记", "name_ko": "520 결혼등기", "units": ["marriage_registry"]})
+    assert changes("calendar.yaml", menus)[-1] == \
+        "+  - {date: 2027-05-22, name: {zh: 520 结婚登记, ko: 520 결혼등기}, units: [marriage_registry]}"
+    form = page_text(editor.get("/admin/edit/schedule/standard"))
+    assert 'value="08:30-12:00, 13:30-17:00"' in form and 'value="08:00-11:30, 13:00-16:30"' in form
+    check_and_publish(editor, "/admin/edit/schedule/standard", {
+        "slots-0": "08:30-12:00, 13:30-17:00", "slots-1": "08:00-11:30, 13:00-16:00"})
+    assert changes("schedules.yaml", menus) == ['-      winter: ["08:00-11:30", "13:00-16:30"]',
+                                                '+      winter: ["08:00-11:30", "13:00-16:00"]']
+    assert "# The bureau and most sub-agencies: Monday to Friday, with a lunch break." in \
+        (menus / "schedules.yaml").read_text(encoding="utf-8")
+
+
+def test_a_unit_s_phone_number_changes_on_its_line_and_callers_reach_it(app: Flask, editor: FlaskClient,
+                                                                        menus: Path) -> None:
+    check_and_publish(editor, "/admin/edit/unit/marriage_registry", {"phone": "0433-3623442", "schedule": "marriage"})
+    assert changes("units.yaml", menus) == ["-    phone: 0433-3623441", "+    phone: 0433-3623442"]
+    assert app.extensions["ivr.menus"].flow.hotline.units["marriage_registry"].phone == "+864333623442"
+
+
+def test_a_prompt_s_text_changes_in_both_languages(editor: FlaskClient, menus: Path) -> None:
+    check_and_publish(editor, "/admin/edit/prompt/goodbye", {"zh": "感谢您的来电，祝您生活愉快，再见。",
+                                                             "ko": "전화해 주셔서 감사합니다. 안녕히 계십시오."})
+    assert changes("prompts.yaml", menus) == ["-    zh: 感谢您的来电，再见。",
+                                              "+    zh: 感谢您的来电，祝您生活愉快，再见。"]
+
+
+def test_the_raw_editor_saves_the_text_as_typed(editor: FlaskClient, menus: Path) -> None:
+    typed = (menus / "hotline.yaml").read_text(encoding="utf-8").replace(
+        "  gather_timeout: 6\n", "  gather_timeout:   8      # 老人按键慢\n")
+    check_and_publish(editor, "/admin/edit/raw/hotline.yaml", {"text": typed.replace("\n", "\r\n")})
+    assert (menus / "hotline.yaml").read_text(encoding="utf-8") == typed
+
+
+def test_a_bad_phone_number_writes_nothing_and_shows_the_file_line_message_at_the_field(editor: FlaskClient,
+                                                                                       menus: Path) -> None:
+    path = "/admin/edit/unit/marriage_registry"
+    response = editor.post(path, data={"csrf_token": csrf_token(editor, path), "phone": "0433-36234411",
+                                       "schedule": "marriage"})
+    page = page_text(response)
+    assert response.status_code == 422
+    assert BAD_PHONE_MESSAGE in page
+    assert 'id="phone" aria-invalid="true" aria-describedby="phone-error"' in page or \
+        ('aria-describedby="phone-error"' in page and 'id="phone-error"' in page)
+    assert 'name="draft"' not in page  # nothing to publish
+    assert all(changes(file, menus) == [] for file in FILES)
+
+
+def test_a_yaml_slip_in_the_raw_editor_is_explained_at_its_line_and_writes_nothing(editor: FlaskClient,
+                                                                                   menus: Path) -> None:
+    path = "/admin/edit/raw/units.yaml"
+    typed = (menus / "units.yaml").read_text(encoding="utf-8").replace("phone: 0433-3623441", "phone:0433-3623441")
+    response = editor.post(path, data={"csrf_token": csrf_token(editor, path), "text": typed})
+    page = page_text(response)
+    assert response.status_code == 422
+    assert ("menus/units.yaml:191 a space is missing after the colon in 'phone:0433-3623441'; "
+            "write 'phone: 0433-3623441'.") in page
+    assert changes("units.yaml", menus) == []
+
+
+def test_a_draft_is_refused_when_the_file_changed_since_or_when_tampered_with(editor: FlaskClient,
+                                                                             menus: Path) -> None:
+    path = "/admin/edit/unit/marriage_registry"
+    page = page_text(editor.post(path, data={"csrf_token": csrf_token(editor, path), "phone": "0433-3623442",
+                                             "schedule": "marriage"}))
+    draft = draft_of(page)
+    token = csrf_token(editor, path)
+    assert editor.post("/admin/edit/publish", data={"csrf_token": token, "draft": draft + "x"}).status_code == 400
+    units = menus / "units.yaml"
+    units.write_text(units.read_text(encoding="utf-8").replace("head: 姜云哲", "head: 金哲"), encoding="utf-8")
+    refused = editor.post("/admin/edit/publish", data={"csrf_token": token, "draft": draft})
+    assert refused.status_code == 422
+    assert "menus/units.yaml was changed by someone else since this edit began" in page_text(refused)
+    assert "0433-3623441" in units.read_text(encoding="utf-8")
+
+
+def test_every_edit_needs_the_csrf_token(editor: FlaskClient, menus: Path) -> None:
+    for path, form in [("/admin/edit/unit/marriage_registry", {"phone": "0433-3623442", "schedule": "marriage"}),
+                       ("/admin/edit/calendar/closures/add", {"day": "2026-12-04", "name_zh": "会", "name_ko": "회의"}),
+                       ("/admin/edit/publish", {"draft": "x"})]:
+        assert editor.post(path, data=form).status_code == 400, path
+    assert all(changes(file, menus) == [] for file in FILES)
+
+
+def test_a_viewer_sees_no_edit_form_and_is_refused_every_edit(app: Flask, menus: Path) -> None:
+    viewer = app.test_client()
+    log_in(viewer, "viewer")
+    assert 'href="/admin/edit"' not in viewer.get("/admin/").get_data(as_text=True)
+    token = csrf_token(viewer, "/admin/try")
+    for path in ("/admin/edit", "/admin/edit/unit/marriage_registry", "/admin/edit/raw/units.yaml",
+                 "/admin/edit/calendar/closures/add"):
+        assert viewer.get(path).status_code == 403, path
+    for path, form in [("/admin/edit/unit/marriage_registry", {"phone": "0433-3623442", "schedule": "marriage"}),
+                       ("/admin/edit/calendar/closures/0/remove", {}), ("/admin/edit/publish", {"draft": "x"}),
+                       ("/admin/try", {"draft": "x", "key": "2"})]:
+        assert viewer.post(path, data={"csrf_token": token, **form}).status_code == 403, path
+    assert all(changes(file, menus) == [] for file in FILES)
+
+
+def test_an_edit_is_rehearsed_before_it_goes_live(app: Flask, editor: FlaskClient, menus: Path) -> None:
+    path = "/admin/edit/unit/marriage_registry"
+    page = page_text(editor.post(path, data={"csrf_token": csrf_token(editor, path), "phone": "0433-3623442",
+                                             "schedule": "marriage"}))
+    form = {"csrf_token": csrf_token(editor, "/admin/try"), "date": "2026-11-26", "time": "10:00",
+            "caller_lang": "zh", "dial_status": "completed"}
+    rehearsed = page_text(editor.post("/admin/try", data={**form, "draft": draft_of(page), "keys": "", "key": "2"}))
+    assert 'data-kind="forwarded"' in rehearsed and "+864333623442" in rehearsed
+    assert "units.yaml" in rehearsed  # the banner says which edited files the call uses
+    live = page_text(editor.post("/admin/try", data={**form, "keys": "", "key": "2"}))
+    assert "+864333623441" in live and "+864333623442" not in live
+    assert changes("units.yaml", menus) == []
+
+
+def test_the_forms_are_labelled_in_chinese_by_default_and_in_korean_with_the_switch(editor: FlaskClient) -> None:
+    chinese = page_text(editor.get("/admin/edit/unit/marriage_registry"))
+    assert '<label for="phone">电话（如 0433-3623441；留空则经总机转接）</label>' in chinese
+    assert 'id="phone" name="phone" type="text" value="0433-3623441"' in chinese
+    korean = page_text(editor.get("/admin/edit/unit/marriage_registry?lang=ko"))
+    assert '<label for="phone">전화(례: 0433-3623441; 비우면 대표전화로 련결)</label>' in korean
+    assert '<label for="name_ko">이름(조선어)</label>' in page_text(editor.get("/admin/edit/calendar/closures/add"))
