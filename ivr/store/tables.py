@@ -1,4 +1,4 @@
-"""The tables: one row per call, per step of a call, and per voice message."""
+"""The tables: one row per call, per step of a call, per voice message, and per published menus version."""
 
 from __future__ import annotations
 
@@ -64,4 +64,20 @@ voicemails = Table(
     Column("received_at", DateTime(timezone=True), nullable=False, index=True),
     Column("status", String(16), nullable=False, server_default="new"),
     Column("called_back_at", DateTime(timezone=True)),
+)
+
+# Every published menus version: the six YAML files' texts exactly as written (recordings stay on disk).
+menu_versions = Table(
+    "menu_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("author", String(128), nullable=False),
+    Column("note", String(300), nullable=False, server_default=""),
+    Column("digest", String(64), nullable=False, index=True),
+    Column("hotline_yaml", Text, nullable=False),
+    Column("schedules_yaml", Text, nullable=False),
+    Column("units_yaml", Text, nullable=False),
+    Column("menu_yaml", Text, nullable=False),
+    Column("prompts_yaml", Text, nullable=False),
+    Column("calendar_yaml", Text, nullable=False),
 )
