@@ -513,6 +513,16 @@ def _versions() -> MenuVersions:
     return MenuVersions(_open_store())
 
 
+def _author(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("give the name of the person publishing, kept in the history", ctx, param)
+    return value
+
+
+AUTHOR_OPTION = click.option("--as", "author", required=True, callback=_author,
+                             help="Your name, kept in the history.")
+
+
 @main.group()
 def menus() -> None:
     """Published menus versions: history, differences, restore, and publishing the menus folder."""
@@ -554,7 +564,7 @@ def menus_show(number: int, as_diff: bool) -> None:
 
 
 @menus.command("publish")
-@click.option("--as", "author", required=True, help="Your name, kept in the history.")
+@AUTHOR_OPTION
 @click.option("--note", default="", help="One line: what changed and why.")
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 @versions_database_errors
@@ -566,7 +576,7 @@ def menus_publish(author: str, note: str, menus_dir: str | None) -> None:
 
 @menus.command("restore")
 @click.argument("number", type=int)
-@click.option("--as", "author", required=True, help="Your name, kept in the history.")
+@AUTHOR_OPTION
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 @versions_database_errors
 def menus_restore(number: int, author: str, menus_dir: str | None) -> None:

@@ -62,7 +62,11 @@ def publish(versions: MenuVersions, menus_dir: str | Path, files: Mapping[str, s
         if hotline is None:
             return PublishResult(None, tuple(problems), created=False)
         published = versions.publish(texts, author, note, datetime.now(UTC))
-        write_menus(folder, texts)
+        try:
+            write_menus(folder, texts)
+        except OSError as exc:  # published all the same: the servers of this folder write it when they next look
+            log.error("Version %d is published, but could not be written into %s (%s); the servers serving that "
+                      "folder write it when they next look.", published.version.id, folder, exc.strerror or exc)
     return PublishResult(published.version, tuple(problems), published.created)
 
 

@@ -3,6 +3,7 @@ step, and every server sharing the database serving the newest version within 5 
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import socket
@@ -11,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from flask import Flask
 
 import ivr.web.menus
@@ -281,3 +282,58 @@ def test_a_diff_of_files_without_a_last_newline_keeps_every_header_on_its_own_li
     assert [line for line in lines if line.startswith(("---", "+++"))] == [
         "--- old/units.yaml", "+++ new/units.yaml", "--- old/menu.yaml", "+++ new/menu.yaml"]
 
+
+
+@pytest.mark.usefixtures("refresh_at_once")
+def test_two_workers_of_one_server_publish_a_hand_edit_once_and_write_nothing_back(
+        menus: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    versions = versions_of(url)
+    workers = [start_server(menus, url, tmp_path / "instance") for _ in range(2)]
+    units = menus / "units.yaml"
+    units.write_text(units.read_text(encoding="utf-8").replace("0433-3623441", "0433-3623442"), encoding="utf-8")
+    edited = units.stat().st_mtime_ns
+
+    for worker in workers * 3:
+        assert marriage_office_number(Provider(worker.test_client())) == NEW_MARRIAGE
+        wait_for_syncs(worker)
+
+    assert [(v.id, v.author) for v in versions.history()] == [(2, HAND_EDIT), (1, HAND_EDIT)]
+    assert units.stat().st_mtime_ns == edited  # no worker wrote the version it was already serving
+
+
+def test_the_menus_commands_publish_list_show_and_restore(menus: Path, tmp_path: Path) -> None:
+    # The folder is named as `ivr validate` names it: relative to the working directory, where the copy is.
+    env = {"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}", "IVR_MENUS_DIR": str(menus)}
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, ["menus", *args], env=env)
+
+    assert run("history").stdout == ("No menus version has been published yet; `ivr menus publish --as NAME` "
+                                     "publishes the folder.\n")
+    assert run("publish", "--as", "张三").stdout == (
+        "Published menus as version 1; every server sharing this database serves it within 5 seconds.\n")
+    (menus / "units.yaml").write_text(new_marriage_line(menus)["units.yaml"], encoding="utf-8")
+    assert run("publish", "--as", "李四", "--note", "婚姻登记处\n换号").exit_code == 0
+    assert run("publish", "--as", "李四").stdout == (
+        "menus is already the newest version, 2; nothing new was published.\n")
+
+    history = run("history")
+    listed = json.loads(run("history", "--json").stdout)
+    shown = run("show", "2", "--diff")
+    files = run("show", "1")
+    restored = run("restore", "1", "--as", "王五")
+    missing = run("restore", "9", "--as", "王五")
+
+    when = [datetime.fromisoformat(v["published_at"]) for v in listed]
+    assert history.stdout == (f"    2  {when[0]:%Y-%m-%d %H:%M:%S}  李四  婚姻登记处 换号\n"
+                              f"    1  {when[1]:%Y-%m-%d %H:%M:%S}  张三\n")
+    assert [(v["id"], v["author"], v["note"]) for v in listed] == [(2, "李四", "婚姻登记处 换号"), (1, "张三", "")]
+    assert shown.stdout.splitlines()[1:3] == ["--- version 1/units.yaml", "+++ version 2/units.yaml"]
+    assert "-    phone: 0433-3623441\n+    phone: 0433-3623442\n" in shown.stdout
+    assert files.stdout.count("==> ") == 6 and "    phone: 0433-3623441\n" in files.stdout
+    assert restored.stdout == (
+        "Published menus as version 3; every server sharing this database serves it within 5 seconds.\n")
+    assert "    phone: 0433-3623441\n" in (menus / "units.yaml").read_text(encoding="utf-8")
+    assert missing.exit_code == 1
+    assert missing.stderr == "Error: There is no menus version 9; `ivr menus history` lists them.\n"
