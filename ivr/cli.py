@@ -28,7 +28,7 @@ from ivr.simulator import DEFAULT_CALLER, Line
 from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite, upgrade_schema
 from ivr.store.recorder import outbox_folder
 from ivr.store.urls import safe_url
-from ivr.store.versions import MenuVersions, VersionInfo
+from ivr.store.versions import PublishedVersions, VersionInfo
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -509,8 +509,8 @@ versions_database_errors = _explain_database_failure(
     "IVR_DATABASE_URL and that the database server runs (`ivr db upgrade` creates the tables).")
 
 
-def _versions() -> MenuVersions:
-    return MenuVersions(_open_store())
+def _versions() -> PublishedVersions:
+    return PublishedVersions(_open_store())
 
 
 def _author(ctx: click.Context, param: click.Parameter, value: str) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from ivr.core.loader import FILES, check_hotline
 from ivr.core.model import Hotline
 from ivr.core.problems import Problem
-from ivr.store.versions import MenuVersions, VersionInfo
+from ivr.store.versions import PublishedVersions, VersionInfo
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class PublishResult:
         return tuple(p for p in self.problems if p.severity == "error")
 
 
-def publish(versions: MenuVersions, menus_dir: str | Path, files: Mapping[str, str], author: str,
+def publish(versions: PublishedVersions, menus_dir: str | Path, files: Mapping[str, str], author: str,
             note: str = "") -> PublishResult:
     """Check menu files (those not given are the live folder's), then store them and write them into the folder.
 
@@ -70,7 +70,7 @@ def publish(versions: MenuVersions, menus_dir: str | Path, files: Mapping[str, s
     return PublishResult(published.version, tuple(problems), published.created)
 
 
-def restore(versions: MenuVersions, menus_dir: str | Path, number: int, author: str) -> PublishResult:
+def restore(versions: PublishedVersions, menus_dir: str | Path, number: int, author: str) -> PublishResult:
     """Publish version `number`'s texts again as the newest version, checked like any publish."""
     version = versions.get(number)
     if version is None:

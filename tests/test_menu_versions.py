@@ -19,7 +19,7 @@ import ivr.web.menus
 from ivr.cli import main
 from ivr.publishing import publish, restore
 from ivr.store.database import Store, local, upgrade_schema
-from ivr.store.versions import MenuVersions, unified_diff
+from ivr.store.versions import PublishedVersions, unified_diff
 from tests.conftest import Provider, make_app
 from tests.postgres import PostgresServer
 from tests.test_never_down import MARRIAGE, marriage_office_number
@@ -46,10 +46,10 @@ def start_server(menus: Path, database_url: str, instance: Path) -> Flask:
     return make_app(MENUS_DIR=str(menus), DATABASE_URL=database_url, INSTANCE_DIR=str(instance))
 
 
-def versions_of(database_url: str) -> MenuVersions:
+def versions_of(database_url: str) -> PublishedVersions:
     store = Store.from_url(database_url)
     upgrade_schema(store.engine)
-    return MenuVersions(store)
+    return PublishedVersions(store)
 
 
 def served_within(app: Flask, number: str, seconds: float = 5) -> float:
@@ -74,7 +74,7 @@ def test_a_published_change_shows_in_history_with_its_diff_reaches_callers_and_i
         menus: Path, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
     server = start_server(menus, url, tmp_path / "instance")
-    versions = MenuVersions(Store.from_url(url))
+    versions = PublishedVersions(Store.from_url(url))
     change = new_marriage_line(menus)
 
     result = publish(versions, menus, change, "张三", "婚姻登记处换了号码")
@@ -103,7 +103,7 @@ def test_a_broken_change_is_refused_with_the_lines_ivr_validate_prints_and_nothi
         menus: Path, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
     start_server(menus, url, tmp_path / "instance")
-    versions = MenuVersions(Store.from_url(url))
+    versions = PublishedVersions(Store.from_url(url))
     before = {path.name: path.read_bytes() for path in menus.iterdir()}
     units = (menus / "units.yaml").read_text(encoding="utf-8")
     broken = units.replace("phone: 0433-3623441", "phone: 0433-362344")

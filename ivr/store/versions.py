@@ -86,7 +86,7 @@ def unified_diff(older: Mapping[str, str] | None, newer: Mapping[str, str], olde
     return "".join(lines)
 
 
-class MenuVersions:
+class PublishedVersions:
     """Stores published menus versions and reads them back; every method raises only StoreUnavailable."""
 
     def __init__(self, store: Store) -> None:

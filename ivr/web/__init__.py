@@ -13,7 +13,7 @@ from ivr import logs
 from ivr.settings import NAMES, ConfigError, Settings
 from ivr.store.database import Store, prepare_embedded_sqlite
 from ivr.store.recorder import Recorder, outbox_folder
-from ivr.store.versions import MenuVersions
+from ivr.store.versions import PublishedVersions
 from ivr.web.menus import MenuStore
 
 __all__ = ["ConfigError", "create_app", "settings"]
@@ -39,7 +39,7 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
         # Behind one reverse proxy: trust its X-Forwarded-Proto and X-Forwarded-Host for the signed URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
     store = _store(config)
-    versions = MenuVersions(store) if config.menus_versions else None
+    versions = PublishedVersions(store) if config.menus_versions else None
     app.extensions["ivr.menus"] = MenuStore(config.menus_dir, config.instance_dir, versions)
     app.extensions["ivr.recorder"] = Recorder(store, config.outbox_dir or outbox_folder(config.instance_dir,
                                                                                          config.database_url))

@@ -4,19 +4,18 @@ Every valid version is also saved as the last good copy (ivr.last_good), so a ne
 server on a broken folder serves that copy instead of failing to start.
 
 With the database's published versions (ivr.store.versions), every server follows the newest: a background
-sync, started at most every CHECK_EVERY_SECONDS, writes a newer version into this server's folder, and
-publishes a valid hand edit of the folder so that the other servers follow it. Callers never wait for it.
+sync, started at most every CHECK_EVERY_SECONDS, writes a newer version into this server's folder, or
+publishes a valid hand edit of the folder so that the other servers follow it (ivr.web.following decides
+which). Callers never wait for it.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ivr.core.flow import CallFlow
@@ -25,12 +24,14 @@ from ivr.core.model import Hotline
 from ivr.core.problems import MenuError, Problem
 from ivr.last_good import LastGoodMenus, SavedMenus
 from ivr.publishing import folder_lock, read_menus, write_menus
-from ivr.store.database import StoreUnavailable
-from ivr.store.versions import MenuVersions, VersionHead, menus_digest
+from ivr.store.versions import MenusVersion, PublishedVersions, VersionHead
+from ivr.web.following import VersionFollower
 
 log = logging.getLogger(__name__)
 # How often, at most, the menu files are looked at for changes.
 CHECK_EVERY_SECONDS = 2.0
+# A folder whose files change while it is checked is checked again, this many times at most.
+CHECKS_WHILE_SAVED = 3
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
@@ -49,18 +50,15 @@ class MenusState:
 class MenuStore:
     """The live hotline: reloaded after a valid edit, unchanged after a broken one."""
 
-    def __init__(self, menus_dir: str | Path, instance_dir: Path, versions: MenuVersions | None = None) -> None:
+    def __init__(self, menus_dir: str | Path, instance_dir: Path, versions: PublishedVersions | None = None) -> None:
         self.menus_dir = Path(menus_dir)
         self.last_good = LastGoodMenus(instance_dir)
-        self.versions = versions
-        self.host = socket.gethostname()
+        self.follower = VersionFollower(versions, self.menus_dir) if versions is not None else None
         self.last_error: str | None = None
         self._saved: SavedMenus | None = None
         self._lock = threading.Lock()
         self._syncing = threading.Lock()
         self._texts: Mapping[str, str] | None = None  # the texts callers hear now (the folder's or the saved copy's)
-        self._version: VersionHead | None = None  # the newest published version seen; None before the database answers
-        self._database_down = False
         self._flow: CallFlow | None = None
         self._fingerprint = self._files_fingerprint()
         self._checked_at = time.monotonic()
@@ -88,8 +86,7 @@ class MenuStore:
             source = (f"the last good copy of {self._saved.source}, saved {self._saved.saved_at:%Y-%m-%d %H:%M:%S} "
                       f"UTC, because {self.menus_dir} does not load")
             return MenusState(units, source, True, self.last_error)
-        version, texts = self._version, self._texts
-        served = version.id if version and texts and menus_digest(texts) == version.digest else None
+        served = self.follower.served_version(self._texts) if self.follower is not None else None
         return MenusState(units, str(self.menus_dir), False, self.last_error, served)
 
     def refresh(self, wait: bool = False) -> bool:
@@ -115,25 +112,13 @@ class MenuStore:
 
         Without a database the server goes on with its folder, and logs that once.
         """
-        if self.versions is None:
+        if self.follower is None:
             return
         try:
-            head = self.versions.head()  # before taking the lock: callers' checks never wait for the database
-            with self._lock, folder_lock(self.menus_dir):
-                self._reload_if_edited()  # an edit is published before a version could replace it
-                self._follow_or_publish(head)
-        except StoreUnavailable as exc:
-            if not self._database_down:
-                log.error("The database of published menus versions cannot be reached (%s); this server keeps "
-                          "serving its current menus and follows the published versions when it answers again.", exc)
-            self._database_down = True
-            return
+            # The query runs before the lock is taken: callers' checks never wait for the database.
+            self.follower.look(self._act_on)
         except Exception:  # a background thread: say what went wrong, and keep serving
             log.exception("Could not bring %s in line with the published menus versions.", self.menus_dir)
-            return
-        if self._database_down:
-            log.info("The database of published menus versions answers again.")
-        self._database_down = False
 
     def _current(self) -> CallFlow:
         if self._flow is None:  # __init__ raises rather than leave it so
@@ -141,7 +126,7 @@ class MenuStore:
         return self._flow
 
     def _sync_in_background(self) -> None:
-        if self.versions is None or not self._syncing.acquire(blocking=False):
+        if self.follower is None or not self._syncing.acquire(blocking=False):
             return  # a sync already runs: it will see what this one would
 
         def run() -> None:
@@ -152,48 +137,20 @@ class MenuStore:
 
         threading.Thread(target=run, name="menus-versions", daemon=True).start()
 
-    def _follow_or_publish(self, head: VersionHead | None) -> None:
-        assert self.versions is not None
-        served = menus_digest(self._texts) if self._texts is not None else None
-        # Only a folder that loads is published: a rejected edit, or the last good copy, never is.
-        folder = self._texts if self._saved is None else None
-        if head is None:
-            if folder is not None:
-                self._publish(folder, f"the first version, from {self.menus_dir}")
-        elif self._version is None:  # the first answer since start: is this folder behind, or edited meanwhile?
-            if served == head.digest:
-                self._version = head  # nothing newer to take; a broken folder stays a rejected edit
-            elif folder is not None and served is not None and not self.versions.knows(served):
-                self._publish(folder, f"edited in {self.menus_dir} while the database was not followed")
-            else:
-                self._follow(head)
-        elif head.id != self._version.id:
-            self._follow(head)
-        elif folder is not None and served != head.digest:
-            self._publish(folder, f"edited in {self.menus_dir}")
+    def _act_on(self, head: VersionHead | None) -> None:
+        assert self.follower is not None
+        with self._lock, folder_lock(self.menus_dir):
+            self._reload_if_edited()  # an edit is published before a version could replace it
+            if self._flow is not None and self._texts is None:
+                return  # the menus served were read while being saved: their texts are unknown, wait for a calm folder
+            version = self.follower.next_version(head, self._texts, from_folder=self._saved is None)
+            if version is not None:
+                self._write(version)
 
-    def _publish(self, texts: Mapping[str, str], note: str) -> None:
-        assert self.versions is not None
-        published = self.versions.publish(texts, f"file edit on {self.host}", note, datetime.now(UTC))
-        self._version = VersionHead(published.version.id, published.version.digest)
-        if published.created:
-            log.info("Published the menus in %s as version %d, so that every server serves them.", self.menus_dir,
-                     published.version.id)
-
-    def _follow(self, head: VersionHead) -> None:
-        """Write the newest published version into the folder and take it."""
-        assert self.versions is not None
-        if self._texts is not None and menus_digest(self._texts) == head.digest:
-            self._version = head
-            return  # another worker of this server wrote it already, or it was published from here
-        # The newest now, not the one that started this sync: a folder is never written back to an older version.
-        version = self.versions.newest()
-        if version is None:
-            return
-        head = VersionHead(version.info.id, version.info.digest)
-        self._version = head  # even if it does not load here: it is not tried again and again
+    def _write(self, version: MenusVersion) -> None:
+        """Write a published version into the folder and take it; one that does not load here is refused."""
         if self.last_error:
-            log.warning("Version %d replaces the rejected edit in %s.", head.id, self.menus_dir)
+            log.warning("Version %d replaces the rejected edit in %s.", version.info.id, self.menus_dir)
         write_menus(self.menus_dir, version.files)
         self._fingerprint = self._files_fingerprint()
         hotline, problems, texts = self._check_folder()
@@ -201,8 +158,9 @@ class MenuStore:
             self._reject(problems)
             return
         self._flow = self._take(hotline, texts)
-        log.info("Serving menus version %d, published %s by %s (%s).", head.id,
-                 f"{version.info.published_at:%Y-%m-%d %H:%M:%S}", version.info.author, version.info.note)
+        info = version.info
+        log.info("Serving menus version %d, published %s by %s (%s).", info.id,
+                 f"{info.published_at:%Y-%m-%d %H:%M:%S}", info.author, info.note)
 
     def _reload_if_edited(self) -> bool:
         fingerprint = self._files_fingerprint()
@@ -219,17 +177,18 @@ class MenuStore:
 
     def _check_folder(self) -> tuple[Hotline | None, list[Problem], Mapping[str, str] | None]:
         """Check the folder; its texts come back only when no file changed while it was checked."""
+        for _ in range(CHECKS_WHILE_SAVED):  # a file saved during a check: check what was saved
+            before = self._read_texts()
+            hotline, problems = check_hotline(self.menus_dir)
+            if before is None or self._read_texts() == before:
+                return hotline, problems, before
+        return hotline, problems, None
+
+    def _read_texts(self) -> Mapping[str, str] | None:
         try:
-            before: Mapping[str, str] | None = read_menus(self.menus_dir)
+            return read_menus(self.menus_dir)
         except (OSError, UnicodeDecodeError):
-            before = None
-        hotline, problems = check_hotline(self.menus_dir)
-        try:
-            if before is not None and read_menus(self.menus_dir) != before:
-                before = None
-        except (OSError, UnicodeDecodeError):
-            before = None
-        return hotline, problems, before
+            return None
 
     def _take(self, hotline: Hotline, texts: Mapping[str, str] | None) -> CallFlow:
         for warning in hotline.warnings:
