@@ -178,17 +178,12 @@ class MenuStore:
     def _check_folder(self) -> tuple[Hotline | None, list[Problem], Mapping[str, str] | None]:
         """Check the folder; its texts come back only when no file changed while it was checked."""
         for _ in range(CHECKS_WHILE_SAVED):  # a file saved during a check: check what was saved
-            before = self._read_texts()
+            before = _texts_in(self.menus_dir)
             hotline, problems = check_hotline(self.menus_dir)
-            if before is None or self._read_texts() == before:
+            if before is None or _texts_in(self.menus_dir) == before:
                 return hotline, problems, before
         return hotline, problems, None
 
-    def _read_texts(self) -> Mapping[str, str] | None:
-        try:
-            return read_menus(self.menus_dir)
-        except (OSError, UnicodeDecodeError):
-            return None
 
     def _take(self, hotline: Hotline, texts: Mapping[str, str] | None) -> CallFlow:
         for warning in hotline.warnings:
@@ -206,10 +201,7 @@ class MenuStore:
 
     def _fall_back(self, saved: SavedMenus, problems: list[Problem]) -> CallFlow:
         self._saved = saved
-        try:
-            self._texts = read_menus(Path(saved.hotline.source_dir))
-        except (OSError, UnicodeDecodeError):
-            self._texts = None
+        self._texts = _texts_in(Path(saved.hotline.source_dir))
         self.last_error = _errors(problems)
         log.critical("The menus in %s do not load, so callers hear the last good copy of them, saved %s UTC in %s. "
                      "Fix these and save again:\n%s", self.menus_dir, f"{saved.saved_at:%Y-%m-%d %H:%M:%S}",
@@ -229,3 +221,10 @@ class MenuStore:
 
 def _errors(problems: list[Problem]) -> str:
     return "\n".join(str(p) for p in problems if p.severity == "error")
+
+
+def _texts_in(folder: Path) -> Mapping[str, str] | None:
+    try:
+        return read_menus(folder)
+    except (OSError, UnicodeDecodeError):  # a file missing or not UTF-8: the check says which
+        return None
