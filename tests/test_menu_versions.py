@@ -8,6 +8,7 @@ import logging
 import shutil
 import socket
 import time
+import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from ivr.store.database import Store, local, upgrade_schema
 from ivr.store.versions import PublishedVersions, unified_diff
 from tests.conftest import Provider, make_app
 from tests.postgres import PostgresServer
-from tests.test_never_down import MARRIAGE, marriage_office_number
+from tests.served import ServedHotline
+from tests.test_never_down import CALL, MARRIAGE, marriage_office_number
 
 NEW_MARRIAGE = "+864333623442"
 HAND_EDIT = f"file edit on {socket.gethostname()}"
@@ -337,3 +339,33 @@ def test_the_menus_commands_publish_list_show_and_restore(menus: Path, tmp_path:
     assert "    phone: 0433-3623441\n" in (menus / "units.yaml").read_text(encoding="utf-8")
     assert missing.exit_code == 1
     assert missing.stderr == "Error: There is no menus version 9; `ivr menus history` lists them.\n"
+
+
+def test_two_ivr_serve_servers_of_two_workers_each_follow_a_hand_edit_published_once(
+        menus: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    second_menus = server_folder(menus, tmp_path / "second")
+    servers = [ServedHotline(menus, tmp_path / "first-instance", database_url=url),
+               ServedHotline(second_menus, tmp_path / "second-instance", database_url=url)]
+    try:
+        for server in servers:
+            server.wait_ready()
+        units = menus / "units.yaml"
+        units.write_text(units.read_text(encoding="utf-8").replace("0433-3623441", "0433-3623442"), encoding="utf-8")
+        edited = time.monotonic()
+        while time.monotonic() - edited < 5 and not all(forwarded_to(s) == NEW_MARRIAGE for s in servers * 2):
+            time.sleep(0.1)
+        assert [forwarded_to(s) for s in servers * 2] == [NEW_MARRIAGE] * 4, servers[1].output()
+        assert time.monotonic() - edited < 5
+        history = CliRunner().invoke(main, ["menus", "history", "--json"], env={"IVR_DATABASE_URL": url})
+        assert [(v["id"], v["author"]) for v in json.loads(history.stdout)] == [(2, HAND_EDIT), (1, HAND_EDIT)]
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def forwarded_to(server: ServedHotline) -> str | None:
+    """The number a caller pressing 2 (marriage registration) is forwarded to by a served hotline."""
+    status, body = server.post("/voice/step?node=menu%3Amain&lang=zh", {**CALL, "Digits": "2"})
+    assert status == 200, body
+    return ET.fromstring(body).findtext("Dial/Number")
