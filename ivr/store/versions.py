@@ -108,8 +108,8 @@ class PublishedVersions:
             if newest is not None and newest.digest == digest:
                 return Published(_info(connection.execute(select(*_INFO).where(
                     menu_versions.c.id == newest.id)).one()), created=False)
-            values: dict[str, Any] = {"published_at": local(at), "author": one_line(author, AUTHOR_LENGTH),
-                      "note": one_line(note, NOTE_LENGTH), "digest": digest,
+            values: dict[str, Any] = {"published_at": local(at), "author": _one_line(author, AUTHOR_LENGTH),
+                      "note": _one_line(note, NOTE_LENGTH), "digest": digest,
                       **{COLUMNS[name]: files[name] for name in FILES}}
             result = connection.execute(menu_versions.insert().values(values))
             number = result.inserted_primary_key[0]  # type: ignore[index]
@@ -130,13 +130,10 @@ class PublishedVersions:
         return _version(row) if row is not None else None
 
     @translate_errors
-    def history(self, limit: int | None = None) -> list[VersionInfo]:
+    def history(self) -> list[VersionInfo]:
         """Return the published versions, newest first, without their texts."""
-        query = select(*_INFO).order_by(menu_versions.c.id.desc())
-        if limit is not None:
-            query = query.limit(limit)
         with self.engine.connect() as connection:
-            return [_info(row) for row in connection.execute(query)]
+            return [_info(row) for row in connection.execute(select(*_INFO).order_by(menu_versions.c.id.desc()))]
 
     @translate_errors
     def knows(self, digest: str) -> bool:
@@ -159,7 +156,7 @@ class PublishedVersions:
                             f"version {older.info.id}" if older else "nothing", f"version {number}")
 
 
-def one_line(text: str, length: int) -> str:
+def _one_line(text: str, length: int) -> str:
     """Return text on one line (line breaks and control characters made spaces), cut to length."""
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:length]
 
