@@ -23,6 +23,7 @@ from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit, UnknownUnit
 from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_hours, say_moment
+from ivr.publishing import PublishResult, UnknownVersion, publish, restore
 from ivr.server import THREADS
 from ivr.settings import ConfigError, Settings
 from ivr.simulator import DEFAULT_CALLER, Line
@@ -30,6 +31,7 @@ from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite,
 from ivr.store.recorder import outbox_folder
 from ivr.store.staff import ROLES
 from ivr.store.urls import safe_url
+from ivr.store.versions import PublishedVersions, VersionInfo
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -279,9 +281,10 @@ def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: 
         real = settings()
         # A preview call is kept in the real records only when asked: staff trying menus skew no report.
         # Its own instance folder: a preview of a copy of the menus never becomes the service's last good copy.
+        # Nor does it follow or publish versions: the menus previewed are the folder's as they are.
         preview = real.but(auth_token=secrets.token_hex(16), frozen_time=moment, menus_dir=Path(_menus_dir(menus_dir)),
                            instance_dir=Path(scratch), development=False, public_url=None, trust_proxy=False,
-                           secret_key=secrets.token_hex(16))
+                           secret_key=secrets.token_hex(16), menus_versions=False)
         if record:
             preview = preview.but(outbox_dir=real.outbox_dir or outbox_folder(real.instance_dir, real.database_url))
         else:
@@ -437,20 +440,27 @@ def _count(n: int, noun: str) -> str:
 Command = TypeVar("Command", bound=Callable[..., None])
 
 
-def database_errors(command: Command) -> Command:
-    """Turn a database failure in a records command into one sentence that says what to check."""
+def _explain_database_failure(sentence: str) -> Callable[[Command], Command]:
+    """Return a decorator that turns a database failure in a command into `sentence` ({url} and {reason} filled)."""
 
-    @functools.wraps(command)
-    def run(*args: object, **kwargs: object) -> None:
-        try:
-            command(*args, **kwargs)
-        except StoreUnavailable as exc:
-            raise click.ClickException(
-                f"The call records database {safe_url(settings().database_url)} cannot be used "
-                f"({exc}). Check IVR_DATABASE_URL and that the database server runs; "
-                "`ivr db upgrade` creates the tables.") from exc
+    def decorate(command: Command) -> Command:
+        @functools.wraps(command)
+        def run(*args: object, **kwargs: object) -> None:
+            try:
+                command(*args, **kwargs)
+            except StoreUnavailable as exc:
+                raise click.ClickException(sentence.format(url=safe_url(settings().database_url),
+                                                           reason=exc)) from exc
 
-    return run  # type: ignore[return-value]
+        return run  # type: ignore[return-value]
+
+    return decorate
+
+
+# A database failure in a records command, said in one sentence that says what to check.
+database_errors = _explain_database_failure(
+    "The call records database {url} cannot be used ({reason}). Check IVR_DATABASE_URL and that the database server "
+    "runs; `ivr db upgrade` creates the tables.")
 
 
 def _open_store() -> Store:
@@ -508,6 +518,111 @@ def db_writer(parent: int | None) -> None:
     folder = config.outbox_dir or outbox_folder(config.instance_dir, config.database_url)
     logs.configure(config.log_level)
     run_writer_process(Store.from_url(config.database_url), folder, parent or os.getppid())
+
+
+# Published menus versions ------------------------------------------------------------------------------------
+
+versions_database_errors = _explain_database_failure(
+    "The database {url} cannot be reached ({reason}), so no menus version was read or published; check "
+    "IVR_DATABASE_URL and that the database server runs (`ivr db upgrade` creates the tables).")
+
+
+def _versions() -> PublishedVersions:
+    return PublishedVersions(_open_store())
+
+
+def _author(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("give the name of the person publishing, kept in the history", ctx, param)
+    return value
+
+
+AUTHOR_OPTION = click.option("--as", "author", required=True, callback=_author,
+                             help="Your name, kept in the history.")
+
+
+@main.group()
+def menus() -> None:
+    """Published menus versions: history, differences, restore, and publishing the menus folder."""
+
+
+@menus.command("history")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, newest first.")
+@versions_database_errors
+def menus_history(as_json: bool) -> None:
+    """List every published menus version, newest first: number, when, who and why."""
+    found = _versions().history()
+    if as_json:
+        click.echo(json.dumps([{"id": v.id, "published_at": v.published_at.isoformat(), "author": v.author,
+                                "note": v.note, "digest": v.digest} for v in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("No menus version has been published yet; `ivr menus publish --as NAME` publishes the folder.")
+    for version in found:
+        click.echo(_version_line(version))
+
+
+@menus.command("show")
+@click.argument("number", type=int)
+@click.option("--diff", "as_diff", is_flag=True, help="Print what changed since the version before it.")
+@versions_database_errors
+def menus_show(number: int, as_diff: bool) -> None:
+    """Print version NUMBER's files as published, or with --diff what it changed."""
+    versions = _versions()
+    version = versions.get(number)
+    if version is None:
+        raise click.ClickException(f"There is no menus version {number}; `ivr menus history` lists them.")
+    click.echo(_version_line(version.info))
+    if as_diff:
+        click.echo(versions.diff(number) or "(no file changed)", nl=False)
+        return
+    for name, text in version.files.items():
+        click.echo(f"==> {name} <==")
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@menus.command("publish")
+@AUTHOR_OPTION
+@click.option("--note", default="", help="One line: what changed and why.")
+@click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
+@versions_database_errors
+def menus_publish(author: str, note: str, menus_dir: str | None) -> None:
+    """Check the menus folder as `ivr validate` does and publish it as the newest version for every server."""
+    shown = _menus_dir(menus_dir)
+    _said(publish(_versions(), shown, {}, author, note), shown)
+
+
+@menus.command("restore")
+@click.argument("number", type=int)
+@AUTHOR_OPTION
+@click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
+@versions_database_errors
+def menus_restore(number: int, author: str, menus_dir: str | None) -> None:
+    """Publish version NUMBER's files again as the newest version (checked like any publish)."""
+    shown = _menus_dir(menus_dir)
+    try:
+        result = restore(_versions(), shown, number, author)
+    except UnknownVersion as exc:
+        raise click.ClickException(str(exc)) from exc
+    _said(result, shown)
+
+
+def _version_line(version: VersionInfo) -> str:
+    return f"{version.id:>5}  {version.published_at:%Y-%m-%d %H:%M:%S}  {version.author}  {version.note}".rstrip()
+
+
+def _said(result: PublishResult, shown: str) -> None:
+    """Print a publish's problems and outcome; exit 1 when it was refused."""
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.version is None:
+        click.echo(f"{shown}: {_count(len(result.errors), 'error')}; nothing was published, fix the errors above.")
+        raise SystemExit(1)
+    if not result.created:
+        click.echo(f"{shown} is already the newest version, {result.version.id}; nothing new was published.")
+        return
+    click.echo(f"Published {shown} as version {result.version.id}; every server sharing this database serves it "
+               "within 5 seconds.")
 
 
 @main.group()

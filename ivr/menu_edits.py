@@ -10,10 +10,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
-import fcntl
 import hashlib
 import io
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,6 +28,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ivr.core.loader import FILES, check_hotline
 from ivr.core.model import Hotline
 from ivr.core.problems import Problem
+from ivr.publishing import folder_lock, store_and_write
+from ivr.store.versions import PublishedVersions
 
 CALENDAR_SECTIONS = ("closures", "openings", "special_days")
 SlotPath = tuple[str | int, ...]
@@ -288,14 +288,16 @@ def _renamed(problem: Problem, scratch: str, shown: str) -> Problem:
     return problem
 
 
-def publish_files(menus_dir: Path, texts: Mapping[str, str], based_on: Mapping[str, str] | None = None
-                  ) -> list[Problem]:
-    """Check the candidate texts and, when they have no error, write the changed ones into the live folder.
+def publish_files(menus_dir: Path, texts: Mapping[str, str], based_on: Mapping[str, str] | None = None,
+                  versions: PublishedVersions | None = None, author: str = "", note: str = "") -> list[Problem]:
+    """Check the candidate texts and, when they have no error, publish them: a new version (when the server keeps
+    versions, so every server follows it) and the changed files written into the live folder.
 
     Returns every problem found (warnings included); when any is an error, nothing was written. based_on maps
-    file names to the digest of the text the edit started from: a file changed since then is refused.
+    file names to the digest of the text the edit started from: a file changed since then is refused. Raise
+    StoreUnavailable when versions are kept and the database cannot be reached.
     """
-    with _publishing(menus_dir):
+    with folder_lock(menus_dir):
         current = read_texts(menus_dir)
         stale = [name for name, seen in (based_on or {}).items() if digest(current.get(name, "")) != seen]
         if stale:
@@ -304,34 +306,5 @@ def publish_files(menus_dir: Path, texts: Mapping[str, str], based_on: Mapping[s
         _, problems = check_candidate(menus_dir, texts)
         if any(problem.severity == "error" for problem in problems):
             return problems
-        for name, text in changed_files(current, texts).items():
-            _replace(menus_dir / name, text)
+        store_and_write(versions, menus_dir, {**current, **texts}, author, note, problems)
         return problems
-
-
-@contextlib.contextmanager
-def _publishing(menus_dir: Path) -> Iterator[None]:
-    """Let one publisher at a time (any worker on this server) read, check and write the live folder."""
-    lock_path = menus_dir.parent / f".{menus_dir.name}.publish-lock"
-    with open(lock_path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write a file atomically: the service reading it sees the old text or the new one, never a half."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)  # mkstemp makes 0600: keep the file readable as it was
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -30,7 +30,7 @@ class ServedHotline:
     """One `ivr serve` process tree on a free loopback port."""
 
     def __init__(self, menus: Path, instance: Path, workers: int = 2, at: str = "2026-11-26T10:00:00+08:00",
-                 extra: tuple[str, ...] = (), unset: tuple[str, ...] = ()) -> None:
+                 extra: tuple[str, ...] = (), unset: tuple[str, ...] = (), database_url: str | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = instance.parent / f"serve-{self.port}.log"
@@ -38,6 +38,8 @@ class ServedHotline:
                "IVR_INSTANCE_DIR": str(instance), "IVR_MENUS_DIR": str(menus)}
         for name in ("IVR_DATABASE_URL", *unset):
             env.pop(name, None)
+        if database_url:  # servers sharing one database; by default each has its instance folder's SQLite
+            env["IVR_DATABASE_URL"] = database_url
         self.process = subprocess.Popen(
             [IVR, "serve", "--port", str(self.port), "--workers", str(workers), *extra], cwd=PROJECT_ROOT, env=env,
             stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from ivr.core.loader import FILES
 from ivr.store.staff import StaffStore
+from ivr.store.versions import PublishedVersions
 from tests.conftest import BUNDLED_MENUS
 from tests.console import console_app, csrf_token, log_in, records
 
@@ -123,6 +124,11 @@ def test_a_unit_s_phone_number_changes_on_its_line_and_callers_reach_it(app: Fla
     check_and_publish(editor, "/admin/edit/unit/marriage_registry", {"phone": "0433-3623442", "schedule": "marriage"})
     assert changes("units.yaml", menus) == ["-    phone: 0433-3623441", "+    phone: 0433-3623442"]
     assert app.extensions["ivr.menus"].flow.hotline.units["marriage_registry"].phone == "+864333623442"
+    # Published as a version, so every server sharing the database follows it.
+    versions = PublishedVersions(app.extensions["ivr.recorder"].store)
+    newest = versions.history()[0]
+    assert (newest.author, newest.note) == ("editor", "console: units.yaml")
+    assert "+    phone: 0433-3623442" in versions.diff(newest.id).splitlines()
 
 
 def test_a_prompt_s_text_changes_in_both_languages(editor: FlaskClient, menus: Path) -> None:

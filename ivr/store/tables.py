@@ -1,4 +1,5 @@
-"""The tables: one row per call, per step of a call, per voice message, per staff account and per audited action."""
+"""The tables: one row per call, per step of a call, per voice message, per staff account, per audited action
+and per published menus version."""
 
 from __future__ import annotations
 
@@ -86,4 +87,20 @@ audit_log = Table(
     Column("action", String(32), nullable=False),
     Column("detail", Text),
     Column("address", String(64)),
+)
+
+# Every published menus version: the six YAML files' texts exactly as written (recordings stay on disk).
+menu_versions = Table(
+    "menu_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("author", String(128), nullable=False),
+    Column("note", String(300), nullable=False, server_default=""),
+    Column("digest", String(64), nullable=False, index=True),
+    Column("hotline_yaml", Text, nullable=False),
+    Column("schedules_yaml", Text, nullable=False),
+    Column("units_yaml", Text, nullable=False),
+    Column("menu_yaml", Text, nullable=False),
+    Column("prompts_yaml", Text, nullable=False),
+    Column("calendar_yaml", Text, nullable=False),
 )

@@ -16,6 +16,7 @@ from ivr import logs
 from ivr.settings import NAMES, ConfigError, Settings
 from ivr.store.database import Store, prepare_embedded_sqlite
 from ivr.store.recorder import Recorder, outbox_folder
+from ivr.store.versions import PublishedVersions
 from ivr.web.menus import MenuStore
 
 __all__ = ["ConfigError", "create_app", "settings"]
@@ -43,8 +44,11 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
     if config.trust_proxy:
         # Behind one reverse proxy: trust its X-Forwarded-Proto and X-Forwarded-Host for the signed URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
-    app.extensions["ivr.menus"] = MenuStore(config.menus_dir, config.instance_dir)
-    app.extensions["ivr.recorder"] = _recorder(config)
+    store = _store(config)
+    versions = PublishedVersions(store) if config.menus_versions else None
+    app.extensions["ivr.menus"] = MenuStore(config.menus_dir, config.instance_dir, versions)
+    app.extensions["ivr.recorder"] = Recorder(store, config.outbox_dir or outbox_folder(config.instance_dir,
+                                                                                         config.database_url))
 
     from ivr.web import admin, audio, health, voice
 
@@ -61,15 +65,15 @@ def settings() -> Settings:
     return config
 
 
-def _recorder(config: Settings) -> Recorder:
-    """Open the call records store; the embedded SQLite default is created and migrated on the spot."""
+def _store(config: Settings) -> Store:
+    """Open the store of call records and menus versions; the embedded SQLite default is created and migrated."""
     store = Store.from_url(config.database_url)
     try:
         prepare_embedded_sqlite(store)
-    except Exception:  # the service still answers calls; events wait in the outbox
+    except Exception:  # the service still answers calls; events wait in the outbox, menus come from the folder
         log.exception("Could not prepare the SQLite database at %s; call events will wait in the outbox.",
                       config.database_url)
-    return Recorder(store, config.outbox_dir or outbox_folder(config.instance_dir, config.database_url))
+    return store
 
 
 def _check_token(config: Settings) -> None:

@@ -17,7 +17,7 @@ def health_status() -> dict[str, Any]:
     """Return the menus in use, the database's state and the call events waiting, set aside or held in memory."""
     store: MenuStore = current_app.extensions["ivr.menus"]
     recorder: Recorder = current_app.extensions["ivr.recorder"]
-    store.refresh()
+    store.refresh(wait=True)
     menus = store.state()
     records = recorder.state()
     degraded = (records.database != "ok" or records.waiting != 0 or records.set_aside != 0 or records.in_memory
@@ -25,7 +25,7 @@ def health_status() -> dict[str, Any]:
     return {
         "status": "degraded" if degraded else "ok",
         "menus": {"units": menus.units, "source": menus.source, "saved_copy": menus.saved_copy,
-                  "rejected_edit": menus.rejected_edit},
+                  "rejected_edit": menus.rejected_edit, "version": menus.version},
         "database": records.database,
         # -1: the outbox itself cannot be read right now.
         "events_waiting": records.waiting,

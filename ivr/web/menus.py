@@ -2,6 +2,11 @@
 
 Every valid version is also saved as the last good copy (ivr.last_good), so a new worker or a restarted
 server on a broken folder serves that copy instead of failing to start.
+
+With the database's published versions (ivr.store.versions), every server follows the newest: a background
+sync, started at most every CHECK_EVERY_SECONDS, writes a newer version into this server's folder, or
+publishes a valid hand edit of the folder so that the other servers follow it (ivr.web.following decides
+which). Callers never wait for it.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +23,15 @@ from ivr.core.loader import FILES, check_hotline
 from ivr.core.model import Hotline
 from ivr.core.problems import MenuError, Problem
 from ivr.last_good import LastGoodMenus, SavedMenus
+from ivr.publishing import folder_lock, read_menus, write_menus
+from ivr.store.versions import MenusVersion, PublishedVersions, VersionHead
+from ivr.web.following import VersionFollower
 
 log = logging.getLogger(__name__)
 # How often, at most, the menu files are looked at for changes.
 CHECK_EVERY_SECONDS = 2.0
+# A folder whose files change while it is checked is checked again, this many times at most.
+CHECKS_WHILE_SAVED = 3
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
@@ -33,70 +44,154 @@ class MenusState:
     source: str
     saved_copy: bool
     rejected_edit: str | None
+    version: int | None = None  # the published version served, when the folder holds one
 
 
 class MenuStore:
     """The live hotline: reloaded after a valid edit, unchanged after a broken one."""
 
-    def __init__(self, menus_dir: str | Path, instance_dir: Path) -> None:
+    def __init__(self, menus_dir: str | Path, instance_dir: Path, versions: PublishedVersions | None = None) -> None:
         self.menus_dir = Path(menus_dir)
         self.last_good = LastGoodMenus(instance_dir)
+        self.follower = VersionFollower(versions, self.menus_dir) if versions is not None else None
         self.last_error: str | None = None
         self._saved: SavedMenus | None = None
         self._lock = threading.Lock()
+        self._syncing = threading.Lock()
+        self._texts: Mapping[str, str] | None = None  # the texts callers hear now (the folder's or the saved copy's)
+        self._flow: CallFlow | None = None
         self._fingerprint = self._files_fingerprint()
         self._checked_at = time.monotonic()
-        hotline, problems = check_hotline(self.menus_dir)
+        hotline, problems, texts = self._check_folder()
         if hotline is not None:
-            self._flow = self._take(hotline)
-            return
-        saved = self.last_good.load()
-        if saved is None:
-            raise MenuError(problems)  # no good version has ever existed: nothing to serve
-        self._flow = self._fall_back(saved, problems)
+            self._flow = self._take(hotline, texts)
+        elif (saved := self.last_good.load()) is not None:
+            self._flow = self._fall_back(saved, problems)
+        # A folder behind the database takes the newest version; an edit made while stopped is published.
+        self.sync()
+        if self._flow is None:
+            raise MenuError(problems)  # no good version has ever existed, here or in the database: nothing to serve
 
     @property
     def flow(self) -> CallFlow:
         """Return the call flow of the newest valid menus."""
         if time.monotonic() - self._checked_at >= CHECK_EVERY_SECONDS:
             self.refresh()
-        return self._flow
+        return self._current()
 
     def state(self) -> MenusState:
         """Describe the menus callers hear, for /health and the console."""
-        units = len(self._flow.hotline.units)
+        units = len(self._current().hotline.units)
         if self._saved is not None:
             source = (f"the last good copy of {self._saved.source}, saved {self._saved.saved_at:%Y-%m-%d %H:%M:%S} "
                       f"UTC, because {self.menus_dir} does not load")
             return MenusState(units, source, True, self.last_error)
-        return MenusState(units, str(self.menus_dir), False, self.last_error)
+        served = self.follower.served_version(self._texts) if self.follower is not None else None
+        return MenusState(units, str(self.menus_dir), False, self.last_error, served)
 
-    def refresh(self) -> bool:
-        """Reload the menus if their files changed; return True when new menus were taken."""
-        if not self._lock.acquire(blocking=False):
-            return False  # another request is checking them right now: answer with the current menus
+    def refresh(self, wait: bool = False) -> bool:
+        """Reload the menus if their files changed, and start a sync with the published versions in the background.
+
+        Return True when new menus were taken from the folder. A caller's request never waits for another check
+        under way; wait=True (for /health) does.
+        """
+        if not self._lock.acquire(blocking=wait):
+            return False  # another request (or the sync) is checking them right now: answer with the current menus
         try:
             self._checked_at = time.monotonic()
-            fingerprint = self._files_fingerprint()
-            if fingerprint == self._fingerprint:
-                return False
-            self._fingerprint = fingerprint
-            hotline, problems = check_hotline(self.menus_dir)
-            if hotline is None:
-                self._reject(problems)
-                return False
-            self._flow = self._take(hotline)
-            log.info("Loaded the edited menus from %s.", self.menus_dir)
-            return True
+            with folder_lock(self.menus_dir, exclusive=False, wait=wait) as readable:
+                # Not readable: a version is being written into the folder; look again next time.
+                taken = readable and self._reload_if_edited()
         finally:
             self._lock.release()
+        self._sync_in_background()
+        return taken
 
-    def _take(self, hotline: Hotline) -> CallFlow:
+    def sync(self) -> None:
+        """Publish a valid hand edit of the folder, or write the newest published version into it; never raise.
+
+        Without a database the server goes on with its folder, and logs that once.
+        """
+        if self.follower is None:
+            return
+        try:
+            # The query runs before the lock is taken: callers' checks never wait for the database.
+            self.follower.look(self._act_on)
+        except Exception:  # a background thread: say what went wrong, and keep serving
+            log.exception("Could not bring %s in line with the published menus versions.", self.menus_dir)
+
+    def _current(self) -> CallFlow:
+        if self._flow is None:  # __init__ raises rather than leave it so
+            raise RuntimeError("No menus were loaded.")
+        return self._flow
+
+    def _sync_in_background(self) -> None:
+        if self.follower is None or not self._syncing.acquire(blocking=False):
+            return  # a sync already runs: it will see what this one would
+
+        def run() -> None:
+            try:
+                self.sync()
+            finally:
+                self._syncing.release()
+
+        threading.Thread(target=run, name="menus-versions", daemon=True).start()
+
+    def _act_on(self, head: VersionHead | None) -> None:
+        assert self.follower is not None
+        with self._lock, folder_lock(self.menus_dir):
+            self._reload_if_edited()  # an edit is published before a version could replace it
+            if self._flow is not None and self._texts is None:
+                return  # the menus served were read while being saved: their texts are unknown, wait for a calm folder
+            version = self.follower.next_version(head, self._texts, from_folder=self._saved is None)
+            if version is not None:
+                self._write(version)
+
+    def _write(self, version: MenusVersion) -> None:
+        """Write a published version into the folder and take it; one that does not load here is refused."""
+        if self.last_error:
+            log.warning("Version %d replaces the rejected edit in %s.", version.info.id, self.menus_dir)
+        write_menus(self.menus_dir, version.files)
+        self._fingerprint = self._files_fingerprint()
+        hotline, problems, texts = self._check_folder()
+        if hotline is None:
+            self._reject(problems)
+            return
+        self._flow = self._take(hotline, texts)
+        info = version.info
+        log.info("Serving menus version %d, published %s by %s (%s).", info.id,
+                 f"{info.published_at:%Y-%m-%d %H:%M:%S}", info.author, info.note)
+
+    def _reload_if_edited(self) -> bool:
+        fingerprint = self._files_fingerprint()
+        if fingerprint == self._fingerprint:
+            return False
+        self._fingerprint = fingerprint
+        hotline, problems, texts = self._check_folder()
+        if hotline is None:
+            self._reject(problems)
+            return False
+        self._flow = self._take(hotline, texts)
+        log.info("Loaded the edited menus from %s.", self.menus_dir)
+        return True
+
+    def _check_folder(self) -> tuple[Hotline | None, list[Problem], Mapping[str, str] | None]:
+        """Check the folder; its texts come back only when no file changed while it was checked."""
+        for _ in range(CHECKS_WHILE_SAVED):  # a file saved during a check: check what was saved
+            before = _texts_in(self.menus_dir)
+            hotline, problems = check_hotline(self.menus_dir)
+            if before is None or _texts_in(self.menus_dir) == before:
+                return hotline, problems, before
+        return hotline, problems, None
+
+
+    def _take(self, hotline: Hotline, texts: Mapping[str, str] | None) -> CallFlow:
         for warning in hotline.warnings:
             log.warning("Menus: %s", warning)
         self.last_good.save(hotline, self.menus_dir)
         self.last_error = None
         self._saved = None
+        self._texts = texts
         return CallFlow(hotline)
 
     def _reject(self, problems: list[Problem]) -> None:
@@ -106,6 +201,7 @@ class MenuStore:
 
     def _fall_back(self, saved: SavedMenus, problems: list[Problem]) -> CallFlow:
         self._saved = saved
+        self._texts = _texts_in(Path(saved.hotline.source_dir))
         self.last_error = _errors(problems)
         log.critical("The menus in %s do not load, so callers hear the last good copy of them, saved %s UTC in %s. "
                      "Fix these and save again:\n%s", self.menus_dir, f"{saved.saved_at:%Y-%m-%d %H:%M:%S}",
@@ -125,3 +221,10 @@ class MenuStore:
 
 def _errors(problems: list[Problem]) -> str:
     return "\n".join(str(p) for p in problems if p.severity == "error")
+
+
+def _texts_in(folder: Path) -> Mapping[str, str] | None:
+    try:
+        return read_menus(folder)
+    except (OSError, UnicodeDecodeError):  # a file missing or not UTF-8: the check says which
+        return None

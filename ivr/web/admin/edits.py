@@ -40,8 +40,10 @@ from ivr.menu_edits import (
     text_diff,
     value_at,
 )
+from ivr.store.database import StoreUnavailable
+from ivr.store.versions import PublishedVersions
 from ivr.web import settings
-from ivr.web.admin import audit, bp, hotline, lang, requires
+from ivr.web.admin import audit, bp, hotline, lang, me, requires
 from ivr.web.admin.i18n import translate
 from ivr.web.menus import MenuStore
 
@@ -366,7 +368,11 @@ def publish() -> ResponseReturnValue:
     draft = load_draft(request.form.get("draft"))
     if draft is None:
         abort(400)
-    problems = publish_files(live_dir(), draft.texts, draft.based_on)
+    try:
+        problems = publish_files(live_dir(), draft.texts, draft.based_on, versions=_versions(),
+                                 author=me().username, note=f"console: {', '.join(sorted(draft.texts))}")
+    except StoreUnavailable:
+        abort(503, description=translate("publish_no_database", lang()))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         result = Review(errors, [], "", None)
@@ -376,6 +382,12 @@ def publish() -> ResponseReturnValue:
     menus: MenuStore = current_app.extensions["ivr.menus"]
     menus.refresh()  # this worker at once; the others within 2 s
     return redirect(url_for("admin.edits", published=",".join(names)))
+
+
+def _versions() -> PublishedVersions | None:
+    """Return the published versions this server keeps, or None when it keeps none."""
+    menus: MenuStore = current_app.extensions["ivr.menus"]
+    return menus.follower.versions if menus.follower is not None else None
 
 
 @bp.app_template_global()

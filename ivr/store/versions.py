@@ -1,0 +1,175 @@
+"""Published menus versions in the database: every version's six YAML texts, who published it, when and why.
+
+The database is what several app servers share, so it says which menus are the newest; each server writes
+them into its own menus folder (ivr.web.menus). Recordings are not kept here: they stay in each server's
+audio folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from ivr.core.loader import FILES
+from ivr.store.database import Store, local, translate_errors
+from ivr.store.tables import menu_versions
+
+# The column holding each file's text: hotline.yaml in hotline_yaml.
+COLUMNS = {name: name.replace(".", "_") for name in FILES}
+AUTHOR_LENGTH = 128
+NOTE_LENGTH = 300
+_INFO = (menu_versions.c.id, menu_versions.c.published_at, menu_versions.c.author, menu_versions.c.note,
+         menu_versions.c.digest)
+
+
+@dataclass(frozen=True)
+class VersionHead:
+    """The newest version's number and digest: all a server needs to tell whether it is behind."""
+
+    id: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One published version as history lists it."""
+
+    id: int
+    published_at: datetime
+    author: str
+    note: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class MenusVersion:
+    """One published version with the texts of its six files."""
+
+    info: VersionInfo
+    files: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish stored: the version, and whether it is new (False: the newest already had these texts)."""
+
+    version: VersionInfo
+    created: bool
+
+
+def menus_digest(files: Mapping[str, str]) -> str:
+    """Return the digest of the six files' texts, the same wherever and whenever they are read."""
+    hasher = hashlib.sha256()
+    for name in FILES:
+        hasher.update(name.encode() + b"\0" + hashlib.sha256(files[name].encode("utf-8")).digest())
+    return hasher.hexdigest()
+
+
+def unified_diff(older: Mapping[str, str] | None, newer: Mapping[str, str], older_label: str,
+                 newer_label: str) -> str:
+    """Return the unified diff of every file that changed between two versions (all of newer when older is None)."""
+    lines: list[str] = []
+    for name in FILES:
+        before = older[name] if older is not None else ""
+        changed = difflib.unified_diff(before.splitlines(keepends=True), newer[name].splitlines(keepends=True),
+                                       f"{older_label}/{name}", f"{newer_label}/{name}")
+        # A last line without its newline would run into the next file's header.
+        lines.extend(line if line.endswith("\n") else line + "\n" for line in changed)
+    return "".join(lines)
+
+
+class PublishedVersions:
+    """Stores published menus versions and reads them back; every method raises only StoreUnavailable."""
+
+    def __init__(self, store: Store) -> None:
+        self.engine = store.engine
+
+    @translate_errors
+    def head(self) -> VersionHead | None:
+        """Return the newest version's number and digest (one indexed query), or None before the first."""
+        with self.engine.connect() as connection:
+            row = _newest(connection)
+        return VersionHead(row.id, row.digest) if row is not None else None
+
+    @translate_errors
+    def publish(self, files: Mapping[str, str], author: str, note: str, at: datetime) -> Published:
+        """Store texts of all six files as the newest version, unless the newest already has exactly these."""
+        digest = menus_digest(files)
+        with self.engine.begin() as connection:
+            newest = _newest(connection)
+            if newest is not None and newest.digest == digest:
+                return Published(_info(connection.execute(select(*_INFO).where(
+                    menu_versions.c.id == newest.id)).one()), created=False)
+            values: dict[str, Any] = {"published_at": local(at), "author": _one_line(author, AUTHOR_LENGTH),
+                      "note": _one_line(note, NOTE_LENGTH), "digest": digest,
+                      **{COLUMNS[name]: files[name] for name in FILES}}
+            result = connection.execute(menu_versions.insert().values(values))
+            number = result.inserted_primary_key[0]  # type: ignore[index]
+            return Published(VersionInfo(int(number), local(at), values["author"], values["note"], digest), True)
+
+    @translate_errors
+    def get(self, number: int) -> MenusVersion | None:
+        """Return version `number` with its texts, or None when there is no such version."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(menu_versions).where(menu_versions.c.id == number)).first()
+        return _version(row) if row is not None else None
+
+    @translate_errors
+    def newest(self) -> MenusVersion | None:
+        """Return the newest version with its texts, or None before the first."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(menu_versions).order_by(menu_versions.c.id.desc()).limit(1)).first()
+        return _version(row) if row is not None else None
+
+    @translate_errors
+    def history(self) -> list[VersionInfo]:
+        """Return the published versions, newest first, without their texts."""
+        with self.engine.connect() as connection:
+            return [_info(row) for row in connection.execute(select(*_INFO).order_by(menu_versions.c.id.desc()))]
+
+    @translate_errors
+    def knows(self, digest: str) -> bool:
+        """Tell whether any version ever published had exactly these texts (a folder merely behind, not edited)."""
+        with self.engine.connect() as connection:
+            found = connection.execute(select(menu_versions.c.id).where(menu_versions.c.digest == digest).limit(1))
+            return found.first() is not None
+
+    @translate_errors
+    def diff(self, number: int) -> str | None:
+        """Return the unified diff of version `number` against the one before it; None when there is no such version."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(menu_versions).where(menu_versions.c.id == number)).first()
+            if row is None:
+                return None
+            before = connection.execute(select(menu_versions).where(menu_versions.c.id < number)
+                                        .order_by(menu_versions.c.id.desc()).limit(1)).first()
+        older = _version(before) if before is not None else None
+        return unified_diff(older.files if older else None, _version(row).files,
+                            f"version {older.info.id}" if older else "nothing", f"version {number}")
+
+
+def _one_line(text: str, length: int) -> str:
+    """Return text on one line (line breaks and control characters made spaces), cut to length."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:length]
+
+
+def _newest(connection: Connection) -> Any:
+    query = select(menu_versions.c.id, menu_versions.c.digest).order_by(menu_versions.c.id.desc()).limit(1)
+    return connection.execute(query).first()
+
+
+def _info(row: Any) -> VersionInfo:
+    return VersionInfo(row.id, local(row.published_at), row.author, row.note, row.digest)
+
+
+def _version(row: Any) -> MenusVersion:
+    files = MappingProxyType({name: getattr(row, COLUMNS[name]) for name in FILES})
+    return MenusVersion(_info(row), files)
