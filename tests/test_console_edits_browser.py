@@ -122,6 +122,20 @@ def test_an_editor_adds_a_closure_changes_a_number_rehearses_and_publishes(conso
     dialled = twiml(provider.post("/voice/step?node=menu:main&lang=zh", {"CallSid": "CA1", "Digits": "2"}))
     assert [number.text for number in dialled.iter("Number")] == [NEW_MARRIAGE_LINE]
 
+    # Every publish is a version with who, when and the difference; the one before the phone change comes back
+    # in one step, and callers reach the old number again.
+    console.open("/admin/edit")
+    console.find("#versions-link").send_keys(Keys.ENTER)
+    console.wait_for(lambda: console.find("#difference"))
+    assert "+    phone: 0433-3623442" in console.find("pre.diff").text
+    newest, before = console.driver.find_elements("css selector", "tbody tr")[:2]
+    assert "editor" in newest.text and "units.yaml" in newest.text
+    before.find_element("css selector", "button").send_keys(Keys.ENTER)
+    console.wait_for(lambda: console.find("#restored"))
+    console.check("versions-restored")
+    dialled = twiml(provider.post("/voice/step?node=menu:main&lang=zh", {"CallSid": "CA2", "Digits": "2"}))
+    assert [number.text for number in dialled.iter("Number")] == ["+864333623441"]
+
     console.open("/admin/edit?lang=ko")
     console.check("edit-index-korean")
 

@@ -190,7 +190,7 @@ def test_a_draft_is_refused_when_the_file_changed_since_or_when_tampered_with(ed
 def test_every_edit_needs_the_csrf_token(editor: FlaskClient, menus: Path) -> None:
     for path, form in [("/admin/edit/unit/marriage_registry", {"phone": "0433-3623442", "schedule": "marriage"}),
                        ("/admin/edit/calendar/closures/add", {"day": "2026-12-04", "name_zh": "会", "name_ko": "회의"}),
-                       ("/admin/edit/publish", {"draft": "x"})]:
+                       ("/admin/edit/publish", {"draft": "x"}), ("/admin/versions/1/restore", {})]:
         assert editor.post(path, data=form).status_code == 400, path
     assert all(changes(file, menus) == [] for file in FILES)
 
@@ -201,11 +201,11 @@ def test_a_viewer_sees_no_edit_form_and_is_refused_every_edit(app: Flask, menus:
     assert 'href="/admin/edit"' not in viewer.get("/admin/").get_data(as_text=True)
     token = csrf_token(viewer, "/admin/try")
     for path in ("/admin/edit", "/admin/edit/unit/marriage_registry", "/admin/edit/raw/units.yaml",
-                 "/admin/edit/calendar/closures/add"):
+                 "/admin/edit/calendar/closures/add", "/admin/versions"):
         assert viewer.get(path).status_code == 403, path
     for path, form in [("/admin/edit/unit/marriage_registry", {"phone": "0433-3623442", "schedule": "marriage"}),
                        ("/admin/edit/calendar/closures/0/remove", {}), ("/admin/edit/publish", {"draft": "x"}),
-                       ("/admin/try", {"draft": "x", "key": "2"})]:
+                       ("/admin/try", {"draft": "x", "key": "2"}), ("/admin/versions/1/restore", {})]:
         assert viewer.post(path, data={"csrf_token": token, **form}).status_code == 403, path
     assert all(changes(file, menus) == [] for file in FILES)
 
@@ -231,3 +231,20 @@ def test_the_forms_are_labelled_in_chinese_by_default_and_in_korean_with_the_swi
     korean = page_text(editor.get("/admin/edit/unit/marriage_registry?lang=ko"))
     assert '<label for="phone">전화(례: 0433-3623441; 비우면 대표전화로 련결)</label>' in korean
     assert '<label for="name_ko">이름(조선어)</label>' in page_text(editor.get("/admin/edit/calendar/closures/add"))
+
+
+def test_a_restore_publishes_the_earlier_version_again_and_is_audited(app: Flask, editor: FlaskClient,
+                                                                      menus: Path) -> None:
+    check_and_publish(editor, "/admin/edit/unit/marriage_registry", {"phone": "0433-3623442", "schedule": "marriage"})
+    history = page_text(editor.get("/admin/versions"))
+    assert "console: units.yaml" in history and "+    phone: 0433-3623442" in history
+    restored = editor.post("/admin/versions/1/restore", data={"csrf_token": csrf_token(editor, "/admin/versions")})
+    assert restored.status_code == 302
+    assert changes("units.yaml", menus) == []  # the folder is version 1's again
+    assert app.extensions["ivr.menus"].flow.hotline.units["marriage_registry"].phone == "+864333623441"
+    newest = PublishedVersions(app.extensions["ivr.recorder"].store).history()[0]
+    assert (newest.author, newest.note) == ("editor", "restore of version 1")
+    assert any(e.action == "menus_restored" and e.actor == "editor" and e.detail == f"version 1 as version {newest.id}"
+               for e in StaffStore(records(app)).audit_entries())
+    assert editor.post("/admin/versions/99/restore",
+                       data={"csrf_token": csrf_token(editor, "/admin/versions")}).status_code == 404

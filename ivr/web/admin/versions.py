@@ -1,0 +1,58 @@
+"""The published menus versions in the console: who published what and when, the difference, and a restore."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ivr.publishing import restore
+from ivr.store.database import StoreUnavailable
+from ivr.store.versions import PublishedVersions
+from ivr.web.admin import audit, bp, lang, me, requires
+from ivr.web.admin.edits import live_dir
+from ivr.web.admin.i18n import translate
+from ivr.web.menus import MenuStore
+
+
+@bp.get("/versions")
+@requires("editor")
+def versions() -> ResponseReturnValue:
+    """List every published version, newest first, with the difference of the one asked for."""
+    store = _versions()
+    try:
+        found = store.history()
+        shown = request.args.get("show", type=int) or (found[0].id if found else None)
+        difference = store.diff(shown) if shown is not None else None
+    except StoreUnavailable:
+        abort(503, description=translate("publish_no_database", lang()))
+    restored = request.args.get("restored", type=int)
+    return render_template("admin/versions.html", versions=found, shown=shown, difference=difference,
+                           restored=restored, newest=found[0].id if found else None)
+
+
+@bp.post("/versions/<int:number>/restore")
+@requires("editor")
+def restore_version(number: int) -> ResponseReturnValue:
+    """Publish an earlier version's files again as the newest version, checked like any publish."""
+    store = _versions()
+    if store.get(number) is None:
+        abort(404)
+    try:
+        result = restore(store, live_dir(), number, me().username)
+    except StoreUnavailable:
+        abort(503, description=translate("publish_no_database", lang()))
+    if result.version is None:  # the files no longer pass today's checks (a recording removed since, say)
+        return render_template("admin/versions.html", versions=store.history(), shown=number,
+                               difference=store.diff(number), restored=None, refused=result.errors,
+                               newest=None), 422
+    audit("menus_restored", f"version {number} as version {result.version.id}")
+    menus: MenuStore = current_app.extensions["ivr.menus"]
+    menus.refresh()  # this worker at once; the others, and the other servers, within a few seconds
+    return redirect(url_for("admin.versions", restored=number, show=result.version.id))
+
+
+def _versions() -> PublishedVersions:
+    menus: MenuStore = current_app.extensions["ivr.menus"]
+    if menus.follower is None:
+        abort(404)  # this server keeps no versions
+    return menus.follower.versions
