@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
     # The rate limiter Flask-Limiter is built on, used directly: Flask-Limiter's own hooks would run on every
     # webhook request too (a tenth of a step's time), and only the login form is limited.
     app.extensions["ivr.login_limiter"] = MovingWindowRateLimiter(MemoryStorage())
-    from ivr.web.admin import auth, edits, figures, messages, pages, rehearsal  # noqa: F401  (their routes join bp)
+    from ivr.web.admin import accounts, auth, edits, figures, messages, pages, rehearsal  # noqa: F401  (routes join bp)
 
     app.register_blueprint(bp)
 
