@@ -221,3 +221,42 @@ def test_a_viewer_cannot_mark_a_message(console: Console) -> None:
     assert status == 403
     assert records(console.app).voicemails()[0].status == "new"
     assert [e.action for e in StaffStore(records(console.app)).audit_entries()] == ["login"]
+
+
+def test_an_admin_adds_a_staff_account_with_the_keyboard(console: Console) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    console.log_in("admin")
+    console.find("nav a[href='/admin/staff']").click()
+    console.wait_for(lambda: console.driver.current_url.endswith("/admin/staff"))
+    # Keyboard only: the name, Tab to the role (Down picks editor), Tab to each password field, Enter on the button.
+    console.find("#new-username").send_keys("li.wei")
+    active = console.driver.switch_to.active_element
+    active.send_keys(Keys.TAB)
+    active = console.driver.switch_to.active_element
+    assert active.get_attribute("id") == "new-role"
+    active.send_keys(Keys.DOWN)
+    active.send_keys(Keys.TAB)
+    active = console.driver.switch_to.active_element
+    assert active.get_attribute("id") == "new-password"
+    active.send_keys("a long password 4", Keys.TAB)
+    active = console.driver.switch_to.active_element
+    assert active.get_attribute("id") == "new-password2"
+    active.send_keys("a long password 4", Keys.TAB)
+    active = console.driver.switch_to.active_element
+    assert active.get_attribute("id") == "add-account"
+    active.send_keys(Keys.ENTER)
+    console.wait_for(lambda: "已添加账号 li.wei。" in console.find("#done").text)
+    row = console.find("tr[data-username='li.wei']")
+    assert "编辑员" in row.text and "可以登录" in row.text
+    added = StaffStore(records(console.app)).get("li.wei")
+    assert added is not None and (added.role, added.active) == ("editor", True)
+    console.check("staff")
+
+    # The same name again: the message sits at the name field, which gets the focus.
+    console.find("#new-username").send_keys("li.wei")
+    console.find("#new-password").send_keys("a long password 4")
+    console.find("#new-password2").send_keys("a long password 4", Keys.ENTER)
+    console.wait_for(lambda: "已经有名为 li.wei 的账号" in console.find("#new-username-error").text)
+    assert console.driver.switch_to.active_element.get_attribute("id") == "new-username"
+    console.check("staff-refused")

@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from ivr.cli import main
 from ivr.core.model import Hotline
@@ -47,7 +49,7 @@ def test_every_console_url_without_a_login_goes_to_the_login_page(app: Flask) ->
     assert {path for _, path in rules} >= {"/admin/", "/admin/calendar", "/admin/menu", "/admin/try", "/admin/messages",
                                           "/admin/messages/1/recording", "/admin/messages/1/called-back",
                                           "/admin/figures", "/admin/figures.csv", "/admin/health", "/admin/audit",
-                                          "/admin/logout"}
+                                          "/admin/staff", "/admin/staff/1/disable", "/admin/logout"}
     client = app.test_client()
     for method, path in rules:
         response = client.open(path, method=method)
@@ -378,3 +380,119 @@ def fresh_request(port: int, method: str, path: str, cookie: str, body: str = ""
         return response.status, dict(response.getheaders())
     finally:
         connection.close()
+
+
+def add_account(client: FlaskClient, username: str, password: str, role: str = "editor",
+                again: str | None = None) -> TestResponse:
+    """Send the add-account form of /admin/staff as an admin's browser does."""
+    return client.post("/admin/staff", data={"csrf_token": csrf_token(client, "/admin/staff"), "username": username,
+                                             "role": role, "password": password,
+                                             "password2": password if again is None else again})
+
+
+def staff_changes(app: Flask) -> list[tuple[str, str, str | None]]:
+    """The audit log's account changes, newest first: who, what, and to whom."""
+    return [(e.actor, e.action, e.detail) for e in StaffStore(records(app)).audit_entries()
+            if e.action.startswith("staff_")]
+
+
+def test_an_admin_adds_an_account_that_can_then_log_in(app: Flask) -> None:
+    admin = app.test_client()
+    log_in(admin, "admin")
+    page = admin.get("/admin/staff").get_data(as_text=True)
+    assert re.findall(r'data-username="([^"]+)" data-active="yes"', page) == ["admin", "editor", "viewer"]
+    assert 'id="disable-1"' not in page and 'id="disable-2"' in page  # no button to disable oneself
+    assert '<label for="new-password2">再输入一次密码</label>' in page
+    added = add_account(admin, "li.wei", "a long password 4", role="editor")
+    assert added.status_code == 302 and added.headers["Location"] == "/admin/staff"
+    page = admin.get("/admin/staff").get_data(as_text=True)
+    assert "已添加账号 li.wei。" in page
+    row = page[page.index('data-username="li.wei"'):].split("</tr>")[0]
+    assert "编辑员" in row and "可以登录" in row and "2026-11-26 10:00" in row
+    assert staff_changes(app) == [("admin", "staff_add", "li.wei as editor")]
+
+    newcomer = app.test_client()
+    response = newcomer.post("/admin/login", data={"csrf_token": csrf_token(newcomer), "username": "li.wei",
+                                                   "password": "a long password 4"})
+    assert response.status_code == 302
+    assert newcomer.get("/admin/edit").status_code == 200 and newcomer.get("/admin/staff").status_code == 403
+    korean = admin.get("/admin/staff?lang=ko").get_data(as_text=True)
+    assert "직원 계정" in korean and "편집자" in korean and "암호 다시 입력" in korean
+
+
+@pytest.mark.parametrize(("username", "password", "again", "role", "field", "message"), [
+    ("viewer", "a long password 5", None, "viewer", "username", "已经有名为 viewer 的账号，没有添加。"),
+    ("kim", "short", None, "viewer", "password", "密码太短，至少要 10 个字符；没有添加账号。"),
+    ("kim", "a long password 5", "a long password 6", "viewer", "password2", "两次输入的密码不一样，没有添加账号。"),
+    ("kim lee", "a long password 5", None, "viewer", "username", "不能用作用户名"),
+    ("kim", "a long password 5", None, "root", "role", "请选择一个角色。"),
+])
+def test_a_refused_account_shows_why_at_its_field_and_creates_nothing(
+        app: Flask, username: str, password: str, again: str | None, role: str, field: str, message: str) -> None:
+    admin = app.test_client()
+    log_in(admin, "admin")
+    refused = add_account(admin, username, password, role=role, again=again)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert f'<p class="field-error" id="new-{field}-error">' in page and message in page
+    described = re.search(rf'id="new-{field}"[^>]*aria-describedby="([^"]+)"', page)
+    assert described is not None and f"new-{field}-error" in described.group(1).split()
+    assert re.findall(r'id="new-(\w+)"[^>]*aria-invalid="true"', page) == [field]  # only that field is marked
+    assert password not in page  # a password is never sent back
+    assert [a.username for a in StaffStore(records(app)).all()] == ["admin", "editor", "viewer"]
+    assert staff_changes(app) == []
+
+
+def test_an_admin_disables_an_account_whose_session_ends_but_not_their_own(app: Flask) -> None:
+    viewer = app.test_client()
+    log_in(viewer, "viewer")
+    admin = app.test_client()
+    log_in(admin, "admin")
+    accounts = StaffStore(records(app))
+    target, me = accounts.get("viewer"), accounts.get("admin")
+    assert target is not None and me is not None
+    token = csrf_token(admin, "/admin/staff")
+    disabled = admin.post(f"/admin/staff/{target.id}/disable", data={"csrf_token": token})
+    assert disabled.status_code == 302
+    assert "已停用账号 viewer" in admin.get("/admin/staff").get_data(as_text=True)
+    assert viewer.get("/admin/").status_code == 302  # logged out at its next request
+    again = viewer.post("/admin/login", data={"csrf_token": csrf_token(viewer), "username": "viewer",
+                                              "password": PASSWORDS["viewer"]})
+    assert again.status_code == 401
+
+    refused = admin.post(f"/admin/staff/{me.id}/disable", data={"csrf_token": token})
+    assert refused.status_code == 400 and "不能停用自己的账号。" in refused.get_data(as_text=True)
+    assert admin.post("/admin/staff/999/disable", data={"csrf_token": token}).status_code == 404
+    assert admin.post(f"/admin/staff/{target.id}/disable", data={"csrf_token": token}).status_code == 302  # again
+    assert [(a.username, a.active) for a in accounts.all()] == [("admin", True), ("editor", True), ("viewer", False)]
+    assert staff_changes(app) == [("admin", "staff_disable", "viewer")]
+
+
+def test_staff_forms_without_the_csrf_token_are_refused(app: Flask) -> None:
+    admin = app.test_client()
+    log_in(admin, "admin")
+    form = {"username": "kim", "role": "viewer", "password": "a long password 5", "password2": "a long password 5"}
+    assert admin.post("/admin/staff", data=form).status_code == 400
+    assert admin.post("/admin/staff", data={**form, "csrf_token": "forged"}).status_code == 400
+    assert admin.post("/admin/staff/3/disable").status_code == 400
+    assert [(a.username, a.active) for a in StaffStore(records(app)).all()] == \
+        [("admin", True), ("editor", True), ("viewer", True)]
+    assert staff_changes(app) == []
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_viewers_and_editors_may_not_manage_staff(app: Flask, role: str) -> None:
+    client = app.test_client()
+    log_in(client, role)
+    assert 'href="/admin/staff"' not in client.get("/admin/").get_data(as_text=True)
+    assert client.get("/admin/staff").status_code == 403
+    token = csrf_token(client, "/admin/")
+    refused = client.post("/admin/staff", data={"csrf_token": token, "username": "kim", "role": "admin",
+                                                "password": "a long password 5", "password2": "a long password 5"})
+    assert refused.status_code == 403 and refused.get_data(as_text=True) == "您的角色不能做这件事。"
+    assert client.post("/admin/staff/1/disable", data={"csrf_token": token}).status_code == 403
+    assert [(a.username, a.active) for a in StaffStore(records(app)).all()] == \
+        [("admin", True), ("editor", True), ("viewer", True)]
+    admin = app.test_client()
+    log_in(admin, "admin")
+    assert 'href="/admin/staff"' in admin.get("/admin/").get_data(as_text=True)

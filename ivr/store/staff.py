@@ -30,7 +30,11 @@ def _dummy_hash() -> str:
 
 
 class StaffError(ValueError):
-    """A staff account cannot be created or changed as asked; the message says why."""
+    """A staff account cannot be created or changed as asked; the message says why, `reason` names the check."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # name, role, password or taken: the console says it in its own words
 
 
 @dataclass(frozen=True)
@@ -69,18 +73,19 @@ class StaffStore:
         """Create an account; refuse a taken or malformed name, an unknown role or a short password."""
         if not username or len(username) > USERNAME_MAX or not username.isprintable() or " " in username:
             raise StaffError(f"'{username}' is not a usable login name; use up to {USERNAME_MAX} characters "
-                             "without spaces, e.g. li.wei.")
+                             "without spaces, e.g. li.wei.", "name")
         if role not in ROLES:
-            raise StaffError(f"'{role}' is not a role; choose one of {', '.join(ROLES)}.")
+            raise StaffError(f"'{role}' is not a role; choose one of {', '.join(ROLES)}.", "role")
         if len(password) < MIN_PASSWORD_LENGTH:
-            raise StaffError(f"The password is too short; use at least {MIN_PASSWORD_LENGTH} characters.")
+            raise StaffError(f"The password is too short; use at least {MIN_PASSWORD_LENGTH} characters.", "password")
         try:
             with self.engine.begin() as connection:
                 connection.execute(insert(staff).values(
                     username=username, password_hash=_hasher.hash(password), role=role, active=True,
                     created_at=local(at)))
         except IntegrityError as exc:
-            raise StaffError(f"There is already a staff account '{username}'; `ivr staff list` shows them.") from exc
+            raise StaffError(f"There is already a staff account '{username}'; `ivr staff list` shows them.",
+                             "taken") from exc
         found = self.get(username)
         assert found is not None
         return found

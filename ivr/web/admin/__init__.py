@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     # webhook request too (a tenth of a step's time), and only the login form is limited.
     app.extensions["ivr.login_limiter"] = MovingWindowRateLimiter(MemoryStorage())
     from ivr.web.admin import (  # noqa: F401  (their routes join bp)
+        accounts,
         auth,
         edits,
         figures,
