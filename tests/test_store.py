@@ -338,3 +338,18 @@ def test_one_outbox_per_database_whatever_its_password_or_path_spelling(tmp_path
     (tmp_path / "link").symlink_to(tmp_path / "real")
     assert spool_file(tmp_path, f"sqlite:///{tmp_path}/link/ivr.sqlite3") == \
         spool_file(tmp_path, f"sqlite:///{tmp_path}/real/ivr.sqlite3")
+
+
+@pytest.mark.parametrize(("keys", "outcome", "out_of_hours"), [("12", "connected", False),
+                                                               ("18", "closed", True),
+                                                               ("1", "menu", True)])
+def test_out_of_hours_is_the_unit_reached_not_the_bureau(tmp_path: Path, keys: str, outcome: str,
+                                                          out_of_hours: bool) -> None:
+    # 12:10 on a Thursday: the bureau and the funeral office are at lunch, the marriage office (no lunch break) is
+    # open. Put through to it: in hours; the funeral office closed, or no unit reached (the bureau): out of hours.
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    provider = app_on(url, "2026-11-26T12:10:00+08:00", tmp_path)
+    CallSimulator(provider.client.application).call(pressed_keys(keys))
+    settle(provider)
+    [call] = rows(url, calls)
+    assert (call.last_outcome, call.out_of_hours) == (outcome, out_of_hours)
