@@ -25,10 +25,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from ivr.core.loader import FILES, check_hotline
+from ivr.core.loader import FILES
 from ivr.core.model import Hotline
 from ivr.core.problems import Problem
-from ivr.publishing import folder_lock, store_and_write
+from ivr.publishing import check_texts, folder_lock, store_and_write
 from ivr.store.versions import PublishedVersions
 
 CALENDAR_SECTIONS = ("closures", "openings", "special_days")
@@ -275,16 +275,15 @@ def candidate_folder(menus_dir: Path, texts: Mapping[str, str]) -> Iterator[Path
 
 
 def check_candidate(menus_dir: Path, texts: Mapping[str, str]) -> tuple[Hotline | None, list[Problem]]:
-    """Check the live files with the candidate texts over them as `ivr validate` does, naming the live files."""
-    with candidate_folder(menus_dir, texts) as scratch:
-        hotline, problems = check_hotline(scratch)
-    return hotline, [_renamed(problem, str(scratch), menus_dir.name) for problem in problems]
+    """Check the live files with the candidate texts over them as `ivr validate` does, naming menus/<file>."""
+    hotline, problems = check_texts(menus_dir, {**read_texts(menus_dir), **texts})
+    return hotline, [_renamed(problem, str(menus_dir).rstrip("/"), menus_dir.name) for problem in problems]
 
 
-def _renamed(problem: Problem, scratch: str, shown: str) -> Problem:
-    """Say menus/units.yaml where the checker saw the scratch folder's path."""
-    if problem.file == scratch or problem.file.startswith(scratch + "/"):
-        return dataclasses.replace(problem, file=shown + problem.file[len(scratch):])
+def _renamed(problem: Problem, folder: str, shown: str) -> Problem:
+    """Say menus/units.yaml where the checker named the folder by its whole path."""
+    if problem.file == folder or problem.file.startswith(folder + "/"):
+        return dataclasses.replace(problem, file=shown + problem.file[len(folder):])
     return problem
 
 
