@@ -7,8 +7,10 @@ import json
 import logging
 import shutil
 import socket
+import threading
 import time
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -273,6 +275,23 @@ def test_the_store_keeps_versions_newest_first_and_does_not_store_the_same_texts
     assert versions.get(99) is None and versions.diff(99) is None
     assert versions.diff(second.version.id) == (
         "--- version 1/menu.yaml\n+++ version 2/menu.yaml\n@@ -1 +1,2 @@\n # menu.yaml\n+main: x\n")
+
+
+def test_servers_publishing_the_same_texts_at_once_store_one_version(database_url: str) -> None:
+    versions_of(database_url)  # the schema, made once as `ivr serve` does before any worker
+    servers = [PublishedVersions(Store.from_url(database_url)) for _ in range(6)]  # one engine each, as processes
+    at = local(datetime.fromisoformat("2026-11-27T17:00:00+08:00"))
+    start = threading.Barrier(len(servers))
+
+    def publish_first_version(versions: PublishedVersions) -> bool:
+        start.wait()
+        return versions.publish(SMALL, HAND_EDIT, "the first version", at).created
+
+    with ThreadPoolExecutor(len(servers)) as pool:
+        created = list(pool.map(publish_first_version, servers))
+
+    assert created.count(True) == 1
+    assert [(v.id, v.author) for v in servers[0].history()] == [(1, HAND_EDIT)]
 
 
 def test_a_diff_of_files_without_a_last_newline_keeps_every_header_on_its_own_line() -> None:

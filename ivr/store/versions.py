@@ -104,6 +104,7 @@ class PublishedVersions:
         """Store texts of all six files as the newest version, unless the newest already has exactly these."""
         digest = menus_digest(files)
         with self.engine.begin() as connection:
+            _hold_the_publishing_lock(connection)
             newest = _newest(connection)
             if newest is not None and newest.digest == digest:
                 return Published(_info(connection.execute(select(*_INFO).where(
@@ -159,6 +160,15 @@ class PublishedVersions:
 def _one_line(text: str, length: int) -> str:
     """Return text on one line (line breaks and control characters made spaces), cut to length."""
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:length]
+
+
+def _hold_the_publishing_lock(connection: Connection) -> None:
+    """Keep other publishers out until this transaction ends, so that two never both find the same newest."""
+    if connection.dialect.name == "sqlite":
+        # pysqlite begins a transaction only at the first write, after the newest was read; take the write lock now.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:  # PostgreSQL: readers of the versions go on, other publishers wait
+        connection.exec_driver_sql("LOCK TABLE menu_versions IN EXCLUSIVE MODE")
 
 
 def _newest(connection: Connection) -> Any:
