@@ -2,11 +2,14 @@
 
 Both get the same gunicorn settings (workers, threads, timeouts), the same wrk load (50 connections, pre-signed
 requests each with its own CallSid: main menu, key 2, forwarded to the marriage office) in the same run.
-Printed: requests/s, p50 and p99 of each and their ratios, with the embedded SQLite and with PostgreSQL; then
-whether every answered step has exactly one call record after `ivr db flush`, a worker's resident memory,
-and how long a generated 2,000-unit hotline takes to load and validate.
+All servers run side by side and are measured in turn, round after round (bare, SQLite, PostgreSQL, bare, ...):
+a shared machine's speed drifts by half within minutes, so each round's ratio compares neighbours, and the
+verdict is the median round's. Printed: requests/s, p50 and p99 of each in each round and their ratios, with
+the embedded SQLite and with PostgreSQL; then whether every answered step has exactly one call record after
+`ivr db flush`, each process's resident memory, and how long a generated 2,000-unit hotline takes to load
+and validate.
 
-Run: python bench/load.py [--seconds 8] [--connections 50] [--workers 2] [--postgres URL]
+Run: python bench/load.py [--rounds 3] [--seconds 5] [--connections 50] [--workers 2] [--postgres URL]
 (needs wrk from Debian; PostgreSQL: --postgres, IVR_BENCH_POSTGRES_URL, or Debian's binaries for a private server)
 """
 
@@ -17,12 +20,13 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -47,6 +51,13 @@ class Result:
     p99_ms: float
     answered: int
     errors: str
+
+    def throughput_ratio(self, baseline: Result) -> str:
+        """Return this result's throughput and p99 against a baseline's, in words, or nothing for the baseline."""
+        if baseline is self:
+            return " " * 24
+        return (f"{self.requests_per_second / baseline.requests_per_second:4.2f}x req/s, "
+                f"{self.p99_ms / baseline.p99_ms:4.2f}x p99")
 
 
 def free_port() -> int:
@@ -150,22 +161,29 @@ def worker_rss_mb(master: int) -> list[str]:
     return found
 
 
-def bench_bare(args: argparse.Namespace, folder: Path) -> Result:
+@dataclass
+class Served:
+    """One server under test: the bare app, or the hotline on one database, and what wrk measured of it."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    env: dict[str, str] | None = None  # the hotline's environment; None for the bare app
+    database: str | None = None
+    results: list[Result] = field(default_factory=list)
+
+
+def start_bare(args: argparse.Namespace, folder: Path) -> Served:
     port = free_port()
     log = folder / "bare.log"
     process = subprocess.Popen([sys.executable, __file__, "bare", "--port", str(port), "--workers",
                                 str(args.workers)], stdout=log.open("w"), stderr=subprocess.STDOUT,
                                start_new_session=True)
-    try:
-        wait_ready(port, process, log)
-        script = wrk_script(folder, f"http://127.0.0.1:{port}", 100, "00")
-        run_wrk("warm-up", port, script, 2, args.connections)
-        return run_wrk("bare Flask, fixed TwiML", port, script, args.seconds, args.connections)
-    finally:
-        stop(process)
+    return Served("bare Flask, fixed TwiML", port, process, log)
 
 
-def bench_hotline(args: argparse.Namespace, folder: Path, database: str | None, label: str) -> tuple[Result, str]:
+def start_hotline(args: argparse.Namespace, folder: Path, database: str | None, label: str) -> Served:
     port = free_port()
     instance = folder / f"instance-{label}"
     log = folder / f"hotline-{label}.log"
@@ -179,24 +197,29 @@ def bench_hotline(args: argparse.Namespace, folder: Path, database: str | None, 
         subprocess.run([IVR, "db", "upgrade"], env=env, check=True, capture_output=True)
     process = subprocess.Popen([IVR, "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
                                stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_ready(port, process, log)
-        warm = wrk_script(folder, f"http://127.0.0.1:{port}", args.seconds * 1000, "00")
-        run_wrk("warm-up", port, warm, 2, args.connections)
-        script = wrk_script(folder, f"http://127.0.0.1:{port}", args.seconds * 6000, "01")
-        result = run_wrk(f"hotline, {label}", port, script, args.seconds, args.connections)
-        rss = worker_rss_mb(process.pid)
-    finally:
-        stop(process)
-    flushed = subprocess.run([IVR, "db", "flush"], env=env, capture_output=True, text=True)
-    answered_steps = sum(1 for line in log.read_text().splitlines()
+    return Served(f"hotline, {label}", port, process, log, env,
+                  database or f"sqlite:///{instance / 'ivr.sqlite3'}")
+
+
+def measure(served: Served, folder: Path, args: argparse.Namespace, prefix: str, seconds: int) -> Result:
+    """Drive a server with wrk for `seconds`, with CallSids of their own (prefix: two hex digits)."""
+    script = wrk_script(folder, f"http://127.0.0.1:{served.port}", seconds * 6000, prefix)
+    return run_wrk(served.name, served.port, script, seconds, args.connections)
+
+
+def records_check(served: Served) -> str:
+    """Stop a hotline, flush its records, and compare its call records with the steps it answered."""
+    assert served.env is not None and served.database is not None
+    rss = worker_rss_mb(served.process.pid)
+    stop(served.process)
+    flushed = subprocess.run([IVR, "db", "flush"], env=served.env, capture_output=True, text=True)
+    answered_steps = sum(1 for line in served.log.read_text().splitlines()
                          if '"POST /voice/step?node=menu%3Amain&lang=zh HTTP/1.1" 200' in line)
-    calls = count_calls(database or f"sqlite:///{instance / 'ivr.sqlite3'}")
+    calls = count_calls(served.database)
     verdict = "none lost, none doubled" if calls == answered_steps else "MISMATCH"
-    check = (f"  records: {answered_steps} steps answered with 200 (server's access log), {calls} call records "
-             f"after `ivr db flush` ({flushed.stdout.strip()}): {verdict}\n"
-             f"  resident memory after the run: {', '.join(sorted(rss))}")
-    return result, check
+    return (f"  records: {answered_steps} steps answered with 200 (server's access log), {calls} call records "
+            f"after `ivr db flush` ({flushed.stdout.strip()}): {verdict}\n"
+            f"  resident memory after the run: {', '.join(sorted(rss))}")
 
 
 def count_calls(url: str) -> int:
@@ -276,7 +299,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", default="run", choices=["run", "bare"])
     parser.add_argument("--port", type=int)
-    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to create a database on")
@@ -289,34 +313,50 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     folder = Path(tempfile.mkdtemp(prefix="ivr-load-"))
     print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, Python {sys.version.split()[0]}; "
-          f"wrk -t2 -c{args.connections} -d{args.seconds}s; {args.workers} workers each")
-    runs: list[tuple[Result, Result, str]] = []
-    bare = bench_bare(args, folder)
-    hotline, check = bench_hotline(args, folder, None, "SQLite")
-    runs.append((bare, hotline, check))
-    if not args.no_postgres:
-        url, server = postgres_url(args)
-        if url is None:
-            print("PostgreSQL: not installed here; skipped (apt-get install postgresql)")
-        else:
-            try:
-                bare_again = bench_bare(args, folder)
-                hotline_pg, check_pg = bench_hotline(args, folder, url, "PostgreSQL")
-                runs.append((bare_again, hotline_pg, check_pg))
-            finally:
-                if server is not None:
-                    server.destroy()  # type: ignore[attr-defined]
-    for bare_run, hotline_run, records in runs:
-        for result in (bare_run, hotline_run):
-            print(f"{result.name:<28} {result.requests_per_second:8.0f} req/s   p50 {result.p50_ms:6.1f} ms   "
-                  f"p99 {result.p99_ms:6.1f} ms   socket errors: {result.errors}")
-        throughput = hotline_run.requests_per_second / bare_run.requests_per_second
-        tail = hotline_run.p99_ms / bare_run.p99_ms
-        print(f"  ratio: throughput {throughput:.2f}x of bare (target >= 0.6), p99 {tail:.2f}x (target <= 2)")
-        print(f"  wrk counted {hotline_run.answered} answered requests in the run")
-        print(records)
+          f"wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds; {args.workers} workers each")
+    postgres: object = None
+    servers = [start_bare(args, folder), start_hotline(args, folder, None, "SQLite")]
+    try:
+        if not args.no_postgres:
+            url, postgres = postgres_url(args)
+            if url is None:
+                print("PostgreSQL: not installed here; skipped (apt-get install postgresql)")
+            else:
+                servers.append(start_hotline(args, folder, url, "PostgreSQL"))
+        for number, served in enumerate(servers):
+            wait_ready(served.port, served.process, served.log)
+            measure(served, folder, args, f"f{number:x}", 2)  # warm-up
+        for round_number in range(args.rounds):
+            for number, served in enumerate(servers):
+                served.results.append(measure(served, folder, args, f"{round_number:x}{number:x}", args.seconds))
+        report(servers)
+    finally:
+        for served in servers:
+            if served.process.poll() is None:
+                stop(served.process)
+        if postgres is not None:
+            postgres.destroy()  # type: ignore[attr-defined]
     print(f"a generated 2,000-unit hotline loads and validates in {unit_load_seconds(folder):.2f} s (target < 1 s)")
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def report(servers: list[Served]) -> None:
+    """Print every round's figures, each hotline's ratios to the bare app in the same round, and the records."""
+    bare, hotlines = servers[0], servers[1:]
+    for round_number, baseline in enumerate(bare.results):
+        print(f"round {round_number + 1}")
+        for served in servers:
+            result = served.results[round_number]
+            print(f"  {result.name:<26} {result.requests_per_second:7.0f} req/s   p50 {result.p50_ms:6.1f} ms   "
+                  f"p99 {result.p99_ms:6.1f} ms   {result.throughput_ratio(baseline)}  errors: {result.errors}")
+    for served in hotlines:
+        throughput = statistics.median(r.requests_per_second / b.requests_per_second
+                                       for r, b in zip(served.results, bare.results, strict=True))
+        tail = statistics.median(r.p99_ms / b.p99_ms for r, b in zip(served.results, bare.results, strict=True))
+        print(f"{served.name}: median of the rounds' ratios: throughput {throughput:.2f}x of bare (target >= 0.6), "
+              f"p99 {tail:.2f}x (target <= 2)")
+        print(f"  wrk counted {sum(r.answered for r in served.results)} answered requests in the measured rounds")
+        print(records_check(served))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -11,12 +12,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 
+import ivr.store.recorder
 from ivr.cli import main
 from ivr.clock import parse_moment
 from ivr.events import RecordingEvent, StepEvent
 from ivr.simulator import CallSimulator, pressed_keys
 from ivr.store.database import Store, upgrade_schema
-from ivr.store.recorder import BATCH, Recorder, outbox_folder
+from ivr.store.recorder import BATCH, SEGMENT_SECONDS, Recorder, outbox_folder
 from ivr.store.report import build_report
 from ivr.store.tables import calls, steps, voicemails
 from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, Provider, make_app, twiml
@@ -291,6 +293,49 @@ def test_db_flush_writes_what_a_dead_worker_left_in_batches(tmp_path: Path) -> N
                              "0 were set aside as refused by the database.\n")
     assert count(url, steps) == BATCH * 2 + 7
     assert list(folder.glob("*.sqlite3")) == []  # the dead worker's file is gone once empty
+
+
+def test_the_writer_never_drains_a_file_still_appended_to_and_takes_each_one_whole_once_handed_over(
+        tmp_path: Path) -> None:
+    url, store = fresh_store(tmp_path)
+    folder = tmp_path / "outbox"
+    worker = Recorder(store, folder, background=False)
+    writer = Recorder(Store.from_url(url), folder, background=False)  # the records writer process
+    for event in step_events(5, "CAfirst"):
+        worker.record(event)
+    first_file = worker.own_outbox().path
+    assert writer.drain_all() == 0 and count(url, steps) == 0  # the worker still appends there
+
+    worker._own_opened -= SEGMENT_SECONDS  # a second later, the next step goes to a new file
+    worker.record(step_events(1, "CAsecond")[0])
+    assert worker.own_outbox().path != first_file
+    assert writer.drain_all() == 5
+    assert count(url, steps) == 5 and not first_file.exists()
+
+    worker._own_opened -= SEGMENT_SECONDS  # then no call for a second: the worker's writer thread hands it over
+    worker.hand_over_if_old()
+    assert writer.drain_all() == 1
+    assert count(url, steps) == 6 and list(folder.glob("*.sqlite3")) == []
+
+
+def test_steps_recorded_by_many_threads_while_files_are_handed_over_are_all_kept_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ivr.store.recorder, "SEGMENT_SECONDS", 0.005)  # a new file every few milliseconds
+    url, store = fresh_store(tmp_path)
+    worker = Recorder(store, tmp_path / "outbox", background=False)
+
+    def record_calls(thread: int) -> None:
+        for event in step_events(150, f"CAthread{thread}"):
+            worker.record(event)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(record_calls, range(8)))
+    worker.hand_over_if_old()
+    time.sleep(0.01)
+    worker.hand_over_if_old()
+    assert len(list((tmp_path / "outbox").glob("*.sqlite3"))) > 8  # handed over many times meanwhile
+    assert Recorder(Store.from_url(url), tmp_path / "outbox", background=False).drain_all() == 8 * 150
+    assert count(url, steps) == 8 * 150
 
 
 def test_an_unreadable_event_is_set_aside_and_blocks_nothing(tmp_path: Path) -> None:

@@ -30,6 +30,10 @@ class OutboxUnavailable(Exception):
     """The outbox file cannot be written (a full or read-only disk, say)."""
 
 
+class OutboxSealed(Exception):
+    """The outbox file was handed over to the writer: nothing more is appended to it."""
+
+
 @dataclass
 class _Slot:
     """Events one thread appends, and whether (and how) the transaction that held them ended."""
@@ -58,15 +62,19 @@ class Outbox:
         self._turn = threading.Condition()
         self._pending: list[_Slot] = []
         self._committing = False
+        self._sealed = False
 
     def append(self, events: Sequence[CallEvent]) -> None:
-        """Keep events durably, in order; raise OutboxUnavailable when the file cannot be written.
+        """Keep events durably, in order; raise OutboxUnavailable when the file cannot be written (OutboxSealed
+        once it was handed over).
 
         Group commit: threads appending at the same moment share one transaction. The first to find no
         commit under way writes everything pending; the others wait until theirs is written.
         """
         slot = _Slot([(event.to_json(),) for event in events])
         with self._turn:
+            if self._sealed:
+                raise OutboxSealed(str(self.path))
             self._pending.append(slot)
             while not slot.done:
                 if self._committing:
@@ -85,6 +93,14 @@ class Outbox:
                 self._turn.notify_all()
         if slot.error is not None:
             raise slot.error
+
+    def seal(self) -> None:
+        """Let the appends under way finish, refuse any more (OutboxSealed), and close the file."""
+        with self._turn:
+            self._sealed = True
+            while self._committing or self._pending:
+                self._turn.wait()
+        self.close()
 
     def _insert(self, bodies: list[tuple[str]]) -> OutboxUnavailable | None:
         try:

@@ -4,11 +4,14 @@ takes them into the database in batches.
 Why this shape: a step's answer must not wait for a database that may be slow, locked or down, yet no
 event may be lost once the provider has our TwiML. A local SQLite append costs tens of microseconds and
 survives the worker being killed. Each worker process appends to an outbox file of its own in the outbox
-folder, holding a lock on it while it lives, so appends never wait on another process; its writer thread
-drains that file in batches of hundreds with a few statements each (group commit over pooled connections),
-and also drains any file whose owner died (its lock is free then). An event the database refuses for its
-content is set aside on its own; while the database is away the writer waits. When even the outbox cannot be
-written (a full disk), events wait in memory, bounded, until either answers.
+folder, holding a lock on it while it writes there, so appends never wait on another process. Every second
+or so it seals that file, releases its lock and starts a new one: a file whose lock is free (handed over,
+or its worker died) is drained whole, in batches of hundreds with a few statements each (group commit over
+pooled connections), by the records writer process of `ivr serve`, or else by the worker's writer thread.
+No process ever drains a file another one still appends to, so neither waits on the other's locks.
+An event the database refuses for its content is set aside on its own; while the database is away the
+writer waits. When even the outbox cannot be written (a full disk), events wait in memory, bounded, until
+either answers.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import TextIO
 
 from ivr.events import CallEvent
 from ivr.store.database import Store, StoreRefused, StoreUnavailable
-from ivr.store.outbox import Outbox, OutboxUnavailable, Waiting
+from ivr.store.outbox import Outbox, OutboxSealed, OutboxUnavailable, Waiting
 from ivr.store.urls import database_identity
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,10 @@ IDLE_SECONDS = 1.0
 # Events held in memory while neither the outbox nor the database can be written; beyond this they are dropped,
 # counted and logged (a disk full for hours is an operator's emergency, not a memory leak).
 MEMORY_LIMIT = 50_000
+# A worker hands its outbox file over to the drainers this often (when it has appended anything meanwhile).
+SEGMENT_SECONDS = 1.0
+# How much the records writer process yields the processor to the workers (see os.nice).
+WRITER_NICENESS = 5
 # Held by a records writer process (see run_writer_process) while it drains the folder for every worker.
 WRITER_LOCK = "writer"
 
@@ -74,6 +81,7 @@ class Recorder:
         self._own: Outbox | None = None
         self._own_lock: TextIO | None = None
         self._own_pid = 0
+        self._own_opened = 0.0
         self._memory: deque[CallEvent] = deque()
         self._memory_lock = threading.Lock()
         self._drain_lock = threading.Lock()
@@ -90,20 +98,53 @@ class Recorder:
     def record(self, event: CallEvent) -> None:
         """Keep one event durably in this process's outbox (or in memory when the disk refuses); wake the writer."""
         try:
-            self.own_outbox().append([event])
+            self._append_own([event])
         except OutboxUnavailable as exc:
             self._hold_in_memory(event, str(exc))
         self._ensure_writer()
         self._wake.set()
 
     def own_outbox(self) -> Outbox:
-        """Return this process's outbox file, opening it (and locking it as ours) on first use."""
-        if self._own is None or self._own_pid != os.getpid():
+        """Return this process's outbox file, opening it (and locking it as ours) on first use and once the
+        last one is old enough to be handed over."""
+        if not self._own_is_current():
             with self._writer_lock:
-                if self._own is None or self._own_pid != os.getpid():
+                if not self._own_is_current():
+                    self._hand_over_own()
                     self._own = self._open_own()
                     self._own_pid = os.getpid()
+                    self._own_opened = time.monotonic()
+        assert self._own is not None
         return self._own
+
+    def hand_over_if_old(self) -> None:
+        """Seal this process's outbox file and release it to the drainers when it is old enough."""
+        if self._own is not None and not self._own_is_current():
+            with self._writer_lock:
+                if self._own is not None and not self._own_is_current():
+                    self._hand_over_own()
+
+    def _own_is_current(self) -> bool:
+        return (self._own is not None and self._own_pid == os.getpid()
+                and time.monotonic() - self._own_opened < SEGMENT_SECONDS)
+
+    def _hand_over_own(self) -> None:
+        """Seal the outbox file this process appends to and free its lock, so that a drainer takes it whole."""
+        own, handle, self._own, self._own_lock = self._own, self._own_lock, None, None
+        if own is None or self._own_pid != os.getpid():
+            return  # a file of the parent process (before a fork): its lock and file are the parent's
+        own.seal()
+        if handle is not None:
+            handle.close()
+
+    def _append_own(self, events: Sequence[CallEvent]) -> None:
+        """Append events to this process's current outbox file; raise OutboxUnavailable when it cannot be."""
+        while True:
+            try:
+                self.own_outbox().append(events)
+                return
+            except OutboxSealed:
+                continue  # handed over between taking it and appending: the next one takes the events
 
     def flush(self, wait: bool = True, limit: int | None = None) -> int:
         """Take waiting events into the database now, from this process's outbox and any whose owner died.
@@ -198,6 +239,7 @@ class Recorder:
             if not self._background:
                 return
             time.sleep(GATHER_SECONDS)
+            self.hand_over_if_old()  # a quiet worker's last events reach the drainers all the same
             if self.resting() or self._writer_process_alive():
                 continue
             try:
@@ -220,27 +262,9 @@ class Recorder:
         return self._writer_alive
 
     def drain_all(self) -> int:
-        """Take the events of every outbox file in the folder, live workers' too: the records writer's drain."""
-        taken = 0
-        with self._drain_lock:
-            for path in self.outboxes():
-                try:
-                    handle = _try_lock(path)
-                except OutboxUnavailable:
-                    continue
-                outbox = Outbox(path)
-                try:
-                    taken += self._drain(outbox, None)
-                except OutboxUnavailable as exc:
-                    log.error("The outbox %s cannot be read (%s); its events wait until it can.", path, exc)
-                finally:
-                    outbox.close()
-                    if handle is not None:  # its worker is gone: the file goes once it is empty
-                        _remove_if_empty(outbox)
-                        handle.close()
-                if self.resting():
-                    break
-        return taken
+        """Take the events of every outbox file handed over or left by a worker that died: the writer's drain."""
+        self.hand_over_if_old()
+        return self.flush()
 
     def _drainable(self) -> Iterator[tuple[Outbox, Callable[[], None]]]:
         """Yield this process's outbox, then each outbox whose owner is gone, locked while it is drained."""
@@ -349,7 +373,7 @@ class Recorder:
         if not held:
             return 0
         try:
-            self.own_outbox().append(held)
+            self._append_own(held)
         except OutboxUnavailable:
             if self.resting():
                 return 0
@@ -409,6 +433,9 @@ def run_writer_process(store: Store, folder: Path, parent: int) -> None:
     `ivr serve` starts one, so that the workers spend their time on callers, not on the database. While it
     holds the writer lock the workers' own writers stand aside; if it dies they take over within a second.
     """
+    # Callers first: on a busy machine the workers get the processor, and the records (safe in the outboxes)
+    # are written in the moments between.
+    os.nice(WRITER_NICENESS)
     recorder = Recorder(store, folder, background=False)
     handle = None
     while handle is None and os.getppid() == parent:
