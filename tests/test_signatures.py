@@ -80,6 +80,10 @@ def test_an_empty_signature_header_is_refused(app: Flask) -> None:
     assert post_with(app.test_client(), "/voice", INCOMING_CALL, signature="") == 403
 
 
+def test_a_signature_with_characters_no_signature_has_is_refused_not_an_error(app: Flask) -> None:
+    assert post_with(app.test_client(), "/voice", INCOMING_CALL, signature="ÿé" * 14) == 403
+
+
 def test_an_altered_signature_is_refused(app: Flask, provider: Provider) -> None:
     good = provider.sign("/voice", INCOMING_CALL)
     altered = ("A" if good[0] != "A" else "B") + good[1:]
