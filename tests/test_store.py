@@ -328,14 +328,32 @@ def test_steps_recorded_by_many_threads_while_files_are_handed_over_are_all_kept
         for event in step_events(150, f"CAthread{thread}"):
             worker.record(event)
 
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(record_calls, range(8)))
-    worker.hand_over_if_old()
+    writer = Recorder(Store.from_url(url), tmp_path / "outbox", background=False)
+    with ThreadPoolExecutor(9) as pool:
+        recording = [pool.submit(record_calls, thread) for thread in range(8)]
+        drains = []
+        while not all(future.done() for future in recording):
+            drains.append(writer.drain_all())
+        for future in recording:
+            future.result()
     time.sleep(0.01)
     worker.hand_over_if_old()
-    assert len(list((tmp_path / "outbox").glob("*.sqlite3"))) > 8  # handed over many times meanwhile
-    assert Recorder(Store.from_url(url), tmp_path / "outbox", background=False).drain_all() == 8 * 150
+    drains.append(writer.drain_all())
+    assert len([taken for taken in drains if taken]) > 2  # handed over and drained many times meanwhile
+    assert sum(drains) == 8 * 150
     assert count(url, steps) == 8 * 150
+
+
+def test_while_the_database_is_away_a_worker_keeps_appending_to_one_file_not_a_new_one_each_second(
+        tmp_path: Path) -> None:
+    _, store = fresh_store(tmp_path)
+    folder = tmp_path / "outbox"
+    worker = Recorder(store, folder, background=False)
+    for second in range(5):  # nothing drains meanwhile
+        worker.record(step_events(1, f"CAsecond{second}")[0])
+        worker._own_opened -= SEGMENT_SECONDS
+    assert len(list(folder.glob("*.sqlite3"))) == 2  # the one handed over, waiting, and the one appended to
+    assert worker.state().waiting == 5
 
 
 def test_an_unreadable_event_is_set_aside_and_blocks_nothing(tmp_path: Path) -> None:

@@ -5,9 +5,11 @@ Why this shape: a step's answer must not wait for a database that may be slow, l
 event may be lost once the provider has our TwiML. A local SQLite append costs tens of microseconds and
 survives the worker being killed. Each worker process appends to an outbox file of its own in the outbox
 folder, holding a lock on it while it writes there, so appends never wait on another process. Every second
-or so it seals that file, releases its lock and starts a new one: a file whose lock is free (handed over,
-or its worker died) is drained whole, in batches of hundreds with a few statements each (group commit over
-pooled connections), by the records writer process of `ivr serve`, or else by the worker's writer thread.
+or so it seals that file, releases its lock and starts a new one (once the last one it handed over was
+drained, so that a database outage leaves two files per worker, not one a second): a file whose lock is
+free (handed over, or its worker died) is drained whole, in batches of hundreds with a few statements each
+(group commit over pooled connections), by the records writer process of `ivr serve`, or else by the
+worker's writer thread.
 No process ever drains a file another one still appends to, so neither waits on the other's locks.
 An event the database refuses for its content is set aside on its own; while the database is away the
 writer waits. When even the outbox cannot be written (a full disk), events wait in memory, bounded, until
@@ -82,6 +84,7 @@ class Recorder:
         self._own_lock: TextIO | None = None
         self._own_pid = 0
         self._own_opened = 0.0
+        self._handed_over: Path | None = None  # the last file this process handed over, until it is drained
         self._memory: deque[CallEvent] = deque()
         self._memory_lock = threading.Lock()
         self._drain_lock = threading.Lock()
@@ -125,8 +128,16 @@ class Recorder:
                     self._hand_over_own()
 
     def _own_is_current(self) -> bool:
-        return (self._own is not None and self._own_pid == os.getpid()
-                and time.monotonic() - self._own_opened < SEGMENT_SECONDS)
+        if self._own is None or self._own_pid != os.getpid():
+            return False
+        if time.monotonic() - self._own_opened < SEGMENT_SECONDS:
+            return True
+        if self._handed_over is not None and self._handed_over.exists():
+            # The last file handed over still waits (the database is away, say): go on appending here rather
+            # than leave a file a second behind; look again in a second.
+            self._own_opened = time.monotonic()
+            return True
+        return False
 
     def _hand_over_own(self) -> None:
         """Seal the outbox file this process appends to and free its lock, so that a drainer takes it whole."""
@@ -136,6 +147,7 @@ class Recorder:
         own.seal()
         if handle is not None:
             handle.close()
+        self._handed_over = own.path
 
     def _append_own(self, events: Sequence[CallEvent]) -> None:
         """Append events to this process's current outbox file; raise OutboxUnavailable when it cannot be."""
