@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, func, select, text
 import ivr.store.recorder
 from ivr.cli import main
 from ivr.clock import parse_moment
-from ivr.events import RecordingEvent, StepEvent
+from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent
 from ivr.simulator import CallSimulator, pressed_keys
-from ivr.store.database import Store, upgrade_schema
+from ivr.store.database import Store, local, upgrade_schema
 from ivr.store.recorder import BATCH, SEGMENT_SECONDS, Recorder, outbox_folder
 from ivr.store.report import build_report
 from ivr.store.tables import calls, steps, voicemails
@@ -354,6 +354,70 @@ def test_while_the_database_is_away_a_worker_keeps_appending_to_one_file_not_a_n
         worker._own_opened -= SEGMENT_SECONDS
     assert len(list(folder.glob("*.sqlite3"))) == 2  # the one handed over, waiting, and the one appended to
     assert worker.state().waiting == 5
+
+
+def a_days_calls() -> list[CallEvent]:
+    """Events of three calls as the web edge makes them, in the order they happen."""
+    events: list[CallEvent] = []
+    for number, (unit_open, status) in enumerate([(True, "completed"), (False, "no-answer"), (True, None)]):
+        sid, at = f"CAbatch{number}", AT + timedelta(minutes=number)
+        events += [
+            StepEvent.make(call_sid=sid, at=at, seq=0, node="start", outcome="menu", landed="language",
+                           caller=CALLER, called="+864333622075", out_of_hours=False),
+            StepEvent.make(call_sid=sid, at=at, seq=1, node="language", digits="1", outcome="menu",
+                           landed="menu:main", language="zh", caller=CALLER),
+            StepEvent.make(call_sid=sid, at=at, seq=2, node="menu:main", digits="2", outcome="forwarded",
+                           unit_id="marriage_registry", language="zh", forwarded_number="+864333623441",
+                           out_of_hours=not unit_open, unit_hours=True, caller=CALLER)]
+        if status:
+            events += [StepEvent.make(call_sid=sid, at=at + timedelta(seconds=40), seq=3, node="dialed:marriage",
+                                      outcome="hangup", dial_status=status, dial_duration=33, caller=CALLER),
+                       CallEndedEvent.make(call_sid=sid, at=at + timedelta(seconds=41), call_status="completed",
+                                           duration=41, caller=CALLER)]
+    return events
+
+
+@pytest.mark.parametrize("batches", ["one batch", "one event a batch", "split mid-call"])
+def test_a_call_comes_out_the_same_whether_its_events_arrive_together_or_one_by_one(
+        database_url: str, batches: str) -> None:
+    events = a_days_calls()
+    store = Store.from_url(database_url)
+    upgrade_schema(store.engine)
+    if batches == "one batch":
+        store.apply(events)
+    elif batches == "one event a batch":
+        for event in events:
+            store.apply([event])
+    else:  # the first call's first steps in one batch; the rest, and its last step again, in the next
+        store.apply(events[:2])
+        store.apply(events[2:] + events[3:4])
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(calls).order_by(calls.c.call_sid)).all()
+    engine.dispose()
+    found = [{k: v for k, v in row._mapping.items() if k not in ("id",)} for row in rows]
+    for row in found:
+        for moment in ("started_at", "ended_at"):
+            row[moment] = row[moment] and local(row[moment])
+    assert found == EXPECTED_CALLS
+
+
+EXPECTED_CALLS = [
+    {"call_sid": "CAbatch0", "caller": CALLER, "called": "+864333622075", "started_at": AT,
+     "ended_at": AT + timedelta(seconds=41), "language": "zh", "out_of_hours": False, "last_seq": 3,
+     "last_node": "dialed:marriage", "last_outcome": "hangup", "unit_id": "marriage_registry",
+     "forwarded_number": "+864333623441", "dial_status": "completed", "dial_duration": 33,
+     "call_status": "completed", "duration": 41},
+    {"call_sid": "CAbatch1", "caller": CALLER, "called": "+864333622075", "started_at": AT + timedelta(minutes=1),
+     "ended_at": AT + timedelta(minutes=1, seconds=41), "language": "zh", "out_of_hours": True, "last_seq": 3,
+     "last_node": "dialed:marriage", "last_outcome": "hangup", "unit_id": "marriage_registry",
+     "forwarded_number": "+864333623441", "dial_status": "no-answer", "dial_duration": 33,
+     "call_status": "completed", "duration": 41},
+    {"call_sid": "CAbatch2", "caller": CALLER, "called": "+864333622075", "started_at": AT + timedelta(minutes=2),
+     "ended_at": None, "language": "zh", "out_of_hours": False, "last_seq": 2, "last_node": "menu:main",
+     "last_outcome": "forwarded", "unit_id": "marriage_registry", "forwarded_number": "+864333623441",
+     "dial_status": None, "dial_duration": None, "call_status": None, "duration": None},
+]
 
 
 def test_an_unreadable_event_is_set_aside_and_blocks_nothing(tmp_path: Path) -> None:

@@ -219,28 +219,64 @@ class Store:
 
 
 def _write_events(connection: Connection, events: Sequence[CallEvent]) -> None:
-    """Write a batch with a few statements of many rows each: group commit, not a round trip per value."""
+    """Write a batch with a few statements of many rows each: group commit, not a round trip per value.
+
+    A call first heard of in this batch gets its whole row in one multi-row insert; only the calls the
+    database already has are updated, row by row.
+    """
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    first_of_call: dict[str, dict[str, Any]] = {}
-    for item in events:
-        first_of_call.setdefault(item.call_sid, {
-            "call_sid": item.call_sid, "started_at": local(item.at), "caller": getattr(item, "caller", None),
-            "called": getattr(item, "called", None)})
-    if first_of_call:
-        connection.execute(dialect.insert(calls).on_conflict_do_nothing(), list(first_of_call.values()))
     step_events = [e for e in events if isinstance(e, StepEvent)]
+    by_call: dict[str, list[StepEvent]] = defaultdict(list)
+    for step in sorted(step_events, key=lambda e: e.seq):
+        by_call[step.call_sid].append(step)
+    ended = {e.call_sid: e for e in events if isinstance(e, CallEndedEvent)}
+    new_rows = _new_call_rows(events, by_call, ended)
+    inserted = set(connection.execute(dialect.insert(calls).on_conflict_do_nothing().returning(calls.c.call_sid),
+                                      new_rows).scalars())
     if step_events:
         connection.execute(dialect.insert(steps).on_conflict_do_nothing(), [_step_row(e) for e in step_events])
-        _update_calls_from_steps(connection, step_events)
+    known = {call_sid: found for call_sid, found in by_call.items() if call_sid not in inserted}
+    if known:
+        _update_calls_from_steps(connection, known)
     for recording in (e for e in events if isinstance(e, RecordingEvent)):
         _write_recording(connection, dialect, recording)
-    ended = [e for e in events if isinstance(e, CallEndedEvent)]
-    if ended:
+    ended_known = [e for call_sid, e in ended.items() if call_sid not in inserted]
+    if ended_known:
         connection.execute(
             update(calls).where(calls.c.call_sid == bindparam("b_sid")).values(
                 ended_at=bindparam("b_at"), call_status=bindparam("b_status"), duration=bindparam("b_duration")),
-            [{"b_sid": e.call_sid, "b_at": local(e.at), "b_status": e.call_status, "b_duration": e.duration}
-             for e in ended])
+            [{"b_sid": e.call_sid, **_ended_values(e, "b_")} for e in ended_known])
+
+
+# The columns a call's steps set (besides language and out_of_hours), as _call_changes names them.
+_CALL_CHANGES = ("last_seq", "last_node", "last_outcome", "unit_id", "forwarded_number", "dial_status",
+                 "dial_duration")
+
+
+def _new_call_rows(events: Sequence[CallEvent], by_call: dict[str, list[StepEvent]],
+                   ended: dict[str, CallEndedEvent]) -> list[dict[str, Any]]:
+    """Return each call's whole row as it would be if the database had not heard of it before."""
+    rows: dict[str, dict[str, Any]] = {}
+    for item in events:
+        rows.setdefault(item.call_sid, {
+            "call_sid": item.call_sid, "started_at": local(item.at), "caller": getattr(item, "caller", None),
+            "called": getattr(item, "called", None)})
+    blank = dict.fromkeys(["language", "out_of_hours", *_CALL_CHANGES, "ended_at", "call_status", "duration"])
+    for call_sid, row in rows.items():
+        row.update(blank)
+        found = by_call.get(call_sid)
+        if found:
+            row.update(_call_changes(found))
+            row["out_of_hours"] = _out_of_hours(found)[0]
+        if call_sid in ended:
+            row.update(_ended_values(ended[call_sid]))
+    return list(rows.values())
+
+
+def _ended_values(event: CallEndedEvent, prefix: str = "") -> dict[str, Any]:
+    names = {"ended_at": "at", "call_status": "status", "duration": "duration"}
+    values = {"ended_at": local(event.at), "call_status": event.call_status, "duration": event.duration}
+    return {f"{prefix}{names[k]}" if prefix else k: v for k, v in values.items()}
 
 
 def _step_row(event: StepEvent) -> dict[str, Any]:
@@ -249,14 +285,10 @@ def _step_row(event: StepEvent) -> dict[str, Any]:
             "dial_status": event.dial_status, "dial_duration": event.dial_duration}
 
 
-def _update_calls_from_steps(connection: Connection, step_events: list[StepEvent]) -> None:
-    """Fold each call's steps into the call's row: where it was left, its language, forward and hours."""
-    by_call: dict[str, list[StepEvent]] = defaultdict(list)
-    for item in step_events:
-        by_call[item.call_sid].append(item)
+def _update_calls_from_steps(connection: Connection, by_call: dict[str, list[StepEvent]]) -> None:
+    """Fold each known call's steps (in order) into its row: where it was left, its language, forward and hours."""
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for call_sid, found in by_call.items():
-        found.sort(key=lambda e: e.seq)
         changes = _call_changes(found)
         shapes[tuple(sorted(changes))].append({"b_sid": call_sid, "b_seq": found[-1].seq,
                                                **{f"v_{k}": v for k, v in changes.items()}})
@@ -287,14 +319,12 @@ def _call_changes(found: list[StepEvent]) -> dict[str, Any]:
 
 def _update_out_of_hours(connection: Connection, by_call: dict[str, list[StepEvent]]) -> None:
     """The unit the caller reached decides whether the call came out of hours; the bureau's hours only without one."""
-    unit_rows, bureau_rows = [], []
+    unit_rows: list[dict[str, Any]] = []
+    bureau_rows: list[dict[str, Any]] = []
     for call_sid, found in by_call.items():
-        at_unit = [e for e in found if e.unit_hours and e.out_of_hours is not None]
-        at_bureau = [e for e in found if not e.unit_hours and e.out_of_hours is not None]
-        if at_unit:
-            unit_rows.append({"b_sid": call_sid, "v_ooh": at_unit[-1].out_of_hours})
-        elif at_bureau:
-            bureau_rows.append({"b_sid": call_sid, "v_ooh": at_bureau[0].out_of_hours})
+        value, of_unit = _out_of_hours(found)
+        if value is not None:
+            (unit_rows if of_unit else bureau_rows).append({"b_sid": call_sid, "v_ooh": value})
     if unit_rows:
         connection.execute(update(calls).where(calls.c.call_sid == bindparam("b_sid"))
                            .values(out_of_hours=bindparam("v_ooh")), unit_rows)
@@ -302,6 +332,16 @@ def _update_out_of_hours(connection: Connection, by_call: dict[str, list[StepEve
         connection.execute(update(calls).where(and_(calls.c.call_sid == bindparam("b_sid"),
                                                     calls.c.out_of_hours.is_(None)))
                            .values(out_of_hours=bindparam("v_ooh")), bureau_rows)
+
+
+def _out_of_hours(found: list[StepEvent]) -> tuple[bool | None, bool]:
+    """Return whether a call's steps came out of hours and whether a unit's hours say so (the last unit's
+    answer wins; without one, the bureau's first)."""
+    at_unit = [e for e in found if e.unit_hours and e.out_of_hours is not None]
+    if at_unit:
+        return at_unit[-1].out_of_hours, True
+    at_bureau = [e for e in found if not e.unit_hours and e.out_of_hours is not None]
+    return (at_bureau[0].out_of_hours if at_bureau else None), False
 
 
 def _write_recording(connection: Connection, dialect: Any, item: RecordingEvent) -> None:

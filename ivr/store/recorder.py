@@ -110,15 +110,16 @@ class Recorder:
     def own_outbox(self) -> Outbox:
         """Return this process's outbox file, opening it (and locking it as ours) on first use and once the
         last one is old enough to be handed over."""
-        if not self._own_is_current():
+        own = self._own  # read once: another thread may hand it over meanwhile (the append then says so)
+        if own is None or not self._own_is_current():
             with self._writer_lock:
-                if not self._own_is_current():
+                if self._own is None or not self._own_is_current():
                     self._hand_over_own()
                     self._own = self._open_own()
                     self._own_pid = os.getpid()
                     self._own_opened = time.monotonic()
-        assert self._own is not None
-        return self._own
+                own = self._own
+        return own
 
     def hand_over_if_old(self) -> None:
         """Seal this process's outbox file and release it to the drainers when it is old enough."""
@@ -190,14 +191,15 @@ class Recorder:
     def state(self) -> RecorderState:
         """Return the database's state and the counts of waiting, set-aside, in-memory and dropped events."""
         waiting = aside = 0
+        own = self._own
         for path in self.outboxes():
-            outbox = self._own if self._own is not None and self._own.path == path else Outbox(path)
+            outbox = own if own is not None and own.path == path else Outbox(path)
             try:
                 found, refused = outbox.counts()
             except OutboxUnavailable:
                 continue
             finally:
-                if outbox is not self._own:
+                if outbox is not own:
                     outbox.close()
             waiting, aside = waiting + found, aside + refused
         if self.resting():
@@ -280,10 +282,11 @@ class Recorder:
 
     def _drainable(self) -> Iterator[tuple[Outbox, Callable[[], None]]]:
         """Yield this process's outbox, then each outbox whose owner is gone, locked while it is drained."""
-        if self._own is not None and self._own_pid == os.getpid():
-            yield self._own, lambda: None
+        own = self._own if self._own_pid == os.getpid() else None
+        if own is not None:
+            yield own, lambda: None
         for path in self.outboxes():
-            if self._own is not None and path == self._own.path:
+            if own is not None and path == own.path:
                 continue
             try:
                 handle = _try_lock(path)
