@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, and_, bindparam, create_engine, delete, event, or_, select, update
+from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
@@ -221,8 +221,8 @@ class Store:
 def _write_events(connection: Connection, events: Sequence[CallEvent]) -> None:
     """Write a batch with a few statements of many rows each: group commit, not a round trip per value.
 
-    A call first heard of in this batch gets its whole row in one multi-row insert; only the calls the
-    database already has are updated, row by row.
+    Each call in the batch is one row of a multi-row upsert: a call not yet known is inserted whole, a known
+    one takes what this batch adds. Calls are grouped by what their events say, one statement a group.
     """
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     step_events = [e for e in events if isinstance(e, StepEvent)]
@@ -230,74 +230,88 @@ def _write_events(connection: Connection, events: Sequence[CallEvent]) -> None:
     for step in sorted(step_events, key=lambda e: e.seq):
         by_call[step.call_sid].append(step)
     ended = {e.call_sid: e for e in events if isinstance(e, CallEndedEvent)}
-    new_rows = _new_call_rows(events, by_call, ended)
-    inserted = set(connection.execute(dialect.insert(calls).on_conflict_do_nothing().returning(calls.c.call_sid),
-                                      new_rows).scalars())
+    for shape, rows in _call_rows(events, by_call, ended).items():
+        # RETURNING makes SQLAlchemy send one statement of many rows rather than a statement a row.
+        connection.execute(_upsert_calls(dialect, shape).returning(calls.c.id), rows).all()
     if step_events:
-        connection.execute(dialect.insert(steps).on_conflict_do_nothing(), [_step_row(e) for e in step_events])
-    known = {call_sid: found for call_sid, found in by_call.items() if call_sid not in inserted}
-    if known:
-        _update_calls_from_steps(connection, known)
+        connection.execute(dialect.insert(steps).on_conflict_do_nothing().returning(steps.c.id),
+                           [_step_row(e) for e in step_events]).all()
     for recording in (e for e in events if isinstance(e, RecordingEvent)):
         _write_recording(connection, dialect, recording)
-    ended_known = [e for call_sid, e in ended.items() if call_sid not in inserted]
-    if ended_known:
-        connection.execute(
-            update(calls).where(calls.c.call_sid == bindparam("b_sid")).values(
-                ended_at=bindparam("b_at"), call_status=bindparam("b_status"), duration=bindparam("b_duration")),
-            [{"b_sid": e.call_sid, **_ended_values(e, "b_")} for e in ended_known])
 
 
-# The columns a call's steps set (besides language and out_of_hours), as _call_changes names them.
-_CALL_CHANGES = ("last_seq", "last_node", "last_outcome", "unit_id", "forwarded_number", "dial_status",
-                 "dial_duration")
+@dataclass(frozen=True)
+class _Shape:
+    """What a batch says about a call: the step columns it sets, whose hours it was (if known), and its end."""
+
+    changes: tuple[str, ...]
+    hours_of: str | None  # "unit", "bureau" or None
+    ended: bool
 
 
-def _new_call_rows(events: Sequence[CallEvent], by_call: dict[str, list[StepEvent]],
-                   ended: dict[str, CallEndedEvent]) -> list[dict[str, Any]]:
-    """Return each call's whole row as it would be if the database had not heard of it before."""
-    rows: dict[str, dict[str, Any]] = {}
-    for item in events:
-        rows.setdefault(item.call_sid, {
-            "call_sid": item.call_sid, "started_at": local(item.at), "caller": getattr(item, "caller", None),
-            "called": getattr(item, "called", None)})
-    blank = dict.fromkeys(["language", "out_of_hours", *_CALL_CHANGES, "ended_at", "call_status", "duration"])
-    for call_sid, row in rows.items():
-        row.update(blank)
+def _call_rows(events: Sequence[CallEvent], by_call: dict[str, list[StepEvent]],
+               ended: dict[str, CallEndedEvent]) -> dict[_Shape, list[dict[str, Any]]]:
+    """Return each call's row (as it is when the call is new), grouped by shape."""
+    of_call: dict[str, list[CallEvent]] = defaultdict(list)
+    for item in sorted(events, key=lambda e: e.at):
+        of_call[item.call_sid].append(item)
+    grouped: dict[_Shape, list[dict[str, Any]]] = defaultdict(list)
+    for call_sid, told in of_call.items():
+        row: dict[str, Any] = {"call_sid": call_sid, "started_at": local(told[0].at),
+                               "caller": _first_known(told, "caller"), "called": _first_known(told, "called"),
+                               **dict.fromkeys(_STEP_COLUMNS), "out_of_hours": None, "ended_at": None,
+                               "call_status": None, "duration": None}
+        changes: dict[str, Any] = {}
+        hours_of = None
         found = by_call.get(call_sid)
         if found:
-            row.update(_call_changes(found))
-            row["out_of_hours"] = _out_of_hours(found)[0]
-        if call_sid in ended:
-            row.update(_ended_values(ended[call_sid]))
-    return list(rows.values())
+            changes = _call_changes(found)
+            row["out_of_hours"], of_unit = _out_of_hours(found)
+            if row["out_of_hours"] is not None:
+                hours_of = "unit" if of_unit else "bureau"
+        row.update(changes)
+        end = ended.get(call_sid)
+        if end is not None:
+            row.update(ended_at=local(end.at), call_status=end.call_status, duration=end.duration)
+        grouped[_Shape(tuple(sorted(changes)), hours_of, end is not None)].append(row)
+    return grouped
 
 
-def _ended_values(event: CallEndedEvent, prefix: str = "") -> dict[str, Any]:
-    names = {"ended_at": "at", "call_status": "status", "duration": "duration"}
-    values = {"ended_at": local(event.at), "call_status": event.call_status, "duration": event.duration}
-    return {f"{prefix}{names[k]}" if prefix else k: v for k, v in values.items()}
+def _first_known(told: list[CallEvent], name: str) -> Any:
+    return next((value for value in (getattr(e, name, None) for e in told) if value is not None), None)
+
+
+def _upsert_calls(dialect: Any, shape: _Shape) -> Any:
+    """Insert calls not yet known; fold this batch into known ones, as far as its shape says anything."""
+    insert = dialect.insert(calls)
+    new = insert.excluded
+    # A call's events may reach the database out of order (two workers, two outbox files): keep its earliest
+    # moment and the first numbers known.
+    known: dict[str, Any] = {
+        "started_at": case((new.started_at < calls.c.started_at, new.started_at), else_=calls.c.started_at),
+        "caller": func.coalesce(calls.c.caller, new.caller), "called": func.coalesce(calls.c.called, new.called)}
+    # Only a step at least as new as the newest written says where the call is now (callbacks may come late).
+    newest = or_(calls.c.last_seq.is_(None), calls.c.last_seq <= new.last_seq)
+    for column in shape.changes:
+        known[column] = case((newest, getattr(new, column)), else_=getattr(calls.c, column))
+    if shape.hours_of == "unit":  # the unit the caller reached decides whether the call came out of hours
+        known["out_of_hours"] = new.out_of_hours
+    elif shape.hours_of == "bureau":  # the greeting's answer, kept only until a unit's
+        known["out_of_hours"] = func.coalesce(calls.c.out_of_hours, new.out_of_hours)
+    if shape.ended:
+        known.update(ended_at=new.ended_at, call_status=new.call_status, duration=new.duration)
+    return insert.on_conflict_do_update(index_elements=[calls.c.call_sid], set_=known)
+
+
+# The columns of a call's row that its steps set, as _call_changes names them.
+_STEP_COLUMNS = ("last_seq", "last_node", "last_outcome", "language", "unit_id", "forwarded_number",
+                 "dial_status", "dial_duration")
 
 
 def _step_row(event: StepEvent) -> dict[str, Any]:
     return {"call_sid": event.call_sid, "seq": event.seq, "at": local(event.at), "node": event.node,
             "digits": event.digits, "outcome": event.outcome, "unit_id": event.unit_id,
             "dial_status": event.dial_status, "dial_duration": event.dial_duration}
-
-
-def _update_calls_from_steps(connection: Connection, by_call: dict[str, list[StepEvent]]) -> None:
-    """Fold each known call's steps (in order) into its row: where it was left, its language, forward and hours."""
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for call_sid, found in by_call.items():
-        changes = _call_changes(found)
-        shapes[tuple(sorted(changes))].append({"b_sid": call_sid, "b_seq": found[-1].seq,
-                                               **{f"v_{k}": v for k, v in changes.items()}})
-    for shape, rows in shapes.items():
-        # Only a step at least as new as the newest written says where the call is now (callbacks may come late).
-        newest = and_(calls.c.call_sid == bindparam("b_sid"),
-                      or_(calls.c.last_seq.is_(None), calls.c.last_seq <= bindparam("b_seq")))
-        connection.execute(update(calls).where(newest).values({k: bindparam(f"v_{k}") for k in shape}), rows)
-    _update_out_of_hours(connection, by_call)
 
 
 def _call_changes(found: list[StepEvent]) -> dict[str, Any]:
@@ -315,23 +329,6 @@ def _call_changes(found: list[StepEvent]) -> dict[str, Any]:
     if dialed:
         changes.update(dial_status=dialed[-1].dial_status, dial_duration=dialed[-1].dial_duration)
     return changes
-
-
-def _update_out_of_hours(connection: Connection, by_call: dict[str, list[StepEvent]]) -> None:
-    """The unit the caller reached decides whether the call came out of hours; the bureau's hours only without one."""
-    unit_rows: list[dict[str, Any]] = []
-    bureau_rows: list[dict[str, Any]] = []
-    for call_sid, found in by_call.items():
-        value, of_unit = _out_of_hours(found)
-        if value is not None:
-            (unit_rows if of_unit else bureau_rows).append({"b_sid": call_sid, "v_ooh": value})
-    if unit_rows:
-        connection.execute(update(calls).where(calls.c.call_sid == bindparam("b_sid"))
-                           .values(out_of_hours=bindparam("v_ooh")), unit_rows)
-    if bureau_rows:  # the greeting's answer, kept only until a unit's (which, coming later, overwrites it)
-        connection.execute(update(calls).where(and_(calls.c.call_sid == bindparam("b_sid"),
-                                                    calls.c.out_of_hours.is_(None)))
-                           .values(out_of_hours=bindparam("v_ooh")), bureau_rows)
 
 
 def _out_of_hours(found: list[StepEvent]) -> tuple[bool | None, bool]:
