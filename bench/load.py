@@ -10,6 +10,8 @@ the embedded SQLite and with PostgreSQL; then whether every answered step has ex
 and validate.
 
 Run: python bench/load.py [--rounds 3] [--seconds 5] [--connections 50] [--workers 2] [--postgres URL]
+(keep rounds x seconds x about 2,000 requests/s under the workers' max_requests, 18,000 each at least: beyond
+it every worker restarts within the run, which a real hotline does once in days)
 (needs wrk from Debian; PostgreSQL: --postgres, IVR_BENCH_POSTGRES_URL, or Debian's binaries for a private server)
 """
 

@@ -79,7 +79,9 @@ def make_engine(url: str) -> Engine:
     """Create an engine that fails fast rather than keep a caller waiting."""
     if url.startswith("sqlite"):
         # Pooled: the PRAGMAs run once per connection, not once per write.
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        # Few cached statements: a batch's multi-row insert is a statement of its own for each batch size,
+        # and a cache of the default 128 of them held some 50 MB in the records writer.
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "cached_statements": 8})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _: Any) -> None:
