@@ -79,9 +79,7 @@ def make_engine(url: str) -> Engine:
     """Create an engine that fails fast rather than keep a caller waiting."""
     if url.startswith("sqlite"):
         # Pooled: the PRAGMAs run once per connection, not once per write.
-        # Few cached statements: a batch's multi-row insert is a statement of its own for each batch size,
-        # and a cache of the default 128 of them held some 50 MB in the records writer.
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "cached_statements": 8})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -223,7 +221,7 @@ class Store:
 def _write_events(connection: Connection, events: Sequence[CallEvent]) -> None:
     """Write a batch with a few statements of many rows each: group commit, not a round trip per value.
 
-    Each call in the batch is one row of a multi-row upsert: a call not yet known is inserted whole, a known
+    Each call in the batch is one row of an upsert run for many rows: a call not yet known is inserted whole, a known
     one takes what this batch adds. Calls are grouped by what their events say, one statement a group.
     """
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
@@ -232,12 +230,12 @@ def _write_events(connection: Connection, events: Sequence[CallEvent]) -> None:
     for step in sorted(step_events, key=lambda e: e.seq):
         by_call[step.call_sid].append(step)
     ended = {e.call_sid: e for e in events if isinstance(e, CallEndedEvent)}
+    # executemany: one statement prepared once and run for every row (psycopg pipelines them); a statement of
+    # many rows instead costs psycopg more to parse in Python than the database to run.
     for shape, rows in _call_rows(events, by_call, ended).items():
-        # RETURNING makes SQLAlchemy send one statement of many rows rather than a statement a row.
-        connection.execute(_upsert_calls(dialect, shape).returning(calls.c.id), rows).all()
+        connection.execute(_upsert_calls(dialect, shape), rows)
     if step_events:
-        connection.execute(dialect.insert(steps).on_conflict_do_nothing().returning(steps.c.id),
-                           [_step_row(e) for e in step_events]).all()
+        connection.execute(dialect.insert(steps).on_conflict_do_nothing(), [_step_row(e) for e in step_events])
     for recording in (e for e in events if isinstance(e, RecordingEvent)):
         _write_recording(connection, dialect, recording)
 
