@@ -62,12 +62,25 @@ class Console:
 
     def wait_for(self, condition: Any) -> None:
         """Wait up to ten seconds for a condition on the page."""
-        from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+        from selenium.common.exceptions import (
+            NoSuchElementException,
+            StaleElementReferenceException,
+            WebDriverException,
+        )
         from selenium.webdriver.support.ui import WebDriverWait
+
+        def holds() -> bool:
+            try:
+                return bool(condition())
+            except WebDriverException as exc:
+                # chromedriver now and then says this of an element of the page just left, not "stale"
+                if "does not belong to the document" in str(exc.msg):
+                    return False
+                raise
 
         # While the next page loads, the elements of the last one go stale: look again.
         WebDriverWait(self.driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
-                      ).until(lambda _: condition())
+                      ).until(lambda _: holds())
 
 
 @pytest.fixture

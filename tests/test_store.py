@@ -306,13 +306,14 @@ def test_the_writer_never_drains_a_file_still_appended_to_and_takes_each_one_who
     first_file = worker.own_outbox().path
     assert writer.drain_all() == 0 and count(url, steps) == 0  # the worker still appends there
 
-    worker._own_opened -= SEGMENT_SECONDS  # a second later, the next step goes to a new file
-    worker.record(step_events(1, "CAsecond")[0])
+    worker._own_opened -= SEGMENT_SECONDS  # a second later the worker's writer thread hands it over
+    worker.hand_over_if_old()
+    worker.record(step_events(1, "CAsecond")[0])  # and the next step goes to a new file
     assert worker.own_outbox().path != first_file
     assert writer.drain_all() == 5
     assert count(url, steps) == 5 and not first_file.exists()
 
-    worker._own_opened -= SEGMENT_SECONDS  # then no call for a second: the worker's writer thread hands it over
+    worker._own_opened -= SEGMENT_SECONDS  # then no call for a second: that one is handed over all the same
     worker.hand_over_if_old()
     assert writer.drain_all() == 1
     assert count(url, steps) == 6 and list(folder.glob("*.sqlite3")) == []
@@ -333,6 +334,7 @@ def test_steps_recorded_by_many_threads_while_files_are_handed_over_are_all_kept
         recording = [pool.submit(record_calls, thread) for thread in range(8)]
         drains = []
         while not all(future.done() for future in recording):
+            worker.hand_over_if_old()  # what the worker's writer thread does
             drains.append(writer.drain_all())
         for future in recording:
             future.result()
@@ -352,6 +354,7 @@ def test_while_the_database_is_away_a_worker_keeps_appending_to_one_file_not_a_n
     for second in range(5):  # nothing drains meanwhile
         worker.record(step_events(1, f"CAsecond{second}")[0])
         worker._own_opened -= SEGMENT_SECONDS
+        worker.hand_over_if_old()
     assert len(list(folder.glob("*.sqlite3"))) == 2  # the one handed over, waiting, and the one appended to
     assert worker.state().waiting == 5
 
@@ -421,6 +424,25 @@ EXPECTED_CALLS = [
      "last_outcome": "forwarded", "unit_id": "marriage_registry", "forwarded_number": "+864333623441",
      "dial_status": None, "dial_duration": None, "call_status": None, "duration": None},
 ]
+
+
+def test_a_file_left_with_only_an_event_set_aside_does_not_hold_up_the_next_hand_over(tmp_path: Path) -> None:
+    url, store = fresh_store(tmp_path)
+    folder = tmp_path / "outbox"
+    worker = Recorder(store, folder, background=False)
+    worker.record(step_events(1, "CAfirst")[0])
+    worker.own_outbox()._connection().execute("INSERT INTO waiting (body) VALUES ('not an event')")
+    first = worker.own_outbox().path
+    worker._own_opened -= SEGMENT_SECONDS
+    worker.hand_over_if_old()
+    writer = Recorder(Store.from_url(url), folder, background=False)
+    assert writer.drain_all() == 2 and first.exists()  # kept for the event set aside there
+
+    worker.record(step_events(1, "CAsecond")[0])
+    worker._own_opened -= SEGMENT_SECONDS
+    worker.hand_over_if_old()
+    assert writer.drain_all() == 1
+    assert count(url, steps) == 2 and writer.state().set_aside == 1
 
 
 def test_an_unreadable_event_is_set_aside_and_blocks_nothing(tmp_path: Path) -> None:

@@ -192,3 +192,14 @@ def _parse(body: str) -> CallEvent | None:
         return CallEvent.from_json(body)
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def still_waiting(path: Path) -> bool:
+    """Tell whether events wait in an outbox file, reading it without writing (or taking a write lock on) it."""
+    if not path.exists():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)) as db:
+            return db.execute("SELECT 1 FROM waiting LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return path.exists()  # unreadable now (being drained, or gone): waiting unless it is gone

@@ -5,15 +5,14 @@ Why this shape: a step's answer must not wait for a database that may be slow, l
 event may be lost once the provider has our TwiML. A local SQLite append costs tens of microseconds and
 survives the worker being killed. Each worker process appends to an outbox file of its own in the outbox
 folder, holding a lock on it while it writes there, so appends never wait on another process. Every second
-or so it seals that file, releases its lock and starts a new one (once the last one it handed over was
-drained, so that a database outage leaves two files per worker, not one a second): a file whose lock is
-free (handed over, or its worker died) is drained whole, in batches of hundreds with a few statements each
-(group commit over pooled connections), by the records writer process of `ivr serve`, or else by the
-worker's writer thread.
-No process ever drains a file another one still appends to, so neither waits on the other's locks.
-An event the database refuses for its content is set aside on its own; while the database is away the
-writer waits. When even the outbox cannot be written (a full disk), events wait in memory, bounded, until
-either answers.
+or so its writer thread seals that file and releases its lock, and the next append starts a new one (only
+once the last one handed over was drained, so that a database outage leaves two files per worker, not one
+a second). A file whose lock is free (handed over, or its worker died) is drained whole, in batches of
+hundreds with a few statements each (group commit over pooled connections), by the records writer process
+of `ivr serve`, or else by the workers' writer threads: no process ever drains a file another one still
+appends to, so neither waits on the other's locks. An event the database refuses for its content is set
+aside on its own; while the database is away the writer waits. When even the outbox cannot be written (a
+full disk), events wait in memory, bounded, until either answers.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from typing import TextIO
 
 from ivr.events import CallEvent
 from ivr.store.database import Store, StoreRefused, StoreUnavailable
-from ivr.store.outbox import Outbox, OutboxSealed, OutboxUnavailable, Waiting
+from ivr.store.outbox import Outbox, OutboxSealed, OutboxUnavailable, Waiting, still_waiting
 from ivr.store.urls import database_identity
 
 log = logging.getLogger(__name__)
@@ -111,9 +110,9 @@ class Recorder:
         """Return this process's outbox file, opening it (and locking it as ours) on first use and once the
         last one is old enough to be handed over."""
         own = self._own  # read once: another thread may hand it over meanwhile (the append then says so)
-        if own is None or not self._own_is_current():
+        if own is None or self._own_pid != os.getpid():
             with self._writer_lock:
-                if self._own is None or not self._own_is_current():
+                if self._own is None or self._own_pid != os.getpid():
                     self._hand_over_own()
                     self._own = self._open_own()
                     self._own_pid = os.getpid()
@@ -122,23 +121,17 @@ class Recorder:
         return own
 
     def hand_over_if_old(self) -> None:
-        """Seal this process's outbox file and release it to the drainers when it is old enough."""
-        if self._own is not None and not self._own_is_current():
-            with self._writer_lock:
-                if self._own is not None and not self._own_is_current():
-                    self._hand_over_own()
-
-    def _own_is_current(self) -> bool:
-        if self._own is None or self._own_pid != os.getpid():
-            return False
-        if time.monotonic() - self._own_opened < SEGMENT_SECONDS:
-            return True
-        if self._handed_over is not None and self._handed_over.exists():
-            # The last file handed over still waits (the database is away, say): go on appending here rather
-            # than leave a file a second behind; look again in a second.
-            self._own_opened = time.monotonic()
-            return True
-        return False
+        """Seal this process's outbox file and release it to the drainers once it is a second old, unless the
+        last one it handed over still waits (the database is away, say): then it keeps appending to this one,
+        so that an outage leaves two files, not one a second. Never called on a caller's path."""
+        own = self._own
+        if own is None or self._own_pid != os.getpid() or time.monotonic() - self._own_opened < SEGMENT_SECONDS:
+            return
+        if self._handed_over is not None and still_waiting(self._handed_over):
+            return
+        with self._writer_lock:
+            if self._own is own:
+                self._hand_over_own()
 
     def _hand_over_own(self) -> None:
         """Seal the outbox file this process appends to and free its lock, so that a drainer takes it whole."""
@@ -160,7 +153,8 @@ class Recorder:
                 continue  # handed over between taking it and appending: the next one takes the events
 
     def flush(self, wait: bool = True, limit: int | None = None) -> int:
-        """Take waiting events into the database now, from this process's outbox and any whose owner died.
+        """Take waiting events into the database now, from this process's outbox and any handed over or left by
+        a worker that died.
 
         Return how many were taken or set aside. With wait=False a drain already running here is left to finish.
         """
@@ -281,7 +275,7 @@ class Recorder:
         return self.flush()
 
     def _drainable(self) -> Iterator[tuple[Outbox, Callable[[], None]]]:
-        """Yield this process's outbox, then each outbox whose owner is gone, locked while it is drained."""
+        """Yield this process's outbox, then each one handed over or whose owner is gone, locked while drained."""
         own = self._own if self._own_pid == os.getpid() else None
         if own is not None:
             yield own, lambda: None
