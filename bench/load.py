@@ -2,16 +2,15 @@
 
 Both get the same gunicorn settings (workers, threads, timeouts), the same wrk load (50 connections, pre-signed
 requests each with its own CallSid: main menu, key 2, forwarded to the marriage office) in the same run.
-All servers run side by side and are measured in turn, round after round (bare, SQLite, PostgreSQL, bare, ...):
-a shared machine's speed drifts by half within minutes, so each round's ratio compares neighbours, and the
-verdict is the median round's. Printed: requests/s, p50 and p99 of each in each round and their ratios, with
-the embedded SQLite and with PostgreSQL; then whether every answered step has exactly one call record after
-`ivr db flush`, each process's resident memory, and how long a generated 2,000-unit hotline takes to load
-and validate.
+Each server is started afresh, warmed up and measured in turn, round after round (bare, SQLite, PostgreSQL,
+bare, ...): a shared machine's speed drifts by half within minutes, so each round's ratio compares neighbours,
+and the verdict is the median round's. The processor time the server's own processes spent a request is
+printed too: it drifts far less than the throughput. Printed: requests/s, p50 and p99 of each in each round
+and their ratios, with the embedded SQLite and with PostgreSQL; then whether every answered step has exactly
+one call record after `ivr db flush`, each process's resident memory, and how long a generated 2,000-unit
+hotline takes to load and validate.
 
 Run: python bench/load.py [--rounds 3] [--seconds 5] [--connections 50] [--workers 2] [--postgres URL]
-(keep rounds x seconds x about 2,000 requests/s under the workers' max_requests, 18,000 each at least: beyond
-it every worker restarts within the run, which a real hotline does once in days)
 (needs wrk from Debian; PostgreSQL: --postgres, IVR_BENCH_POSTGRES_URL, or Debian's binaries for a private server)
 """
 
@@ -53,6 +52,7 @@ class Result:
     p99_ms: float
     answered: int
     errors: str
+    cpu_ms: float = 0.0  # processor time of the server's processes (not PostgreSQL's) per answered request
 
     def throughput_ratio(self, baseline: Result) -> str:
         """Return this result's throughput and p99 against a baseline's, in words, or nothing for the baseline."""
@@ -165,30 +165,40 @@ def worker_rss_mb(master: int) -> list[str]:
 
 @dataclass
 class Served:
-    """One server under test: the bare app, or the hotline on one database, and what wrk measured of it."""
+    """One server under test: the bare app, or the hotline on one database, and what wrk measured of it.
+
+    It is started afresh for each round: gunicorn recycles a worker after 18,000-22,000 requests, which the
+    bare app reaches within a round and a real hotline once in days, and a recycled worker costs a round.
+    """
 
     name: str
-    port: int
-    process: subprocess.Popen[bytes]
+    command: list[str]
     log: Path
     env: dict[str, str] | None = None  # the hotline's environment; None for the bare app
     database: str | None = None
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
     results: list[Result] = field(default_factory=list)
+    memory: list[str] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([*self.command, "--port", str(self.port)], env=self.env,
+                                        stdout=self.log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
+        wait_ready(self.port, self.process, self.log)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.memory = worker_rss_mb(self.process.pid)
+            stop(self.process)
 
 
-def start_bare(args: argparse.Namespace, folder: Path) -> Served:
-    port = free_port()
-    log = folder / "bare.log"
-    process = subprocess.Popen([sys.executable, __file__, "bare", "--port", str(port), "--workers",
-                                str(args.workers)], stdout=log.open("w"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    return Served("bare Flask, fixed TwiML", port, process, log)
+def bare_server(args: argparse.Namespace, folder: Path) -> Served:
+    return Served("bare Flask, fixed TwiML", [sys.executable, __file__, "bare", "--workers", str(args.workers)],
+                  folder / "bare.log")
 
 
-def start_hotline(args: argparse.Namespace, folder: Path, database: str | None, label: str) -> Served:
-    port = free_port()
+def hotline_server(args: argparse.Namespace, folder: Path, database: str | None, label: str) -> Served:
     instance = folder / f"instance-{label}"
-    log = folder / f"hotline-{label}.log"
     # As the README deploys it: default log level (the call log, one line a step), the access log.
     env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_SECRET_KEY": "bench-secret-" + "7" * 32,
            "IVR_FROZEN_TIME": OPEN_MOMENT, "IVR_INSTANCE_DIR": str(instance)}
@@ -197,23 +207,36 @@ def start_hotline(args: argparse.Namespace, folder: Path, database: str | None, 
     if database:
         env["IVR_DATABASE_URL"] = database
         subprocess.run([IVR, "db", "upgrade"], env=env, check=True, capture_output=True)
-    process = subprocess.Popen([IVR, "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-    return Served(f"hotline, {label}", port, process, log, env,
-                  database or f"sqlite:///{instance / 'ivr.sqlite3'}")
+    return Served(f"hotline, {label}", [IVR, "serve", "--workers", str(args.workers)], folder / f"hotline-{label}.log",
+                  env, database or f"sqlite:///{instance / 'ivr.sqlite3'}")
 
 
 def measure(served: Served, folder: Path, args: argparse.Namespace, prefix: str, seconds: int) -> Result:
     """Drive a server with wrk for `seconds`, with CallSids of their own (prefix: two hex digits)."""
+    assert served.process is not None
     script = wrk_script(folder, f"http://127.0.0.1:{served.port}", seconds * 6000, prefix)
-    return run_wrk(served.name, served.port, script, seconds, args.connections)
+    before = server_cpu_seconds(served.process.pid)
+    result = run_wrk(served.name, served.port, script, seconds, args.connections)
+    result.cpu_ms = (server_cpu_seconds(served.process.pid) - before) * 1000 / max(result.answered, 1)
+    return result
+
+
+def server_cpu_seconds(master: int) -> float:
+    """Return the processor time used so far by a server's master and its children (workers, records writer)."""
+    total = 0.0
+    for stat in [Path(f"/proc/{master}/stat"), *Path("/proc").glob("[0-9]*/stat")]:
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(master) or int(fields[1]) == master:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def records_check(served: Served) -> str:
-    """Stop a hotline, flush its records, and compare its call records with the steps it answered."""
+    """Flush a stopped hotline's records, and compare its call records with the steps it answered."""
     assert served.env is not None and served.database is not None
-    rss = worker_rss_mb(served.process.pid)
-    stop(served.process)
     flushed = subprocess.run([IVR, "db", "flush"], env=served.env, capture_output=True, text=True)
     answered_steps = sum(1 for line in served.log.read_text().splitlines()
                          if '"POST /voice/step?node=menu%3Amain&lang=zh HTTP/1.1" 200' in line)
@@ -221,7 +244,7 @@ def records_check(served: Served) -> str:
     verdict = "none lost, none doubled" if calls == answered_steps else "MISMATCH"
     return (f"  records: {answered_steps} steps answered with 200 (server's access log), {calls} call records "
             f"after `ivr db flush` ({flushed.stdout.strip()}): {verdict}\n"
-            f"  resident memory after the run: {', '.join(sorted(rss))}")
+            f"  resident memory after the last round: {', '.join(sorted(served.memory))}")
 
 
 def count_calls(url: str) -> int:
@@ -301,7 +324,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", default="run", choices=["run", "bare"])
     parser.add_argument("--port", type=int)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, choices=range(1, 9), metavar="1-8")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
@@ -317,25 +340,28 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, Python {sys.version.split()[0]}; "
           f"wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds; {args.workers} workers each")
     postgres: object = None
-    servers = [start_bare(args, folder), start_hotline(args, folder, None, "SQLite")]
+    servers = [bare_server(args, folder), hotline_server(args, folder, None, "SQLite")]
     try:
         if not args.no_postgres:
             url, postgres = postgres_url(args)
             if url is None:
                 print("PostgreSQL: not installed here; skipped (apt-get install postgresql)")
             else:
-                servers.append(start_hotline(args, folder, url, "PostgreSQL"))
-        for number, served in enumerate(servers):
-            wait_ready(served.port, served.process, served.log)
-            measure(served, folder, args, f"f{number:x}", 2)  # warm-up
+                servers.append(hotline_server(args, folder, url, "PostgreSQL"))
         for round_number in range(args.rounds):
             for number, served in enumerate(servers):
-                served.results.append(measure(served, folder, args, f"{round_number:x}{number:x}", args.seconds))
+                served.start()
+                try:
+                    # Each round's CallSids are its own: a warm-up's prefix is the round's plus 8.
+                    measure(served, folder, args, f"{round_number + 8:x}{number:x}", 2)
+                    result = measure(served, folder, args, f"{round_number:x}{number:x}", args.seconds)
+                    served.results.append(result)
+                finally:
+                    served.stop()
         report(servers)
     finally:
         for served in servers:
-            if served.process.poll() is None:
-                stop(served.process)
+            served.stop()
         if postgres is not None:
             postgres.destroy()  # type: ignore[attr-defined]
     print(f"a generated 2,000-unit hotline loads and validates in {unit_load_seconds(folder):.2f} s (target < 1 s)")
@@ -350,13 +376,15 @@ def report(servers: list[Served]) -> None:
         for served in servers:
             result = served.results[round_number]
             print(f"  {result.name:<26} {result.requests_per_second:7.0f} req/s   p50 {result.p50_ms:6.1f} ms   "
-                  f"p99 {result.p99_ms:6.1f} ms   {result.throughput_ratio(baseline)}  errors: {result.errors}")
+                  f"p99 {result.p99_ms:6.1f} ms   cpu {result.cpu_ms:4.2f} ms/req   "
+                  f"{result.throughput_ratio(baseline)}  errors: {result.errors}")
     for served in hotlines:
         throughput = statistics.median(r.requests_per_second / b.requests_per_second
                                        for r, b in zip(served.results, bare.results, strict=True))
         tail = statistics.median(r.p99_ms / b.p99_ms for r, b in zip(served.results, bare.results, strict=True))
+        cpu = statistics.median(r.cpu_ms / b.cpu_ms for r, b in zip(served.results, bare.results, strict=True))
         print(f"{served.name}: median of the rounds' ratios: throughput {throughput:.2f}x of bare (target >= 0.6), "
-              f"p99 {tail:.2f}x (target <= 2)")
+              f"p99 {tail:.2f}x (target <= 2); processor time a request {cpu:.2f}x bare's")
         print(f"  wrk counted {sum(r.answered for r in served.results)} answered requests in the measured rounds")
         print(records_check(served))
 
