@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, bindparam, case, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
@@ -230,12 +230,11 @@ def _write_events(connection: Connection, events: Sequence[CallEvent]) -> None:
     for step in sorted(step_events, key=lambda e: e.seq):
         by_call[step.call_sid].append(step)
     ended = {e.call_sid: e for e in events if isinstance(e, CallEndedEvent)}
-    # executemany: one statement prepared once and run for every row (psycopg pipelines them); a statement of
-    # many rows instead costs psycopg more to parse in Python than the database to run.
     for shape, rows in _call_rows(events, by_call, ended).items():
-        connection.execute(_upsert_calls(dialect, shape), rows)
+        _insert_many(connection, dialect, calls, rows, functools.partial(_upsert_calls, shape=shape))
     if step_events:
-        connection.execute(dialect.insert(steps).on_conflict_do_nothing(), [_step_row(e) for e in step_events])
+        _insert_many(connection, dialect, steps, [_step_row(e) for e in step_events],
+                     lambda insert: insert.on_conflict_do_nothing())
     for recording in (e for e in events if isinstance(e, RecordingEvent)):
         _write_recording(connection, dialect, recording)
 
@@ -281,9 +280,25 @@ def _first_known(told: list[CallEvent], name: str) -> Any:
     return next((value for value in (getattr(e, name, None) for e in told) if value is not None), None)
 
 
-def _upsert_calls(dialect: Any, shape: _Shape) -> Any:
+def _insert_many(connection: Connection, dialect: Any, table: Table, rows: list[dict[str, Any]],
+                 on_conflict: Callable[[Any], Any]) -> None:
+    """Insert rows with their conflict clause in one statement of fixed text, whatever their number.
+
+    PostgreSQL takes each column as one array (INSERT ... SELECT unnest(...)): one statement, parsed once, for
+    the whole batch. SQLite runs one prepared statement for every row (executemany, in C). A statement of
+    many VALUES rows instead costs psycopg more to parse in Python than PostgreSQL takes to run it.
+    """
+    if dialect is not postgresql:
+        connection.execute(on_conflict(dialect.insert(table)), rows)
+        return
+    columns = list(rows[0])
+    arrays = select(*[func.unnest(bindparam(f"all_{name}", [row[name] for row in rows],
+                                            type_=postgresql.ARRAY(table.c[name].type))) for name in columns])
+    connection.execute(on_conflict(dialect.insert(table).from_select(columns, arrays)))
+
+
+def _upsert_calls(insert: Any, shape: _Shape) -> Any:
     """Insert calls not yet known; fold this batch into known ones, as far as its shape says anything."""
-    insert = dialect.insert(calls)
     new = insert.excluded
     # A call's events may reach the database out of order (two workers, two outbox files): keep its earliest
     # moment and the first numbers known.
