@@ -18,6 +18,7 @@ from ivr.clock import parse_moment
 from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent
 from ivr.simulator import CallSimulator, pressed_keys
 from ivr.store.database import Store, local, upgrade_schema
+from ivr.store.outbox import ROWS_A_STATEMENT, Outbox
 from ivr.store.recorder import BATCH, SEGMENT_SECONDS, Recorder, outbox_folder
 from ivr.store.report import build_report
 from ivr.store.tables import calls, steps, voicemails
@@ -443,6 +444,14 @@ def test_a_file_left_with_only_an_event_set_aside_does_not_hold_up_the_next_hand
     worker.hand_over_if_old()
     assert writer.drain_all() == 1
     assert count(url, steps) == 2 and writer.state().set_aside == 1
+
+
+def test_an_outbox_takes_more_events_at_once_than_one_statement_holds_in_order(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.append(step_events(ROWS_A_STATEMENT * 2 + 3))  # events held in memory come back all at once
+    assert [item.event.seq for item in outbox.oldest(BATCH * 3) if isinstance(item.event, StepEvent)] == list(
+        range(ROWS_A_STATEMENT * 2 + 3))
+    outbox.close()
 
 
 def test_an_unreadable_event_is_set_aside_and_blocks_nothing(tmp_path: Path) -> None:

@@ -19,6 +19,9 @@ from typing import Any
 from ivr.events import CallEvent
 
 BUSY_MILLISECONDS = 2000
+# Appended in one statement at most (far below SQLite's limit of bound values; only events held in memory
+# during a full disk come back in such numbers).
+ROWS_A_STATEMENT = 500
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS waiting (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS set_aside (id INTEGER PRIMARY KEY, body TEXT NOT NULL, reason TEXT NOT NULL, "
@@ -103,10 +106,17 @@ class Outbox:
         self.close()
 
     def _insert(self, bodies: list[tuple[str]]) -> OutboxUnavailable | None:
-        try:
-            self._write(lambda db: db.executemany("INSERT INTO waiting (body) VALUES (?)", bodies))
-        except OutboxUnavailable as exc:
-            return exc
+        # One statement in autocommit mode is its own transaction: a single call into SQLite, so the thread
+        # gives up the GIL once per append rather than at BEGIN, at each row and at COMMIT.
+        with self._lock:
+            try:
+                db = self._connection()
+                for start in range(0, len(bodies), ROWS_A_STATEMENT):
+                    rows = [body for (body,) in bodies[start:start + ROWS_A_STATEMENT]]
+                    db.execute("INSERT INTO waiting (body) VALUES " + ", ".join(["(?)"] * len(rows)), rows)
+            except (sqlite3.Error, OSError) as exc:
+                self._forget_connection()
+                return OutboxUnavailable(f"{type(exc).__name__}: {exc}")
         return None
 
     def oldest(self, limit: int) -> list[Waiting]:
