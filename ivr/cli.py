@@ -493,7 +493,7 @@ def db_upgrade() -> None:
 def db_flush(outbox: str | None) -> None:
     """Write the call events waiting in the outbox into the database now, and say what is left.
 
-    Events of a worker that is running are left to it (it writes them within a second).
+    The file a running worker is appending to is left alone: it hands it over within a second or two.
     """
     from ivr.store.recorder import Recorder
 
