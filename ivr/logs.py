@@ -31,6 +31,9 @@ def configure(level: int) -> None:
     if _listener is not None and _listener[0] == os.getpid():
         logging.getLogger().setLevel(level)
         return
+    # Not in any of the service's formats (gunicorn's use the process id, which stays): not worth a lookup a line.
+    logging.logThreads = False
+    logging.logMultiprocessing = False
     lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(logging.Formatter(LOG_FORMAT))
