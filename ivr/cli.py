@@ -270,7 +270,6 @@ def fallback_twiml_command() -> None:
 def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: str, caller: str, as_json: bool,
          record: bool, menus_dir: str | None) -> None:
     """Call the hotline in-process as the provider would, and print what the caller hears and what happens."""
-    import secrets
     import tempfile
 
     from ivr.web import create_app
@@ -279,16 +278,10 @@ def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: 
     moment = _moment_or_now(at)
     with tempfile.TemporaryDirectory(prefix="ivr-call-") as scratch:
         real = settings()
-        # A preview call is kept in the real records only when asked: staff trying menus skew no report.
-        # Its own instance folder: a preview of a copy of the menus never becomes the service's last good copy.
-        # Nor does it follow or publish versions: the menus previewed are the folder's as they are.
-        preview = real.but(auth_token=secrets.token_hex(16), frozen_time=moment, menus_dir=Path(_menus_dir(menus_dir)),
-                           instance_dir=Path(scratch), development=False, public_url=None, trust_proxy=False,
-                           secret_key=secrets.token_hex(16), menus_versions=False)
-        if record:
-            preview = preview.but(outbox_dir=real.outbox_dir or outbox_folder(real.instance_dir, real.database_url))
-        else:
-            preview = preview.but(database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}", outbox_dir=None)
+        preview = real.for_preview(moment, Path(_menus_dir(menus_dir)), Path(scratch))
+        if record:  # kept in the real records only when asked: staff trying menus skew no report
+            preview = preview.but(database_url=real.database_url,
+                                  outbox_dir=real.outbox_dir or outbox_folder(real.instance_dir, real.database_url))
         app = create_app(preview)
         _place_call(app, moment, lang, keys, dial_status, caller, as_json)
         if record:  # this process ends now: write the call before its background writer would

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -93,6 +94,17 @@ class Settings:
     def but(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed (a preview call's scratch database, say)."""
         return replace(self, **changes)
+
+    def for_preview(self, at: datetime, menus_dir: Path, scratch: Path) -> Settings:
+        """Return the settings of a preview call at a moment: its own keys, instance folder and database.
+
+        A preview never becomes the records nor the last good menus, and it neither follows nor publishes
+        menus versions: the menus previewed are the folder's as they are.
+        """
+        return self.but(auth_token=secrets.token_hex(16), secret_key=secrets.token_hex(16), frozen_time=at,
+                        menus_dir=menus_dir, instance_dir=scratch,
+                        database_url=f"sqlite:///{scratch / 'preview.sqlite3'}", outbox_dir=None,
+                        development=False, public_url=None, trust_proxy=False, menus_versions=False)
 
 
 def flag(value: object) -> bool:

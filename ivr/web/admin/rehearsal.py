@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -87,12 +86,7 @@ def place_preview_call(at: datetime, caller_lang: Lang, keys: str, dial_status: 
     from ivr.web import create_app, settings
 
     with tempfile.TemporaryDirectory(prefix="ivr-preview-") as scratch:
-        # Its own instance folder and database: a preview never becomes the records nor the last good menus.
-        preview = create_app(settings().but(
-            auth_token=secrets.token_hex(16), secret_key=secrets.token_hex(16), frozen_time=at,
-            instance_dir=Path(scratch), database_url=f"sqlite:///{Path(scratch) / 'preview.sqlite3'}",
-            outbox_dir=None, development=False, public_url=None, trust_proxy=False,
-            menus_dir=menus_dir or settings().menus_dir))
+        preview = create_app(settings().for_preview(at, menus_dir or settings().menus_dir, Path(scratch)))
         try:
             language_key = preview.extensions["ivr.menus"].flow.hotline.voice(caller_lang).key
             return CallSimulator(preview).call(pressed_keys(language_key + keys), dial_status=dial_status)
