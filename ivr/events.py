@@ -14,11 +14,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, ClassVar
 
+from ivr.core.model import LANGS
+from ivr.redact import UNPRINTABLE
+
 # The largest value of an INTEGER column in PostgreSQL (and well within SQLite's).
 MAX_INT = 2_147_483_647
-LANGUAGES = ("zh", "ko")
 # NUL, controls, format characters and line/paragraph separators: no column or log line wants them.
-_DROPPED = ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
 
 
 def text(value: object, limit: int) -> str | None:
@@ -27,7 +28,7 @@ def text(value: object, limit: int) -> str | None:
         return None
     cleaned = str(value)[: limit * 4]
     if not cleaned.isprintable():  # the usual value is printable already: only odd ones pay for the filter
-        cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in _DROPPED)
+        cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in UNPRINTABLE)
     cleaned = cleaned.strip()[:limit]
     return cleaned or None
 
@@ -47,7 +48,7 @@ def count(value: object) -> int | None:
 
 def spoken_language(value: object) -> str | None:
     """Return a language code the hotline speaks, or None."""
-    return value if value in LANGUAGES else None
+    return value if value in LANGS else None
 
 
 @dataclass(frozen=True)

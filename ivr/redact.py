@@ -7,7 +7,7 @@ import unicodedata
 # A logged request value longer than this is cut: a 10 MB `Digits` must not become a 10 MB log line.
 MAX_LOGGED_CHARS = 64
 # Control, format, line and paragraph separators: each could start a forged log line or move a terminal.
-_UNPRINTABLE = ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
+UNPRINTABLE = ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
 
 
 def loggable(value: str | None, default: str = "-", limit: int = MAX_LOGGED_CHARS) -> str:
@@ -16,7 +16,7 @@ def loggable(value: str | None, default: str = "-", limit: int = MAX_LOGGED_CHAR
         return default
     if len(value) <= limit and value.isprintable():  # the usual value: nothing to escape or cut
         return value
-    shown = "".join(ch if unicodedata.category(ch) not in _UNPRINTABLE else f"\\x{ord(ch):02x}"
+    shown = "".join(ch if unicodedata.category(ch) not in UNPRINTABLE else f"\\x{ord(ch):02x}"
                     if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" for ch in value[: limit + 1])
     return shown[:limit] + "…" if len(value) > limit or len(shown) > limit else shown
 

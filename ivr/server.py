@@ -36,9 +36,8 @@ class MaskingLogger(Logger):  # type: ignore[misc]
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         """Return gunicorn's access-log fields with every phone number in the request line masked."""
         fields: dict[str, Any] = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U", "q"):
-            if isinstance(fields.get(key), str):
-                fields[key] = _NUMBER.sub(lambda m: mask_number(m.group(0).replace("%2B", "+")), fields[key])
+        if isinstance(fields.get("r"), str):  # the request line, the only part of the request ACCESS_LOG_FORMAT shows
+            fields["r"] = _NUMBER.sub(lambda m: mask_number(m.group(0).replace("%2B", "+")), fields["r"])
         return fields
 
 

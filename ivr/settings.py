@@ -67,10 +67,9 @@ class Settings:
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
         """Build settings from names without the IVR_ prefix (TWILIO_AUTH_TOKEN is also accepted as is)."""
         given = {name: values[name] for name in NAMES if values.get(name) not in (None, "")}
-        if values.get("TWILIO_AUTH_TOKEN"):
-            given["AUTH_TOKEN"] = values["TWILIO_AUTH_TOKEN"]
-        if values.get("TWILIO_ACCOUNT_SID"):
-            given["ACCOUNT_SID"] = values["TWILIO_ACCOUNT_SID"]
+        for name, variable in PROVIDER_VARIABLES.items():
+            if values.get(variable):
+                given[name] = values[variable]
         instance = Path(given.get("INSTANCE_DIR") or default_instance_dir()).resolve()
         return cls(
             auth_token=_text(given.get("AUTH_TOKEN")),

@@ -158,14 +158,12 @@ class Store:
         except (SQLAlchemyError, ValueError, OverflowError, TypeError) as exc:
             raise StoreRefused(_reason(exc)) from exc
 
+    @translate_errors
     def ping(self) -> None:
         """Check that the database answers; raise StoreUnavailable when it does not."""
         self._forget_a_deleted_file()
-        try:
-            with self.engine.connect() as connection:
-                connection.execute(select(1))
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(_reason(exc)) from exc
+        with self.engine.connect() as connection:
+            connection.execute(select(1))
 
     # Voice messages ----------------------------------------------------------------------------------
 

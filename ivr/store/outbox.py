@@ -41,7 +41,7 @@ class OutboxSealed(Exception):
 class _Slot:
     """Events one thread appends, and whether (and how) the transaction that held them ended."""
 
-    bodies: list[tuple[str]]
+    bodies: list[str]
     done: bool = False
     error: OutboxUnavailable | None = None
 
@@ -74,7 +74,7 @@ class Outbox:
         Group commit: threads appending at the same moment share one transaction. The first to find no
         commit under way writes everything pending; the others wait until theirs is written.
         """
-        slot = _Slot([(event.to_json(),) for event in events])
+        slot = _Slot([event.to_json() for event in events])
         with self._turn:
             if self._sealed:
                 raise OutboxSealed(str(self.path))
@@ -105,14 +105,14 @@ class Outbox:
                 self._turn.wait()
         self.close()
 
-    def _insert(self, bodies: list[tuple[str]]) -> OutboxUnavailable | None:
+    def _insert(self, bodies: list[str]) -> OutboxUnavailable | None:
         # One statement in autocommit mode is its own transaction: a single call into SQLite, so the thread
         # gives up the GIL once per append rather than at BEGIN, at each row and at COMMIT.
         with self._lock:
             try:
                 db = self._connection()
                 for start in range(0, len(bodies), ROWS_A_STATEMENT):
-                    rows = [body for (body,) in bodies[start:start + ROWS_A_STATEMENT]]
+                    rows = bodies[start:start + ROWS_A_STATEMENT]
                     db.execute("INSERT INTO waiting (body) VALUES " + ", ".join(["(?)"] * len(rows)), rows)
             except (sqlite3.Error, OSError) as exc:
                 self._forget_connection()

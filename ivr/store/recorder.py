@@ -152,7 +152,7 @@ class Recorder:
             except OutboxSealed:
                 continue  # handed over between taking it and appending: the next one takes the events
 
-    def flush(self, wait: bool = True, limit: int | None = None) -> int:
+    def flush(self, wait: bool = True) -> int:
         """Take waiting events into the database now, from this process's outbox and any handed over or left by
         a worker that died.
 
@@ -161,15 +161,16 @@ class Recorder:
         if not self._drain_lock.acquire(blocking=wait):
             return 0
         try:
-            taken = self._rescue_memory()
+            self._rescue_memory()
+            taken = 0
             for outbox, release in self._drainable():
                 try:
-                    taken += self._drain(outbox, None if limit is None else limit - taken)
+                    taken += self._drain(outbox)
                 except OutboxUnavailable as exc:
                     log.error("The outbox %s cannot be read (%s); its events wait until it can.", outbox.path, exc)
                 finally:
                     release()
-                if self.resting() or (limit is not None and taken >= limit):
+                if self.resting():
                     break
             return taken
         finally:
@@ -291,18 +292,14 @@ class Recorder:
             outbox = Outbox(path)
 
             def release(outbox: Outbox = outbox, handle: TextIO = handle) -> None:
-                outbox.close()
-                _remove_if_empty(outbox)
+                _remove_if_empty(outbox)  # which closes it
                 handle.close()
 
             yield outbox, release
 
-    def _drain(self, outbox: Outbox, limit: int | None) -> int:
+    def _drain(self, outbox: Outbox) -> int:
         taken = 0
-        while limit is None or taken < limit:
-            batch = outbox.oldest(BATCH)
-            if not batch:
-                break
+        while batch := outbox.oldest(BATCH):
             done = self._take(outbox, batch)
             taken += done
             if done < len(batch):  # the database went away: the rest waits
@@ -375,29 +372,28 @@ class Recorder:
                                  "written for a long time.", self._dropped)
             self._memory.append(event)
 
-    def _rescue_memory(self) -> int:
-        """Move events held in memory to the outbox, or straight into the database; return how many went."""
+    def _rescue_memory(self) -> None:
+        """Move events held in memory to the outbox, or straight into the database."""
         with self._memory_lock:
             held: Sequence[CallEvent] = list(self._memory)
         if not held:
-            return 0
+            return
         try:
             self._append_own(held)
         except OutboxUnavailable:
             if self.resting():
-                return 0
+                return
             try:
                 self.store.apply(held)
             except StoreUnavailable as exc:
                 self._rest(str(exc))
-                return 0
+                return
             except StoreRefused:
-                return 0  # back into the outbox once it can be written, where each is tried on its own
+                return  # back into the outbox once it can be written, where each is tried on its own
         with self._memory_lock:
             for _ in range(len(held)):
                 self._memory.popleft()
         log.warning("%d call events held in memory are kept again.", len(held))
-        return 0
 
     def _open_own(self) -> Outbox:
         """Create this process's outbox file and hold the lock that tells other drainers it is alive."""
