@@ -101,3 +101,10 @@ def test_an_open_unit_has_no_next_open_and_a_closed_one_no_closes_at(moment: dat
     state = hours.status(unit, moment)
     assert (state.closes_at is None) == (not state.open)
     assert (state.next_open is None) == state.open
+
+
+@settings(max_examples=150, deadline=None)
+@given(moment=moments, chosen=units)
+def test_is_open_says_what_the_full_status_says(moment: datetime, chosen: tuple[OfficeHours, Unit]) -> None:
+    hours, unit = chosen
+    assert hours.is_open(unit, moment) == hours.status(unit, moment).open

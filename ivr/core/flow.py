@@ -166,7 +166,7 @@ class CallFlow:
         """After an unexpected fault: say sorry, then the main line when the bureau is open, else goodbye."""
         sorry = self._say("error_apology", lang)
         operator = self.hotline.operator
-        if self.hours.status(operator, now).open:
+        if self.hours.is_open(operator, now):
             return Decision((sorry, self._forward(operator, Step(Node("dialed", operator.id), lang))), "operator",
                             operator.id, out_of_hours=False)
         return Decision((sorry, self._say("goodbye", lang), Hangup()), "goodbye")
@@ -180,7 +180,7 @@ class CallFlow:
         if event.digits == OPERATOR_KEY:
             return self._operator(Step(Node(OPERATOR), self.hotline.languages[0].lang), now)
         if event.digits is None and not event.no_input:
-            bureau_closed = not self.hours.status(self.hotline.operator, now).open
+            bureau_closed = not self.hours.is_open(self.hotline.operator, now)
             return Decision((self._language_question(step, greet=True),), "menu", out_of_hours=bureau_closed)
         if event.digits in (REPEAT_KEY, BACK_KEY):  # nothing to go back to: both replay the choice
             return Decision((self._language_question(replace(step, node=Node()), greet=False),), "menu")
@@ -242,7 +242,7 @@ class CallFlow:
     def _give_up(self, lang: Lang, now: datetime, both_languages: bool = False) -> Decision:
         """After too many tries: the operator when the bureau is open, else a polite goodbye."""
         operator = self.hotline.operator
-        if self.hours.status(operator, now).open:
+        if self.hours.is_open(operator, now):
             return self._operator(Step(Node(OPERATOR), lang), now)
         langs = [v.lang for v in self.hotline.languages] if both_languages else [lang]
         farewell = [self._say(p, code) for code in langs for p in ("call_back_later", "goodbye")]

@@ -91,14 +91,19 @@ class OfficeHours:
             periods = tuple(Period(p.start, min(p.end, verdict.closes)) for p in periods if p.start < verdict.closes)
         return verdict, periods
 
+    def is_open(self, unit: Unit, when: datetime) -> bool:
+        """Tell whether the unit is open at that moment, without working out why or until when."""
+        now = self.local(when)
+        return self._period_at(self.periods_on(unit, now.date())[1], now.time()) is not None
+
     def status(self, unit: Unit, when: datetime) -> Status:
         """Return whether the unit is open at that moment, with the reason and the next change."""
         now = self.local(when)
         verdict, periods = self.periods_on(unit, now.date())
         clock = now.time()
-        for period in periods:
-            if period.start <= clock < period.end:
-                return Status(unit.id, now, True, "open", None, self._at(now.date(), period.end), None)
+        period = self._period_at(periods, clock)
+        if period is not None:
+            return Status(unit.id, now, True, "open", None, self._at(now.date(), period.end), None)
         reason: Reason
         if not verdict.working:
             reason, name = verdict.reason, verdict.name
@@ -121,6 +126,10 @@ class OfficeHours:
                     start = self._at(day, period.start)
                     return max(start, now)
         return None
+
+    @staticmethod
+    def _period_at(periods: tuple[Period, ...], clock: time) -> Period | None:
+        return next((period for period in periods if period.start <= clock < period.end), None)
 
     def _at(self, day: date, clock: time) -> datetime:
         return self.tz.localize(datetime.combine(day, clock))
