@@ -58,3 +58,10 @@ def test_the_chart_labels_never_overlap_and_the_legend_covers_no_bar(hotline: Ho
     assert bars and not any(legend.overlaps(bar) for bar in bars)
     labels = [label.get_text() for label in forwarding.get_yticklabels()]
     assert "图们市民政局婚姻登记处" in labels and "marriage_registry" not in labels
+
+
+def test_every_kind_of_unit_node_the_flow_has_is_named() -> None:
+    from ivr.core.flow import UNIT_NODES
+    from ivr.core.names import _UNIT_NODE_WORDS
+
+    assert set(_UNIT_NODE_WORDS) == set(UNIT_NODES)

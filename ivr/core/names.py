@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ivr.core.model import Hotline, Lang
+from ivr.core.flow import LANGUAGE, MENU, OPERATOR, Node
+from ivr.core.model import OPERATOR_KEY, Hotline, Lang
 
-# What happens at each kind of unit node, as staff say it.
+# What happens at each kind of unit node (flow.UNIT_NODES), as staff say it.
 _UNIT_NODE_WORDS: dict[str, tuple[str, str]] = {
     "unit": ("{unit}", "{unit}"),
     "closed": ("{unit}：听到不办公的提示", "{unit}: 업무 안 함 안내"),
@@ -20,15 +21,16 @@ _START = ("接通之前", "련결 전")
 
 def node_name(hotline: Hotline, node: str, lang: Lang) -> str:
     """Name a node of the call flow ("menu:main", "after:marriage_registry") in words; unknown ones stay as they are."""
-    kind, _, target = node.partition(":")
+    place = Node.parse(node)
+    kind, target = place.kind, place.target
     pick = 0 if lang == "zh" else 1
-    if kind == "menu" and target in hotline.menus:
+    if kind == MENU and target in hotline.menus:
         return hotline.menus[target].title(lang)
     if kind in _UNIT_NODE_WORDS and target in hotline.units:
         return _UNIT_NODE_WORDS[kind][pick].format(unit=hotline.units[target].name(lang))
-    if kind == "language":
+    if kind == LANGUAGE:
         return _LANGUAGE_CHOICE[pick]
-    if kind == "operator":
+    if kind == OPERATOR:
         return hotline.operator.name(lang)
     if kind == "start":
         return _START[pick]
@@ -43,10 +45,10 @@ def unit_name(hotline: Hotline, unit_id: str, lang: Lang) -> str:
 
 def choice_name(hotline: Hotline, node: str, key: str, lang: Lang) -> str:
     """Name a key pressed in a menu by the option it chose: "2 结婚、离婚等婚姻登记"."""
-    menu = hotline.menus.get(node.partition(":")[2])
+    menu = hotline.menus.get(Node.parse(node).target)
     option = menu.option(key) if menu else None
     if option is not None:
         return f"{key} {option.label(lang)}"
-    if key == "0":
-        return f"0 {hotline.operator.name(lang)}"
+    if key == OPERATOR_KEY:
+        return f"{OPERATOR_KEY} {hotline.operator.name(lang)}"
     return key

@@ -13,10 +13,10 @@ from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.clock import ClockError, parse_moment
-from ivr.core.flow import DIAL_STATUSES
+from ivr.core.flow import DIAL_STATUSES, Node
 from ivr.core.loader import check_hotline
 from ivr.core.model import LANGS, Hotline, Lang
-from ivr.core.names import node_name
+from ivr.core.names import node_name, unit_name
 from ivr.core.schedule import OfficeHours
 from ivr.core.speech import say_moment
 from ivr.menu_edits import candidate_folder
@@ -112,18 +112,17 @@ def _outcome(current: Hotline, result: CallResult, at: datetime, chosen: Lang) -
     """Say how the call ends (or where it waits) in the console's language."""
     outcome = result.outcome
     kind = outcome.get("kind")
-    unit = current.units.get(str(outcome.get("unit")))
-    unit_name = unit.name(chosen) if unit else str(outcome.get("unit"))
+    unit = unit_name(current, str(outcome.get("unit")), chosen)
     if kind == "forwarded":
-        return {"kind": "forwarded", "text": translate("outcome_forwarded", chosen, unit=unit_name,
+        return {"kind": "forwarded", "text": translate("outcome_forwarded", chosen, unit=unit,
                                                        number=outcome["number"]), "number": str(outcome["number"])}
     if kind == "voicemail":
-        return {"kind": kind, "text": translate("outcome_voicemail", chosen, unit=unit_name)}
+        return {"kind": kind, "text": translate("outcome_voicemail", chosen, unit=unit)}
     if kind == "caller_hung_up":
         node = str(outcome["node"])
-        where, _, unit_id = node.partition(":")
-        if where == "closed" and unit_id in current.units:
-            return {"kind": "closed", "text": _closed_text(current, unit_id, at, chosen)}
+        place = Node.parse(node)
+        if place.kind == "closed" and place.target in current.units:
+            return {"kind": "closed", "text": _closed_text(current, place.target, at, chosen)}
         waiting = translate("outcome_waiting", chosen)
         return {"kind": "waiting", "text": f"{waiting}：{node_name(current, node, chosen)}"}
     if kind == "goodbye":
