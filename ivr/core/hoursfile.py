@@ -132,8 +132,7 @@ class ScheduleReader:
         named_by: dict[int, str] = {}
         ok = True
         for key, spec in value.items():
-            season = difflib.get_close_matches(str(key), self.season_ids, n=1)
-            if _weekdays(str(key)) is None and season:
+            if _weekdays(str(key)) is None and (season := difflib.get_close_matches(str(key), self.season_ids, n=1)):
                 self.check.report((*path, key), f"'{key}' is neither a weekday nor a season",
                                   f"did you mean the season '{season[0]}'?")
                 ok = False

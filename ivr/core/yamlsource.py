@@ -22,8 +22,8 @@ KeyPath = tuple[str | int, ...]
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 400_000
-# The C parser (libyaml) reads a file ten times faster; the pure-Python one gives the same events.
 _STRING_TAG = "tag:yaml.org,2002:str"
+# The C parser (libyaml) reads a file ten times faster; the pure-Python one gives the same events.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -75,7 +75,7 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode):
             self.raw[path] = node.value
-            if node.tag == _STRING_TAG:  # most values: nothing for YAML to type
+            if _is_plain_string(node):  # most values: nothing for YAML to type
                 return node.value
         try:
             return self._constructor.construct_object(node, deep=True)
@@ -88,7 +88,8 @@ class _Builder:
         self._constructor.flatten_mapping(node)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = self._constructor.construct_object(key_node, deep=True)
+            key = (key_node.value if _is_plain_string(key_node)
+                   else self._constructor.construct_object(key_node, deep=True))
             if isinstance(key, int | float | bool):
                 key = str(key_node.value)  # menu keys like 1 and 0 are digits, not numbers
             child = (*path, key)
@@ -253,3 +254,8 @@ def _syntax_problem(shown_as: str, text: str, exc: yaml.MarkedYAMLError) -> Prob
     problem = (exc.problem or "syntax error").strip()
     context = f" {exc.context.strip()}" if exc.context else ""
     return Problem(shown_as, line, "", f"is not valid YAML: {problem}{context}", "fix the YAML syntax on that line")
+
+
+def _is_plain_string(node: yaml.Node) -> bool:
+    """Tell whether a node is a string as written, which YAML's constructor would return unchanged."""
+    return isinstance(node, yaml.ScalarNode) and node.tag == _STRING_TAG
