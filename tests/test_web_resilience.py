@@ -47,6 +47,7 @@ def test_when_even_the_apology_fails_the_fallback_answers(monkeypatch: pytest.Mo
     provider = Provider(make_app().test_client())
     monkeypatch.setattr(CallFlow, "decide", explode)
     monkeypatch.setattr("ivr.core.schedule.OfficeHours.status", explode)
+    monkeypatch.setattr("ivr.core.schedule.OfficeHours.is_open", explode)
     root = twiml(provider.post("/voice", CALL))
     assert [verb.tag for verb in root] == ["Say", "Say", "Dial", "Say", "Say", "Hangup"]
     assert root.findtext("Dial") == "+864333622075"
