@@ -29,7 +29,7 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 MAX_TRIES_IN_URL = 50
 # Rendered TwiML kept per call flow (a new flow after a menu edit starts afresh).
 RENDERED_KEPT = 2000
-RenderedKey = tuple[Decision, int, str, tuple[bool, ...]]
+RenderedKey = tuple[Decision, int, str, tuple[tuple[str, bool], ...]]
 _RENDERED: weakref.WeakKeyDictionary[CallFlow, dict[RenderedKey, str]] = weakref.WeakKeyDictionary()
 MAX_NODE_LENGTH = 120
 # Said when nothing else can be relied on: no menus, no database, only this module.
@@ -228,23 +228,25 @@ def _render(flow: CallFlow, decision: Decision) -> str:
     of a step. Whether each recording is still there is part of the key: a deleted one is spoken at once.
     """
     rendered = _RENDERED.setdefault(flow, {})
-    key = (decision, _seq(), request.script_root, _recordings_present(flow, decision))
+    present = _recordings_present(flow, decision)
+    key = (decision, _seq(), request.script_root, tuple(present.items()))
     xml = rendered.get(key)
-    if xml is None:
-        xml = _renderer(flow).render(decision)
+    if xml is None:  # rendered with the same answers as the key: each recording is looked for once a step
+        xml = _renderer(flow, lambda _folder, audio: present[audio]).render(decision)
         if len(rendered) >= RENDERED_KEPT:
             rendered.clear()
         rendered[key] = xml
     return xml
 
 
-def _recordings_present(flow: CallFlow, decision: Decision) -> tuple[bool, ...]:
+def _recordings_present(flow: CallFlow, decision: Decision) -> dict[str, bool]:
+    """Return, for each recording the decision plays, whether its file is there now."""
     says = [a for a in decision.actions if isinstance(a, Say)]
     says += [p for a in decision.actions if isinstance(a, Ask) for p in a.prompts]
-    return tuple(recording_file(flow.hotline.audio_dir, say.audio) is not None for say in says if say.audio)
+    return {say.audio: recording_file(flow.hotline.audio_dir, say.audio) is not None for say in says if say.audio}
 
 
-def _renderer(flow: CallFlow) -> TwimlRenderer:
+def _renderer(flow: CallFlow, has_recording: Callable[[str, str], object] = recording_file) -> TwimlRenderer:
     # With PUBLIC_URL the TwiML carries absolute URLs: a path prefix the proxy strips (https://host/ivr) must
     # survive the provider resolving the next step.
     public = (settings().public_url or "").rstrip("/")
@@ -270,7 +272,7 @@ def _renderer(flow: CallFlow) -> TwimlRenderer:
     def recording_callback(unit_id: str) -> str:
         return f"{public}{url_for('voice.recording_status')}?{urlencode({'unit': unit_id})}"
 
-    return TwimlRenderer(flow.hotline, step_url, audio_url, settings().caller_id, recording_callback, recording_file)
+    return TwimlRenderer(flow.hotline, step_url, audio_url, settings().caller_id, recording_callback, has_recording)
 
 
 def _store() -> MenuStore:
