@@ -44,3 +44,15 @@ def test_a_silent_voice_message_returns_to_the_menu_the_caller_came_from(hotline
     record = flow.decide(Step(Node("closed", "veterans_center"), "zh", back="veterans"), Event(digits="2"), evening)
     assert [type(a).__name__ for a in record.actions] == ["Say", "Record", "Say", "Redirect"]
     assert record.actions[-1].step.node == Node("menu", "veterans")  # type: ignore[union-attr]
+
+
+def test_callers_in_one_minute_share_a_decision_and_the_next_minute_decides_again(hotline: Hotline) -> None:
+    flow = CallFlow(hotline)
+    step, key_2 = Step(Node("menu", "main"), "zh"), Event(digits="2")
+    early, late = (SHANGHAI.localize(datetime(2026, 11, 26, 15, 59, s)) for s in (1, 59))
+    assert flow.decide(step, key_2, early) is flow.decide(step, key_2, late)
+    assert flow.decide(step, key_2, late).outcome == "forwarded"
+    closed = flow.decide(step, key_2, SHANGHAI.localize(datetime(2026, 11, 26, 16, 0, 0)))
+    assert closed.outcome == "closed" and closed.out_of_hours
+    huge = Event(digits="2" * 100_000)
+    assert flow.decide(step, huge, early) == CallFlow(hotline).decide(step, huge, early)

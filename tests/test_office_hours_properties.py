@@ -108,3 +108,17 @@ def test_an_open_unit_has_no_next_open_and_a_closed_one_no_closes_at(moment: dat
 def test_is_open_says_what_the_full_status_says(moment: datetime, chosen: tuple[OfficeHours, Unit]) -> None:
     hours, unit = chosen
     assert hours.is_open(unit, moment) == hours.status(unit, moment).open
+
+
+@settings(max_examples=300, deadline=None)
+@given(units, moments, st.integers(min_value=1, max_value=59), st.integers(min_value=0, max_value=999_999))
+def test_nothing_changes_within_a_minute(unit_of: tuple[OfficeHours, Unit], moment: datetime, second: int,
+                                         microsecond: int) -> None:
+    """What lets CallFlow keep a decision for its minute: a state is the same at any second of the minute."""
+    hours, unit = unit_of
+    start, within = hours.status(unit, moment), hours.status(unit, moment.replace(second=second,
+                                                                                microsecond=microsecond))
+    assert (within.open, within.reason, within.reason_name, within.closes_at) == (
+        start.open, start.reason, start.reason_name, start.closes_at)
+    if not start.open:
+        assert within.next_open == start.next_open

@@ -19,6 +19,10 @@ OPERATOR = "operator"
 MENU = "menu"
 # Node kinds that concern one unit.
 UNIT_NODES = ("unit", "closed", "info", "dialed", "after", "record", "recorded")
+# Decisions kept for reuse within their minute (cleared when full: a minute's callers repeat a few dozen steps).
+DECISIONS_KEPT = 4096
+# Only events this small are kept as keys: a key may not hold ten megabytes a request sent as digits.
+KEPT_DIGITS = 16
 
 
 @dataclass(frozen=True)
@@ -139,15 +143,37 @@ class Decision:
         return next((a.next.lang for a in self.actions if isinstance(a, Ask | Forward | Record)), None)
 
 
+def _keepable(event: Event) -> bool:
+    """Tell whether an event is small and common enough to key a kept decision."""
+    return (event.recording_url is None and len(event.digits or "") <= KEPT_DIGITS
+            and event.dial_status in (None, *DIAL_STATUSES))
+
+
 class CallFlow:
     """Decides every step of a call from the hotline, its office hours and the moment."""
 
     def __init__(self, hotline: Hotline) -> None:
         self.hotline = hotline
         self.hours = OfficeHours(hotline)
+        self._decided: dict[tuple[Step, Event, datetime], Decision] = {}
 
     def decide(self, step: Step, event: Event, now: datetime) -> Decision:
         """Return what happens at a step, given what the caller or the provider just did."""
+        # Office hours open and close on whole minutes, so a step decides the same all minute long: callers at
+        # the same place in the same minute share one decision (the moment is taken at the minute's start).
+        minute = now.replace(second=0, microsecond=0)
+        if not _keepable(event):
+            return self._decide(step, event, minute)
+        key = (step, event, minute)
+        decision = self._decided.get(key)
+        if decision is None:
+            decision = self._decide(step, event, minute)
+            if len(self._decided) >= DECISIONS_KEPT:
+                self._decided.clear()
+            self._decided[key] = decision
+        return decision
+
+    def _decide(self, step: Step, event: Event, now: datetime) -> Decision:
         kind, target = step.node.kind, step.node.target
         lang = step.lang if step.lang in LANGS else None
         if kind == LANGUAGE or lang is None:
