@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from ivr.clock import parse_moment
 from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent
 from ivr.simulator import CallSimulator, pressed_keys
 from ivr.store.database import Store, local, upgrade_schema
-from ivr.store.outbox import ROWS_A_STATEMENT, Outbox
+from ivr.store.outbox import ROWS_A_STATEMENT, Outbox, OutboxSealed, OutboxUnavailable
 from ivr.store.recorder import BATCH, SEGMENT_SECONDS, Recorder, outbox_folder
 from ivr.store.report import build_report
 from ivr.store.tables import calls, steps, voicemails
@@ -345,6 +346,37 @@ def test_steps_recorded_by_many_threads_while_files_are_handed_over_are_all_kept
     assert len([taken for taken in drains if taken]) > 2  # handed over and drained many times meanwhile
     assert sum(drains) == 8 * 150
     assert count(url, steps) == 8 * 150
+
+
+def test_threads_appending_at_once_each_learn_whether_their_own_events_were_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    transactions = itertools.count()
+    insert = Outbox._insert
+
+    def a_full_disk_now_and_then(self: Outbox, bodies: list[str]) -> OutboxUnavailable | None:
+        return OutboxUnavailable("disk full") if next(transactions) % 3 == 2 else insert(self, bodies)
+
+    monkeypatch.setattr(Outbox, "_insert", a_full_disk_now_and_then)
+    kept, refused = [], []
+
+    def append(thread: int) -> None:
+        for event in step_events(100, f"CAthread{thread}"):
+            try:
+                outbox.append([event])
+                kept.append((event.call_sid, event.seq))
+            except OutboxUnavailable:
+                refused.append((event.call_sid, event.seq))
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(append, range(16)))
+    assert len(kept) + len(refused) == 1600 and kept and refused
+    assert next(transactions) < 1600  # threads shared transactions
+    stored = [(w.event.call_sid, w.event.seq) for w in outbox.oldest(2000) if isinstance(w.event, StepEvent)]
+    assert sorted(stored) == sorted(kept)
+    outbox.seal()
+    with pytest.raises(OutboxSealed):
+        outbox.append(step_events(1, "CAlate"))
 
 
 def test_while_the_database_is_away_a_worker_keeps_appending_to_one_file_not_a_new_one_each_second(

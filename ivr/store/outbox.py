@@ -37,13 +37,18 @@ class OutboxSealed(Exception):
     """The outbox file was handed over to the writer: nothing more is appended to it."""
 
 
-@dataclass
 class _Slot:
-    """Events one thread appends, and whether (and how) the transaction that held them ended."""
+    """Events one thread appends: a lock held until they are written (or the thread is to write them), and how
+    the transaction that held them ended."""
 
-    bodies: list[str]
-    done: bool = False
-    error: OutboxUnavailable | None = None
+    __slots__ = ("bodies", "error", "turn", "written")
+
+    def __init__(self, bodies: list[str]) -> None:
+        self.bodies = bodies
+        self.turn = threading.Lock()
+        self.turn.acquire()  # released for this thread alone: its events are written, or it writes next
+        self.written = False
+        self.error: OutboxUnavailable | None = None
 
 
 @dataclass(frozen=True)
@@ -61,48 +66,56 @@ class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-        self._turn = threading.Condition()
+        self._lock = threading.Lock()  # the connection
+        self._queue = threading.Lock()  # what follows
         self._pending: list[_Slot] = []
-        self._committing = False
+        self._writing = False
+        self._idle = threading.Condition(self._queue)  # notified when no write is under way (for seal)
         self._sealed = False
 
     def append(self, events: Sequence[CallEvent]) -> None:
         """Keep events durably, in order; raise OutboxUnavailable when the file cannot be written (OutboxSealed
         once it was handed over).
 
-        Group commit: threads appending at the same moment share one transaction. The first to find no
-        commit under way writes everything pending; the others wait until theirs is written.
+        Group commit: threads appending at the same moment share one transaction. A thread that finds no
+        write under way writes everything pending; the others wait, each on a lock of its own, until theirs
+        is written, and the first one left waiting writes next. Each waiting thread is woken once.
         """
         slot = _Slot([event.to_json() for event in events])
-        with self._turn:
+        with self._queue:
             if self._sealed:
                 raise OutboxSealed(str(self.path))
             self._pending.append(slot)
-            while not slot.done:
-                if self._committing:
-                    self._turn.wait()
-                    continue
-                self._committing = True
-                batch, self._pending = self._pending, []
-                self._turn.release()
-                try:
-                    error = self._insert([body for item in batch for body in item.bodies])
-                finally:
-                    self._turn.acquire()
-                    self._committing = False
-                for item in batch:
-                    item.done, item.error = True, error
-                self._turn.notify_all()
+            writes = not self._writing
+            self._writing = True
+        if not writes:
+            slot.turn.acquire()
+        if not slot.written:
+            self._write_pending()
         if slot.error is not None:
             raise slot.error
 
+    def _write_pending(self) -> None:
+        """Write every pending event in one transaction, wake their threads, and hand the turn on."""
+        with self._queue:
+            batch, self._pending = self._pending, []
+        error = self._insert([body for item in batch for body in item.bodies])
+        with self._queue:
+            for item in batch:
+                item.written, item.error = True, error
+                item.turn.release()
+            if self._pending:
+                self._pending[0].turn.release()  # it finds its events unwritten: it writes next
+            else:
+                self._writing = False
+                self._idle.notify_all()
+
     def seal(self) -> None:
         """Let the appends under way finish, refuse any more (OutboxSealed), and close the file."""
-        with self._turn:
+        with self._queue:
             self._sealed = True
-            while self._committing or self._pending:
-                self._turn.wait()
+            while self._writing:
+                self._idle.wait()
         self.close()
 
     def _insert(self, bodies: list[str]) -> OutboxUnavailable | None:

@@ -32,6 +32,8 @@ RENDERED_KEPT = 2000
 RenderedKey = tuple[Decision, int, str, tuple[tuple[str, bool], ...]]
 _RENDERED: weakref.WeakKeyDictionary[CallFlow, dict[RenderedKey, str]] = weakref.WeakKeyDictionary()
 MAX_NODE_LENGTH = 120
+# Where a request's parameters are kept once read (see _values).
+VALUES_KEY, QUERY_KEY = "ivr.values", "ivr.query"
 # Said when nothing else can be relied on: no menus, no database, only this module.
 FALLBACK_TEXTS = (
     ("对不起，系统暂时出现故障，正在为您转接总机。", "Polly.Zhiyu", "cmn-CN"),
@@ -58,7 +60,7 @@ def require_provider_signature() -> None:
 @bp.route("", methods=["GET", "POST"])
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the languages."""
-    log.info("Call %s from %s to %s.", _call_sid(), mask_number(request.values.get("From")), _logged("To"))
+    log.info("Call %s from %s to %s.", _call_sid(), mask_number(_values().get("From")), _logged("To"))
     return _answer(lambda flow: flow.decide(Step(), Event(), _now()))
 
 
@@ -71,7 +73,7 @@ def step() -> Response:
 @bp.route("/status", methods=["POST"])
 def call_status() -> Response:
     """The provider's status callback at the end of a call: it closes the call's record."""
-    values = request.values
+    values = _values()
     log.info("Call %s ended: %s after %s s.", _call_sid(), _logged("CallStatus"), _logged("CallDuration"))
     _keep(lambda: CallEndedEvent.make(call_sid=_call_sid(), at=_now(), call_status=values.get("CallStatus"),
                                       duration=values.get("CallDuration"), caller=values.get("From"),
@@ -84,7 +86,7 @@ def recording_status() -> Response:
     """The provider's recording status callback: a voice message is ready to fetch."""
     log.info("Voice message %s of call %s: %s, %s s.", _logged("RecordingSid"), _call_sid(),
              _logged("RecordingStatus"), _logged("RecordingDuration"))
-    _keep_recording(request.args.get("unit"))
+    _keep_recording(_query().get("unit"))
     return _twiml(str(VoiceResponse().to_xml()))  # nothing to say: the call has moved on
 
 
@@ -112,7 +114,7 @@ def fallback_twiml(number: str) -> str:
 
 
 def _step_from_query() -> Step:
-    args = request.args
+    args = _query()
     lang = args.get("lang")
     try:
         tries = min(max(int(args.get("try", "0")), 0), MAX_TRIES_IN_URL)
@@ -127,29 +129,51 @@ def _step_from_query() -> Step:
 
 
 def _event_from_request() -> Event:
-    values = request.values
+    values = _values()
     digits = values.get("Digits", "").strip() or None
     return Event(
         digits=digits,
-        no_input=request.args.get("input") == "none" and digits is None,
+        no_input=_query().get("input") == "none" and digits is None,
         dial_status=values.get("DialCallStatus") or None,
         recording_url=values.get("RecordingUrl") or None,
         recording_seconds=count(values.get("RecordingDuration")),
     )
 
 
+def _values() -> dict[str, str]:
+    """Return the provider's parameters (the query string's first, as in request.values), read once a request.
+
+    A plain dict: werkzeug's MultiDict answers each parameter a step asks for and the provider did not send
+    (most of them) by raising and catching an exception.
+    """
+    environ = request.environ
+    values: dict[str, str] | None = environ.get(VALUES_KEY)
+    if values is None:
+        values = environ[VALUES_KEY] = {**request.form.to_dict(), **_query()}
+    return values
+
+
+def _query() -> dict[str, str]:
+    """Return the query string's parameters (where the call is), read once a request."""
+    environ = request.environ
+    query: dict[str, str] | None = environ.get(QUERY_KEY)
+    if query is None:
+        query = environ[QUERY_KEY] = request.args.to_dict()
+    return query
+
+
 def _logged(name: str, limit: int = 64) -> str:
     """Return a request value as it may appear in the log."""
-    return loggable(request.values.get(name), limit=limit)
+    return loggable(_values().get(name), limit=limit)
 
 
 def _call_sid() -> str:
     # Only the characters a CallSid has: a forged one must not write lines of its own into the log.
-    return sid(request.values.get("CallSid"))
+    return sid(_values().get("CallSid"))
 
 
 def _seq() -> int:
-    return min(count(request.args.get("seq")) or 0, 10_000)
+    return min(count(_query().get("seq")) or 0, 10_000)
 
 
 def _now() -> datetime:
@@ -164,7 +188,7 @@ def _answer(decide: Callable[[CallFlow], Decision]) -> Response:
     try:
         flow = _store().flow
         decision = decide(flow)
-        log.info("Call %s at %s (key %s): %s%s.", _call_sid(), loggable(request.args.get("node"), "start"),
+        log.info("Call %s at %s (key %s): %s%s.", _call_sid(), loggable(_query().get("node"), "start"),
                  _logged("Digits"), decision.outcome, f" {decision.unit_id}" if decision.unit_id else "")
         xml = _render(flow, decision)
     except Exception:
@@ -177,12 +201,12 @@ def _answer(decide: Callable[[CallFlow], Decision]) -> Response:
 
 def _keep_step(decision: Decision) -> None:
     """Record the step (and a voice message it carries) for the call records."""
-    values = request.values
-    node = request.args.get("node", "start")
+    values = _values()
+    node = _query().get("node", "start")
     _keep(lambda: StepEvent.make(
         call_sid=_call_sid(), at=_now(), seq=_seq(), node=node, digits=values.get("Digits"),
         outcome=decision.outcome, unit_id=decision.unit_id, landed=decision.landed and str(decision.landed),
-        language=decision.language or request.args.get("lang"), caller=values.get("From"), called=values.get("To"),
+        language=decision.language or _query().get("lang"), caller=values.get("From"), called=values.get("To"),
         forwarded_number=decision.forwarded_number, dial_status=values.get("DialCallStatus"),
         dial_duration=values.get("DialCallDuration"), out_of_hours=decision.out_of_hours,
         unit_hours=decision.unit_id is not None))
@@ -191,7 +215,7 @@ def _keep_step(decision: Decision) -> None:
 
 
 def _keep_recording(unit: str | None) -> None:
-    values = request.values
+    values = _values()
     if not values.get("RecordingSid"):
         return
     _keep(lambda: RecordingEvent.make(call_sid=_call_sid(), at=_now(), recording_sid=values.get("RecordingSid"),
@@ -214,7 +238,7 @@ def _apology() -> str:
     """Say sorry, then the main line when the bureau is open, else goodbye; the fallback if even that fails."""
     try:
         flow = _store().flow
-        lang: Lang = request.args.get("lang") if request.args.get("lang") in LANGS else "zh"  # type: ignore[assignment]
+        lang: Lang = _query().get("lang") if _query().get("lang") in LANGS else "zh"  # type: ignore[assignment]
         return _renderer(flow).render(flow.apology(lang, _now()))
     except Exception:
         log.exception("Even the apology failed for call %s; answering with the fallback.", _call_sid())
