@@ -1,7 +1,9 @@
 """The service's log: formatted and written by a thread of its own, so a request only hands its lines over.
 
-Many request threads writing to one stream take turns on the handler's lock and the GIL; through a queue
-each line costs a request a few microseconds, and the call log of one line per step stays affordable.
+Many request threads writing to one stream take turns on the handler's lock and the GIL. Through a queue a
+request only appends its record; the log thread takes what gathered a few times a second rather than being
+woken for every line (each wake-up costs a request thread the GIL and a system call), so the call log of one
+line per step stays affordable.
 """
 
 from __future__ import annotations
@@ -9,12 +11,49 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import queue
 import sys
-from logging.handlers import QueueHandler, QueueListener
+import threading
+from collections import deque
+from logging.handlers import QueueHandler
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_listener: tuple[int, QueueListener] | None = None
+# How long a line may wait for the log thread.
+WRITE_EVERY_SECONDS = 0.05
+_writer: tuple[int, _LogWriter] | None = None
+
+
+class _Lines(deque[logging.LogRecord]):
+    """Records waiting for the log thread: appending one wakes nobody."""
+
+    def put_nowait(self, record: logging.LogRecord) -> None:
+        """Add a record (QueueHandler's call)."""
+        self.append(record)
+
+
+class _LogWriter(threading.Thread):
+    """The log thread: every few hundredths of a second it writes the records that gathered, in order."""
+
+    def __init__(self, lines: _Lines, handler: logging.Handler) -> None:
+        super().__init__(name="ivr-log", daemon=True)
+        self.lines = lines
+        self.handler = handler
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        """Write what gathered until stopped, then what is left."""
+        while not self._stopping.wait(WRITE_EVERY_SECONDS):
+            self.write()
+        self.write()
+
+    def write(self) -> None:
+        """Write every record waiting now."""
+        while self.lines:
+            self.handler.handle(self.lines.popleft())
+
+    def stop(self) -> None:
+        """Write what is left and end the thread (at exit)."""
+        self._stopping.set()
+        self.join(timeout=5)
 
 
 class _InProcessQueueHandler(QueueHandler):
@@ -27,22 +66,22 @@ class _InProcessQueueHandler(QueueHandler):
 
 def configure(level: int) -> None:
     """Send every log line through a queue to stderr; call again in a forked worker (threads do not survive)."""
-    global _listener
-    if _listener is not None and _listener[0] == os.getpid():
+    global _writer
+    if _writer is not None and _writer[0] == os.getpid():
         logging.getLogger().setLevel(level)
         return
     # Not in any of the service's formats (gunicorn's use the process id, which stays): not worth a lookup a line.
     logging.logThreads = False
     logging.logMultiprocessing = False
-    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    lines = _Lines()
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(logging.Formatter(LOG_FORMAT))
-    listener = QueueListener(lines, stream, respect_handler_level=False)
+    writer = _LogWriter(lines, stream)
     root = logging.getLogger()
     for handler in root.handlers[:]:
         root.removeHandler(handler)
-    root.addHandler(_InProcessQueueHandler(lines))
+    root.addHandler(_InProcessQueueHandler(lines))  # type: ignore[arg-type]
     root.setLevel(level)
-    listener.start()
-    atexit.register(listener.stop)
-    _listener = (os.getpid(), listener)
+    writer.start()
+    atexit.register(writer.stop)
+    _writer = (os.getpid(), writer)
