@@ -310,15 +310,21 @@ def test_the_writer_never_drains_a_file_still_appended_to_and_takes_each_one_who
 
     worker._own_opened -= SEGMENT_SECONDS  # a second later the worker's writer thread hands it over
     worker.hand_over_if_old()
-    worker.record(step_events(1, "CAsecond")[0])  # and the next step goes to a new file
-    assert worker.own_outbox().path != first_file
+    ready = worker.own_outbox().path
+    assert ready != first_file and ready.exists()  # made before any caller needs it
+    worker.record(step_events(1, "CAsecond")[0])  # and the next step goes there
+    assert worker.own_outbox().path == ready
     assert writer.drain_all() == 5
     assert count(url, steps) == 5 and not first_file.exists()
 
     worker._own_opened -= SEGMENT_SECONDS  # then no call for a second: that one is handed over all the same
     worker.hand_over_if_old()
     assert writer.drain_all() == 1
-    assert count(url, steps) == 6 and list(folder.glob("*.sqlite3")) == []
+    next_file = worker.own_outbox().path  # made ready by the hand-over, empty
+    assert count(url, steps) == 6 and list(folder.glob("*.sqlite3")) == [next_file]
+    worker._own_opened -= SEGMENT_SECONDS  # a quiet worker keeps its empty file
+    worker.hand_over_if_old()
+    assert worker.own_outbox().path == next_file
 
 
 def test_steps_recorded_by_many_threads_while_files_are_handed_over_are_all_kept_once(

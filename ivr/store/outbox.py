@@ -72,6 +72,7 @@ class Outbox:
         self._writing = False
         self._idle = threading.Condition(self._queue)  # notified when no write is under way (for seal)
         self._sealed = False
+        self.used = False  # whether anything was ever appended here
 
     def append(self, events: Sequence[CallEvent]) -> None:
         """Keep events durably, in order; raise OutboxUnavailable when the file cannot be written (OutboxSealed
@@ -110,6 +111,16 @@ class Outbox:
                 self._writing = False
                 self._idle.notify_all()
 
+    def prepare(self) -> None:
+        """Create the file and its tables now rather than at the first append; raise OutboxUnavailable if it
+        cannot be."""
+        with self._lock:
+            try:
+                self._connection()
+            except (sqlite3.Error, OSError) as exc:
+                self._forget_connection()
+                raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
     def seal(self) -> None:
         """Let the appends under way finish, refuse any more (OutboxSealed), and close the file."""
         with self._queue:
@@ -127,6 +138,7 @@ class Outbox:
                 for start in range(0, len(bodies), ROWS_A_STATEMENT):
                     rows = bodies[start:start + ROWS_A_STATEMENT]
                     db.execute("INSERT INTO waiting (body) VALUES " + ", ".join(["(?)"] * len(rows)), rows)
+                self.used = True
             except (sqlite3.Error, OSError) as exc:
                 self._forget_connection()
                 return OutboxUnavailable(f"{type(exc).__name__}: {exc}")

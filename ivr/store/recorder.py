@@ -5,9 +5,9 @@ Why this shape: a step's answer must not wait for a database that may be slow, l
 event may be lost once the provider has our TwiML. A local SQLite append costs tens of microseconds and
 survives the worker being killed. Each worker process appends to an outbox file of its own in the outbox
 folder, holding a lock on it while it writes there, so appends never wait on another process. Every second
-or so its writer thread seals that file and releases its lock, and the next append starts a new one (only
-once the last one handed over was drained, so that a database outage leaves two files per worker, not one
-a second). A file whose lock is free (handed over, or its worker died) is drained whole, in batches of
+or so its writer thread creates the next file, turns the appends to it, then seals the last one and releases
+its lock (only once the file handed over before was drained, so that a database outage leaves two files per
+worker, not one a second). A file whose lock is free (handed over, or its worker died) is drained whole, in batches of
 hundreds with a few statements each (group commit over pooled connections), by the records writer process
 of `ivr serve`, or else by the workers' writer threads: no process ever drains a file another one still
 appends to, so neither waits on the other's locks. An event the database refuses for its content is set
@@ -107,38 +107,56 @@ class Recorder:
         self._wake.set()
 
     def own_outbox(self) -> Outbox:
-        """Return this process's outbox file, opening it (and locking it as ours) on first use and once the
-        last one is old enough to be handed over."""
+        """Return this process's outbox file, opening it (and locking it as ours) on first use."""
         own = self._own  # read once: another thread may hand it over meanwhile (the append then says so)
         if own is None or self._own_pid != os.getpid():
             with self._writer_lock:
                 if self._own is None or self._own_pid != os.getpid():
                     self._hand_over_own()
-                    self._own = self._open_own()
-                    self._own_pid = os.getpid()
-                    self._own_opened = time.monotonic()
+                    self._start_own(*self._open_own())
                 own = self._own
+                assert own is not None
         return own
 
     def hand_over_if_old(self) -> None:
-        """Seal this process's outbox file and release it to the drainers once it is a second old, unless the
-        last one it handed over still waits (the database is away, say): then it keeps appending to this one,
-        so that an outage leaves two files, not one a second. Never called on a caller's path."""
+        """Once this process's outbox file is a second old and holds events, start the next one and hand this one
+        over, sealed, to the drainers; unless the last one it handed over still waits (the database is away,
+        say): then it keeps appending to this one, so that an outage leaves two files, not one a second. Never
+        called on a caller's path: the next file is created here, so that no caller waits for a new file."""
         own = self._own
-        if own is None or self._own_pid != os.getpid() or time.monotonic() - self._own_opened < SEGMENT_SECONDS:
+        if (own is None or not own.used or self._own_pid != os.getpid()
+                or time.monotonic() - self._own_opened < SEGMENT_SECONDS):
             return
         if self._handed_over is not None and still_waiting(self._handed_over):
             return
+        try:
+            successor, handle = self._open_own()
+            successor.prepare()
+        except OutboxUnavailable:
+            return  # the disk refuses a new file: this one goes on taking events
         with self._writer_lock:
-            if self._own is own:
-                self._hand_over_own()
+            if self._own is not own:  # another thread moved on meanwhile
+                handle.close()
+                _remove_if_empty(successor)  # which closes it
+                return
+            old, old_handle = self._own, self._own_lock
+            self._start_own(successor, handle)
+        self._seal(old, old_handle)
+
+    def _start_own(self, outbox: Outbox, handle: TextIO) -> None:
+        self._own, self._own_lock = outbox, handle
+        self._own_pid = os.getpid()
+        self._own_opened = time.monotonic()
 
     def _hand_over_own(self) -> None:
         """Seal the outbox file this process appends to and free its lock, so that a drainer takes it whole."""
         own, handle, self._own, self._own_lock = self._own, self._own_lock, None, None
         if own is None or self._own_pid != os.getpid():
             return  # a file of the parent process (before a fork): its lock and file are the parent's
-        own.seal()
+        self._seal(own, handle)
+
+    def _seal(self, own: Outbox, handle: TextIO | None) -> None:
+        own.seal()  # appends under way end first; later ones go to the next file
         if handle is not None:
             handle.close()
         self._handed_over = own.path
@@ -395,14 +413,13 @@ class Recorder:
                 self._memory.popleft()
         log.warning("%d call events held in memory are kept again.", len(held))
 
-    def _open_own(self) -> Outbox:
-        """Create this process's outbox file and hold the lock that tells other drainers it is alive."""
+    def _open_own(self) -> tuple[Outbox, TextIO]:
+        """Name a new outbox file for this process and hold the lock that tells other drainers it is alive."""
         path = self.folder / f"worker-{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
         handle = _try_lock(path)
         if handle is None:  # cannot happen for a fresh name; a full disk is handled by the caller
             raise OutboxUnavailable(f"cannot lock {path}")
-        self._own_lock = handle
-        return Outbox(path)
+        return Outbox(path), handle
 
 
 def _try_lock(path: Path) -> TextIO | None:
