@@ -496,3 +496,9 @@ def test_viewers_and_editors_may_not_manage_staff(app: Flask, role: str) -> None
     admin = app.test_client()
     log_in(admin, "admin")
     assert 'href="/admin/staff"' in admin.get("/admin/").get_data(as_text=True)
+
+
+def test_the_console_extensions_hooks_run_for_the_console_only(app: Flask) -> None:
+    assert not app.before_request_funcs.get(None) and not app.after_request_funcs.get(None)
+    assert [hook.__name__ for hook in app.before_request_funcs["admin"]] == ["csrf_protect", "guard"]
+    assert "_update_remember_cookie" in [hook.__name__ for hook in app.after_request_funcs["admin"]]

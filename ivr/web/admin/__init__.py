@@ -28,6 +28,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 PUBLIC_ENDPOINTS = frozenset({"admin.login"})
 
 View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
+Extension = TypeVar("Extension")
 
 
 class StaffUser(UserMixin):  # type: ignore[misc]
@@ -46,8 +47,8 @@ def init_app(app: Flask) -> None:
     # CSRF is checked for the console's forms only: the provider's webhooks are signed instead.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's idle timeout already bounds a token
-    app.extensions["ivr.csrf"] = CSRFProtect(app)
-    logins = LoginManager(app)
+    app.extensions["ivr.csrf"] = _for_the_console_only(app, lambda: CSRFProtect(app))
+    logins = _for_the_console_only(app, lambda: LoginManager(app))
     logins.login_view = "admin.login"
     logins.user_loader(_load_user)
     # The rate limiter Flask-Limiter is built on, used directly: Flask-Limiter's own hooks would run on every
@@ -65,6 +66,19 @@ def init_app(app: Flask) -> None:
     )
 
     app.register_blueprint(bp)
+
+
+def _for_the_console_only(app: Flask, install: Callable[[], Extension]) -> Extension:
+    """Install a Flask extension whose per-request hooks concern the console: they run for its blueprint only,
+    not for each of the provider's webhooks (Flask-Login's remember-me cookie, Flask-WTF's CSRF check)."""
+    hooks: tuple[dict[str | None, list[Any]], ...] = (app.before_request_funcs, app.after_request_funcs)
+    everywhere = [list(scopes.get(None, [])) for scopes in hooks]
+    extension = install()
+    for scopes, before in zip(hooks, everywhere, strict=True):
+        for hook in [f for f in scopes.get(None, []) if f not in before]:
+            scopes[None].remove(hook)
+            scopes.setdefault(bp.name, []).append(hook)
+    return extension
 
 
 def _load_user(user_id: str) -> StaffUser | None:
