@@ -165,11 +165,26 @@ class Outbox:
         self._write(move)
 
     def counts(self) -> tuple[int, int]:
-        """Return how many events wait and how many were set aside (counted by the index, never read)."""
+        """Return how many events wait and how many were set aside (counted by the index, never read).
+
+        A file this object has not opened (another process's) is only read: counting never creates, converts
+        or locks a file its owner is making or a drainer is deleting. One gone, or still without its tables,
+        holds nothing.
+        """
+        query = "SELECT (SELECT count(*) FROM waiting), (SELECT count(*) FROM set_aside)"
+        if self._db is not None:
+            waiting, aside = self._read(query, ())[0]
+            return int(waiting), int(aside)
         if not self.path.exists():
             return 0, 0
-        waiting = self._read("SELECT count(*) FROM waiting", ())[0][0]
-        aside = self._read("SELECT count(*) FROM set_aside", ())[0][0]
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                                    timeout=BUSY_MILLISECONDS / 1000)) as db:
+                waiting, aside = db.execute(query).fetchone()
+        except sqlite3.Error as exc:
+            if not self.path.exists() or "no such table" in str(exc):
+                return 0, 0
+            raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
         return int(waiting), int(aside)
 
     def set_aside_events(self, limit: int = 100) -> list[tuple[int, str, str, str]]:
