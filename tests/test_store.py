@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -352,6 +353,18 @@ def test_steps_recorded_by_many_threads_while_files_are_handed_over_are_all_kept
     assert len([taken for taken in drains if taken]) > 2  # handed over and drained many times meanwhile
     assert sum(drains) == 8 * 150
     assert count(url, steps) == 8 * 150
+
+
+def test_counting_another_process_outbox_only_reads_it(tmp_path: Path) -> None:
+    path = tmp_path / "worker-1-0a0b0c0d.sqlite3"
+    assert Outbox(path).counts() == (0, 0) and not path.exists()  # gone (drained and deleted): nothing waits
+    sqlite3.connect(path).close()  # its owner has only just created it: no tables yet
+    assert Outbox(path).counts() == (0, 0) and Outbox(path).set_aside_events() == []
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("delete",)  # not converted
+    owner = Outbox(path)
+    owner.append(step_events(2))
+    assert Outbox(path).counts() == (2, 0)
+    owner.close()
 
 
 def test_threads_appending_at_once_each_learn_whether_their_own_events_were_kept(

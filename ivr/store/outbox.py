@@ -165,32 +165,14 @@ class Outbox:
         self._write(move)
 
     def counts(self) -> tuple[int, int]:
-        """Return how many events wait and how many were set aside (counted by the index, never read).
-
-        A file this object has not opened (another process's) is only read: counting never creates, converts
-        or locks a file its owner is making or a drainer is deleting. One gone, or still without its tables,
-        holds nothing.
-        """
-        query = "SELECT (SELECT count(*) FROM waiting), (SELECT count(*) FROM set_aside)"
-        if self._db is not None:
-            waiting, aside = self._read(query, ())[0]
-            return int(waiting), int(aside)
-        if not self.path.exists():
-            return 0, 0
-        try:
-            with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                                    timeout=BUSY_MILLISECONDS / 1000)) as db:
-                waiting, aside = db.execute(query).fetchone()
-        except sqlite3.Error as exc:
-            if not self.path.exists() or "no such table" in str(exc):
-                return 0, 0
-            raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        return int(waiting), int(aside)
+        """Return how many events wait and how many were set aside (counted by the index, never read)."""
+        found = self._look("SELECT (SELECT count(*) FROM waiting), (SELECT count(*) FROM set_aside)", ())
+        return (int(found[0][0]), int(found[0][1])) if found else (0, 0)
 
     def set_aside_events(self, limit: int = 100) -> list[tuple[int, str, str, str]]:
         """Return the events set aside (id, reason, when, body), oldest first."""
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in
-                self._read("SELECT id, reason, at, body FROM set_aside ORDER BY id LIMIT ?", (limit,))]
+                self._look("SELECT id, reason, at, body FROM set_aside ORDER BY id LIMIT ?", (limit,))]
 
     def close(self) -> None:
         """Close the file's connection."""
@@ -229,6 +211,25 @@ class Outbox:
             except (sqlite3.Error, OSError) as exc:
                 self._forget_connection()
                 raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    def _look(self, query: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """Read through this object's connection when it has one (its owner's or drainer's); else only read.
+
+        A file this object has not opened (another process's) is never created, converted or locked: its
+        owner may be making it or a drainer deleting it. One gone, or still without its tables, holds nothing.
+        """
+        if self._db is not None:
+            return self._read(query, parameters)
+        if not self.path.exists():
+            return []
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                                    timeout=BUSY_MILLISECONDS / 1000)) as db:
+                return list(db.execute(query, parameters))
+        except sqlite3.Error as exc:
+            if not self.path.exists() or "no such table" in str(exc):
+                return []
+            raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def _forget_connection(self) -> None:
         db, self._db = self._db, None
