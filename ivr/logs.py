@@ -30,10 +30,27 @@ class _Lines(deque[logging.LogRecord]):
         self.append(record)
 
 
+class _BatchStream(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that writes many records with one write and one flush."""
+
+    def emit_all(self, records: list[logging.LogRecord]) -> None:
+        """Write the records, in order."""
+        text = []
+        for record in records:
+            try:
+                text.append(self.format(record) + self.terminator)
+            except Exception:  # logging's own rule: a record that cannot be formatted is reported, not raised
+                self.handleError(record)
+        if text:
+            with self.lock:  # type: ignore[union-attr]
+                self.stream.write("".join(text))
+                self.flush()
+
+
 class _LogWriter(threading.Thread):
     """The log thread: every few hundredths of a second it writes the records that gathered, in order."""
 
-    def __init__(self, lines: _Lines, handler: logging.Handler) -> None:
+    def __init__(self, lines: _Lines, handler: _BatchStream) -> None:
         super().__init__(name="ivr-log", daemon=True)
         self.lines = lines
         self.handler = handler
@@ -47,8 +64,10 @@ class _LogWriter(threading.Thread):
 
     def write(self) -> None:
         """Write every record waiting now."""
+        records = []
         while self.lines:
-            self.handler.handle(self.lines.popleft())
+            records.append(self.lines.popleft())
+        self.handler.emit_all(records)
 
     def stop(self) -> None:
         """Write what is left and end the thread (at exit)."""
@@ -74,7 +93,7 @@ def configure(level: int) -> None:
     logging.logThreads = False
     logging.logMultiprocessing = False
     lines = _Lines()
-    stream = logging.StreamHandler(sys.stderr)
+    stream = _BatchStream(sys.stderr)
     stream.setFormatter(logging.Formatter(LOG_FORMAT))
     writer = _LogWriter(lines, stream)
     root = logging.getLogger()
