@@ -10,7 +10,7 @@ and their ratios, with the embedded SQLite and with PostgreSQL; then whether eve
 one call record after `ivr db flush`, each process's resident memory, and how long a generated 2,000-unit
 hotline takes to load and validate.
 
-Run: python bench/load.py [--rounds 3] [--seconds 5] [--connections 50] [--workers 2] [--postgres URL]
+Run: python bench/load.py [--rounds 5] [--seconds 5] [--connections 50] [--workers 2] [--postgres URL]
 (needs wrk from Debian; PostgreSQL: --postgres, IVR_BENCH_POSTGRES_URL, or Debian's binaries for a private server)
 """
 
@@ -324,7 +324,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", default="run", choices=["run", "bare"])
     parser.add_argument("--port", type=int)
-    parser.add_argument("--rounds", type=int, default=3, choices=range(1, 9), metavar="1-8")
+    parser.add_argument("--rounds", type=int, default=5, choices=range(1, 10), metavar="1-9")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
