@@ -398,6 +398,35 @@ def test_threads_appending_at_once_each_learn_whether_their_own_events_were_kept
         outbox.append(step_events(1, "CAlate"))
 
 
+def test_an_unexpected_fault_while_appending_leaves_no_thread_waiting(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    insert = Outbox._insert
+    transactions = itertools.count()
+
+    def faulty(self: Outbox, bodies: list[str]) -> OutboxUnavailable | None:
+        if next(transactions) == 3:
+            raise MemoryError("a fault no one planned for")
+        return insert(self, bodies)
+
+    monkeypatch.setattr(Outbox, "_insert", faulty)
+
+    def append(thread: int) -> str:
+        outcomes = set()
+        for event in step_events(50, f"CAthread{thread}"):
+            try:
+                outbox.append([event])
+                outcomes.add("kept")
+            except (OutboxUnavailable, MemoryError) as exc:
+                outcomes.add(type(exc).__name__)
+        return ",".join(sorted(outcomes))
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(append, range(8), timeout=30))
+    assert any("MemoryError" in o for o in outcomes) and all("kept" in o for o in outcomes)
+    outbox.seal()  # nothing is left under way
+
+
 def test_while_the_database_is_away_a_worker_keeps_appending_to_one_file_not_a_new_one_each_second(
         tmp_path: Path) -> None:
     _, store = fresh_store(tmp_path)

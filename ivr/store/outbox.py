@@ -100,16 +100,20 @@ class Outbox:
         """Write every pending event in one transaction, wake their threads, and hand the turn on."""
         with self._queue:
             batch, self._pending = self._pending, []
-        error = self._insert([body for item in batch for body in item.bodies])
-        with self._queue:
-            for item in batch:
-                item.written, item.error = True, error
-                item.turn.release()
-            if self._pending:
-                self._pending[0].turn.release()  # it finds its events unwritten: it writes next
-            else:
-                self._writing = False
-                self._idle.notify_all()
+        # Whatever happens in the write, every waiting thread is woken and the turn handed on.
+        error: OutboxUnavailable | None = OutboxUnavailable("the append failed unexpectedly")
+        try:
+            error = self._insert([body for item in batch for body in item.bodies])
+        finally:
+            with self._queue:
+                for item in batch:
+                    item.written, item.error = True, error
+                    item.turn.release()
+                if self._pending:
+                    self._pending[0].turn.release()  # it finds its events unwritten: it writes next
+                else:
+                    self._writing = False
+                    self._idle.notify_all()
 
     def prepare(self) -> None:
         """Create the file and its tables now rather than at the first append; raise OutboxUnavailable if it
