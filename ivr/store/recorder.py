@@ -131,13 +131,16 @@ class Recorder:
             return
         try:
             successor, handle = self._open_own()
-            successor.prepare()
         except OutboxUnavailable:
             return  # the disk refuses a new file: this one goes on taking events
+        try:
+            successor.prepare()
+        except OutboxUnavailable:
+            _discard(successor, handle)
+            return
         with self._writer_lock:
             if self._own is not own:  # another thread moved on meanwhile
-                handle.close()
-                _remove_if_empty(successor)  # which closes it
+                _discard(successor, handle)
                 return
             old, old_handle = self._own, self._own_lock
             self._start_own(successor, handle)
@@ -435,6 +438,12 @@ def _try_lock(path: Path) -> TextIO | None:
         handle.close()
         return None
     return handle
+
+
+def _discard(outbox: Outbox, handle: TextIO) -> None:
+    """Give up an outbox file this process made but never used: its lock, then the file."""
+    handle.close()
+    _remove_if_empty(outbox)  # which closes it
 
 
 def _remove_if_empty(outbox: Outbox) -> None:
