@@ -104,7 +104,8 @@ class Recorder:
         except OutboxUnavailable as exc:
             self._hold_in_memory(event, str(exc))
         self._ensure_writer()
-        self._wake.set()
+        if not self._wake.is_set():  # set already: the writer has not looked yet, and waking it costs a lock
+            self._wake.set()
 
     def own_outbox(self) -> Outbox:
         """Return this process's outbox file, opening it (and locking it as ours) on first use."""
