@@ -82,6 +82,14 @@ class _InProcessQueueHandler(QueueHandler):
         """Return the record unformatted."""
         return record
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        """Hand the record over without taking the handler's lock, which sixteen request threads would queue
+        on for every line: appending to the deque needs no lock."""
+        passed = self.filter(record)
+        if passed:
+            self.enqueue(record)
+        return bool(passed)
+
 
 def configure(level: int) -> None:
     """Send every log line through a queue to stderr; call again in a forked worker (threads do not survive)."""
