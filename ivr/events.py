@@ -61,9 +61,11 @@ class CallEvent:
 
     def to_json(self) -> str:
         """Return the event as one JSON document for the outbox."""
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data: dict[str, Any] = {"kind": self.kind}
+        for name in _FIELD_NAMES[type(self)]:
+            data[name] = getattr(self, name)
         data["at"] = self.at.isoformat()
-        return json.dumps({"kind": self.kind, **data}, ensure_ascii=False)
+        return _ENCODER.encode(data)
 
     @staticmethod
     def from_json(document: str) -> CallEvent:
@@ -71,7 +73,7 @@ class CallEvent:
         data: dict[str, Any] = json.loads(document)
         kind = EVENT_KINDS[data.pop("kind")]
         data["at"] = datetime.fromisoformat(data["at"])
-        names = {f.name for f in fields(kind)}
+        names = _FIELD_NAMES[kind]
         event: CallEvent = kind.make(**{k: v for k, v in data.items() if k in names})
         return event
 
@@ -145,7 +147,12 @@ class CallEndedEvent(CallEvent):
         return cls(sid(call_sid), at, text(call_status, 16), count(duration), text(caller, 32), text(called, 32))
 
 
+# One encoder for every event: json.dumps with options builds a new one each call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 EVENT_KINDS: dict[str, Any] = {kind.kind: kind for kind in (StepEvent, RecordingEvent, CallEndedEvent)}
+_FIELD_NAMES = {kind: tuple(f.name for f in fields(kind)) for kind in EVENT_KINDS.values()}
 
 
 def sid(value: object) -> str:
