@@ -76,7 +76,7 @@ class _LogWriter(threading.Thread):
 
 
 class _InProcessQueueHandler(QueueHandler):
-    """Hands the record over as it is: the listener in this process formats it, not the request's thread."""
+    """Hands the record over as it is: the log thread formats it, not the request's thread."""
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         """Return the record unformatted."""
