@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import ivr.web.audio
 import ivr.web.menus
 from ivr.cli import main
 from ivr.core.problems import MenuError
@@ -149,3 +152,45 @@ def test_a_fresh_sqlite_database_is_migrated_once_by_workers_starting_together(t
     errors = [worker.communicate(timeout=60)[1] for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * 6, errors
     assert all("Traceback" not in text and "already exists" not in text for text in errors), errors
+
+
+def test_where_a_recording_was_found_is_kept_only_while_its_folders_are_unchanged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    audio, zh, ko = tmp_path / "audio", tmp_path / "audio" / "zh", tmp_path / "audio" / "ko"
+    zh.mkdir(parents=True)
+    ko.mkdir()
+    target = ko / "a.wav"
+    target.write_bytes(b"RIFF")
+    (zh / "a.wav").symlink_to(target)
+    resolved = []
+    resolve = ivr.web.audio._resolve
+    monkeypatch.setattr(ivr.web.audio, "_resolve", lambda *args: resolved.append(args) or resolve(*args))
+
+    quiet_since = iter(range(1_000_000_000, 2_000_000_000, 1_000_000))
+
+    def quiet_for_long() -> None:  # as if the folders had last changed long ago, each time a little later
+        moment = next(quiet_since)
+        for folder in (audio, zh, ko):
+            os.utime(folder, ns=(moment, moment))
+
+    def found() -> Path | None:
+        return ivr.web.audio.recording_file(str(audio), "zh/a.wav")
+
+    assert found() == target and found() == target and len(resolved) == 2  # just changed: not kept yet
+    quiet_for_long()
+    assert found() == target and found() == target and len(resolved) == 3  # kept
+    target.unlink()  # the link's target goes: its folder changes
+    assert found() is None
+    target.write_bytes(b"RIFF")
+    quiet_for_long()
+    assert found() == target
+    (zh / "a.wav").unlink()
+    (zh / "a.wav").symlink_to("/etc/passwd")  # re-pointed outside the folder
+    assert found() is None
+    (zh / "a.wav").unlink()
+    (zh / "a.wav").write_bytes(b"RIFF")
+    quiet_for_long()
+    assert found() == zh / "a.wav" and found() == zh / "a.wav"
+    shutil.rmtree(zh)
+    zh.mkdir()  # a new, empty folder under the old name
+    assert found() is None
