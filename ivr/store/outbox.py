@@ -227,9 +227,7 @@ class Outbox:
         if not self.path.exists():
             return []
         try:
-            with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                                    timeout=BUSY_MILLISECONDS / 1000)) as db:
-                return list(db.execute(query, parameters))
+            return _read_only(self.path, query, parameters, BUSY_MILLISECONDS / 1000)
         except sqlite3.Error as exc:
             if not self.path.exists() or "no such table" in str(exc):
                 return []
@@ -254,7 +252,12 @@ def still_waiting(path: Path) -> bool:
     if not path.exists():
         return False
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)) as db:
-            return db.execute("SELECT 1 FROM waiting LIMIT 1").fetchone() is not None
+        return bool(_read_only(path, "SELECT 1 FROM waiting LIMIT 1", (), 0.5))
     except sqlite3.Error:
         return path.exists()  # unreadable now (being drained, or gone): waiting unless it is gone
+
+
+def _read_only(path: Path, query: str, parameters: tuple[object, ...], timeout: float) -> list[tuple[Any, ...]]:
+    """Run a query on a connection that can only read: the file is never created, converted or locked for writing."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout)) as db:
+        return list(db.execute(query, parameters))
