@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from ivr.core.flow import CONNECTED, Node
+from ivr.core.flow import CONNECTED, UNIT_NODES, Node
 from ivr.web.menus import MenuStore
 
 # A call that takes more steps than this is stuck in a loop; the simulator stops it.
@@ -181,7 +181,7 @@ class CallSimulator:
               dial_status: str) -> tuple[str, dict[str, str]] | None:
         number = (verb.findtext("Number") or verb.text or "").strip()
         action = verb.get("action")
-        unit = Node.parse(_node(action or "")).target or None
+        unit = _unit_of(action)
         result.add(Line("forwarded", f"forwarded to {number}", detail={
             "number": number, "unit": unit, "caller_id": verb.get("callerId"), "timeout": verb.get("timeout")}))
         result.add(Line("dial_result", dial_status))
@@ -197,7 +197,7 @@ class CallSimulator:
         recording = {"RecordingSid": sid, "RecordingDuration": "15",
                      "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{form['AccountSid']}/Recordings/{sid}"}
         action = verb.get("action")
-        unit = Node.parse(_node(action or "")).target or None
+        unit = _unit_of(action)
         left = Line("recorded", "the caller leaves a 15 s message", detail={"unit": unit, **recording})
         result.add(left)
         result.outcome = {"kind": "voicemail", "unit": unit, "recording_url": recording["RecordingUrl"]}
@@ -215,4 +215,11 @@ class CallSimulator:
 
 
 def _node(url: str) -> str:
+    """Return the node a TwiML action URL leads to, as written in it."""
     return parse_qs(urlsplit(url).query).get("node", ["language"])[0]
+
+
+def _unit_of(url: str | None) -> str | None:
+    """Return the unit a TwiML action URL's node concerns, if any."""
+    place = Node.read(_node(url or ""))
+    return place.target if place is not None and place.kind in UNIT_NODES else None

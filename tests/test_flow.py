@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytz
 
-from ivr.core.flow import Ask, CallFlow, Event, Forward, Node, Step
+from ivr.core.flow import Ask, CallFlow, Event, Forward, Node, NodeKind, Step
 from ivr.core.model import Hotline
 
 SHANGHAI = pytz.timezone("Asia/Shanghai")
@@ -16,7 +16,7 @@ def test_a_unit_that_opens_while_its_closed_message_plays_puts_the_caller_throug
     flow = CallFlow(hotline)
     just_opened = SHANGHAI.localize(datetime(2026, 11, 26, 8, 0, 5))
     for key in ("#", "7", None):
-        decision = flow.decide(Step(Node("closed", "bureau"), "zh", back="main"),
+        decision = flow.decide(Step(Node(NodeKind.CLOSED, "bureau"), "zh", back="main"),
                                Event(digits=key, no_input=key is None), just_opened)
         forwards = [a for a in decision.actions if isinstance(a, Forward)]
         assert [f.number for f in forwards] == ["+864333622075"], key
@@ -26,7 +26,8 @@ def test_a_unit_that_opens_while_its_closed_message_plays_puts_the_caller_throug
 def test_a_unit_still_closed_repeats_its_closed_message_and_options(hotline: Hotline) -> None:
     flow = CallFlow(hotline)
     evening = SHANGHAI.localize(datetime(2026, 11, 26, 19, 0))
-    decision = flow.decide(Step(Node("closed", "marriage_registry"), "zh", back="main"), Event(digits="#"), evening)
+    closed = Step(Node(NodeKind.CLOSED, "marriage_registry"), "zh", back="main")
+    decision = flow.decide(closed, Event(digits="#"), evening)
     [ask] = [a for a in decision.actions if isinstance(a, Ask)]
     assert [p.text for p in ask.prompts] == [
         "图们市民政局婚姻登记处现在不办公：今天已经下班。", "下次办公时间是明天上午8点30分。",
@@ -36,19 +37,20 @@ def test_a_unit_still_closed_repeats_its_closed_message_and_options(hotline: Hot
 def test_a_silent_voice_message_returns_to_the_menu_the_caller_came_from(hotline: Hotline) -> None:
     flow = CallFlow(hotline)
     evening = SHANGHAI.localize(datetime(2026, 11, 26, 19, 0))
-    empty = flow.decide(Step(Node("recorded", "veterans_center"), "zh", back="veterans"), Event(), evening)
+    empty = flow.decide(Step(Node(NodeKind.RECORDED, "veterans_center"), "zh", back="veterans"), Event(), evening)
     first, ask = empty.actions
     assert getattr(first, "text", None) == "没有录到您的留言。"
-    assert isinstance(ask, Ask) and ask.next.node == Node("menu", "veterans")
+    assert isinstance(ask, Ask) and ask.next.node == Node(NodeKind.MENU, "veterans")
     assert ask.prompts[0].text.startswith("退役军人就业创业和帮扶")
-    record = flow.decide(Step(Node("closed", "veterans_center"), "zh", back="veterans"), Event(digits="2"), evening)
+    closed = Step(Node(NodeKind.CLOSED, "veterans_center"), "zh", back="veterans")
+    record = flow.decide(closed, Event(digits="2"), evening)
     assert [type(a).__name__ for a in record.actions] == ["Say", "Record", "Say", "Redirect"]
-    assert record.actions[-1].step.node == Node("menu", "veterans")  # type: ignore[union-attr]
+    assert record.actions[-1].step.node == Node(NodeKind.MENU, "veterans")  # type: ignore[union-attr]
 
 
 def test_callers_in_one_minute_share_a_decision_and_the_next_minute_decides_again(hotline: Hotline) -> None:
     flow = CallFlow(hotline)
-    step, key_2 = Step(Node("menu", "main"), "zh"), Event(digits="2")
+    step, key_2 = Step(Node(NodeKind.MENU, "main"), "zh"), Event(digits="2")
     early, late = (SHANGHAI.localize(datetime(2026, 11, 26, 15, 59, s)) for s in (1, 59))
     assert flow.decide(step, key_2, early) is flow.decide(step, key_2, late)
     assert flow.decide(step, key_2, late).outcome == "forwarded"
@@ -56,3 +58,21 @@ def test_callers_in_one_minute_share_a_decision_and_the_next_minute_decides_agai
     assert closed.outcome == "closed" and closed.out_of_hours
     huge = Event(digits="2" * 100_000)
     assert flow.decide(step, huge, early) == CallFlow(hotline).decide(step, huge, early)
+
+
+def test_every_node_kind_reads_back_from_the_text_a_webhook_url_carries() -> None:
+    for kind in NodeKind:
+        place = Node(kind, "marriage_registry")
+        assert Node.parse(str(place)) == place and Node.parse(str(place)).kind is kind
+    assert Node.parse("language") == Node(NodeKind.LANGUAGE, "")
+    assert Node.read("menu:main") == Node(NodeKind.MENU, "main")
+
+
+def test_a_place_no_flow_writes_is_refused_by_parse_and_unknown_to_read() -> None:
+    for forged in ("dial:operator", "", "MENU:main", "menu main", "<script>:x"):
+        assert Node.read(forged) is None
+        try:
+            Node.parse(forged)
+        except ValueError:
+            continue
+        raise AssertionError(f"{forged!r} was parsed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from ivr.core.model import BACK_KEY, LANGS, OPERATOR_KEY, REPEAT_KEY, Hotline, Lang, Menu, Unit
@@ -14,11 +15,27 @@ from ivr.core.speech import fill_prompt, say_hours, say_moment, say_options, say
 DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
 CONNECTED = ("completed", "answered")
 
-LANGUAGE = "language"
-OPERATOR = "operator"
-MENU = "menu"
+
+
+class NodeKind(StrEnum):
+    """The kinds of place a call can be at; their values are what webhook URLs and the records hold."""
+
+    START = "start"  # before the first step: the records' name for where a call came in
+    LANGUAGE = "language"
+    MENU = "menu"
+    OPERATOR = "operator"
+    UNIT = "unit"
+    CLOSED = "closed"
+    INFO = "info"
+    DIALED = "dialed"
+    AFTER = "after"
+    RECORD = "record"
+    RECORDED = "recorded"
+
+
 # Node kinds that concern one unit.
-UNIT_NODES = ("unit", "closed", "info", "dialed", "after", "record", "recorded")
+UNIT_NODES = frozenset({NodeKind.UNIT, NodeKind.CLOSED, NodeKind.INFO, NodeKind.DIALED, NodeKind.AFTER,
+                        NodeKind.RECORD, NodeKind.RECORDED})
 # Decisions kept for reuse within their minute (cleared when full: a minute's callers repeat a few dozen steps).
 DECISIONS_KEPT = 4096
 # Only events this small are kept as keys: a key may not hold ten megabytes a request sent as digits.
@@ -29,14 +46,22 @@ KEPT_DIGITS = 16
 class Node:
     """Where a call is: a kind (menu, closed, dialed...) and what it concerns (a menu or unit id), if anything."""
 
-    kind: str = LANGUAGE
+    kind: NodeKind = NodeKind.LANGUAGE
     target: str = ""
 
     @classmethod
     def parse(cls, text: str) -> Node:
-        """Read a node as written in a webhook URL: "menu:main", "closed:marriage_registry", "language"."""
+        """Read a node as written in a webhook URL ("menu:main", "language"); raise ValueError for an unknown kind."""
         kind, _, target = text.partition(":")
-        return cls(kind, target)
+        return cls(NodeKind(kind), target)
+
+    @classmethod
+    def read(cls, text: str) -> Node | None:
+        """Read a node as parse does, or return None when its kind is unknown (an old or forged URL)."""
+        try:
+            return cls.parse(text)
+        except ValueError:
+            return None
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.target}" if self.target else self.kind
@@ -176,12 +201,12 @@ class CallFlow:
     def _decide(self, step: Step, event: Event, now: datetime) -> Decision:
         kind, target = step.node.kind, step.node.target
         lang = step.lang if step.lang in LANGS else None
-        if kind == LANGUAGE or lang is None:
+        if kind == NodeKind.LANGUAGE or lang is None:
             return self._language(step, event, now)
         step = replace(step, lang=lang)
-        if kind == MENU and target in self.hotline.menus:
+        if kind == NodeKind.MENU and target in self.hotline.menus:
             return self._menu(step, self.hotline.menus[target], event, now)
-        if kind == OPERATOR:
+        if kind == NodeKind.OPERATOR:
             return self._operator(step, now)
         if kind in UNIT_NODES and target in self.hotline.units:
             return self._unit_node(kind, self.hotline.units[target], step, event, now)
@@ -193,8 +218,8 @@ class CallFlow:
         sorry = self._say("error_apology", lang)
         operator = self.hotline.operator
         if self.hours.is_open(operator, now):
-            return Decision((sorry, self._forward(operator, Step(Node("dialed", operator.id), lang))), "operator",
-                            operator.id, out_of_hours=False)
+            forward = self._forward(operator, Step(Node(NodeKind.DIALED, operator.id), lang))
+            return Decision((sorry, forward), "operator", operator.id, out_of_hours=False)
         return Decision((sorry, self._say("goodbye", lang), Hangup()), "goodbye")
 
     # Language choice ------------------------------------------------------------------------------
@@ -202,9 +227,9 @@ class CallFlow:
     def _language(self, step: Step, event: Event, now: datetime) -> Decision:
         chosen = next((v.lang for v in self.hotline.languages if v.key == event.digits), None)
         if chosen is not None:
-            return self._main_menu(Step(Node(MENU, self.hotline.main_menu), chosen), chosen)
+            return self._main_menu(Step(Node(NodeKind.MENU, self.hotline.main_menu), chosen), chosen)
         if event.digits == OPERATOR_KEY:
-            return self._operator(Step(Node(OPERATOR), self.hotline.languages[0].lang), now)
+            return self._operator(Step(Node(NodeKind.OPERATOR), self.hotline.languages[0].lang), now)
         if event.digits is None and not event.no_input:
             bureau_closed = not self.hours.is_open(self.hotline.operator, now)
             return Decision((self._language_question(step, greet=True),), "menu", out_of_hours=bureau_closed)
@@ -226,7 +251,8 @@ class CallFlow:
 
     def _main_menu(self, step: Step, lang: Lang) -> Decision:
         menu = self.hotline.menus[self.hotline.main_menu]
-        return Decision((self._menu_question(menu, replace(step, node=Node(MENU, menu.id), back=None), lang),), "menu")
+        step = replace(step, node=Node(NodeKind.MENU, menu.id), back=None)
+        return Decision((self._menu_question(menu, step, lang),), "menu")
 
     def _menu(self, step: Step, menu: Menu, event: Event, now: datetime) -> Decision:
         lang = self._lang(step)
@@ -237,16 +263,16 @@ class CallFlow:
             if menu.parent is None:
                 return self._language(Step(), Event(), now)
             parent = self.hotline.menus[menu.parent]
-            return Decision((self._menu_question(parent, Step(Node(MENU, parent.id), lang), lang),), "menu")
+            return Decision((self._menu_question(parent, Step(Node(NodeKind.MENU, parent.id), lang), lang),), "menu")
         if key == OPERATOR_KEY:
             return self._operator(replace(step, back=menu.id), now)
         option = menu.option(key) if key else None
         if option is not None and option.menu:
             submenu = self.hotline.menus[option.menu]
-            return Decision((self._menu_question(submenu, Step(Node(MENU, submenu.id), lang), lang),), "menu")
+            return Decision((self._menu_question(submenu, Step(Node(NodeKind.MENU, submenu.id), lang), lang),), "menu")
         if option is not None and option.unit:
             unit = self.hotline.units[option.unit]
-            return self._reach_unit(unit, Step(Node("unit", unit.id), lang, back=menu.id), now)
+            return self._reach_unit(unit, Step(Node(NodeKind.UNIT, unit.id), lang, back=menu.id), now)
         return self._retry(step, event, now, self._menu_question(menu, replace(step, tries=step.tries + 1), lang,
                                                                   short=True))
 
@@ -269,7 +295,7 @@ class CallFlow:
         """After too many tries: the operator when the bureau is open, else a polite goodbye."""
         operator = self.hotline.operator
         if self.hours.is_open(operator, now):
-            return self._operator(Step(Node(OPERATOR), lang), now)
+            return self._operator(Step(Node(NodeKind.OPERATOR), lang), now)
         langs = [v.lang for v in self.hotline.languages] if both_languages else [lang]
         farewell = [self._say(p, code) for code in langs for p in ("call_back_later", "goodbye")]
         return Decision((*farewell, Hangup()), "goodbye")
@@ -281,21 +307,21 @@ class CallFlow:
         lang = self._lang(step)
         status = self.hours.status(operator, now)
         if not status.open:
-            return self._closed(operator, Step(Node("closed", operator.id), lang, back=step.back), status)
+            return self._closed(operator, Step(Node(NodeKind.CLOSED, operator.id), lang, back=step.back), status)
         say = self._say("connecting_operator", lang)
-        forward = self._forward(operator, Step(Node("dialed", operator.id), lang, back=step.back))
+        forward = self._forward(operator, Step(Node(NodeKind.DIALED, operator.id), lang, back=step.back))
         return Decision((say, forward), "operator", operator.id, out_of_hours=False)
 
     def _reach_unit(self, unit: Unit, step: Step, now: datetime) -> Decision:
         lang = self._lang(step)
         status = self.hours.status(unit, now)
         if not status.open:
-            return self._closed(unit, replace(step, node=Node("closed", unit.id), tries=0), status)
+            return self._closed(unit, replace(step, node=Node(NodeKind.CLOSED, unit.id), tries=0), status)
         if unit.phone:
             say = self._say("connecting", lang, unit=unit.name(lang))
         else:
             say = self._say("connecting_via_main_line", lang, unit=unit.name(lang))
-        forward = self._forward(unit, replace(step, node=Node("dialed", unit.id), tries=0))
+        forward = self._forward(unit, replace(step, node=Node(NodeKind.DIALED, unit.id), tries=0))
         return Decision((say, forward), "forwarded", unit.id, out_of_hours=False)
 
     def _forward(self, unit: Unit, next_step: Step) -> Forward:
@@ -317,18 +343,18 @@ class CallFlow:
         prompt = {"weekend": "reason_weekend", "lunch": "reason_lunch", "before_opening": "reason_before_opening"}
         return self._text(prompt.get(status.reason, "reason_after_closing"), lang)
 
-    def _unit_node(self, kind: str, unit: Unit, step: Step, event: Event, now: datetime) -> Decision:
-        if kind == "unit":
+    def _unit_node(self, kind: NodeKind, unit: Unit, step: Step, event: Event, now: datetime) -> Decision:
+        if kind == NodeKind.UNIT:
             return self._reach_unit(unit, step, now)
-        if kind == "dialed":
+        if kind == NodeKind.DIALED:
             return self._dialed(unit, step, event)
-        if kind == "record":
+        if kind == NodeKind.RECORD:
             return self._record(unit, step)
-        if kind == "recorded":
+        if kind == NodeKind.RECORDED:
             return self._recorded(unit, step, event, now)
         return self._unit_choice(kind, unit, step, event, now)
 
-    def _unit_choice(self, kind: str, unit: Unit, step: Step, event: Event, now: datetime) -> Decision:
+    def _unit_choice(self, kind: NodeKind, unit: Unit, step: Step, event: Event, now: datetime) -> Decision:
         """Keys at a closed unit, its information, or after a failed forward."""
         lang = self._lang(step)
         key = event.digits
@@ -336,10 +362,10 @@ class CallFlow:
         # or tries the line again after a failed forward.
         if key == "2":
             return self._record(unit, step)
-        if kind == "closed" and key == "1":
-            return self._info(unit, replace(step, node=Node("info", unit.id), tries=0), now)
-        if kind == "after" and key == "1":
-            return self._reach_unit(unit, replace(step, node=Node("unit", unit.id), tries=0), now)
+        if kind == NodeKind.CLOSED and key == "1":
+            return self._info(unit, replace(step, node=Node(NodeKind.INFO, unit.id), tries=0), now)
+        if kind == NodeKind.AFTER and key == "1":
+            return self._reach_unit(unit, replace(step, node=Node(NodeKind.UNIT, unit.id), tries=0), now)
         if key == BACK_KEY:
             return self._back(step, now)
         if key == OPERATOR_KEY and unit.id != self.hotline.operator_id:
@@ -352,14 +378,14 @@ class CallFlow:
         sorry = self._say("invalid_key" if key else "no_input", lang)
         return replace(again, actions=(sorry, *again.actions))
 
-    def _repeat(self, kind: str, unit: Unit, step: Step, now: datetime) -> Decision:
-        if kind == "info":
+    def _repeat(self, kind: NodeKind, unit: Unit, step: Step, now: datetime) -> Decision:
+        if kind == NodeKind.INFO:
             return self._info(unit, step, now)
-        if kind == "after":
+        if kind == NodeKind.AFTER:
             return self._after_dial(unit, step, None)
         status = self.hours.status(unit, now)
         if status.open:  # it opened while the caller listened: put them through rather than say it is closed
-            return self._reach_unit(unit, replace(step, node=Node("unit", unit.id)), now)
+            return self._reach_unit(unit, replace(step, node=Node(NodeKind.UNIT, unit.id)), now)
         return self._closed(unit, step, status)
 
     def _back(self, step: Step, now: datetime) -> Decision:
@@ -381,7 +407,7 @@ class CallFlow:
         status = event.dial_status if event.dial_status in DIAL_STATUSES else "failed"
         if status in CONNECTED:
             return Decision((self._say("goodbye", lang), Hangup()), "connected", unit.id)
-        return self._after_dial(unit, replace(step, node=Node("after", unit.id), tries=0), status)
+        return self._after_dial(unit, replace(step, node=Node(NodeKind.AFTER, unit.id), tries=0), status)
 
     def _after_dial(self, unit: Unit, step: Step, dial_status: str | None) -> Decision:
         lang = self._lang(step)
@@ -394,7 +420,7 @@ class CallFlow:
     def _record(self, unit: Unit, step: Step) -> Decision:
         lang = self._lang(step)
         record = Record(unit.id, self.hotline.settings.voicemail_max_seconds,
-                        replace(step, node=Node("recorded", unit.id), tries=0))
+                        replace(step, node=Node(NodeKind.RECORDED, unit.id), tries=0))
         # The provider goes on past <Record> only when nothing was recorded: back to the menu the caller came from.
         nothing = (self._say("voicemail_empty", lang), Redirect(self._back_menu_step(step)))
         return Decision((self._say("voicemail_instructions", lang), record, *nothing), "voicemail", unit.id)
@@ -408,7 +434,7 @@ class CallFlow:
 
     def _back_menu_step(self, step: Step) -> Step:
         menu_id = step.back if step.back is not None and step.back in self.hotline.menus else self.hotline.main_menu
-        return Step(Node(MENU, menu_id), step.lang)
+        return Step(Node(NodeKind.MENU, menu_id), step.lang)
 
     # Helpers --------------------------------------------------------------------------------------
 

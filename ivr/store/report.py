@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from ivr.clock import TIMEZONE
+from ivr.core.flow import Node, NodeKind
 from ivr.core.model import Hotline, Lang
 from ivr.core.names import choice_name, node_name, unit_name
 from ivr.store.database import Store, local, translate_errors
@@ -63,9 +64,15 @@ def _menu_choices(step_rows: Sequence[Any]) -> dict[str, dict[str, int]]:
     """Count the keys pressed in each menu: {"menu:main": {"2": 14, ...}}."""
     choices: dict[str, Counter[str]] = defaultdict(Counter)
     for row in step_rows:
-        if row.node.startswith("menu:") and row.digits:
+        if row.digits and _kind(row.node) == NodeKind.MENU:
             choices[row.node][row.digits] += 1
     return {node: dict(sorted(counts.items())) for node, counts in sorted(choices.items())}
+
+
+def _kind(node: str) -> NodeKind | None:
+    """Return the kind of a recorded node, or None for one no flow writes."""
+    place = Node.read(node)
+    return place.kind if place is not None else None
 
 
 def _hang_ups(call_rows: Sequence[Any]) -> dict[str, int]:
@@ -81,8 +88,9 @@ def _forwarding(step_rows: Sequence[Any]) -> dict[str, dict[str, int]]:
     """Per unit: forwards attempted, answered, and each way one failed."""
     units: dict[str, Counter[str]] = defaultdict(Counter)
     for row in step_rows:
-        if row.node.startswith("dialed:") and row.dial_status:
-            unit = row.node.partition(":")[2]
+        place = Node.read(row.node) if row.dial_status else None
+        if place is not None and place.kind == NodeKind.DIALED:
+            unit = place.target
             units[unit]["attempts"] += 1
             units[unit]["answered" if row.dial_status in ANSWERED else row.dial_status] += 1
     return {unit: {"attempts": c["attempts"], "answered": c["answered"],

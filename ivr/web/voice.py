@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.clock import now
-from ivr.core.flow import Ask, CallFlow, Decision, Event, Node, Say, Step
+from ivr.core.flow import Ask, CallFlow, Decision, Event, Node, NodeKind, Say, Step
 from ivr.core.model import LANGS, Lang
 from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent, count, sid
 from ivr.redact import loggable, mask_number
@@ -121,7 +121,8 @@ def _step_from_query() -> Step:
     except ValueError:
         tries = 0
     return Step(
-        node=Node.parse(args.get("node", "language")[:MAX_NODE_LENGTH]),
+        # A place this hotline's flow never writes (a forged URL) starts the menus again, as an unknown menu does.
+        node=Node.read(args.get("node", "language")[:MAX_NODE_LENGTH]) or Node(NodeKind.MENU),
         lang=lang if lang in LANGS else None,
         tries=tries,
         back=(args.get("back") or "")[:MAX_NODE_LENGTH] or None,
@@ -211,7 +212,7 @@ def _keep_step(decision: Decision) -> None:
         dial_duration=values.get("DialCallDuration"), out_of_hours=decision.out_of_hours,
         unit_hours=decision.unit_id is not None))
     if values.get("RecordingSid"):
-        _keep_recording(Node.parse(node).target or None)
+        _keep_recording(decision.unit_id)
 
 
 def _keep_recording(unit: str | None) -> None:

@@ -11,7 +11,7 @@ from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.core.calendar import Day
-from ivr.core.flow import Ask, CallFlow, Event, Node, Say, Step
+from ivr.core.flow import Ask, CallFlow, Event, Node, NodeKind, Say, Step
 from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import menu_seconds, say_moment
@@ -135,7 +135,7 @@ def _menu_view(current: Hotline, flow: CallFlow, menu: Menu, at: Any, depth: int
 
 def _menu_prompts(flow: CallFlow, menu: Menu, code: Lang, at: Any) -> tuple[Say, ...]:
     """Return what a caller hears on arriving at a menu, as the call flow decides it."""
-    decision = flow.decide(Step(Node("menu", menu.id), code), Event(), at)
+    decision = flow.decide(Step(Node(NodeKind.MENU, menu.id), code), Event(), at)
     ask = decision.actions[0]
     return ask.prompts if isinstance(ask, Ask) else ()
 

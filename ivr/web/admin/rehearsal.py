@@ -13,7 +13,7 @@ from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.clock import ClockError, parse_moment
-from ivr.core.flow import DIAL_STATUSES, Node
+from ivr.core.flow import DIAL_STATUSES, Node, NodeKind
 from ivr.core.loader import check_hotline
 from ivr.core.model import LANGS, Hotline, Lang
 from ivr.core.names import node_name, unit_name
@@ -120,8 +120,8 @@ def _outcome(current: Hotline, result: CallResult, at: datetime, chosen: Lang) -
         return {"kind": kind, "text": translate("outcome_voicemail", chosen, unit=unit)}
     if kind == "caller_hung_up":
         node = str(outcome["node"])
-        place = Node.parse(node)
-        if place.kind == "closed" and place.target in current.units:
+        place = Node.read(node)
+        if place is not None and place.kind == NodeKind.CLOSED and place.target in current.units:
             return {"kind": "closed", "text": _closed_text(current, place.target, at, chosen)}
         waiting = translate("outcome_waiting", chosen)
         return {"kind": "waiting", "text": f"{waiting}：{node_name(current, node, chosen)}"}
