@@ -26,7 +26,7 @@ from ivr.core.speech import say_hours, say_moment
 from ivr.publishing import PublishResult, UnknownVersion, publish, restore
 from ivr.server import THREADS
 from ivr.settings import ConfigError, Settings
-from ivr.simulator import DEFAULT_CALLER, Line
+from ivr.simulator import DEFAULT_CALLER, CallOutcome, Ending, Line
 from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite, upgrade_schema
 from ivr.store.recorder import outbox_folder
 from ivr.store.staff import ROLES
@@ -342,15 +342,16 @@ def _transcript_line(line: Line) -> str:
     return f"  ({line.text})"
 
 
-def _outcome_text(outcome: dict[str, object]) -> str:
-    kind = outcome.get("kind")
-    if kind == "forwarded":
-        return f"forwarded to {outcome['number']} ({outcome['unit']}), {outcome['dial_status']}"
-    if kind == "voicemail":
-        return f"voice message left for {outcome['unit']}"
-    if kind == "caller_hung_up":
-        return f"the caller hung up at {outcome['node']}"
-    return str(kind)
+def _outcome_text(outcome: CallOutcome | None) -> str:
+    if outcome is None:
+        return "none"
+    if outcome.kind == Ending.FORWARDED:
+        return f"forwarded to {outcome.number} ({outcome.unit}), {outcome.dial_status}"
+    if outcome.kind == Ending.VOICEMAIL:
+        return f"voice message left for {outcome.unit}"
+    if outcome.kind == Ending.CALLER_HUNG_UP:
+        return f"the caller hung up at {outcome.node}"
+    return str(outcome.kind)
 
 
 def _hours_of(office_hours: OfficeHours, status: Status) -> tuple[list[str], dict[Lang, str]]:

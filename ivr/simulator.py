@@ -6,6 +6,7 @@ import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -38,13 +39,50 @@ class Line:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+class Ending(StrEnum):
+    """How a simulated call ends (or where it waits when the caller hangs up)."""
+
+    FORWARDED = "forwarded"
+    VOICEMAIL = "voicemail"
+    CALLER_HUNG_UP = "caller_hung_up"
+    GOODBYE = "goodbye"
+    ERROR = "error"
+    LOOP = "loop"
+
+
+# The facts each ending carries, in the order `ivr call --json` prints them.
+_ENDING_FIELDS: dict[Ending, tuple[str, ...]] = {
+    Ending.FORWARDED: ("number", "unit", "dial_status"),
+    Ending.VOICEMAIL: ("unit", "recording_url"),
+    Ending.CALLER_HUNG_UP: ("node",),
+    Ending.ERROR: ("status",),
+}
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """How a simulated call ended: the ending and the facts that go with it."""
+
+    kind: Ending
+    unit: str | None = None
+    number: str | None = None
+    dial_status: str | None = None
+    node: str | None = None
+    recording_url: str | None = None
+    status: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the outcome as plain data: the kind and the facts of that kind."""
+        return {"kind": str(self.kind), **{name: getattr(self, name) for name in _ENDING_FIELDS.get(self.kind, ())}}
+
+
 @dataclass
 class CallResult:
     """The transcript of a simulated call and how it ended."""
 
     call_sid: str
     transcript: list[Line] = field(default_factory=list)
-    outcome: dict[str, Any] = field(default_factory=dict)
+    outcome: CallOutcome | None = None
     play_urls: list[str] = field(default_factory=list)
     listener: Callable[[Line], None] | None = field(default=None, repr=False)
 
@@ -61,7 +99,7 @@ class CallResult:
     def as_json(self) -> dict[str, Any]:
         """Return the call as plain data for --json."""
         return {"call_sid": self.call_sid, "transcript": [asdict(line) for line in self.transcript],
-                "outcome": self.outcome}
+                "outcome": self.outcome.as_json() if self.outcome else None}
 
 
 def pressed_keys(keys: str) -> KeySource:
@@ -106,7 +144,7 @@ class CallSimulator:
             url, form = next_url, {**self._form(result.call_sid), **extra}
         else:
             result.add(Line("error", f"the call did not end within {MAX_STEPS} steps"))
-            result.outcome = {"kind": "loop"}
+            result.outcome = CallOutcome(Ending.LOOP)
         self.post("/voice/status", {**self._form(result.call_sid), "CallStatus": "completed", "CallDuration": "60"})
         return result
 
@@ -134,7 +172,7 @@ class CallSimulator:
         response = self.post(url, form)
         if response.status_code != 200:
             result.add(Line("error", f"HTTP {response.status_code} from {url}"))
-            result.outcome = {"kind": "error", "status": response.status_code}
+            result.outcome = CallOutcome(Ending.ERROR, status=response.status_code)
             return None
         root = ET.fromstring(response.data)
         for verb in root:
@@ -148,7 +186,7 @@ class CallSimulator:
                 except CallerHangsUp:
                     node = _node(verb.get("action", url))
                     result.add(Line("hung_up", "the caller hangs up", detail={"node": node}))
-                    result.outcome = {"kind": "caller_hung_up", "node": node}
+                    result.outcome = CallOutcome(Ending.CALLER_HUNG_UP, node=node)
                     return None
                 if key is None:
                     result.add(Line("no_input", "the caller presses nothing"))
@@ -164,7 +202,7 @@ class CallSimulator:
             elif verb.tag == "Hangup":
                 break
         result.add(Line("hung_up", "the hotline hangs up"))
-        result.outcome = result.outcome or {"kind": "goodbye"}
+        result.outcome = result.outcome or CallOutcome(Ending.GOODBYE)
         return None
 
     def _hear(self, result: CallResult, verb: ET.Element) -> None:
@@ -185,7 +223,7 @@ class CallSimulator:
         result.add(Line("forwarded", f"forwarded to {number}", detail={
             "number": number, "unit": unit, "caller_id": verb.get("callerId"), "timeout": verb.get("timeout")}))
         result.add(Line("dial_result", dial_status))
-        result.outcome = {"kind": "forwarded", "number": number, "unit": unit, "dial_status": dial_status}
+        result.outcome = CallOutcome(Ending.FORWARDED, unit=unit, number=number, dial_status=dial_status)
         if not action:
             return None
         duration = "42" if dial_status in CONNECTED else "0"
@@ -200,7 +238,7 @@ class CallSimulator:
         unit = _unit_of(action)
         left = Line("recorded", "the caller leaves a 15 s message", detail={"unit": unit, **recording})
         result.add(left)
-        result.outcome = {"kind": "voicemail", "unit": unit, "recording_url": recording["RecordingUrl"]}
+        result.outcome = CallOutcome(Ending.VOICEMAIL, unit=unit, recording_url=recording["RecordingUrl"])
         callback = verb.get("recordingStatusCallback")
         if callback:
             self.post(self._resolve(url, callback), {**self._form(form["CallSid"]), **recording,

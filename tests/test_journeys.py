@@ -34,7 +34,7 @@ def test_an_open_unit_with_its_own_line_is_forwarded_to_its_e164_number(hotline:
     assert forwards(call) == [{"number": OWN_LINES[unit_id], "unit": unit_id, "caller_id": "+864333622075",
                                "timeout": "25"}]
     assert f"正在为您转接{hotline.units[unit_id].name.zh}，请稍候。" in call.heard()
-    assert call.outcome == {"kind": "forwarded", "number": OWN_LINES[unit_id], "unit": unit_id,
+    assert call.outcome.as_json() == {"kind": "forwarded", "number": OWN_LINES[unit_id], "unit": unit_id,
                             "dial_status": "completed"}
     assert call.heard()[-1] == "感谢您的来电，再见。"
 
@@ -47,7 +47,7 @@ def test_a_closed_unit_says_why_and_when_it_opens_next(hotline: Hotline, unit_id
     assert f"{name}现在不办公：今天已经下班。" in call.heard()
     opens = "明天上午8点30分" if unit_id == "marriage_registry" else "明天上午8点"
     assert f"下次办公时间是{opens}。" in call.heard()
-    assert call.outcome == {"kind": "caller_hung_up", "node": f"closed:{unit_id}"}
+    assert call.outcome.as_json() == {"kind": "caller_hung_up", "node": f"closed:{unit_id}"}
 
 
 def test_a_department_without_a_line_is_put_through_the_main_line(hotline: Hotline) -> None:
@@ -97,7 +97,7 @@ def test_the_korean_journey_is_entirely_in_korean(hotline: Hotline) -> None:
     assert set(langs) == {"ko"}
     assert "도문시 민정국 혼인등기처는 지금 업무시간이 아닙니다. 국경절 휴무입니다." in after_choice
     assert "다음 업무시간은 10월 8일 목요일 오전 8시 30분입니다." in after_choice
-    assert call.outcome["kind"] == "voicemail"
+    assert call.outcome.kind == "voicemail"
 
 
 @pytest.mark.parametrize("status, said", [
@@ -111,7 +111,7 @@ def test_an_unanswered_forward_says_so_and_offers_a_message_or_the_main_menu(sta
     heard = call.heard()
     assert heard[heard.index(said) + 1] == "再拨一次请按1，留言请按2，返回上一级请按星号键。"
     message = place_call(OPEN_WEEKDAY, "122", dial_status=status)
-    assert message.outcome["kind"] == "voicemail" and message.outcome["unit"] == "marriage_registry"
+    assert message.outcome.kind == "voicemail" and message.outcome.unit == "marriage_registry"
     menu = place_call(OPEN_WEEKDAY, "12*", dial_status=status)
     assert menu.heard()[-2].startswith("低保等社会救助，请按1。")
 
@@ -136,7 +136,7 @@ def test_too_many_tries_when_closed_is_a_polite_goodbye() -> None:
     call = place_call(CLOSED_EVENING, "1...")
     assert forwards(call) == []
     assert call.heard()[-2:] == ["现在无法为您转接人工服务，请在办公时间再拨打。", "感谢您的来电，再见。"]
-    assert call.outcome == {"kind": "goodbye"}
+    assert call.outcome.as_json() == {"kind": "goodbye"}
 
 
 def test_silence_at_the_language_choice_is_asked_again_in_both_languages_then_goodbye() -> None:
@@ -152,7 +152,7 @@ def test_the_voice_message_path_when_closed(hotline: Hotline) -> None:
     heard = call.heard()
     assert "请在提示音后留言，说明您的姓名、事由和回电号码，说完后挂机或按井号键。" in heard
     assert heard[-1] == "您的留言已经收到，工作人员会尽快给您回电。再见。"
-    assert call.outcome["kind"] == "voicemail" and call.outcome["unit"] == "talent_center"
+    assert call.outcome.kind == "voicemail" and call.outcome.unit == "talent_center"
     recorded = next(line for line in call.transcript if line.kind == "recorded")
     assert recorded.detail["RecordingUrl"].endswith(recorded.detail["RecordingSid"])
 
@@ -198,7 +198,7 @@ def test_hash_or_star_at_the_language_choice_replays_it_without_using_up_a_try()
     call = place_call(CLOSED_EVENING, "#*#1")
     assert call.heard().count("普通话请按1。") == 4
     assert "对不起，您按的键无效。" not in call.heard()
-    assert call.outcome == {"kind": "caller_hung_up", "node": "menu:main"}
+    assert call.outcome.as_json() == {"kind": "caller_hung_up", "node": "menu:main"}
 
 
 def test_star_after_the_operator_returns_to_the_submenu_the_caller_came_from() -> None:

@@ -95,19 +95,19 @@ def test_a_message_left_through_the_webhooks_is_listed_by_the_cli(
     app = create_app()  # from the environment, as the WSGI server creates it
     assert app.extensions["ivr.settings"].database_url == database_url
     call = CallSimulator(app).call(pressed_keys("122"))  # Mandarin, marriage registry (closed), leave a message
-    assert call.outcome["kind"] == "voicemail" and call.outcome["unit"] == "marriage_registry"
+    assert call.outcome.kind == "voicemail" and call.outcome.unit == "marriage_registry"
     app.extensions["ivr.recorder"].flush()  # what the background writer does within a second
     assert app.extensions["ivr.recorder"].state().waiting == 0
 
     listed = runner.invoke(main, ["voicemail", "list", "--format", "json"], env=env)
     assert listed.exit_code == 0, listed.output
     [message] = json.loads(listed.stdout)
-    recording_sid = call.outcome["recording_url"].rsplit("/", 1)[1]
+    recording_sid = call.outcome.recording_url.rsplit("/", 1)[1]
     assert recording_sid.startswith("RE")
     assert isinstance(message["id"], int)
     assert message["caller"] == DEFAULT_CALLER == "+8613812345678"
     assert message["unit"] == "marriage_registry"
-    assert message["recording_url"] == call.outcome["recording_url"]
+    assert message["recording_url"] == call.outcome.recording_url
     assert message["recording_url"].endswith("/" + recording_sid)
     assert message["recording_sid"] == recording_sid
     assert message["call_sid"] == call.call_sid

@@ -20,7 +20,7 @@ from ivr.core.names import node_name, unit_name
 from ivr.core.schedule import OfficeHours
 from ivr.core.speech import say_moment
 from ivr.menu_edits import candidate_folder
-from ivr.simulator import CallResult, CallSimulator, pressed_keys
+from ivr.simulator import CallResult, CallSimulator, Ending, pressed_keys
 from ivr.web.admin import bp, hotline, lang, me, moment
 from ivr.web.admin.edits import Draft, live_dir, load_draft
 from ivr.web.admin.i18n import pick_lang, translate
@@ -98,7 +98,7 @@ def _steps(result: CallResult) -> list[list[dict[str, Any]]]:
     """Group the transcript into steps, each ending where the caller pressed (or did not press) a key."""
     steps: list[list[dict[str, Any]]] = [[]]
     for line in result.transcript:
-        if line.kind == "hung_up" and result.outcome.get("kind") == "caller_hung_up":
+        if line.kind == "hung_up" and result.outcome is not None and result.outcome.kind == Ending.CALLER_HUNG_UP:
             continue  # the keys pressed so far ran out: the call waits for the next one
         audio = line.detail.get("audio")
         steps[-1].append({"kind": line.kind, "text": line.text, "lang": line.lang, "number": line.detail.get("number"),
@@ -111,23 +111,24 @@ def _steps(result: CallResult) -> list[list[dict[str, Any]]]:
 def _outcome(current: Hotline, result: CallResult, at: datetime, chosen: Lang) -> dict[str, str]:
     """Say how the call ends (or where it waits) in the console's language."""
     outcome = result.outcome
-    kind = outcome.get("kind")
-    unit = unit_name(current, str(outcome.get("unit")), chosen)
-    if kind == "forwarded":
-        return {"kind": "forwarded", "text": translate("outcome_forwarded", chosen, unit=unit,
-                                                       number=outcome["number"]), "number": str(outcome["number"])}
-    if kind == "voicemail":
+    kind = outcome.kind if outcome is not None else Ending.ERROR
+    unit = unit_name(current, str(outcome.unit), chosen) if outcome is not None else ""
+    if outcome is not None and kind == Ending.FORWARDED:
+        number = str(outcome.number)
+        text = translate("outcome_forwarded", chosen, unit=unit, number=number)
+        return {"kind": kind, "text": text, "number": number}
+    if kind == Ending.VOICEMAIL:
         return {"kind": kind, "text": translate("outcome_voicemail", chosen, unit=unit)}
-    if kind == "caller_hung_up":
-        node = str(outcome["node"])
+    if outcome is not None and kind == Ending.CALLER_HUNG_UP:
+        node = str(outcome.node)
         place = Node.read(node)
         if place is not None and place.kind == NodeKind.CLOSED and place.target in current.units:
             return {"kind": "closed", "text": _closed_text(current, place.target, at, chosen)}
         waiting = translate("outcome_waiting", chosen)
         return {"kind": "waiting", "text": f"{waiting}：{node_name(current, node, chosen)}"}
-    if kind == "goodbye":
+    if kind == Ending.GOODBYE:
         return {"kind": kind, "text": translate("outcome_goodbye", chosen)}
-    return {"kind": "error", "text": f"{translate('outcome_error', chosen)}: {outcome}"}
+    return {"kind": "error", "text": f"{translate('outcome_error', chosen)}: {outcome.as_json() if outcome else ''}"}
 
 
 def _closed_text(current: Hotline, unit_id: str, at: datetime, chosen: Lang) -> str:
