@@ -4,11 +4,14 @@ when it names no office."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from ivr.cli import main
 from ivr.core.model import Hotline
 from ivr.core.router import Router, Verdict
 
@@ -54,3 +57,39 @@ def test_the_labelled_sentences_are_routed_right_and_never_forwarded_wrong(route
     assert wrong_forwards == []
     assert none_forwarded == []
     assert none_right / len(nothing) >= 0.9
+
+
+def test_ivr_find_routes_a_whole_sentence_and_prints_the_ranking_and_the_verdict() -> None:
+    result = CliRunner().invoke(main, ["find", "喂，我想辦離婚"])
+    assert (result.exit_code, result.stdout.splitlines()) == (0, [
+        "图们市民政局婚姻登记处  +864333623441  (keys 2 after the language choice)  score 0.90",
+        "verdict: forward (one office is clearly meant; a caller saying it is put through to 图们市民政局婚姻登记处)"])
+    korean = CliRunner().invoke(main, ["find", "로임을", "못", "받았습니다", "--lang", "ko"])
+    assert korean.stdout.splitlines() == [
+        "로동관계및감찰중재과(신방판공실)  +864333622075  (keys 7 after the language choice)  score 0.90",
+        "사업단위인사조배과(사업단위전문기술인원관리과)  +864333622075  (keys 5 2 after the language choice)  "
+        "score 0.90",
+        "verdict: choose (a caller saying it is offered keys 1-2: 로동관계및감찰중재과(신방판공실); "
+        "사업단위인사조배과(사업단위전문기술인원관리과))"]
+    unsure = CliRunner().invoke(main, ["find", "我想办离婚", "--confidence", "0.3"])
+    assert unsure.stdout.splitlines()[-1] == \
+        "verdict: confirm (a caller saying it is asked to confirm 图们市民政局婚姻登记处)"
+
+
+def test_ivr_find_json_and_a_sentence_that_names_no_office() -> None:
+    result = CliRunner().invoke(main, ["find", "低保怎么申请", "--json"])
+    found = json.loads(result.stdout)
+    assert (found["lang"], found["verdict"], found["offered"]) == (
+        "zh", "choose", ["social_assistance_center", "social_assistance_section"])
+    assert [(r["unit"], r["score"], r["keys"]) for r in found["ranking"]] == [
+        ("social_assistance_center", 0.9, "11"), ("social_assistance_section", 0.9, "12")]
+    nothing = CliRunner().invoke(main, ["find", "今天天气怎么样", "--json"])
+    assert nothing.exit_code == 1
+    assert json.loads(nothing.stdout) == {"sentence": "今天天气怎么样", "lang": "zh", "verdict": "none", "offered": [],
+                                          "ranking": [], "mentioned": []}
+    # A word staff look for but no caller would say alone still finds the unit whose summary has it.
+    staff = CliRunner().invoke(main, ["find", "财务"])
+    assert staff.stdout.splitlines() == [
+        "办公室（机关党支部）  +864333622075  (keys 9 4 after the language choice)",
+        "verdict: none (a caller saying it names no office and is not put through; "
+        "the words appear in these units' names, keywords or summaries)"]
