@@ -8,6 +8,7 @@ import dataclasses
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,11 @@ def test_the_router_imports_neither_flask_nor_twilio() -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'twilio', 'sqlalchemy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_very_long_transcript_is_cut_and_stays_fast(router: Router) -> None:
+    long = "我想办离婚" + "今天天气怎么样，" * 5_000 + "家里停水了"
+    started = time.perf_counter()
+    routing = router.route(long, "zh")
+    assert time.perf_counter() - started < 0.05
+    assert routing.offered == ("marriage_station",)  # the water office, named after 40,000 characters, is cut off
