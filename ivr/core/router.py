@@ -29,9 +29,13 @@ from ivr.core.model import LANGS, Hotline, Lang
 # What a phrase is worth by where it comes from: a summary's term only says the office deals with it.
 NAME, KEYWORD, LABEL, SUMMARY = "name", "keyword", "label", "summary"
 SOURCE_WEIGHT = MappingProxyType({NAME: 1.0, KEYWORD: 1.0, LABEL: 1.0, SUMMARY: 0.8})
-# A fuzzy match of a phrase of three syllables or more counts from this similarity on (0-1);
-# two-syllable phrases match only whole: 离开 must not pass for 离婚.
+# A near match of a long phrase counts from this similarity on (0-1); short phrases match only whole:
+# 离开 must not pass for 离婚.
 FUZZY_MIN = 0.75
+# Near matches need this many syllables: 事业编 must not pass for 失业金 with one of three missing.
+FUZZY_SYLLABLES: MappingProxyType[str, int] = MappingProxyType({"zh": 4, "ko": 3})
+ONE_INSERTED = 0.9  # a phrase of three syllables or more said with one more inside it (找个工作, 结了婚登记)
+SOUND_ALIKE = 0.8  # a whole match only once zh/z, n/l, -ng/-n... are folded
 LIST_MIN = 0.6  # a unit scoring less is not named by the sentence at all
 FORWARD_MIN = 0.85  # an exact name or keyword (0.9), not a fuzzy one or a summary's term
 MARGIN = 0.15  # units within this of the best one are as likely as it: the caller is asked
@@ -93,7 +97,8 @@ class _Phrase:
     """One phrase in matching form, with the units it names and what it is worth to each."""
 
     text: str
-    codes: str  # one character a syllable (Mandarin) or the jamo (Korean)
+    codes: str  # one character a folded syllable (Mandarin) or the jamo (Korean)
+    sounds: str  # one character a syllable as said, unfolded (Mandarin; the same as codes in Korean)
     syllables: int
     owners: tuple[tuple[str, float], ...]  # (unit id, weight)
 
@@ -144,8 +149,8 @@ class Router:
         None or 0 means the provider did not say.
         """
         side = self._sides[lang]
-        codes = _sentence_codes(sentence, lang, self._codes)
-        matches = _kept(list(_matches(side, codes, lang)))
+        codes, sounds = _sentence_codes(sentence, lang, self._codes)
+        matches = _kept(list(_matches(side, codes, sounds, lang)))
         ranking = self._rank(matches)
         return Routing(ranking, _verdict(ranking, confidence))
 
@@ -260,21 +265,21 @@ def _script_of(text: str) -> Lang:
 
 
 def _build_side(lang: Lang, owners: dict[str, dict[str, float]], codes: dict[str, str]) -> _Side:
-    by_codes: dict[str, dict[str, float]] = {}
-    texts: dict[str, str] = {}
+    by_form: dict[tuple[str, str], dict[str, float]] = {}
+    texts: dict[tuple[str, str], str] = {}
     units = len({unit_id for weights in owners.values() for unit_id in weights})
     for text, weights in owners.items():
         if len(weights) > max(GENERIC_OWNERS, units // 4):
             continue  # a phrase many offices share names none of them (业务, 服务中心)
-        phrase_codes = _phrase_codes(text, lang, codes)
-        if len(_syllables(phrase_codes, lang)) < 2:
+        form = _phrase_codes(text, lang, codes)
+        if len(_syllables(form[0], lang)) < 2:
             continue  # one syllable says nothing on its own (科, 과)
-        merged = by_codes.setdefault(phrase_codes, {})
-        texts.setdefault(phrase_codes, text)
+        merged = by_form.setdefault(form, {})
+        texts.setdefault(form, text)
         for unit_id, weight in weights.items():
             merged[unit_id] = max(merged.get(unit_id, 0.0), weight)
-    phrases = tuple(_Phrase(texts[c], c, len(_syllables(c, lang)), tuple(sorted(w.items())))
-                    for c, w in by_codes.items())
+    phrases = tuple(_Phrase(texts[form], form[0], form[1], len(_syllables(form[0], lang)), tuple(sorted(w.items())))
+                    for form, w in by_form.items())
     index: dict[str, list[int]] = {}
     for i, phrase in enumerate(phrases):
         for pair in set(_pairs(phrase.codes, lang)):
@@ -285,8 +290,12 @@ def _build_side(lang: Lang, owners: dict[str, dict[str, float]], codes: dict[str
 # Matching ----------------------------------------------------------------------------------------------------
 
 
-def _matches(side: _Side, codes: str, lang: Lang) -> Iterator[_Match]:
-    """The phrases the sentence matches, whole or (three syllables and more) nearly, with where in the sentence."""
+def _matches(side: _Side, codes: str, sounds: str, lang: Lang) -> Iterator[_Match]:
+    """The phrases the sentence matches, whole or (long ones) nearly, with where in the sentence.
+
+    A whole match that holds only once the sounds are folded (中级 for 总机, 结婚镇 for 结婚证) counts less than
+    one said alike (抵保 for 低保): enough to confirm, not to forward on its own.
+    """
     candidates: set[int] = set()
     for pair in _pairs(codes, lang):
         candidates.update(side.by_pair.get(pair, ()))
@@ -294,9 +303,15 @@ def _matches(side: _Side, codes: str, lang: Lang) -> Iterator[_Match]:
         phrase = side.phrases[i]
         at = codes.find(phrase.codes)
         if at >= 0:
-            yield _Match(phrase, 1.0, at, at + len(phrase.codes), True)
+            alike = sounds[at:at + len(phrase.sounds)] == phrase.sounds
+            yield _Match(phrase, 1.0 if alike else SOUND_ALIKE, at, at + len(phrase.codes), True)
             continue
-        if phrase.syllables < 3:
+        if lang == "zh" and phrase.syllables >= 3:
+            at = _found_with_one_inserted(phrase.codes, codes)
+            if at >= 0:
+                yield _Match(phrase, ONE_INSERTED, at, at + len(phrase.codes) + 1, False)
+                continue
+        if phrase.syllables < FUZZY_SYLLABLES[lang]:
             continue
         if len(phrase.codes) <= len(codes):
             aligned = fuzz.partial_ratio_alignment(phrase.codes, codes, score_cutoff=FUZZY_MIN * 100)
@@ -307,6 +322,17 @@ def _matches(side: _Side, codes: str, lang: Lang) -> Iterator[_Match]:
             score = fuzz.ratio(phrase.codes, codes) / 100
             if score >= FUZZY_MIN:
                 yield _Match(phrase, score, 0, len(codes), False)
+
+
+def _found_with_one_inserted(phrase: str, codes: str) -> int:
+    """Where the phrase is said with one syllable put inside it (找个工作 for 找工作), or -1."""
+    at = codes.find(phrase[0])
+    while 0 <= at <= len(codes) - len(phrase) - 1:
+        window = codes[at:at + len(phrase) + 1]
+        if any(window[:k] + window[k + 1:] == phrase for k in range(1, len(phrase))):
+            return at
+        at = codes.find(phrase[0], at + 1)
+    return -1
 
 
 def _kept(matches: list[_Match]) -> list[_Match]:
@@ -357,43 +383,51 @@ def normalise(sentence: str, lang: Lang) -> str:
     return " ".join(text.split())
 
 
-def _sentence_codes(sentence: str, lang: Lang, codes: MappingProxyType[str, str] | dict[str, str]) -> str:
+def _sentence_codes(sentence: str, lang: Lang, codes: MappingProxyType[str, str]) -> tuple[str, str]:
+    """The sentence in matching form: (folded, as said), one character a syllable in Mandarin; jamo in Korean."""
     text = normalise(sentence, lang)
     if lang == "ko":
-        return _korean(text)
-    return "".join(codes.get(s, _UNKNOWN) for s in _fuzzy_syllables(text))
+        jamo = _korean(text)
+        return jamo, jamo
+    said = _pinyin(text)
+    return ("".join(codes.get(_fold(s), _UNKNOWN) for s in said),
+            "".join(codes.get(_SAID + s, _UNKNOWN) for s in said))
 
 
-def _phrase_codes(text: str, lang: Lang, codes: dict[str, str]) -> str:
+def _phrase_codes(text: str, lang: Lang, codes: dict[str, str]) -> tuple[str, str]:
     """A phrase in matching form; a Mandarin syllable met for the first time gets its own character."""
     if lang == "ko":
-        return _korean(normalise(text, "ko"))
+        jamo = _korean(normalise(text, "ko"))
+        return jamo, jamo
     # Phrases keep their fillers: 就业 must stay whole even though 就是 is one.
     text = zhconv.convert(unicodedata.normalize("NFKC", text).casefold(), "zh-cn")
-    text = " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())
-    out = []
-    for syllable in _fuzzy_syllables(text):
-        if syllable not in codes:
-            codes[syllable] = chr(_CODE_BASE + len(codes))
-        out.append(codes[syllable])
-    return "".join(out)
+    said = _pinyin(" ".join("".join(ch if ch.isalnum() else " " for ch in text).split()))
+    return "".join(_code(_fold(s), codes) for s in said), "".join(_code(_SAID + s, codes) for s in said)
+
+
+def _code(key: str, codes: dict[str, str]) -> str:
+    if key not in codes:
+        codes[key] = chr(_CODE_BASE + len(codes))
+    return codes[key]
 
 
 _CODE_BASE = 0xF0000  # the supplementary private use area: room for every syllable and every number
 _UNKNOWN = "\uFFFD"  # a syllable no phrase has
+_SAID = "="  # marks a syllable as said (unfolded) among the codes' keys
 
 
-def _fuzzy_syllables(text: str) -> list[str]:
-    """Tone-less pinyin syllables with zh/z, ch/c, sh/s, n/l and -ng/-n folded; other characters one by one."""
+def _pinyin(text: str) -> list[str]:
+    """Tone-less pinyin syllables, read in context by pypinyin's phrase dictionary."""
     out: list[str] = []
     # Characters with no pinyin come back in runs ("12", "bb 12"): a number or a Latin word is one syllable.
     for token in lazy_pinyin(text, errors="default"):
-        out.extend(_fold(t) for t in token.split())
+        out.extend(token.split())
     return out
 
 
 @lru_cache(maxsize=4096)
 def _fold(syllable: str) -> str:
+    """Fold the sounds recognisers and callers confuse: zh/z, ch/c, sh/s, n/l and -ng/-n (not -ong)."""
     if not syllable.isascii() or not syllable.isalpha():
         return syllable
     initial = to_initials(syllable, strict=False)
