@@ -21,7 +21,6 @@ from ivr.core.flow import DIAL_STATUSES
 from ivr.core.loader import check_hotline, load_hotline
 from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit, UnknownUnit
 from ivr.core.problems import MenuError
-from ivr.core.router import Router, Routing, Verdict
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_hours, say_moment
 from ivr.publishing import PublishResult, UnknownVersion, publish, restore
@@ -36,6 +35,8 @@ from ivr.store.versions import PublishedVersions, VersionInfo
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from ivr.core.router import Routing
 
 MENUS_OPTION_HELP = "The menus folder (default: IVR_MENUS_DIR, else the bundled menus/)."
 
@@ -406,6 +407,9 @@ def _status_line(hotline: Hotline, status: Status) -> str:
 def find(words: tuple[str, ...], lang: Lang, confidence: float | None, as_json: bool, menus_dir: str | None) -> None:
     """Find which office handles something, a word or what a caller says (失业金, 我想办离婚, 로임을 못 받았습니다):
     the offices ranked with their scores, the keys that reach them, and what the hotline does (the verdict)."""
+    # Imported here: pypinyin's and zhconv's tables take a few hundred ms that other commands need not wait for.
+    from ivr.core.router import Router
+
     hotline = load_or_exit(menus_dir)
     sentence = " ".join(words)
     spoken: Lang = "ko" if any("가" <= ch <= "힣" for ch in sentence) else "zh"
@@ -435,6 +439,8 @@ def _found_line(hotline: Hotline, unit: Unit, lang: Lang) -> str:
 
 
 def _verdict_line(hotline: Hotline, routing: Routing, lang: Lang, mentioned: bool) -> str:
+    from ivr.core.router import Verdict
+
     names = "; ".join(hotline.units[u].name(lang) for u in routing.offered)
     if routing.verdict is Verdict.FORWARD:
         return f"verdict: forward (one office is clearly meant; a caller saying it is put through to {names})"

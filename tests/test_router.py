@@ -139,3 +139,16 @@ def test_a_very_long_transcript_is_cut_and_stays_fast(router: Router) -> None:
     routing = router.route(long, "zh")
     assert time.perf_counter() - started < 0.05
     assert routing.offered == ("marriage_station",)  # the water office, named after 40,000 characters, is cut off
+
+
+def test_one_router_serves_many_threads_alike(router: Router) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sentences = [("我想办离婚", "zh"), ("停水了，公园里也没水", "zh"), ("이혼하려고 합니다", "ko"), ("你好", "zh"),
+                 ("知来水不来了", "zh")] * 40
+    alone = [router.route(s, lang) for s, lang in sentences]  # type: ignore[arg-type]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda item: router.route(item[0], item[1]), sentences))
+    assert together == alone
+    assert [r.verdict for r in alone[:5]] == [Verdict.FORWARD, Verdict.CHOOSE, Verdict.FORWARD, Verdict.NONE,
+                                              Verdict.CONFIRM]
