@@ -36,6 +36,8 @@ from ivr.store.versions import PublishedVersions, VersionInfo
 if TYPE_CHECKING:
     from flask import Flask
 
+    from ivr.core.router import Routing
+
 MENUS_OPTION_HELP = "The menus folder (default: IVR_MENUS_DIR, else the bundled menus/)."
 
 
@@ -397,19 +399,69 @@ def _status_line(hotline: Hotline, status: Status) -> str:
 
 @main.command()
 @click.argument("words", nargs=-1, required=True)
-@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True, help="Language of the names.")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
+              help="Language of the names shown (the sentence's own language is told by its script).")
+@click.option("--confidence", type=click.FloatRange(0, 1),
+              help="The recogniser's confidence (0-1), as a call gives it; below 0.5 never forwards.")
+@click.option("--json", "as_json", is_flag=True, help="Print the ranking and the verdict as JSON.")
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
-def find(words: tuple[str, ...], lang: Lang, menus_dir: str | None) -> None:
-    """Find which office handles something (失业金, 结婚, 퇴직...) and the keys a caller presses to reach it."""
+def find(words: tuple[str, ...], lang: Lang, confidence: float | None, as_json: bool, menus_dir: str | None) -> None:
+    """Find which office handles something, a word or what a caller says (失业金, 我想办离婚, 로임을 못 받았습니다):
+    the offices ranked with their scores, the keys that reach them, and what the hotline does (the verdict)."""
+    # Imported here: pypinyin's and zhconv's tables take a few hundred ms that other commands need not wait for.
+    from ivr.core.router import Router
+
     hotline = load_or_exit(menus_dir)
-    found = hotline.find_units(" ".join(words))
-    if not found:
-        click.echo(f"No unit mentions '{' '.join(words)}'; try a shorter word, or `ivr tree` for all of them.")
+    sentence = " ".join(words)
+    spoken: Lang = "ko" if any("가" <= ch <= "힣" for ch in sentence) else "zh"
+    routing = Router.from_hotline(hotline).route(sentence, spoken, confidence)
+    # Staff also look for words no caller would say alone (财务, an id): the plain search still answers them.
+    mentioned = [] if routing.ranking else hotline.find_units(sentence)
+    if as_json:
+        click.echo(json.dumps(_routing_json(hotline, sentence, spoken, routing, mentioned), ensure_ascii=False,
+                              indent=2))
+    elif not routing.ranking and not mentioned:
+        click.echo(f"No unit mentions '{sentence}'; a caller saying it is not put through (verdict: none). "
+                   "Try a shorter word, or `ivr tree` for all of them.")
+    else:
+        for unit_id, score in routing.ranking:
+            click.echo(f"{_found_line(hotline, hotline.units[unit_id], lang)}  score {score:.2f}")
+        for unit in mentioned:
+            click.echo(_found_line(hotline, unit, lang))
+        click.echo(_verdict_line(hotline, routing, lang, bool(mentioned)))
+    if not routing.ranking and not mentioned:
         raise SystemExit(1)
-    for unit in found:
-        keys = hotline.key_path(unit.id)
-        reach = f"keys {' '.join(keys)}" if keys else "no menu reaches it"
-        click.echo(f"{unit.name(lang)}  {hotline.line_of(unit)}  ({reach} after the language choice)")
+
+
+def _found_line(hotline: Hotline, unit: Unit, lang: Lang) -> str:
+    keys = hotline.key_path(unit.id)
+    reach = f"keys {' '.join(keys)}" if keys else "no menu reaches it"
+    return f"{unit.name(lang)}  {hotline.line_of(unit)}  ({reach} after the language choice)"
+
+
+def _verdict_line(hotline: Hotline, routing: Routing, lang: Lang, mentioned: bool) -> str:
+    from ivr.core.router import Verdict
+
+    names = "; ".join(hotline.units[u].name(lang) for u in routing.offered)
+    if routing.verdict is Verdict.FORWARD:
+        return f"verdict: forward (one office is clearly meant; a caller saying it is put through to {names})"
+    if routing.verdict is Verdict.CONFIRM:
+        return f"verdict: confirm (a caller saying it is asked to confirm {names})"
+    if routing.verdict is Verdict.CHOOSE:
+        return f"verdict: choose (a caller saying it is offered keys 1-{len(routing.offered)}: {names})"
+    where = "; the words appear in these units' names, keywords or summaries" if mentioned else ""
+    return f"verdict: none (a caller saying it names no office and is not put through{where})"
+
+
+def _routing_json(hotline: Hotline, sentence: str, spoken: Lang, routing: Routing,
+                  mentioned: list[Unit]) -> dict[str, object]:
+    def unit_json(unit: Unit) -> dict[str, object]:
+        return {"unit": unit.id, "name": {"zh": unit.name.zh, "ko": unit.name.ko}, "line": hotline.line_of(unit),
+                "keys": hotline.key_path(unit.id)}
+
+    return {"sentence": sentence, "lang": spoken, "verdict": routing.verdict.value, "offered": list(routing.offered),
+            "ranking": [{**unit_json(hotline.units[u]), "score": score} for u, score in routing.ranking],
+            "mentioned": [unit_json(unit) for unit in mentioned]}
 
 
 def _print_menu(hotline: Hotline, menu: Menu, lang: Lang, depth: int) -> None:

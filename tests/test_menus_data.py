@@ -105,9 +105,12 @@ def test_every_unit_is_reachable_within_three_presses_and_reserved_keys_stay_fre
 
 def test_ivr_find_tells_staff_which_office_handles_something_and_its_keys() -> None:
     result = CliRunner().invoke(main, ["find", "失业金"])
-    assert result.stdout.splitlines() == ["图们市就业服务局  +864333668523  (keys 3 1 after the language choice)"]
+    assert result.stdout.splitlines() == [
+        "图们市就业服务局  +864333668523  (keys 3 1 after the language choice)  score 0.90",
+        "verdict: forward (one office is clearly meant; a caller saying it is put through to 图们市就业服务局)"]
     korean = CliRunner().invoke(main, ["find", "결혼", "--lang", "ko"])
-    assert korean.stdout.splitlines() == ["도문시 민정국 혼인등기처  +864333623441  (keys 2 after the language choice)"]
+    assert korean.stdout.splitlines()[0] == \
+        "도문시 민정국 혼인등기처  +864333623441  (keys 2 after the language choice)  score 0.90"
     nothing = CliRunner().invoke(main, ["find", "火箭"])
     assert nothing.exit_code == 1 and "No unit mentions '火箭'" in nothing.stdout
 
