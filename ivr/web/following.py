@@ -124,10 +124,9 @@ class VersionFollower:
         if self.seen is not None and version.info.id != self.seen.id:
             return
         if self.not_taken is None or self.not_taken.version.id != version.info.id:
-            log.error("Menus version %d cannot be served from %s, so callers keep hearing %s; it is tried again "
-                      "every %d s. Fix this here (a recording this server lacks, say) or publish a version that "
-                      "loads here:\n%s", version.info.id, self.menus_dir,
-                      f"version {self.at.id}" if self.at is not None else "the menus they hear",
+            log.error("Menus version %d cannot be served from %s, so callers hear the newest version that loads "
+                      "here (/health names it); it is tried again every %g s. Fix this here (a recording this server "
+                      "lacks, say) or publish a version that loads here:\n%s", version.info.id, self.menus_dir,
                       RETRY_SECONDS, reason)
         self.not_taken = NotTaken(version.info, reason, time.monotonic())
 

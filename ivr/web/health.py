@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from ivr.store.recorder import Recorder
-from ivr.web.following import RETRY_SECONDS, NotTaken
+from ivr.web import following
+from ivr.web.following import NotTaken
 from ivr.web.menus import MenuStore
 
 bp = Blueprint("health", __name__)
@@ -44,7 +45,7 @@ def _not_served(waiting: NotTaken | None) -> dict[str, Any] | None:
         return None
     return {"version": waiting.version.id, "author": waiting.version.author,
             "published_at": waiting.version.published_at.isoformat(), "why": waiting.reason,
-            "tried_every_seconds": RETRY_SECONDS}
+            "tried_every_seconds": following.RETRY_SECONDS}
 
 
 @bp.get("/health")

@@ -25,7 +25,8 @@ from ivr.core.problems import MenuError, Problem
 from ivr.last_good import LastGoodMenus, SavedMenus
 from ivr.publishing import check_texts, folder_lock, read_menus, write_menus
 from ivr.store.versions import MenusVersion, PublishedVersions, VersionHead
-from ivr.web.following import RETRY_SECONDS, NotTaken, VersionFollower
+from ivr.web import following
+from ivr.web.following import NotTaken, VersionFollower
 
 log = logging.getLogger(__name__)
 # How often, at most, the menu files are looked at for changes.
@@ -149,7 +150,7 @@ class MenuStore:
         follower = self.follower
         assert follower is not None
         with self._lock, folder_lock(self.menus_dir):
-            if self.last_error and time.monotonic() - self._rechecked_at >= RETRY_SECONDS:
+            if self.last_error and time.monotonic() - self._rechecked_at >= following.RETRY_SECONDS:
                 # A folder that did not load may load now without a file of it changing (a recording added).
                 self._rechecked_at = time.monotonic()
                 self._fingerprint = ()
