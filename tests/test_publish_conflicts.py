@@ -335,3 +335,44 @@ def test_the_console_health_page_says_which_version_is_served_and_why_not_the_ne
     assert "zh/goodbye.wav" in page
     assert "왕" not in korean and "王芳님이 " in korean and "에 발표한 2번 판본은 이 봉사기에서 검사를" in korean
     assert marriage_office_number(Provider(app.test_client())) == MARRIAGE
+
+
+def test_a_hand_edit_made_on_an_older_version_is_set_aside_not_published_over_the_newer_one(
+        menus: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    versions = versions_of(url)
+    make_app(MENUS_DIR=str(menus), DATABASE_URL=url, INSTANCE_DIR=str(tmp_path / "first"))
+    second_menus = server_folder(menus, tmp_path / "second")
+    second = make_app(MENUS_DIR=str(second_menus), DATABASE_URL=url, INSTANCE_DIR=str(tmp_path / "i2"))
+    publish(versions, menus, {"units.yaml": units_text(menus).replace("0433-3623441", "0433-3623442")}, "王芳",
+            base=1)
+    edited = units_text(second_menus).replace("0433-3624942", "0433-3624943")  # on version 1, before it looked
+    (second_menus / "units.yaml").write_text(edited, encoding="utf-8")
+
+    health = health_of(second)
+
+    assert [(v.id, v.author) for v in versions.history()] == [(2, "王芳"), (1, HAND_EDIT)]
+    assert health["version"] == 2 and "0433-3623442" in units_text(second_menus)
+    kept = list((tmp_path / "i2" / "menus-edits-set-aside").iterdir())
+    assert len(kept) == 1 and kept[0].name.endswith("-edited-on-version-1")
+    assert (kept[0] / "units.yaml").read_text(encoding="utf-8") == edited
+
+
+def test_a_server_restarted_without_a_recording_leaves_its_saved_copy_once_the_recording_is_back(
+        menus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ivr.web.following, "RETRY_SECONDS", 0.0)
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    make_app(MENUS_DIR=str(menus), DATABASE_URL=url, INSTANCE_DIR=str(tmp_path / "instance"))
+    greeting = menus.parent / "audio" / "zh" / "greeting.wav"
+    kept = greeting.read_bytes()
+    greeting.unlink()
+    restarted = make_app(MENUS_DIR=str(menus), DATABASE_URL=url, INSTANCE_DIR=str(tmp_path / "instance"))
+    health = health_of(restarted)
+    assert health["saved_copy"] is True and "zh/greeting.wav" in str(health["rejected_edit"])
+    assert health["version"] == 1  # the saved copy has version 1's texts
+
+    greeting.write_bytes(kept)
+    health = health_of(restarted)
+
+    assert (health["saved_copy"], health["rejected_edit"], health["version"]) == (False, None, 1)
+    assert health["source"] == str(menus)
