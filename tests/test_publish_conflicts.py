@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -376,3 +377,25 @@ def test_a_server_restarted_without_a_recording_leaves_its_saved_copy_once_the_r
 
     assert (health["saved_copy"], health["rejected_edit"], health["version"]) == (False, None, 1)
     assert health["source"] == str(menus)
+
+
+def test_a_server_on_its_saved_copy_takes_a_newer_version_that_loads_there(
+        menus: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    versions = versions_of(url)
+    make_app(MENUS_DIR=str(menus), DATABASE_URL=url, INSTANCE_DIR=str(tmp_path / "instance"))
+    (menus.parent / "audio" / "zh" / "greeting.wav").unlink()
+    restarted = make_app(MENUS_DIR=str(menus), DATABASE_URL=url, INSTANCE_DIR=str(tmp_path / "instance"))
+    assert health_of(restarted)["saved_copy"] is True
+    first = versions.get(1)
+    assert first is not None
+    said = "    audio: {zh: zh/greeting.wav, ko: ko/greeting.wav}\n"
+    assert first.files["prompts.yaml"].count(said) == 1
+    korean_only = first.files["prompts.yaml"].replace(said, "    audio: {ko: ko/greeting.wav}\n")
+    without = {**first.files, "prompts.yaml": korean_only}
+    versions.publish(without, "张三", "the Mandarin greeting synthesized", datetime.now(UTC), 1)
+
+    health = health_of(restarted)
+
+    assert (health["saved_copy"], health["rejected_edit"], health["version"], health["newest"]) == (False, None, 2, 2)
+    assert "zh/greeting.wav" not in (menus / "prompts.yaml").read_text(encoding="utf-8")
