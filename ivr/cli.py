@@ -23,7 +23,7 @@ from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit, UnknownUnit
 from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_hours, say_moment
-from ivr.publishing import PublishResult, UnknownVersion, publish, restore
+from ivr.publishing import PublishResult, UnknownVersion, folder_version, publish, read_menus, restore
 from ivr.server import THREADS
 from ivr.settings import ConfigError, Settings
 from ivr.simulator import DEFAULT_CALLER, CallOutcome, Ending, Line
@@ -31,7 +31,7 @@ from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite,
 from ivr.store.recorder import outbox_folder
 from ivr.store.staff import ROLES
 from ivr.store.urls import safe_url
-from ivr.store.versions import PublishedVersions, VersionInfo
+from ivr.store.versions import NewerVersion, PublishedVersions, VersionInfo, menus_digest
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -631,25 +631,76 @@ def menus_show(number: int, as_diff: bool) -> None:
 @AUTHOR_OPTION
 @click.option("--note", default="", help="One line: what changed and why.")
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
+@click.option("--base", type=click.IntRange(min=1), help="The version the folder's files were edited from "
+              "(default: the version last written into the folder).")
 @versions_database_errors
-def menus_publish(author: str, note: str, menus_dir: str | None) -> None:
-    """Check the menus folder as `ivr validate` does and publish it as the newest version for every server."""
+def menus_publish(author: str, note: str, menus_dir: str | None, base: int | None) -> None:
+    """Check the menus folder as `ivr validate` does and publish it as the newest version for every server.
+
+    Refused when a version newer than the one the folder was edited from has been published: it is never undone.
+    """
     shown = _menus_dir(menus_dir)
-    _said(publish(_versions(), shown, {}, author, note), shown)
+    versions = _versions()
+    if base is None:
+        base = _folder_base(versions, Path(shown))
+    try:
+        result = publish(versions, shown, {}, author, note, base=base)
+    except NewerVersion as exc:
+        raise click.ClickException(_newer_said(exc, f"which {shown} was edited from; nothing was published and "
+                                                    f"{shown} is as you left it: make your edit on version "
+                                                    f"{exc.newest.id} (`ivr menus show {exc.newest.id}` prints its "
+                                                    "files), then publish again")) from exc
+    _said(result, shown)
+
+
+def _folder_base(versions: PublishedVersions, folder: Path) -> int | None:
+    """Return the version a folder was last written at, or None before any version; ask for --base otherwise."""
+    noted = folder_version(folder)
+    if noted is not None:
+        return noted.id
+    head = versions.head()
+    if head is None:
+        return None
+    try:
+        known = versions.number_of(menus_digest(read_menus(folder)))
+    except (OSError, UnicodeDecodeError):
+        known = None
+    if known is not None:
+        return known
+    raise click.ClickException(f"{folder} does not say which menus version it was edited from (no version was "
+                               f"written into it here); give it as --base N (the newest is {head.id}; `ivr menus "
+                               "history` lists them), so that a version published since is not undone.")
+
+
+def _newer_said(refused: NewerVersion, made_from: str) -> str:
+    newest = refused.newest
+    made = f"version {refused.base}" if refused.base is not None else "no version"
+    return (f"{newest.author} published version {newest.id} at {newest.published_at:%Y-%m-%d %H:%M}, after {made}, "
+            f"{made_from}, so that version {newest.id} is not undone. `ivr menus show {newest.id} --diff` shows what "
+            "it changed.")
 
 
 @menus.command("restore")
 @click.argument("number", type=int)
 @AUTHOR_OPTION
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
+@click.option("--base", type=click.IntRange(min=1), help="Restore only if this is still the newest version "
+              "(default: whichever is the newest).")
 @versions_database_errors
-def menus_restore(number: int, author: str, menus_dir: str | None) -> None:
+def menus_restore(number: int, author: str, menus_dir: str | None, base: int | None) -> None:
     """Publish version NUMBER's files again as the newest version (checked like any publish)."""
     shown = _menus_dir(menus_dir)
+    versions = _versions()
+    if base is None:
+        head = versions.head()
+        base = head.id if head is not None else None
     try:
-        result = restore(_versions(), shown, number, author)
+        result = restore(versions, shown, number, author, base)
     except UnknownVersion as exc:
         raise click.ClickException(str(exc)) from exc
+    except NewerVersion as exc:
+        raise click.ClickException(_newer_said(exc, "the newest when this restore was asked for; nothing was "
+                                                    "restored")) from exc
     _said(result, shown)
 
 

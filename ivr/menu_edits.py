@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from merge3 import Merge3
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
@@ -288,15 +289,20 @@ def _renamed(problem: Problem, folder: str, shown: str) -> Problem:
 
 
 def publish_files(menus_dir: Path, texts: Mapping[str, str], based_on: Mapping[str, str] | None = None,
-                  versions: PublishedVersions | None = None, author: str = "", note: str = "") -> list[Problem]:
-    """Check the candidate texts and, when they have no error, publish them: a new version (when the server keeps
-    versions, so every server follows it) and the changed files written into the live folder.
+                  versions: PublishedVersions | None = None, author: str = "", note: str = "",
+                  base: int | None = None) -> list[Problem]:
+    """Check the candidate texts and, when they have no error, publish them: a new version made from version
+    `base` (when the server keeps versions, so every server follows it) and the changed files written into the
+    live folder.
 
     Returns every problem found (warnings included); when any is an error, nothing was written. based_on maps
     file names to the digest of the text the edit started from: a file changed since then is refused. Raise
-    StoreUnavailable when versions are kept and the database cannot be reached.
+    NewerVersion when a version other than `base` is the newest (nothing is written), StoreUnavailable when
+    versions are kept and the database cannot be reached.
     """
     with folder_lock(menus_dir):
+        if versions is not None:
+            versions.check_base(base)  # said before the folder's own check, which would name no one
         current = read_texts(menus_dir)
         stale = [name for name, seen in (based_on or {}).items() if digest(current.get(name, "")) != seen]
         if stale:
@@ -305,5 +311,34 @@ def publish_files(menus_dir: Path, texts: Mapping[str, str], based_on: Mapping[s
         _, problems = check_candidate(menus_dir, texts)
         if any(problem.severity == "error" for problem in problems):
             return problems
-        store_and_write(versions, menus_dir, {**current, **texts}, author, note, problems)
+        store_and_write(versions, menus_dir, {**current, **texts}, author, note, problems, base)
         return problems
+
+
+@dataclass(frozen=True)
+class Merged:
+    """An edit made again on newer texts: each edited file's text, and the files where both changed the same lines
+    (their text holds both, between <<<<<<< and >>>>>>> lines, for staff to choose)."""
+
+    texts: dict[str, str]
+    conflicts: tuple[str, ...]
+
+
+def merge_edit(base: Mapping[str, str] | None, edit: Mapping[str, str], newer: Mapping[str, str],
+               edit_label: str, newer_label: str) -> Merged:
+    """Make an edit of `base`'s texts again on `newer`'s texts (a three-way merge, file by file).
+
+    Without base (an edit whose starting version is unknown), every edited file is a conflict holding both texts.
+    """
+    texts: dict[str, str] = {}
+    conflicts: list[str] = []
+    for name, text in edit.items():
+        merge = Merge3((base or {}).get(name, "").splitlines(keepends=True), text.splitlines(keepends=True),
+                       newer.get(name, "").splitlines(keepends=True))
+        lines = list(merge.merge_lines(name_a=edit_label, name_b=newer_label))
+        # A file's last line without its newline would run into a marker line.
+        texts[name] = "".join(line if line.endswith("\n") else line + "\n" for line in lines[:-1]) + \
+            (lines[-1] if lines else "")
+        if any(group[0] == "conflict" for group in merge.merge_groups()):
+            conflicts.append(name)
+    return Merged(texts, tuple(conflicts))

@@ -8,6 +8,7 @@ the live one, so that `audio_dir: ../audio` names the same recordings and nothin
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import shutil
@@ -21,7 +22,7 @@ from pathlib import Path
 from ivr.core.loader import FILES, check_hotline
 from ivr.core.model import Hotline
 from ivr.core.problems import Problem
-from ivr.store.versions import PublishedVersions, VersionInfo
+from ivr.store.versions import PublishedVersions, VersionHead, VersionInfo
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,11 @@ class PublishResult:
 
 
 def publish(versions: PublishedVersions, menus_dir: str | Path, files: Mapping[str, str], author: str,
-            note: str = "") -> PublishResult:
+            note: str = "", *, base: int | None) -> PublishResult:
     """Check menu files (those not given are the live folder's), then store them and write them into the folder.
 
-    Nothing is stored or written when a file has an error; raise StoreUnavailable when the database is away.
+    base is the version the change was made from. Nothing is stored or written when a file has an error; raise
+    NewerVersion when another version was published since base, StoreUnavailable when the database is away.
     """
     folder = Path(menus_dir)
     unknown = sorted(set(files) - set(FILES))
@@ -61,33 +63,73 @@ def publish(versions: PublishedVersions, menus_dir: str | Path, files: Mapping[s
         hotline, problems = check_texts(menus_dir, texts)
         if hotline is None:
             return PublishResult(None, tuple(problems), created=False)
-        return store_and_write(versions, folder, texts, author, note, problems)
+        return store_and_write(versions, folder, texts, author, note, problems, base)
 
 
 def store_and_write(versions: PublishedVersions | None, folder: Path, texts: Mapping[str, str], author: str,
-                    note: str, problems: list[Problem]) -> PublishResult:
-    """Store checked texts as the newest version (when versions are kept) and write them into the folder.
+                    note: str, problems: list[Problem], base: int | None) -> PublishResult:
+    """Store checked texts as the newest version made from `base` (when versions are kept), write them into the
+    folder and mark the folder with the version's number.
 
-    The caller holds the folder's lock and has checked the texts.
+    The caller holds the folder's lock and has checked the texts; raise NewerVersion when base is not the newest.
     """
     if versions is None:  # a server that keeps no versions: the folder is all there is
         write_menus(folder, texts)
         return PublishResult(None, tuple(problems), created=True)
-    published = versions.publish(texts, author, note, datetime.now(UTC))
+    published = versions.publish(texts, author, note, datetime.now(UTC), base)
     try:
         write_menus(folder, texts)
+        mark_folder(folder, VersionHead(published.version.id, published.version.digest))
     except OSError as exc:  # published all the same: the servers of this folder write it when they next look
         log.error("Version %d is published, but could not be written into %s (%s); the servers serving that "
                   "folder write it when they next look.", published.version.id, folder, exc.strerror or exc)
     return PublishResult(published.version, tuple(problems), published.created)
 
 
-def restore(versions: PublishedVersions, menus_dir: str | Path, number: int, author: str) -> PublishResult:
-    """Publish version `number`'s texts again as the newest version, checked like any publish."""
+def restore(versions: PublishedVersions, menus_dir: str | Path, number: int, author: str,
+            base: int | None) -> PublishResult:
+    """Publish version `number`'s texts again as the newest version, checked like any publish.
+
+    base is the newest version the person restoring saw; NewerVersion when another was published since.
+    """
     version = versions.get(number)
     if version is None:
         raise UnknownVersion(f"There is no menus version {number}; `ivr menus history` lists them.")
-    return publish(versions, menus_dir, version.files, author, f"restore of version {number}")
+    return publish(versions, menus_dir, version.files, author, f"restore of version {number}", base=base)
+
+
+def folder_version(menus_dir: Path) -> VersionHead | None:
+    """Return the published version last written into (or published from) a menus folder, or None when unknown.
+
+    The folder's files may have been edited by hand since; the version is what such an edit was made from.
+    """
+    try:
+        found = json.loads(_marker(menus_dir).read_text(encoding="utf-8"))
+        return VersionHead(int(found["version"]), str(found["digest"]))
+    except (OSError, ValueError, KeyError, TypeError):  # none yet, or not ours: the version is unknown
+        return None
+
+
+def mark_folder(menus_dir: Path, version: VersionHead) -> None:
+    """Note beside a menus folder which published version its files are now (atomically; OSError when it cannot)."""
+    marker = _marker(menus_dir)
+    if folder_version(menus_dir) == version:
+        return
+    handle, temporary = tempfile.mkstemp(prefix=f"{marker.name}.", dir=marker.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump({"version": version.id, "digest": version.digest}, file)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, marker)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _marker(menus_dir: Path) -> Path:
+    # Beside the folder, like its lock, so that the folder holds only the menus files.
+    folder = menus_dir.resolve()
+    return folder.parent / f".{folder.name}.published-version"
 
 
 def check_texts(menus_dir: str | Path, files: Mapping[str, str]) -> tuple[Hotline | None, list[Problem]]:

@@ -155,3 +155,34 @@ def test_a_viewer_has_no_edit_form_and_a_post_is_refused(console: Console, menus
     assert status == 403
     assert (menus / "units.yaml").read_text(encoding="utf-8") == \
         (BUNDLED_MENUS / "units.yaml").read_text(encoding="utf-8")
+
+
+def test_an_edit_published_over_by_someone_else_is_kept_shown_with_both_changes_and_published_on_top(
+        console: Console, menus: Path) -> None:
+    from ivr.publishing import publish
+    from ivr.store.versions import PublishedVersions
+    from tests.console import records
+
+    console.log_in("editor")
+    console.open("/admin/edit/unit/marriage_registry")
+    fill(console, "#phone", "0433-3623442")
+    console.find("#check").click()
+    console.wait_for(lambda: console.find("#publish"))
+    # Meanwhile 王芳 publishes another number of the same file from another server.
+    versions = PublishedVersions(records(console.app))
+    units = (menus / "units.yaml").read_text(encoding="utf-8")
+    publish(versions, menus, {"units.yaml": units.replace("0433-3624942", "0433-3624943")}, "王芳", base=1)
+
+    console.find("#publish").click()
+    console.wait_for(lambda: console.find("#newer-version"))
+
+    assert "王芳 在 " in console.find("#newer-version").text
+    assert "发布了第 2 版，当时您正在编辑（您的修改是在第 1 版上做的）" in console.find("#newer-version").text
+    assert "+    phone: 0433-3624943" in console.find("#theirs").text
+    assert "+    phone: 0433-3623442" in console.find("#yours").text
+    console.check("edit-publish-conflict")
+    console.find("#publish").click()  # the edit made again on version 2
+    console.wait_for(lambda: console.find("#published"))
+    newest = versions.newest()
+    assert newest is not None and newest.info.id == 3
+    assert "phone: 0433-3623442" in newest.files["units.yaml"] and "phone: 0433-3624943" in newest.files["units.yaml"]

@@ -238,7 +238,10 @@ def test_a_restore_publishes_the_earlier_version_again_and_is_audited(app: Flask
     check_and_publish(editor, "/admin/edit/unit/marriage_registry", {"phone": "0433-3623442", "schedule": "marriage"})
     history = page_text(editor.get("/admin/versions"))
     assert "console: units.yaml" in history and "+    phone: 0433-3623442" in history
-    restored = editor.post("/admin/versions/1/restore", data={"csrf_token": csrf_token(editor, "/admin/versions")})
+    listed = editor.get("/admin/versions").get_data(as_text=True)
+    assert listed.count('<input type="hidden" name="base" value="2">') == 1  # the restore form of version 1
+    restored = editor.post("/admin/versions/1/restore", data={"csrf_token": csrf_token(editor, "/admin/versions"),
+                                                              "base": "2"})
     assert restored.status_code == 302
     assert changes("units.yaml", menus) == []  # the folder is version 1's again
     assert app.extensions["ivr.menus"].flow.hotline.units["marriage_registry"].phone == "+864333623441"

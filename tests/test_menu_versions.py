@@ -81,7 +81,7 @@ def test_a_published_change_shows_in_history_with_its_diff_reaches_callers_and_i
     versions = PublishedVersions(Store.from_url(url))
     change = new_marriage_line(menus)
 
-    result = publish(versions, menus, change, "张三", "婚姻登记处换了号码")
+    result = publish(versions, menus, change, "张三", "婚姻登记处换了号码", base=1)
 
     assert result.errors == () and result.created and result.version is not None
     assert (menus / "units.yaml").read_text(encoding="utf-8") == change["units.yaml"]  # comments and layout kept
@@ -92,7 +92,7 @@ def test_a_published_change_shows_in_history_with_its_diff_reaches_callers_and_i
     assert "\n-    phone: 0433-3623441\n+    phone: 0433-3623442\n" in diff
     served_within(server, NEW_MARRIAGE, seconds=1)
 
-    restored = restore(versions, menus, 1, "张三")
+    restored = restore(versions, menus, 1, "张三", 2)
 
     assert restored.version is not None and restored.version.id == 3
     assert restored.version.note == "restore of version 1"
@@ -112,7 +112,7 @@ def test_a_broken_change_is_refused_with_the_lines_ivr_validate_prints_and_nothi
     units = (menus / "units.yaml").read_text(encoding="utf-8")
     broken = units.replace("phone: 0433-3623441", "phone: 0433-362344")
 
-    result = publish(versions, menus, {"units.yaml": broken}, "张三")
+    result = publish(versions, menus, {"units.yaml": broken}, "张三", base=1)
 
     assert result.version is None
     assert [v.id for v in versions.history()] == [1]
@@ -142,7 +142,7 @@ def test_a_version_published_on_one_server_is_served_by_the_other_and_a_hand_edi
     second = start_server(second_menus, database_url, tmp_path / "second-instance")
 
     change = new_marriage_line(menus)
-    publish(versions, menus, change, "张三", "新号码")
+    publish(versions, menus, change, "张三", "新号码", base=1)
 
     assert served_within(second, NEW_MARRIAGE) < 5
     assert (second_menus / "units.yaml").read_text(encoding="utf-8") == change["units.yaml"]
@@ -164,7 +164,7 @@ def test_a_second_server_serves_a_new_version_within_5_seconds_at_the_real_inter
     marriage_office_number(Provider(second.test_client()))  # a call now: the next look is 2 s away
 
     published_at = time.monotonic()
-    publish(versions, menus, new_marriage_line(menus), "张三")
+    publish(versions, menus, new_marriage_line(menus), "张三", base=1)
     served_within(second, NEW_MARRIAGE)
 
     assert time.monotonic() - published_at < 5
@@ -197,7 +197,7 @@ def test_a_restarted_server_takes_the_newest_version_and_publishes_an_edit_made_
     start_server(menus, url, tmp_path / "first-instance")
     second_menus = server_folder(menus, tmp_path / "second")
     start_server(second_menus, url, tmp_path / "second-instance")  # then it stops, its folder left behind
-    publish(versions, menus, new_marriage_line(menus), "张三")
+    publish(versions, menus, new_marriage_line(menus), "张三", base=1)
 
     restarted = start_server(second_menus, url, tmp_path / "second-instance")
 
@@ -261,9 +261,9 @@ SMALL = {name: f"# {name}\n" for name in ("hotline.yaml", "schedules.yaml", "uni
 def test_the_store_keeps_versions_newest_first_and_does_not_store_the_same_texts_twice(database_url: str) -> None:
     versions = versions_of(database_url)
     at = local(datetime.fromisoformat("2026-11-27T17:00:00+08:00"))
-    first = versions.publish(SMALL, "张三\nforged line", "note\x1b[31m one", at)
-    again = versions.publish(dict(SMALL), "李四", "the same texts", at)
-    second = versions.publish({**SMALL, "menu.yaml": "# menu.yaml\nmain: x"}, "李四", "", at)
+    first = versions.publish(SMALL, "张三\nforged line", "note\x1b[31m one", at, None)
+    again = versions.publish(dict(SMALL), "李四", "the same texts", at, None)
+    second = versions.publish({**SMALL, "menu.yaml": "# menu.yaml\nmain: x"}, "李四", "", at, 1)
 
     assert (first.created, again.created, second.created) == (True, False, True)
     assert again.version == first.version
@@ -285,7 +285,7 @@ def test_servers_publishing_the_same_texts_at_once_store_one_version(database_ur
 
     def publish_first_version(versions: PublishedVersions) -> bool:
         start.wait()
-        return versions.publish(SMALL, HAND_EDIT, "the first version", at).created
+        return versions.publish(SMALL, HAND_EDIT, "the first version", at, None).created
 
     with ThreadPoolExecutor(len(servers)) as pool:
         created = list(pool.map(publish_first_version, servers))

@@ -116,7 +116,7 @@ def test_health_reports_menus_database_and_waiting_events(tmp_path: Path, menus:
     client = app.test_client()
     assert client.get("/health").get_json() == {
         "status": "ok", "menus": {"units": 18, "source": str(menus), "saved_copy": False, "rejected_edit": None,
-                                  "version": 1},
+                                  "version": 1, "newest": 1, "newest_not_served": None},
         "database": "ok", "events_waiting": 0, "events_set_aside": 0, "events_in_memory": 0, "events_dropped": 0}
     edit("units.yaml", "phone: 0433-3623441", "phone: 0433-362344")
     (tmp_path / "db.sqlite3").unlink()

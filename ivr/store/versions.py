@@ -57,6 +57,16 @@ class MenusVersion:
     files: Mapping[str, str]
 
 
+class NewerVersion(Exception):
+    """A publish made from an older version than the newest: refused, so that it never undoes the newer one."""
+
+    def __init__(self, newest: VersionInfo, base: int | None) -> None:
+        super().__init__(f"Version {newest.id} ({newest.author}, {newest.published_at:%Y-%m-%d %H:%M}) was "
+                         f"published after version {base}, which this change was made from; nothing was published.")
+        self.newest = newest
+        self.base = base
+
+
 @dataclass(frozen=True)
 class Published:
     """What a publish stored: the version, and whether it is new (False: the newest already had these texts)."""
@@ -87,7 +97,8 @@ def unified_diff(older: Mapping[str, str] | None, newer: Mapping[str, str], olde
 
 
 class PublishedVersions:
-    """Stores published menus versions and reads them back; every method raises only StoreUnavailable."""
+    """Stores published menus versions and reads them back; every method raises only StoreUnavailable (and a
+    publish NewerVersion)."""
 
     def __init__(self, store: Store) -> None:
         self.engine = store.engine
@@ -100,8 +111,13 @@ class PublishedVersions:
         return VersionHead(row.id, row.digest) if row is not None else None
 
     @translate_errors
-    def publish(self, files: Mapping[str, str], author: str, note: str, at: datetime) -> Published:
-        """Store texts of all six files as the newest version, unless the newest already has exactly these."""
+    def publish(self, files: Mapping[str, str], author: str, note: str, at: datetime, base: int | None) -> Published:
+        """Store texts of all six files as the newest version, unless the newest already has exactly these.
+
+        base is the version the texts were made from (None: from no version). Raise NewerVersion when the newest
+        is another one: the check and the insert are one transaction under the publishing lock, so of two
+        publishes from the same base, on one server or many, exactly one is stored.
+        """
         digest = menus_digest(files)
         with self.engine.begin() as connection:
             _hold_the_publishing_lock(connection)
@@ -109,12 +125,24 @@ class PublishedVersions:
             if newest is not None and newest.digest == digest:
                 return Published(_info(connection.execute(select(*_INFO).where(
                     menu_versions.c.id == newest.id)).one()), created=False)
+            if newest is not None and newest.id != base:  # with no version at all, nothing can be undone
+                raise NewerVersion(_info(connection.execute(select(*_INFO).where(
+                    menu_versions.c.id == newest.id)).one()), base)
             values: dict[str, Any] = {"published_at": local(at), "author": _one_line(author, AUTHOR_LENGTH),
                       "note": _one_line(note, NOTE_LENGTH), "digest": digest,
                       **{COLUMNS[name]: files[name] for name in FILES}}
             result = connection.execute(menu_versions.insert().values(values))
             number = result.inserted_primary_key[0]  # type: ignore[index]
             return Published(VersionInfo(int(number), local(at), values["author"], values["note"], digest), True)
+
+    @translate_errors
+    def check_base(self, base: int | None) -> None:
+        """Raise NewerVersion when the newest version is not `base` (read without the lock: publish() checks again)."""
+        with self.engine.connect() as connection:
+            newest = _newest(connection)
+            if newest is not None and newest.id != base:
+                raise NewerVersion(_info(connection.execute(select(*_INFO).where(
+                    menu_versions.c.id == newest.id)).one()), base)
 
     @translate_errors
     def get(self, number: int) -> MenusVersion | None:
@@ -142,6 +170,30 @@ class PublishedVersions:
         with self.engine.connect() as connection:
             found = connection.execute(select(menu_versions.c.id).where(menu_versions.c.digest == digest).limit(1))
             return found.first() is not None
+
+    @translate_errors
+    def number_of(self, digest: str) -> int | None:
+        """Return the newest version that has exactly these texts, or None."""
+        with self.engine.connect() as connection:
+            found = connection.execute(select(menu_versions.c.id).where(menu_versions.c.digest == digest)
+                                       .order_by(menu_versions.c.id.desc()).limit(1)).first()
+        return int(found.id) if found is not None else None
+
+    @translate_errors
+    def newer_than(self, number: int, limit: int) -> list[VersionInfo]:
+        """Return the versions after `number`, newest first, at most `limit` of them, without their texts."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(*_INFO).where(menu_versions.c.id > number)
+                                      .order_by(menu_versions.c.id.desc()).limit(limit))
+            return [_info(row) for row in rows]
+
+    @translate_errors
+    def diff_between(self, older: int, newer: int) -> str | None:
+        """Return the unified diff from version `older` to version `newer`; None when either does not exist."""
+        before, after = self.get(older), self.get(newer)
+        if before is None or after is None:
+            return None
+        return unified_diff(before.files, after.files, f"version {older}", f"version {newer}")
 
     @translate_errors
     def diff(self, number: int) -> str | None:

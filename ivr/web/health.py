@@ -8,6 +8,8 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from ivr.store.recorder import Recorder
+from ivr.web import following
+from ivr.web.following import NotTaken
 from ivr.web.menus import MenuStore
 
 bp = Blueprint("health", __name__)
@@ -21,11 +23,13 @@ def health_status() -> dict[str, Any]:
     menus = store.state()
     records = recorder.state()
     degraded = (records.database != "ok" or records.waiting != 0 or records.set_aside != 0 or records.in_memory
-                or records.dropped or menus.rejected_edit is not None or menus.saved_copy)
+                or records.dropped or menus.rejected_edit is not None or menus.saved_copy
+                or menus.newest_not_served is not None)
     return {
         "status": "degraded" if degraded else "ok",
         "menus": {"units": menus.units, "source": menus.source, "saved_copy": menus.saved_copy,
-                  "rejected_edit": menus.rejected_edit, "version": menus.version},
+                  "rejected_edit": menus.rejected_edit, "version": menus.version, "newest": menus.newest,
+                  "newest_not_served": _not_served(menus.newest_not_served)},
         "database": records.database,
         # -1: the outbox itself cannot be read right now.
         "events_waiting": records.waiting,
@@ -33,6 +37,15 @@ def health_status() -> dict[str, Any]:
         "events_in_memory": records.in_memory,
         "events_dropped": records.dropped,
     }
+
+
+def _not_served(waiting: NotTaken | None) -> dict[str, Any] | None:
+    """Describe the newest version this server cannot serve: which, by whom, why, and how often it is tried."""
+    if waiting is None:
+        return None
+    return {"version": waiting.version.id, "author": waiting.version.author,
+            "published_at": waiting.version.published_at.isoformat(), "why": waiting.reason,
+            "tried_every_seconds": following.RETRY_SECONDS}
 
 
 @bp.get("/health")

@@ -23,9 +23,10 @@ from ivr.core.loader import FILES, check_hotline
 from ivr.core.model import Hotline
 from ivr.core.problems import MenuError, Problem
 from ivr.last_good import LastGoodMenus, SavedMenus
-from ivr.publishing import folder_lock, read_menus, write_menus
+from ivr.publishing import check_texts, folder_lock, read_menus, write_menus
 from ivr.store.versions import MenusVersion, PublishedVersions, VersionHead
-from ivr.web.following import VersionFollower
+from ivr.web import following
+from ivr.web.following import NotTaken, VersionFollower
 
 log = logging.getLogger(__name__)
 # How often, at most, the menu files are looked at for changes.
@@ -44,7 +45,9 @@ class MenusState:
     source: str
     saved_copy: bool
     rejected_edit: str | None
-    version: int | None = None  # the published version served, when the folder holds one
+    version: int | None = None  # the published version served, when known
+    newest: int | None = None  # the newest published version seen in the database
+    newest_not_served: NotTaken | None = None  # the newest and why it cannot be served here, when it cannot
 
 
 class MenuStore:
@@ -53,7 +56,7 @@ class MenuStore:
     def __init__(self, menus_dir: str | Path, instance_dir: Path, versions: PublishedVersions | None = None) -> None:
         self.menus_dir = Path(menus_dir)
         self.last_good = LastGoodMenus(instance_dir)
-        self.follower = VersionFollower(versions, self.menus_dir) if versions is not None else None
+        self.follower = VersionFollower(versions, self.menus_dir, instance_dir) if versions is not None else None
         self.last_error: str | None = None
         self._saved: SavedMenus | None = None
         self._lock = threading.Lock()
@@ -62,6 +65,7 @@ class MenuStore:
         self._flow: CallFlow | None = None
         self._fingerprint = self._files_fingerprint()
         self._checked_at = time.monotonic()
+        self._rechecked_at = self._checked_at
         hotline, problems, texts = self._check_folder()
         if hotline is not None:
             self._flow = self._take(hotline, texts)
@@ -82,12 +86,17 @@ class MenuStore:
     def state(self) -> MenusState:
         """Describe the menus callers hear, for /health and the console."""
         units = len(self._current().hotline.units)
+        served = newest = not_served = None
+        if self.follower is not None:
+            served = self.follower.served_version(self._texts)
+            newest = self.follower.seen.id if self.follower.seen is not None else None
+            if (waiting := self.follower.not_taken) is not None and waiting.version.id == newest:
+                not_served = waiting
         if self._saved is not None:
             source = (f"the last good copy of {self._saved.source}, saved {self._saved.saved_at:%Y-%m-%d %H:%M:%S} "
                       f"UTC, because {self.menus_dir} does not load")
-            return MenusState(units, source, True, self.last_error)
-        served = self.follower.served_version(self._texts) if self.follower is not None else None
-        return MenusState(units, str(self.menus_dir), False, self.last_error, served)
+            return MenusState(units, source, True, self.last_error, served, newest, not_served)
+        return MenusState(units, str(self.menus_dir), False, self.last_error, served, newest, not_served)
 
     def refresh(self, wait: bool = False) -> bool:
         """Reload the menus if their files changed, and start a sync with the published versions in the background.
@@ -138,29 +147,47 @@ class MenuStore:
         threading.Thread(target=run, name="menus-versions", daemon=True).start()
 
     def _act_on(self, head: VersionHead | None) -> None:
-        assert self.follower is not None
+        follower = self.follower
+        assert follower is not None
         with self._lock, folder_lock(self.menus_dir):
+            if self.last_error and time.monotonic() - self._rechecked_at >= following.RETRY_SECONDS:
+                # A folder that did not load may load now without a file of it changing (a recording added).
+                self._rechecked_at = time.monotonic()
+                self._fingerprint = ()
             self._reload_if_edited()  # an edit is published before a version could replace it
             if self._flow is not None and self._texts is None:
                 return  # the menus served were read while being saved: their texts are unknown, wait for a calm folder
-            version = self.follower.next_version(head, self._texts, from_folder=self._saved is None)
-            if version is not None:
-                self._write(version)
+            version = follower.next_version(head, self._texts, from_folder=self._saved is None)
+            if version is None or self._write(version):
+                return
+            # The newest does not load here: the newest one between it and the menus served that does.
+            for info in follower.older_versions(version.info.id):
+                older = follower.versions.get(info.id)
+                if older is not None and self._write(older):
+                    return
 
-    def _write(self, version: MenusVersion) -> None:
-        """Write a published version into the folder and take it; one that does not load here is refused."""
+    def _write(self, version: MenusVersion) -> bool:
+        """Check a published version here; when it loads, write it into the folder and take it. Return whether taken."""
+        assert self.follower is not None
+        hotline, problems = check_texts(self.menus_dir, version.files)
+        if hotline is None:
+            self.follower.refused(version, _errors(problems))
+            return False
         if self.last_error:
             log.warning("Version %d replaces the rejected edit in %s.", version.info.id, self.menus_dir)
         write_menus(self.menus_dir, version.files)
         self._fingerprint = self._files_fingerprint()
         hotline, problems, texts = self._check_folder()
-        if hotline is None:
+        if hotline is None:  # loaded in the scratch folder a moment ago: a recording removed meanwhile
             self._reject(problems)
-            return
+            self.follower.refused(version, self.last_error or "")
+            return False
         self._flow = self._take(hotline, texts)
+        self.follower.taken(version)
         info = version.info
         log.info("Serving menus version %d, published %s by %s (%s).", info.id,
                  f"{info.published_at:%Y-%m-%d %H:%M:%S}", info.author, info.note)
+        return True
 
     def _reload_if_edited(self) -> bool:
         fingerprint = self._files_fingerprint()
@@ -195,7 +222,10 @@ class MenuStore:
         return CallFlow(hotline)
 
     def _reject(self, problems: list[Problem]) -> None:
-        self.last_error = _errors(problems)
+        errors = _errors(problems)
+        if errors == self.last_error:
+            return  # the same folder checked again (every RETRY_SECONDS): said already
+        self.last_error = errors
         log.error("The edited menus in %s are not valid; callers keep hearing the last good menus. "
                   "Fix these and save again:\n%s", self.menus_dir, self.last_error)
 

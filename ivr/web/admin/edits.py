@@ -31,6 +31,7 @@ from ivr.menu_edits import (
     check_candidate,
     digest,
     hour_slots,
+    merge_edit,
     publish_files,
     read_texts,
     remove_calendar_entry,
@@ -40,8 +41,9 @@ from ivr.menu_edits import (
     text_diff,
     value_at,
 )
+from ivr.publishing import folder_version
 from ivr.store.database import StoreUnavailable
-from ivr.store.versions import PublishedVersions
+from ivr.store.versions import NewerVersion, PublishedVersions, unified_diff
 from ivr.web import settings
 from ivr.web.admin import audit, bp, hotline, lang, me, requires
 from ivr.web.admin.i18n import translate
@@ -99,10 +101,12 @@ class RawForm(EditForm):
 
 @dataclass
 class Draft:
-    """Candidate texts of the changed files, and the digests of the texts they were made from."""
+    """Candidate texts of the changed files, the digests of the texts they were made from, and the published
+    version those texts were (None: unknown, or a server that keeps no versions)."""
 
     texts: dict[str, str]
     based_on: dict[str, str]
+    base: int | None = None
 
 
 @dataclass
@@ -133,16 +137,30 @@ def load_draft(token: str | None) -> Draft | None:
         found = _serializer().loads(token)
     except BadSignature:
         return None
-    texts, based_on = found.get("texts"), found.get("based_on")
+    texts, based_on, base = found.get("texts"), found.get("based_on"), found.get("base")
     if not isinstance(texts, dict) or not isinstance(based_on, dict) or not set(texts) <= set(FILES):
         return None
-    return Draft(texts, based_on)
+    return Draft(texts, based_on, base if isinstance(base, int) else None)
 
 
-def review(current: Mapping[str, str], candidate: Mapping[str, str], fields: Mapping[str, str]) -> Review:
-    """Check candidate texts over the live files; tie each error to the form field whose key path it names."""
+def edit_base() -> int | None:
+    """Return the version an edit is made from: the form's hidden `base` (the version the form was opened on),
+    or on opening it, the version the live folder is at."""
+    if request.method == "POST" and "base" in request.form:
+        typed = request.form["base"].strip()
+        return int(typed) if typed.isdecimal() else None
+    found = folder_version(live_dir())
+    return found.id if found is not None else None
+
+
+def review(current: Mapping[str, str], candidate: Mapping[str, str], fields: Mapping[str, str],
+           base: int | None = None) -> Review:
+    """Check candidate texts over the given texts; tie each error to the form field whose key path it names.
+
+    The draft made from them is published as made from version `base` (by default, the form's).
+    """
     changed = changed_files(current, candidate)
-    _, problems = check_candidate(live_dir(), changed)
+    _, problems = check_candidate(live_dir(), {**current, **changed})
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     by_field: dict[str, list[str]] = {}
@@ -152,7 +170,8 @@ def review(current: Mapping[str, str], candidate: Mapping[str, str], fields: Map
             by_field.setdefault(name, []).append(str(problem))
     draft = None
     if changed and not errors:
-        draft = _serializer().dumps({"texts": changed, "based_on": {n: digest(current[n]) for n in changed}})
+        draft = _serializer().dumps({"texts": changed, "based_on": {n: digest(current[n]) for n in changed},
+                                     "base": base if base is not None else edit_base()})
     return Review(errors, warnings, text_diff(live_dir(), current, changed), draft, by_field)
 
 
@@ -171,7 +190,7 @@ def _page(title: str, form: EditForm | None, fields: list[Any], result: Review |
     errors = {**(result.by_field if result else {}), **(form_errors or {})}
     status = 422 if form_errors or (result and result.errors) else 200
     return render_template("admin/edit_form.html", title=title, form=form, fields=fields, result=result,
-                           field_errors=errors, **extra), status
+                           field_errors=errors, base=edit_base(), **extra), status
 
 
 def _label(form: EditForm, labels: Mapping[str, str]) -> None:
@@ -368,9 +387,14 @@ def publish() -> ResponseReturnValue:
     draft = load_draft(request.form.get("draft"))
     if draft is None:
         abort(400)
+    versions = _versions()
     try:
-        problems = publish_files(live_dir(), draft.texts, draft.based_on, versions=_versions(),
-                                 author=me().username, note=f"console: {', '.join(sorted(draft.texts))}")
+        problems = publish_files(live_dir(), draft.texts, draft.based_on, versions=versions,
+                                 author=me().username, note=f"console: {', '.join(sorted(draft.texts))}",
+                                 base=draft.base)
+    except NewerVersion as refused:
+        assert versions is not None
+        return _newer_version(versions, draft, refused)
     except StoreUnavailable:
         abort(503, description=translate("publish_no_database", lang()))
     errors = [p for p in problems if p.severity == "error"]
@@ -382,6 +406,36 @@ def publish() -> ResponseReturnValue:
     menus: MenuStore = current_app.extensions["ivr.menus"]
     menus.refresh()  # this worker at once; the others within 2 s
     return redirect(url_for("admin.edits", published=",".join(names)))
+
+
+def _newer_version(versions: PublishedVersions, draft: Draft, refused: NewerVersion) -> ResponseReturnValue:
+    """Refuse a publish made from an older version: say who published what meanwhile, show both changes, and keep
+    the edit, made again on the newest version, ready to check and publish (or, where both changed the same
+    lines, holding both for staff to choose)."""
+    menus: MenuStore = current_app.extensions["ivr.menus"]
+    menus.sync()  # this server takes the newest now, so that the edit is checked and published on it
+    try:
+        newest = versions.get(refused.newest.id)
+        started = versions.get(draft.base) if draft.base is not None else None
+    except StoreUnavailable:
+        abort(503, description=translate("publish_no_database", lang()))
+    if newest is None:
+        abort(409)
+    number, mine = newest.info.id, translate("your_edit", lang())
+    theirs = unified_diff(started.files if started else None, newest.files,
+                          f"version {draft.base}" if started else "nothing", f"version {number}")
+    yours = unified_diff(started.files if started else None, {**(started.files if started else newest.files),
+                         **draft.texts}, f"version {draft.base}" if started else "nothing", mine)
+    merged = merge_edit(started.files if started else None, draft.texts, newest.files, mine, f"version {number}")
+    result = None if merged.conflicts else review(newest.files, merged.texts, {}, base=number)
+    message = translate("publish_conflict", lang(), author=refused.newest.author, number=number,
+                        at=f"{refused.newest.published_at:%Y-%m-%d %H:%M}",
+                        base=draft.base if draft.base is not None else "?")
+    audit("menus_publish_refused", f"{', '.join(sorted(draft.texts))}: made on version {draft.base}, "
+                                   f"version {number} is newer")
+    return render_template("admin/edit_conflict.html", message=message, number=number, theirs=theirs, yours=yours,
+                           merged=merged, result=result, base=number,
+                           author=refused.newest.author), 409
 
 
 def _versions() -> PublishedVersions | None:

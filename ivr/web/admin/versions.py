@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from ivr.publishing import restore
 from ivr.store.database import StoreUnavailable
-from ivr.store.versions import PublishedVersions
+from ivr.store.versions import NewerVersion, PublishedVersions
 from ivr.web.admin import audit, bp, lang, me, requires
 from ivr.web.admin.edits import live_dir
 from ivr.web.admin.i18n import translate
@@ -37,8 +37,18 @@ def restore_version(number: int) -> ResponseReturnValue:
     store = _versions()
     if store.get(number) is None:
         abort(404)
+    # The newest version the page listed: a restore never undoes a version published since, unseen.
+    typed = request.form.get("base", "").strip()
+    base = int(typed) if typed.isdecimal() else None
     try:
-        result = restore(store, live_dir(), number, me().username)
+        result = restore(store, live_dir(), number, me().username, base)
+    except NewerVersion as refused:
+        newest = refused.newest
+        message = translate("restore_conflict", lang(), author=newest.author, number=newest.id,
+                            at=f"{newest.published_at:%Y-%m-%d %H:%M}", base=base if base is not None else "?")
+        return render_template("admin/versions.html", versions=store.history(), shown=newest.id,
+                               difference=store.diff(newest.id), restored=None, conflict=message,
+                               newest=newest.id), 409
     except StoreUnavailable:
         abort(503, description=translate("publish_no_database", lang()))
     if result.version is None:  # the files no longer pass today's checks (a recording removed since, say)
