@@ -1,6 +1,6 @@
 """Failed logins counted in the database per account and address, shared by every worker and server.
 
-A try is reserved (counted as a failure) in one locked transaction before its password is checked, so a burst of
+A try is reserved (counted as a failure) by one conditional UPDATE before its password is checked, so a burst of
 parallel tries checks at most LIMIT passwords; a right password clears the count, a wrong one may lock the account
 at that address for a while that doubles at each lock, up to a day. The owner at another address is not affected.
 """
@@ -8,6 +8,8 @@ at that address for a while that doubles at each lock, up to a day. The owner at
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -16,9 +18,9 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from ivr.store.database import Store, local, translate_errors
+from ivr.store.database import Store, StoreUnavailable, local, translate_errors
 from ivr.store.tables import login_attempts
 
 LIMIT = 5  # wrong passwords for an account from one address before it is locked there
@@ -29,6 +31,7 @@ QUIET = timedelta(days=1)
 # A try reserved this long ago and never answered was lost with its process: it counts as a wrong password.
 STALE = timedelta(minutes=1)
 KEY_MAX = 64
+QUEUE_SECONDS = 5  # how long a try may wait behind the others of a burst before it is refused (503)
 
 log = logging.getLogger(__name__)
 
@@ -95,21 +98,15 @@ class LoginAttempts:
     @translate_errors
     def reserve(self, username: str, address: str, at: datetime) -> Verdict:
         """Count one try of an account from an address before its password is checked, or refuse it."""
-        refused: list[datetime | None] = []
-
-        def change(state: Attempts) -> Attempts | None:
-            new = reserve(state, at)
-            if new is None:
-                refused.append(state.locked_until if state.locked_until and state.locked_until > at else None)
-            return new
-
-        self._change(username, address, change)
-        return Verdict(False, refused[0]) if refused else Verdict(True)
+        old, new = self._change(username, address, lambda state: reserve(state, at))
+        if new is not None:
+            return Verdict(True)
+        return Verdict(False, old.locked_until if old.locked_until and old.locked_until > at else None)
 
     @translate_errors
     def failed(self, username: str, address: str, at: datetime) -> datetime | None:
-        """Note that a reserved try's password was wrong; return the end of the lock it started, if any."""
-        new = self._change(username, address, lambda state: failed(state, at))
+        """Note that a reserved try's password was wrong; return the end of the account's lock there, if any."""
+        _, new = self._change(username, address, lambda state: failed(state, at))
         self._forget_quiet(at)
         return new.locked_until if new is not None and new.locked_until and new.locked_until > at else None
 
@@ -145,20 +142,36 @@ class LoginAttempts:
         return _attempts(row) if row else Attempts()
 
     def _change(self, username: str, address: str,
-                change: Callable[[Attempts], Attempts | None]) -> Attempts | None:
-        """Apply a change to the row of an account and address, locked for the whole transaction."""
+                change: Callable[[Attempts], Attempts | None]) -> tuple[Attempts, Attempts | None]:
+        """Change the row of an account and address from what was read to what `change` makes of it, only if
+        nobody changed it in between (one conditional UPDATE of its version, atomic on SQLite and PostgreSQL);
+        else read it again and retry. Return the state read and the new one (None: `change` refused)."""
         user, where = _folded(username), _folded(address)
-        with self.engine.begin() as connection:
-            _insert_missing(connection, user, where)
-            row = connection.execute(select(login_attempts).where(_key(user, where)).with_for_update()).one()
-            old = _attempts(row)
-            new = change(old)
-            if new is not None and new != old:
-                connection.execute(update(login_attempts).where(login_attempts.c.id == row.id).values(
-                    failures=new.failures, locks=new.locks,
-                    locked_until=local(new.locked_until) if new.locked_until else None,
-                    last_failure_at=local(new.last_failure_at) if new.last_failure_at else None))
-        return new
+        deadline = time.monotonic() + QUEUE_SECONDS
+        while True:
+            try:
+                with self.engine.connect() as connection:
+                    row = connection.execute(select(login_attempts).where(_key(user, where))).first()
+                old = _attempts(row) if row else Attempts()
+                new = change(old)
+                if new is None or new == old:
+                    return old, new  # a refusal writes nothing: a burst against a lock only reads
+                with self.engine.begin() as connection:
+                    if row is None:
+                        written = _insert_new(connection, user, where, new)
+                    else:
+                        written = connection.execute(update(login_attempts).where(
+                            login_attempts.c.id == row.id, login_attempts.c.version == row.version).values(
+                            version=row.version + 1, **_columns(new))).rowcount
+                if written == 1:
+                    return old, new
+            except OperationalError:  # locked or timed out behind the other tries of a burst
+                if time.monotonic() >= deadline:
+                    raise
+            if time.monotonic() >= deadline:
+                raise StoreUnavailable(f"Could not count a login try of '{user}' from {where} within "
+                                       f"{QUEUE_SECONDS} s: other tries kept changing it.")
+            time.sleep(random.uniform(0.002, 0.02))  # another try changed the row first: read it again
 
     def _forget_quiet(self, at: datetime) -> None:
         """Delete the rows of addresses quiet for a day (names an attacker made up); housekeeping only."""
@@ -172,15 +185,20 @@ class LoginAttempts:
             log.warning("Could not forget old failed logins: %s", exc)
 
 
-def _insert_missing(connection: Connection, username: str, address: str) -> None:
-    """Create the row of an account and address unless it exists.
-
-    On SQLite this write also takes the database's write lock before the row is read, so the read and the update
-    that follows are one step for every other process; on PostgreSQL the SELECT ... FOR UPDATE locks the row.
-    """
+def _insert_new(connection: Connection, username: str, address: str, state: Attempts) -> int:
+    """Insert the first row of an account and address; return 0 when another try inserted it first."""
     dialect: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
-    connection.execute(dialect.insert(login_attempts).values(username=username, address=address, failures=0, locks=0)
-                       .on_conflict_do_nothing(index_elements=["username", "address"]))
+    # RETURNING says whether the row was inserted: psycopg gives no rowcount (-1) for this statement.
+    inserted = connection.execute(
+        dialect.insert(login_attempts).values(username=username, address=address, version=1, **_columns(state))
+        .on_conflict_do_nothing(index_elements=["username", "address"]).returning(login_attempts.c.id)).all()
+    return len(inserted)
+
+
+def _columns(state: Attempts) -> dict[str, Any]:
+    return {"failures": state.failures, "locks": state.locks,
+            "locked_until": local(state.locked_until) if state.locked_until else None,
+            "last_failure_at": local(state.last_failure_at) if state.last_failure_at else None}
 
 
 def _key(username: str, address: str) -> Any:

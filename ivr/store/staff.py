@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import random
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
@@ -10,7 +12,7 @@ from typing import Literal, get_args
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ivr.store.database import Store, local
 from ivr.store.tables import audit_log, staff
@@ -21,6 +23,8 @@ ROLES: tuple[Role, ...] = get_args(Role)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_MAX = 64
 _hasher = PasswordHasher()
+# The database's timeouts are made for a caller's step; an audit entry may wait this long behind other writers.
+AUDIT_WAIT_SECONDS = 5
 
 
 @functools.cache
@@ -147,10 +151,19 @@ class StaffStore:
 
     def audit(self, actor: str, action: str, at: datetime, detail: str | None = None,
               address: str | None = None) -> None:
-        """Keep one entry in the audit log."""
-        with self.engine.begin() as connection:
-            connection.execute(insert(audit_log).values(at=local(at), actor=actor[:64], action=action[:32],
-                                                        detail=detail, address=(address or "")[:64] or None))
+        """Keep one entry in the audit log, waiting a few seconds behind other writers (a burst of logins)."""
+        deadline = time.monotonic() + AUDIT_WAIT_SECONDS
+        while True:
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(insert(audit_log).values(
+                        at=local(at), actor=actor[:64], action=action[:32], detail=detail,
+                        address=(address or "")[:64] or None))
+                return
+            except OperationalError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(random.uniform(0.005, 0.03))
 
     def audit_entries(self, limit: int = 200) -> list[AuditEntry]:
         """Return the newest audit entries first."""

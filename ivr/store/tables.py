@@ -91,6 +91,7 @@ login_attempts = Table(
     Column("locks", Integer, nullable=False, server_default="0"),
     Column("locked_until", DateTime(timezone=True)),
     Column("last_failure_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, server_default="0"),  # raised by each change: a compare-and-set
     UniqueConstraint("username", "address", name="uq_login_attempts_username_address"),
 )
 

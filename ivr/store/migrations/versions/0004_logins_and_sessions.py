@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("locks", sa.Integer, nullable=False, server_default="0"),
         sa.Column("locked_until", sa.DateTime(timezone=True)),
         sa.Column("last_failure_at", sa.DateTime(timezone=True)),
+        sa.Column("version", sa.Integer, nullable=False, server_default="0"),
         sa.UniqueConstraint("username", "address", name="uq_login_attempts_username_address"),
     )
 
