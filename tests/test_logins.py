@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import http.client
 import http.cookies
+import os
 import re
+import signal
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -130,6 +132,13 @@ def test_a_burst_on_a_real_server_with_two_workers_checks_5_passwords_and_ivr_st
         assert sum(1 for e in entries if e.action == "login_failed") == LIMIT
         assert sum(1 for e in entries if e.action == "login_slowed") == 95
         assert attempt("the right password 1") == 429  # the owner at the attacker's address waits, or asks an admin
+        # Killed workers forget nothing: their replacements read the same count and lock.
+        killed = server.worker_pids()
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)
+        server.wait_for_workers(2, other_than=killed)
+        assert [attempt(f"after the restart {n}") for n in range(10)] == [429] * 10
+        assert sum(1 for e in accounts.audit_entries(1000) if e.action == "login_failed") == LIMIT
 
         env = {"IVR_DATABASE_URL": database_url, "IVR_INSTANCE_DIR": str(tmp_path / "cli"),
                "IVR_MENUS_DIR": str(BUNDLED_MENUS), "IVR_FROZEN_TIME": WINTER_WEEKDAY_10AM}
@@ -435,3 +444,57 @@ def test_a_cookie_from_before_session_generations_is_logged_out(app: Flask) -> N
     for user_id in (str(staff.id), f"{staff.id}.{staff.generation}"):  # before the generations, and now
         cookie = serializer.dumps({"_user_id": user_id, "_fresh": True})
         assert replaying(app, cookie).get("/admin/").status_code == (302 if "." not in user_id else 200)
+
+
+def test_a_try_the_database_cannot_count_is_refused_without_checking_the_password(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    monkeypatch.setattr("ivr.store.logins.QUEUE_SECONDS", 1)
+    database = tmp_path / "records.sqlite3"
+    app = console_app(DATABASE_URL=f"sqlite:///{database}")
+    checked = counting_password_checks(monkeypatch)
+    client = client_at(app, ATTACKER)
+    token = csrf_token(client)
+    other_process = sqlite3.connect(database, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")  # another writer holds the database's write lock
+    try:
+        refused = client.post("/admin/login", data={"csrf_token": token, "username": "viewer",
+                                                    "password": PASSWORDS["viewer"]})
+    finally:
+        other_process.execute("ROLLBACK")
+        other_process.close()
+    assert refused.status_code == 503
+    assert "现在无法核对登录（数据库没有响应），请过一会儿再试。" in refused.get_data(as_text=True)
+    assert checked == []
+    assert try_login(client, "viewer", PASSWORDS["viewer"]).status_code == 302
+
+
+def test_the_migration_keeps_existing_accounts_and_their_logins(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect, text
+
+    from ivr.store.database import MIGRATIONS
+
+    store = Store.from_url(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+    assert "login_attempts" not in inspect(store.engine).get_table_names()
+    with store.engine.begin() as connection:
+        connection.execute(text("INSERT INTO staff (username, password_hash, role, active, created_at) "
+                                "VALUES ('kim', :hash, 'viewer', 1, '2026-11-01 09:00:00')"),
+                           {"hash": PasswordHasher().hash("kim's old password")})
+    upgrade_schema(store.engine)
+    kim = StaffStore(store).authenticate("kim", "kim's old password")
+    assert kim is not None and kim.generation == 0
+    assert {c["name"] for c in inspect(store.engine).get_columns("login_attempts")} >= {
+        "username", "address", "failures", "locks", "locked_until", "last_failure_at", "version"}
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    assert "login_attempts" not in inspect(store.engine).get_table_names()
+    assert "session_generation" not in {c["name"] for c in inspect(store.engine).get_columns("staff")}
