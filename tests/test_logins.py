@@ -498,3 +498,22 @@ def test_the_migration_keeps_existing_accounts_and_their_logins(tmp_path: Path) 
         command.downgrade(config, "0003")
     assert "login_attempts" not in inspect(store.engine).get_table_names()
     assert "session_generation" not in {c["name"] for c in inspect(store.engine).get_columns("staff")}
+
+
+def test_behind_the_proxy_the_lock_is_by_the_address_it_forwards(database_url: str) -> None:
+    upgrade_schema(Store.from_url(database_url).engine)
+    app = console_app(DATABASE_URL=database_url, TRUST_PROXY=True)
+
+    def via_proxy(client_address: str) -> FlaskClient:
+        client = client_at(app, "127.0.0.1")  # every request comes from nginx on the same machine
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = client_address
+        return client
+
+    attacker = via_proxy(ATTACKER)
+    for _ in range(LIMIT):
+        assert try_login(attacker, "editor", "a wrong password").status_code == 401
+    assert try_login(attacker, "editor", PASSWORDS["editor"]).status_code == 429
+    assert try_login(via_proxy(OWNER), "editor", PASSWORDS["editor"]).status_code == 302
+    assert {address for _, _, address in audit_actions(app, "login_failed")} == {ATTACKER}
+    assert [lock.address for lock in LoginAttempts(records(app)).locks(parse_moment(WINTER_WEEKDAY_10AM))] == \
+        [ATTACKER]
