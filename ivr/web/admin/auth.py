@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 
@@ -45,7 +45,7 @@ def login() -> ResponseReturnValue:
         locked = note_failure(username)
         audit("login_failed", f"locked until {locked:%Y-%m-%d %H:%M}" if locked else None, actor=username or "?")
         return render_template("admin/login.html", error=translate("login_failed", lang()), username=username), 401
-    attempts().succeeded(username, address())
+    clear_failures(username)
     chosen = session.get("lang")
     session.clear()  # a fresh session at every login: nothing planted before it survives
     if chosen:
@@ -76,6 +76,15 @@ def note_failure(username: str) -> datetime | None:
         return attempts().failed(username, address(), moment())
     except StoreUnavailable:
         return None  # the reserved try stays counted; a minute later it counts as a wrong password
+
+
+def clear_failures(username: str) -> None:
+    """Clear an account's failures at this address after its right password; if the database cannot now, the
+    count stays (it only ever refuses more) and the staff member is let in all the same."""
+    try:
+        attempts().succeeded(username, address())
+    except StoreUnavailable as exc:
+        current_app.logger.warning("Could not clear the failed logins of %r: %s", username, exc)
 
 
 @bp.post("/logout")

@@ -9,7 +9,7 @@ from flask_login import login_user
 
 from ivr.store.staff import MIN_PASSWORD_LENGTH
 from ivr.web.admin import StaffUser, audit, bp, lang, me, staff_store
-from ivr.web.admin.auth import PASSWORD_MAX, address, attempts, note_failure, reserve_try
+from ivr.web.admin.auth import PASSWORD_MAX, clear_failures, note_failure, reserve_try
 from ivr.web.admin.i18n import translate
 
 
@@ -32,7 +32,7 @@ def change_password() -> ResponseReturnValue:
         note_failure(username)
         audit("password_failed")
         return _page({"current": translate("password_current_wrong", lang())}, 400)
-    attempts().succeeded(username, address())
+    clear_failures(username)
     changed = staff_store().set_password(username, new)  # the length was checked above; accounts are never deleted
     login_user(StaffUser(changed))  # this session goes on with the new generation; every other one has ended
     audit("password_change")
