@@ -913,7 +913,7 @@ def staff_list() -> None:
 @click.argument("name")
 @database_errors
 def staff_disable(name: str) -> None:
-    """Stop a staff account from logging in; its open sessions end at their next request."""
+    """Stop a staff account from logging in; its open sessions end at once."""
     from ivr.store.staff import StaffStore
 
     accounts = StaffStore(_open_store())
@@ -921,6 +921,50 @@ def staff_disable(name: str) -> None:
         raise click.ClickException(f"There is no staff account '{name}'; `ivr staff list` shows them.")
     accounts.audit(_operator(), "staff_disable", _moment_or_now(None), name, "command line")
     click.echo(f"Staff account '{name}' is disabled.")
+
+
+@staff.command("password")
+@click.argument("name")
+@database_errors
+def staff_password(name: str) -> None:
+    """Give a staff account a new password (read like `ivr staff add` reads one); its open sessions end."""
+    from ivr.store.staff import StaffError, StaffStore
+
+    password = _read_password()
+    accounts = StaffStore(_open_store())
+    try:
+        accounts.set_password(name, password)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    accounts.audit(_operator(), "staff_password", _moment_or_now(None), name, "command line")
+    click.echo(f"Staff account '{name}' has a new password; its open sessions have ended.")
+
+
+@staff.command("unlock")
+@click.argument("name")
+@database_errors
+def staff_unlock(name: str) -> None:
+    """Let a staff account log in again from every address after failed logins locked it."""
+    from ivr.store.logins import LoginAttempts
+    from ivr.store.staff import StaffStore
+
+    store = _open_store()
+    accounts = StaffStore(store)
+    if accounts.get(name) is None:
+        raise click.ClickException(f"There is no staff account '{name}'; `ivr staff list` shows them.")
+    at = _moment_or_now(None)
+    locked = LoginAttempts(store).unlock(name, at)
+    accounts.audit(_operator(), "staff_unlock", at, f"{name} ({locked} locked addresses)", "command line")
+    click.echo(f"Staff account '{name}' is unlocked ({locked} locked addresses); it may log in from anywhere.")
+
+
+def _read_password() -> str:
+    """Read a password from standard input, or ask for it twice at a terminal."""
+    import sys
+
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _operator() -> str:

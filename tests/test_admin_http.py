@@ -49,12 +49,17 @@ def test_every_console_url_without_a_login_goes_to_the_login_page(app: Flask) ->
     assert {path for _, path in rules} >= {"/admin/", "/admin/calendar", "/admin/menu", "/admin/try", "/admin/messages",
                                           "/admin/messages/1/recording", "/admin/messages/1/called-back",
                                           "/admin/figures", "/admin/figures.csv", "/admin/health", "/admin/audit",
-                                          "/admin/staff", "/admin/staff/1/disable", "/admin/logout"}
+                                          "/admin/staff", "/admin/staff/1/disable", "/admin/logout", "/admin/password",
+                                          "/admin/staff/password", "/admin/staff/1/unlock"}
     client = app.test_client()
     for method, path in rules:
         response = client.open(path, method=method)
-        assert response.status_code == 302, (method, path)
-        assert response.headers["Location"].startswith("/admin/login"), (method, path)
+        if method == "GET":
+            assert response.status_code == 302, (method, path)
+            assert response.headers["Location"].startswith("/admin/login"), (method, path)
+        else:  # a form without a login is refused (401) and answered with the login form
+            assert response.status_code == 401, (method, path)
+            assert '<form class="login" method="post" action="/admin/login">' in response.get_data(as_text=True)
     redirected = client.get("/admin/messages?status=new").headers["Location"]
     assert redirected == "/admin/login?next=/admin/messages?status%3Dnew"
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import random
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
@@ -10,7 +12,7 @@ from typing import Literal, get_args
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ivr.store.database import Store, local
 from ivr.store.tables import audit_log, staff
@@ -21,6 +23,8 @@ ROLES: tuple[Role, ...] = get_args(Role)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_MAX = 64
 _hasher = PasswordHasher()
+# The database's timeouts are made for a caller's step; an audit entry may wait this long behind other writers.
+AUDIT_WAIT_SECONDS = 5
 
 
 @functools.cache
@@ -34,7 +38,7 @@ class StaffError(ValueError):
 
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
-        self.reason = reason  # name, role, password or taken: the console says it in its own words
+        self.reason = reason  # name, role, password, taken or unknown: the console says it in its own words
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Staff:
     role: Role
     active: bool
     created_at: datetime
+    generation: int = 0  # raised by a logout, a password change or disabling: older login cookies are refused
 
     def may(self, role: Role) -> bool:
         """Tell whether this account's role includes the given one (viewer < editor < admin)."""
@@ -104,10 +109,29 @@ class StaffStore:
             return [_staff(row) for row in connection.execute(select(staff).order_by(staff.c.username))]
 
     def disable(self, username: str) -> bool:
-        """Stop an account from logging in (its open sessions end at their next request); False if unknown."""
+        """Stop an account from logging in and end its open sessions; False if unknown."""
         with self.engine.begin() as connection:
-            return bool(connection.execute(
-                update(staff).where(staff.c.username == username).values(active=False)).rowcount)
+            return bool(connection.execute(update(staff).where(staff.c.username == username).values(
+                active=False, session_generation=staff.c.session_generation + 1)).rowcount)
+
+    def end_sessions(self, username: str) -> Staff | None:
+        """End every open session of an account (a logout ends them all); None if unknown."""
+        with self.engine.begin() as connection:
+            connection.execute(update(staff).where(staff.c.username == username)
+                               .values(session_generation=staff.c.session_generation + 1))
+        return self.get(username)
+
+    def set_password(self, username: str, password: str) -> Staff:
+        """Give an account a new password (same rules as a new account) and end its open sessions."""
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise StaffError(f"The password is too short; use at least {MIN_PASSWORD_LENGTH} characters.", "password")
+        with self.engine.begin() as connection:
+            changed = connection.execute(update(staff).where(staff.c.username == username).values(
+                password_hash=_hasher.hash(password), session_generation=staff.c.session_generation + 1)).rowcount
+        found = self.get(username) if changed else None
+        if found is None:
+            raise StaffError(f"There is no staff account '{username}'; `ivr staff list` shows them.", "unknown")
+        return found
 
     def authenticate(self, username: str, password: str) -> Staff | None:
         """Return the active account when the password is right, else None."""
@@ -127,10 +151,19 @@ class StaffStore:
 
     def audit(self, actor: str, action: str, at: datetime, detail: str | None = None,
               address: str | None = None) -> None:
-        """Keep one entry in the audit log."""
-        with self.engine.begin() as connection:
-            connection.execute(insert(audit_log).values(at=local(at), actor=actor[:64], action=action[:32],
-                                                        detail=detail, address=(address or "")[:64] or None))
+        """Keep one entry in the audit log, waiting a few seconds behind other writers (a burst of logins)."""
+        deadline = time.monotonic() + AUDIT_WAIT_SECONDS
+        while True:
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(insert(audit_log).values(
+                        at=local(at), actor=actor[:64], action=action[:32], detail=detail,
+                        address=(address or "")[:64] or None))
+                return
+            except OperationalError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(random.uniform(0.005, 0.03))
 
     def audit_entries(self, limit: int = 200) -> list[AuditEntry]:
         """Return the newest audit entries first."""
@@ -146,4 +179,5 @@ class StaffStore:
 
 
 def _staff(row: object) -> Staff:
-    return Staff(row.id, row.username, row.role, bool(row.active), local(row.created_at))  # type: ignore[attr-defined]
+    return Staff(row.id, row.username, row.role, bool(row.active), local(row.created_at),  # type: ignore[attr-defined]
+                 row.session_generation)  # type: ignore[attr-defined]

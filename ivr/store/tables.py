@@ -1,5 +1,5 @@
-"""The tables: one row per call, per step of a call, per voice message, per staff account, per audited action
-and per published menus version."""
+"""The tables: one row per call, per step of a call, per voice message, per staff account, per audited action,
+per published menus version and per account and address with failed logins."""
 
 from __future__ import annotations
 
@@ -77,6 +77,22 @@ staff = Table(
     Column("role", String(16), nullable=False),
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Raised by a logout, a password change or disabling: every login cookie carrying an older one is refused.
+    Column("session_generation", Integer, nullable=False, server_default="0"),
+)
+
+# Failed logins per account (as typed, case-folded) and address, shared by every worker and server.
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("locks", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("last_failure_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, server_default="0"),  # raised by each change: a compare-and-set
+    UniqueConstraint("username", "address", name="uq_login_attempts_username_address"),
 )
 
 audit_log = Table(

@@ -42,8 +42,9 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
         app.config.update({k: v for k, v in test_config.items() if k not in NAMES and k not in PROVIDER_NAMES})
     app.extensions["ivr.settings"] = config
     if config.trust_proxy:
-        # Behind one reverse proxy: trust its X-Forwarded-Proto and X-Forwarded-Host for the signed URL.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        # Behind one reverse proxy: trust its X-Forwarded-Proto and X-Forwarded-Host for the signed URL, and its
+        # X-Forwarded-For for the address that logins are counted and locked by (else every one is the proxy's).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     store = _store(config)
     versions = PublishedVersions(store) if config.menus_versions else None
     app.extensions["ivr.menus"] = MenuStore(config.menus_dir, config.instance_dir, versions)

@@ -8,12 +8,10 @@ from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from ivr.clock import now
 from ivr.core.model import Hotline, Lang
@@ -38,12 +36,12 @@ class StaffUser(UserMixin):  # type: ignore[misc]
         self.staff = staff
 
     def get_id(self) -> str:
-        """Return the id Flask-Login keeps in the session."""
-        return str(self.staff.id)
+        """Return what Flask-Login keeps in the login cookie: the account and its session generation."""
+        return f"{self.staff.id}.{self.staff.generation}"
 
 
 def init_app(app: Flask) -> None:
-    """Register the console with its login manager, CSRF protection and login rate limits."""
+    """Register the console with its login manager and CSRF protection."""
     # CSRF is checked for the console's forms only: the provider's webhooks are signed instead.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's idle timeout already bounds a token
@@ -51,9 +49,6 @@ def init_app(app: Flask) -> None:
     logins = _for_the_console_only(app, lambda: LoginManager(app))
     logins.login_view = "admin.login"
     logins.user_loader(_load_user)
-    # The rate limiter Flask-Limiter is built on, used directly: Flask-Limiter's own hooks would run on every
-    # webhook request too (a tenth of a step's time), and only the login form is limited.
-    app.extensions["ivr.login_limiter"] = MovingWindowRateLimiter(MemoryStorage())
     from ivr.web.admin import (  # noqa: F401  (their routes join bp)
         accounts,
         auth,
@@ -61,6 +56,7 @@ def init_app(app: Flask) -> None:
         figures,
         messages,
         pages,
+        password,
         rehearsal,
         versions,
     )
@@ -82,9 +78,15 @@ def _for_the_console_only(app: Flask, install: Callable[[], Extension]) -> Exten
 
 
 def _load_user(user_id: str) -> StaffUser | None:
-    """Return the session's account while it is still active; a disabled one is logged out."""
-    staff = staff_store().by_id(int(user_id)) if user_id.isdigit() else None
-    return StaffUser(staff) if staff is not None and staff.active else None
+    """Return the cookie's account while it is active and the cookie's session generation is still the account's;
+    a logout, a password change or disabling raised it, and every older cookie is logged out."""
+    account, _, generation = user_id.partition(".")
+    if not (account.isdigit() and generation.isdigit()):
+        return None  # a cookie from before session generations, or forged
+    staff = staff_store().by_id(int(account))
+    if staff is None or not staff.active or staff.generation != int(generation):
+        return None
+    return StaffUser(staff)
 
 
 def records() -> Store:
@@ -156,7 +158,11 @@ def guard() -> ResponseReturnValue | None:
         session["lang"] = pick_lang(chosen)
     g.lang = pick_lang(session.get("lang"))
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
-        return redirect(url_for("admin.login", next=request.full_path if request.method == "GET" else None))
+        if request.method in ("GET", "HEAD"):
+            return redirect(url_for("admin.login", next=request.full_path if request.method == "GET" else None))
+        # A form sent without a login (or with an ended session's cookie) is refused, and nothing is changed.
+        return render_template("admin/login.html", error=translate("login_needed", lang()), username="",
+                               action=url_for("admin.login")), 401
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         current_app.extensions["ivr.csrf"].protect()
     return None
