@@ -501,16 +501,76 @@ def db_flush(outbox: str | None) -> None:
         raise SystemExit(1)
 
 
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE when it exists.")
+def db_backup(file: Path, force: bool) -> None:
+    """Copy the embedded SQLite records into FILE while the service runs (PostgreSQL: says the pg_dump command)."""
+    from ivr.store.backup import BackupError, backup_sqlite, pg_dump_command, pg_restore_command, sqlite_file
+
+    config = settings()
+    database = sqlite_file(config.database_url)
+    if database is None:
+        raise click.ClickException(
+            f"{safe_url(config.database_url)} is not an SQLite file, so `ivr db backup` does not copy it. Back up "
+            f"PostgreSQL with its own tool, which makes a consistent copy while the service writes:\n"
+            f"  {pg_dump_command(config.database_url, str(file))}\n"
+            f"and restore it (service stopped) with:\n  {pg_restore_command(config.database_url, str(file))}\n"
+            "The password is not shown: give it in PGPASSWORD or ~/.pgpass.")
+    folder = config.outbox_dir or outbox_folder(config.instance_dir, config.database_url)
+    try:
+        made = backup_sqlite(database, file, force=force, outbox=folder)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backed up {database} to {made.path}: {made.calls} calls, {made.voicemails} voice messages, schema "
+               f"{made.revision}, {made.pages} pages in {made.seconds:.1f} s.")
+    if made.still_waiting:
+        click.echo(f"Note: {made.still_waiting} call events were still waiting in {folder} for the database and are "
+                   "not in this backup; they stay in the outbox and reach the database when it answers.", err=True)
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def db_restore(file: Path) -> None:
+    """Put a backup made by `ivr db backup` in place of the SQLite records, with the service stopped."""
+    from ivr.store.backup import BackupError, pg_restore_command, restore_sqlite, sqlite_file
+
+    config = settings()
+    database = sqlite_file(config.database_url)
+    if database is None:
+        raise click.ClickException(
+            f"{safe_url(config.database_url)} is not an SQLite file, so `ivr db restore` does not replace it. "
+            f"With the service stopped, restore a pg_dump -Fc file with:\n"
+            f"  {pg_restore_command(config.database_url, str(file))}\n"
+            "then run `ivr db upgrade`. The password is not shown: give it in PGPASSWORD or ~/.pgpass.")
+    folder = config.outbox_dir or outbox_folder(config.instance_dir, config.database_url)
+    try:
+        done = restore_sqlite(database, file, _moment_or_now(None), outbox=folder)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    upgraded = (f", upgraded from schema {done.revision_found} to {done.revision_now}"
+                if done.revision_found != done.revision_now else f", schema {done.revision_now}")
+    click.echo(f"Restored {file} into {done.database}: {done.calls} calls, {done.voicemails} voice messages"
+               f"{upgraded}.")
+    if done.kept_aside is not None:
+        click.echo(f"The database it replaced is kept as {done.kept_aside}.")
+    click.echo("Start the service again; call events waiting in the outbox are written into the restored records.")
+
+
 @db.command("writer")
 @click.option("--parent", type=int, help="Stop when this process (the server that started it) is gone.")
 def db_writer(parent: int | None) -> None:
     """Write every worker's call events into the database, continuously (`ivr serve` starts one)."""
     from ivr.store.recorder import run_writer_process
+    from ivr.store.retention import Retention
 
     config = settings()
     folder = config.outbox_dir or outbox_folder(config.instance_dir, config.database_url)
     logs.configure(config.log_level)
-    run_writer_process(Store.from_url(config.database_url), folder, parent or os.getppid())
+    store = Store.from_url(config.database_url)
+    # At its start, then once a day, the writer removes the records older than IVR_KEEP_DAYS.
+    retention = Retention(store, config.keep_days, functools.partial(now, config.frozen_time), folder)
+    run_writer_process(store, folder, parent or os.getppid(), chore=retention.tick)
 
 
 # Published menus versions ------------------------------------------------------------------------------------
