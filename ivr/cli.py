@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -24,10 +25,11 @@ from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_hours, say_moment
 from ivr.publishing import PublishResult, UnknownVersion, publish, restore
+from ivr.redact import mask_number
 from ivr.server import THREADS
 from ivr.settings import ConfigError, Settings
 from ivr.simulator import DEFAULT_CALLER, Line
-from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite, upgrade_schema
+from ivr.store.database import Store, StoreUnavailable, Voicemail, prepare_embedded_sqlite, upgrade_schema
 from ivr.store.recorder import outbox_folder
 from ivr.store.staff import ROLES
 from ivr.store.urls import safe_url
@@ -686,9 +688,11 @@ def voicemail() -> None:
 @voicemail.command("list")
 @click.option("--unit", help="Only messages for this unit: its id or its name in either language.")
 @click.option("--status", type=click.Choice(["new", "called back"]), help="Only messages with this status.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--mask-numbers/--show-numbers", "mask", default=None,
+              help="Show callers' numbers masked (+86138*****678), or whole (default: IVR_MASK_NUMBERS, else whole).")
 @database_errors
-def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
+def voicemail_list(unit: str | None, status: str | None, fmt: str, mask: bool | None) -> None:
     """List voice messages, newest first."""
     unit_id, unknown = unit, None
     known = load_hotline_quietly() if unit else None
@@ -700,12 +704,12 @@ def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
     messages = _open_store().voicemails(unit=unit_id, status=status)
     if unknown is not None and not messages:
         click.echo(f"Note: {unknown}", err=True)
-    if fmt == "json":
-        click.echo(json.dumps([{
-            "id": m.id, "caller": m.caller, "unit": m.unit, "language": m.language,
-            "recording_url": m.recording_url, "duration": m.duration, "status": m.status,
-            "received_at": m.received_at.isoformat(), "call_sid": m.call_sid, "recording_sid": m.recording_sid}
-            for m in messages], ensure_ascii=False, indent=2))
+    if mask if mask is not None else settings().mask_numbers:
+        messages = [replace(m, caller=mask_number(m.caller) if m.caller else None) for m in messages]
+    if fmt in ("json", "csv"):
+        rows = [_voicemail_row(m) for m in messages]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2) if fmt == "json" else _csv(rows, VOICEMAIL_FIELDS),
+                   nl=fmt == "json")
         return
     if not messages:
         click.echo("No voice messages.")
@@ -716,6 +720,31 @@ def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
         click.echo(f"{m.id:>5}  {m.received_at:%Y-%m-%d %H:%M}  {m.status:<11} {m.unit or '?':<28} "
                    f"{m.caller or 'unknown':<16} {m.language or '?':<4} {m.duration or 0:>4} s  "
                    f"{m.recording_url or ''}")
+
+
+VOICEMAIL_FIELDS = ("id", "caller", "unit", "language", "recording_url", "duration", "status", "received_at",
+                    "call_sid", "recording_sid", "called_back_at", "called_back_by")
+
+
+def _voicemail_row(m: Voicemail) -> dict[str, object]:
+    """Return a voice message as the JSON and CSV exports write it."""
+    return {"id": m.id, "caller": m.caller, "unit": m.unit, "language": m.language, "recording_url": m.recording_url,
+            "duration": m.duration, "status": m.status, "received_at": m.received_at.isoformat(),
+            "call_sid": m.call_sid, "recording_sid": m.recording_sid,
+            "called_back_at": m.called_back_at.isoformat() if m.called_back_at else None,
+            "called_back_by": m.called_back_by}
+
+
+def _csv(rows: list[dict[str, object]], fields: tuple[str, ...]) -> str:
+    """Return rows as CSV text with a header line (empty cells for None)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    return out.getvalue()
 
 
 @voicemail.command("done")
