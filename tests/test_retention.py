@@ -5,6 +5,9 @@ Every store test runs on SQLite and on a real PostgreSQL server (the `database_u
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -223,3 +226,29 @@ def test_the_moment_is_the_writers_now_in_asia_shanghai() -> None:
 
     assert expiry(datetime.fromisoformat("2026-12-03T19:00:00+00:00"), 365) == parse_moment(
         "2025-12-04T03:00:00+08:00")
+
+
+def test_voice_message_exports_mask_caller_numbers_when_asked_or_by_default(database_url: str, store: Store,
+                                                                             tmp_path: Path) -> None:
+    store.apply(a_message(1, "2026-11-26T19:00+08:00"))
+    env = {"IVR_DATABASE_URL": database_url, "IVR_INSTANCE_DIR": str(tmp_path / "instance"),
+           "IVR_FROZEN_TIME": NOW.isoformat()}
+
+    def listed(*options: str, **more: str) -> str:
+        result = CliRunner().invoke(main, ["voicemail", "list", *options], env={**env, **more})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert json.loads(listed("--format", "json"))[0]["caller"] == CALLER  # staff calling back need the number
+    assert json.loads(listed("--format", "json", "--mask-numbers"))[0]["caller"] == "+86138*****678"
+    rows = list(csv.DictReader(io.StringIO(listed("--format", "csv", "--mask-numbers"))))
+    assert [(r["caller"], r["unit"], r["status"], r["called_back_at"]) for r in rows] == [
+        ("+86138*****678", "funeral_office", "new", "")]
+    assert "+86138*****678" in listed("--mask-numbers")
+    # IVR_MASK_NUMBERS=1 makes masking the default; --show-numbers is the one-off exception.
+    masked_by_default = listed("--format", "csv", IVR_MASK_NUMBERS="1")
+    assert "+86138*****678" in masked_by_default and "13812345678" not in masked_by_default
+    assert json.loads(listed("--format", "json", "--show-numbers", IVR_MASK_NUMBERS="1"))[0]["caller"] == CALLER
+    assert listed("--format", "csv", "--status", "called back").splitlines() == [
+        "id,caller,unit,language,recording_url,duration,status,received_at,call_sid,recording_sid,called_back_at,"
+        "called_back_by"]
