@@ -200,6 +200,9 @@ def test_restore_refuses_what_is_not_a_backup_of_this_hotline(instance: Path, tm
     assert ivr(instance, "db", "restore", str(newer), code=1).stderr == (
         f"Error: {newer} is at schema revision 0099, which this version of ivr does not know (its newest is 0003): "
         "it was made by a newer ivr. Restore it with that version. Nothing was changed.\n")
+    nowhere = tmp_path / "no-such-folder" / "b.sqlite3"
+    assert ivr(instance, "db", "backup", str(nowhere), code=1).stderr == (
+        f"Error: Cannot write in {nowhere.parent} (No such file or directory); choose a folder you may write to.\n")
     missing = tmp_path / "nowhere.sqlite3"
     assert ivr(instance, "db", "restore", str(missing), code=1).stderr == (
         f"Error: There is no backup file {missing}; give the file `ivr db backup` wrote.\n")
@@ -322,3 +325,17 @@ def test_on_postgresql_backup_says_the_pg_dump_command_and_that_command_and_pg_r
         assert list(connection.execute(select(calls.c.call_sid, calls.c.caller))) == [(sid(11), CALLER)]
         assert sorted(connection.execute(select(steps.c.seq, steps.c.node))) == [(0, "start"), (1, "menu:main")]
     engine.dispose()
+
+
+def test_the_audit_log_which_outlives_the_records_keeps_no_whole_caller_number() -> None:
+    from ivr.store.staff import StaffStore
+    from tests.console import console_app, csrf_token, leave_message, log_in, records
+
+    app = console_app()
+    leave_message(app, "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/", caller="+8613912345678")
+    editor = app.test_client()
+    log_in(editor, "editor")
+    editor.post("/admin/messages/1/called-back", data={"csrf_token": csrf_token(editor, "/admin/messages")})
+    assert records(app).voicemails()[0].status == "called back"
+    entry = StaffStore(records(app)).audit_entries()[0]
+    assert (entry.action, entry.detail) == ("called_back", "voice message 1 from +86139*****678")

@@ -141,6 +141,18 @@ def backup_sqlite(database: Path, target: Path, force: bool = False, step_pages:
         raise BackupError(f"{target} is the database itself; write the backup to another file.")
     started = time.monotonic()
     still_waiting = settle_outbox(outbox, settle_seconds) if outbox is not None else 0
+    try:
+        revision, counted_calls, counted_messages, pages = _write_backup(database, target, force, step_pages, pause)
+    except OSError as exc:  # a full disk, a folder taken away: nothing half-written is left under the name
+        raise BackupError(f"The backup could not be written to {target} ({exc.strerror or exc}); nothing was "
+                          "written there. Check the disk and try again.") from exc
+    return BackupMade(target, revision, counted_calls, counted_messages, pages, time.monotonic() - started,
+                      still_waiting)
+
+
+def _write_backup(database: Path, target: Path, force: bool, step_pages: int,
+                  pause: float) -> tuple[str, int, int, int]:
+    """Copy, check, then put the copy in place under target's name; return its revision, counts and pages."""
     with _temporary_beside(target) as temporary:
         pages = _copy_snapshot(database, temporary, step_pages, pause)
         revision, counted_calls, counted_messages = _check_copy(temporary, str(database))
@@ -155,8 +167,7 @@ def backup_sqlite(database: Path, target: Path, force: bool = False, step_pages:
                 raise BackupError(f"{target} was created by someone else during the backup; nothing was "
                                   "replaced. Give another file name, or add --force.") from exc
         _fsync(target.parent)
-    return BackupMade(target, revision, counted_calls, counted_messages, pages, time.monotonic() - started,
-                      still_waiting)
+    return revision, counted_calls, counted_messages, pages
 
 
 def _copy_snapshot(database: Path, copy: Path, step_pages: int, pause: float) -> int:
@@ -298,6 +309,15 @@ def restore_sqlite(database: Path, backup: Path, at: datetime, outbox: Path | No
         raise BackupError(f"The database {database} is in use by: {'; '.join(busy)}. Stop the service first "
                           "(`systemctl stop` its unit, or end `ivr serve`), then run `ivr db restore` again. "
                           "Nothing was changed.")
+    try:
+        return _restore_into(database, backup, at)
+    except OSError as exc:
+        raise BackupError(f"{backup} could not be restored into {database} ({exc.strerror or exc}); the database is "
+                          "as it was. Check the disk and try again.") from exc
+
+
+def _restore_into(database: Path, backup: Path, at: datetime) -> Restored:
+    """Copy the backup beside the database, check and upgrade it, then swap it in, keeping the old one aside."""
     database.parent.mkdir(parents=True, exist_ok=True)
     with _temporary_beside(database) as temporary:
         _copy_snapshot(backup, temporary, -1, 0)
@@ -321,8 +341,14 @@ def restore_sqlite(database: Path, backup: Path, at: datetime, outbox: Path | No
         _like_the_database(temporary, database)
         _fsync(temporary)
         aside = _keep_aside(database, at)
-        os.replace(temporary, database)
-        _fsync(database.parent)
+        try:
+            os.replace(temporary, database)
+            _fsync(database.parent)
+        except OSError as exc:
+            if aside is not None and not database.exists():
+                os.rename(aside, database)  # put the current database back: the service starts as it was
+            raise BackupError(f"The backup could not be moved into place as {database} ({exc.strerror or exc}); "
+                              "the database is as it was. Check the disk and try again.") from exc
     return Restored(database, aside, found, revision, counted_calls, counted_messages)
 
 
