@@ -571,7 +571,8 @@ def db_writer(parent: int | None) -> None:
     logs.configure(config.log_level)
     store = Store.from_url(config.database_url)
     # At its start, then once a day, the writer removes the records older than IVR_KEEP_DAYS.
-    retention = Retention(store, config.keep_days, functools.partial(now, config.frozen_time), folder)
+    retention = Retention(store, config.keep_days, functools.partial(now, config.frozen_time), folder,
+                          recordings=config.instance_dir / "recordings")
     run_writer_process(store, folder, parent or os.getppid(), chore=retention.tick)
 
 

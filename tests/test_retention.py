@@ -67,7 +67,8 @@ def kept_calls(store: Store) -> list[str]:
         return sorted(connection.execute(select(calls.c.call_sid)).scalars())
 
 
-def test_calls_older_than_the_days_kept_go_with_their_steps_and_a_message_still_waiting_stays(store: Store) -> None:
+def test_calls_older_than_the_days_kept_go_with_their_steps_and_a_message_still_waiting_stays(
+        store: Store, tmp_path: Path) -> None:
     # IVR_KEEP_DAYS=365 on 2026-12-04 03:00: everything that started before 2025-12-04 03:00 is too old.
     store.apply(a_call(1, "2025-01-10T09:00+08:00"))                    # a year and more: goes
     store.apply(a_call(2, "2025-12-04T02:59:59+08:00"))                 # one second too old: goes
@@ -82,8 +83,12 @@ def test_calls_older_than_the_days_kept_go_with_their_steps_and_a_message_still_
     store.mark_called_back(by_sid[sid("RE", 7)], parse_moment("2025-12-10T09:00+08:00"), by="li.wei")
     store.mark_called_back(by_sid[sid("RE", 8)], parse_moment("2025-06-02T09:00+08:00"), by="li.wei")
     assert counts(store) == (8, 3 + 3 + 3 + 3 + 2 * 4, 4)
+    recordings = tmp_path / "instance" / "recordings"  # the console's local copies of messages it played
+    recordings.mkdir(parents=True)
+    for number in (5, 6, 7):
+        (recordings / f"{sid('RE', number)}.wav").write_bytes(b"RIFF")
 
-    removed = remove_expired(store, NOW, keep_days=365)
+    removed = remove_expired(store, NOW, keep_days=365, recordings=recordings)
 
     # Calls 1, 2, 5, 7's call (it started 2025-11-20) and 8; call 6 stays with its message waiting for a call back.
     assert removed == Removed(calls=5, steps=3 + 3 + 2 + 2 + 2, voicemails=2)
@@ -92,6 +97,7 @@ def test_calls_older_than_the_days_kept_go_with_their_steps_and_a_message_still_
     [waiting] = store.voicemails(status="new")
     assert (waiting.recording_sid, waiting.language, waiting.caller) == (sid("RE", 6), "zh", CALLER)
     assert counts(store) == (3, 3 + 3 + 2, 2)
+    assert sorted(p.name for p in recordings.iterdir()) == [f"{sid('RE', 6)}.wav", f"{sid('RE', 7)}.wav"]
     assert remove_expired(store, NOW, keep_days=365) == Removed()  # a second purge finds nothing
 
 

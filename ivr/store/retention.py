@@ -23,6 +23,7 @@ from typing import TextIO
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.recordings import RecordingError, local_copy
 from ivr.store.database import Store, StoreUnavailable, local, translate_errors
 from ivr.store.staff import StaffStore
 from ivr.store.tables import calls, steps, voicemails
@@ -63,9 +64,12 @@ def expiry(now: datetime, keep_days: int) -> datetime:
 
 
 @translate_errors
-def remove_batch(store: Store, before: datetime, batch: int = BATCH) -> Removed:
+def remove_batch(store: Store, before: datetime, batch: int = BATCH, recordings: Path | None = None) -> Removed:
     """Remove, in one transaction, up to `batch` calls that started before a moment (with their steps) and up to
-    `batch` voice messages called back before it; a call whose message still waits for a call back stays."""
+    `batch` voice messages called back before it; a call whose message still waits for a call back stays.
+
+    The local copies of the removed messages' recordings (in the `recordings` folder) go with them.
+    """
     before = local(before)
     waiting = select(voicemails.c.call_sid).where(voicemails.c.status == "new")
     with store.engine.begin() as connection:
@@ -79,20 +83,32 @@ def remove_batch(store: Store, before: datetime, batch: int = BATCH) -> Removed:
         # A message's days are counted from its call back (its arrival, for one marked before that was kept).
         done = func.coalesce(voicemails.c.called_back_at, voicemails.c.received_at)
         old_messages = list(connection.execute(
-            select(voicemails.c.id).where(voicemails.c.status != "new", done < before)
-            .order_by(voicemails.c.id).limit(batch)).scalars())
+            select(voicemails.c.id, voicemails.c.recording_sid).where(voicemails.c.status != "new", done < before)
+            .order_by(voicemails.c.id).limit(batch)))
         if old_messages:
             removed_messages = connection.execute(
-                delete(voicemails).where(voicemails.c.id.in_(old_messages))).rowcount
+                delete(voicemails).where(voicemails.c.id.in_([row.id for row in old_messages]))).rowcount
+    if recordings is not None:  # once the rows are gone for good: a failed transaction keeps its recordings
+        for row in old_messages:
+            _forget_recording(recordings, row.recording_sid)
     return Removed(removed_calls, removed_steps, removed_messages)
 
 
-def remove_expired(store: Store, now: datetime, keep_days: int, batch: int = BATCH) -> Removed:
+def _forget_recording(folder: Path, recording_sid: str) -> None:
+    """Delete the console's local copy of a removed message's recording, if it was ever fetched."""
+    try:
+        local_copy(folder, recording_sid).unlink(missing_ok=True)
+    except (RecordingError, OSError) as exc:
+        log.warning("The local copy of recording %s could not be deleted (%s).", recording_sid, exc)
+
+
+def remove_expired(store: Store, now: datetime, keep_days: int, batch: int = BATCH,
+                   recordings: Path | None = None) -> Removed:
     """Remove everything older than keep_days before now, batch after batch; return the totals."""
     before = expiry(now, keep_days)
     total = Removed()
     while True:
-        removed = remove_batch(store, before, batch)
+        removed = remove_batch(store, before, batch, recordings)
         total += removed
         if removed.calls < batch and removed.voicemails < batch:
             return total
@@ -103,7 +119,8 @@ class Retention:
 
     def __init__(self, store: Store, keep_days: int, clock: Callable[[], datetime], lock_folder: Path | None = None,
                  batch: int = BATCH, tick_seconds: float = TICK_SECONDS,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, recordings: Path | None = None) -> None:
+        self.recordings = recordings  # the console's local copies of recordings (instance/recordings)
         self.store = store
         self.keep_days = keep_days
         self.clock = clock
@@ -140,7 +157,7 @@ class Retention:
                 return None
             self._before, self._total = expiry(self.clock(), self.keep_days), Removed()
         while True:
-            removed = remove_batch(self.store, self._before, self.batch)
+            removed = remove_batch(self.store, self._before, self.batch, self.recordings)
             self._total += removed
             if removed.calls < self.batch and removed.voicemails < self.batch:
                 return self._finish()

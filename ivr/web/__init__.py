@@ -85,8 +85,8 @@ def _keep_records_for_their_days(recorder: Recorder, config: Settings) -> None:
     server). Only on the real clock: an app with a frozen moment is a preview, a demo or a test, and a moment in
     the future would remove records that are not old at all."""
     if config.frozen_time is None:
-        recorder.chore = Retention(recorder.store, config.keep_days, functools.partial(now, None),
-                                   recorder.folder).tick
+        recorder.chore = Retention(recorder.store, config.keep_days, functools.partial(now, None), recorder.folder,
+                                   recordings=config.instance_dir / "recordings").tick
 
 
 def _check_token(config: Settings) -> None:
