@@ -25,6 +25,7 @@ from ivr.clock import parse_moment
 from ivr.events import StepEvent
 from ivr.store.backup import holders
 from ivr.store.database import MIGRATIONS, Store, upgrade_schema
+from ivr.store.outbox import Outbox
 from ivr.store.recorder import outbox_folder
 from ivr.store.tables import calls, steps
 from tests.postgres import ExternalPostgres, PostgresServer, find_pg_bin
@@ -165,6 +166,10 @@ def test_a_backup_never_replaces_a_file_unless_forced_and_restore_keeps_the_data
     assert made.stdout.startswith(f"Backed up {instance / 'ivr.sqlite3'} to {backup}: 1 calls, 0 voice messages, "
                                   "schema 0003, ")
     add_call(instance, 2)  # after the backup
+    (instance / "ivr.sqlite3").chmod(0o640)  # as the operator set it up for the service's user
+    waiting = Outbox(outbox_folder(instance, f"sqlite:///{instance / 'ivr.sqlite3'}") / "worker-1-00000000.sqlite3")
+    waiting.append(two_steps(3))  # a call whose events had not reached the database when the service stopped
+    waiting.close()
     restored = ivr(instance, "db", "restore", str(backup))
     aside = instance / "ivr.sqlite3.before-restore-20261126T233000"
     assert restored.stdout == (
@@ -172,8 +177,11 @@ def test_a_backup_never_replaces_a_file_unless_forced_and_restore_keeps_the_data
         f"The database it replaced is kept as {aside}.\n"
         "Start the service again; call events waiting in the outbox are written into the restored records.\n")
     assert list(records_of(instance / "ivr.sqlite3")) == [sid(1)]
+    assert oct((instance / "ivr.sqlite3").stat().st_mode & 0o777) == "0o640"
     assert sorted(records_of(aside)) == [sid(1), sid(2)]  # nothing lost: the replaced one is all there
     assert not (instance / "ivr.sqlite3-wal").exists() and not Path(f"{aside}-wal").exists()
+    assert ivr(instance, "db", "flush").stdout.startswith("Took 2 call events from ")
+    assert sorted(records_of(instance / "ivr.sqlite3")) == [sid(1), sid(3)]
     assert backup.exists()  # restoring copies the backup; the file stays for the next time
     again = ivr(instance, "db", "restore", str(backup))
     assert f"kept as {aside}-2." in again.stdout
