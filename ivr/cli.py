@@ -705,7 +705,7 @@ def voicemail_list(unit: str | None, status: str | None, fmt: str, mask: bool | 
     messages = _open_store().voicemails(unit=unit_id, status=status)
     if unknown is not None and not messages:
         click.echo(f"Note: {unknown}", err=True)
-    if mask if mask is not None else settings().mask_numbers:
+    if settings().mask_numbers if mask is None else mask:
         messages = [replace(m, caller=mask_number(m.caller) if m.caller else None) for m in messages]
     if fmt in ("json", "csv"):
         rows = [_voicemail_row(m) for m in messages]

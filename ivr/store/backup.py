@@ -345,8 +345,8 @@ def _restore_into(database: Path, backup: Path, at: datetime) -> Restored:
             os.replace(temporary, database)
             _fsync(database.parent)
         except OSError as exc:
-            if aside is not None and not database.exists():
-                os.rename(aside, database)  # put the current database back: the service starts as it was
+            if aside is not None:
+                aside.unlink(missing_ok=True)  # a second name of the database, which is still in place
             raise BackupError(f"The backup could not be moved into place as {database} ({exc.strerror or exc}); "
                               "the database is as it was. Check the disk and try again.") from exc
     return Restored(database, aside, found, revision, counted_calls, counted_messages)
@@ -364,7 +364,7 @@ def _like_the_database(copy: Path, database: Path) -> None:
 
 
 def _keep_aside(database: Path, at: datetime) -> Path | None:
-    """Fold the current database's WAL into it and rename it NAME.before-restore-TIME; None when there is none."""
+    """Fold the current database's WAL into it and keep it as NAME.before-restore-TIME; None when there is none."""
     if not database.exists():
         return None
     try:
@@ -383,5 +383,8 @@ def _keep_aside(database: Path, at: datetime) -> Path | None:
     while aside.exists():
         number += 1
         aside = database.with_name(f"{database.name}.before-restore-{at:%Y%m%dT%H%M%S}-{number}")
-    os.rename(database, aside)
+    # A second name for the same file, then the backup renamed over the first: at no moment is there no database
+    # under its name (a restore killed halfway leaves the old one in place, never an empty folder the service
+    # would start a new database in).
+    os.link(database, aside)
     return aside
