@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -24,10 +25,11 @@ from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_hours, say_moment
 from ivr.publishing import PublishResult, UnknownVersion, folder_version, publish, read_menus, restore
+from ivr.redact import mask_number
 from ivr.server import THREADS
 from ivr.settings import ConfigError, Settings
 from ivr.simulator import DEFAULT_CALLER, CallOutcome, Ending, Line
-from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite, upgrade_schema
+from ivr.store.database import Store, StoreUnavailable, Voicemail, prepare_embedded_sqlite, upgrade_schema
 from ivr.store.recorder import outbox_folder
 from ivr.store.staff import ROLES
 from ivr.store.urls import safe_url
@@ -554,16 +556,77 @@ def db_flush(outbox: str | None) -> None:
         raise SystemExit(1)
 
 
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE when it exists.")
+def db_backup(file: Path, force: bool) -> None:
+    """Copy the embedded SQLite records into FILE while the service runs (PostgreSQL: says the pg_dump command)."""
+    from ivr.store.backup import BackupError, backup_sqlite, pg_dump_command, pg_restore_command, sqlite_file
+
+    config = settings()
+    database = sqlite_file(config.database_url)
+    if database is None:
+        raise click.ClickException(
+            f"{safe_url(config.database_url)} is not an SQLite file, so `ivr db backup` does not copy it. Back up "
+            f"PostgreSQL with its own tool, which makes a consistent copy while the service writes:\n"
+            f"  {pg_dump_command(config.database_url, str(file))}\n"
+            f"and restore it (service stopped) with:\n  {pg_restore_command(config.database_url, str(file))}\n"
+            "The password is not shown: give it in PGPASSWORD or ~/.pgpass.")
+    folder = config.outbox_dir or outbox_folder(config.instance_dir, config.database_url)
+    try:
+        made = backup_sqlite(database, file, force=force, outbox=folder)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backed up {database} to {made.path}: {made.calls} calls, {made.voicemails} voice messages, schema "
+               f"{made.revision}, {made.pages} pages in {made.seconds:.1f} s.")
+    if made.still_waiting:
+        click.echo(f"Note: {made.still_waiting} call events were still waiting in {folder} for the database and are "
+                   "not in this backup; they stay in the outbox and reach the database when it answers.", err=True)
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def db_restore(file: Path) -> None:
+    """Put a backup made by `ivr db backup` in place of the SQLite records, with the service stopped."""
+    from ivr.store.backup import BackupError, pg_restore_command, restore_sqlite, sqlite_file
+
+    config = settings()
+    database = sqlite_file(config.database_url)
+    if database is None:
+        raise click.ClickException(
+            f"{safe_url(config.database_url)} is not an SQLite file, so `ivr db restore` does not replace it. "
+            f"With the service stopped, restore a pg_dump -Fc file with:\n"
+            f"  {pg_restore_command(config.database_url, str(file))}\n"
+            "then run `ivr db upgrade`. The password is not shown: give it in PGPASSWORD or ~/.pgpass.")
+    folder = config.outbox_dir or outbox_folder(config.instance_dir, config.database_url)
+    try:
+        done = restore_sqlite(database, file, _moment_or_now(None), outbox=folder)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    upgraded = (f", upgraded from schema {done.revision_found} to {done.revision_now}"
+                if done.revision_found != done.revision_now else f", schema {done.revision_now}")
+    click.echo(f"Restored {file} into {done.database}: {done.calls} calls, {done.voicemails} voice messages"
+               f"{upgraded}.")
+    if done.kept_aside is not None:
+        click.echo(f"The database it replaced is kept as {done.kept_aside}.")
+    click.echo("Start the service again; call events waiting in the outbox are written into the restored records.")
+
+
 @db.command("writer")
 @click.option("--parent", type=int, help="Stop when this process (the server that started it) is gone.")
 def db_writer(parent: int | None) -> None:
     """Write every worker's call events into the database, continuously (`ivr serve` starts one)."""
     from ivr.store.recorder import run_writer_process
+    from ivr.store.retention import Retention
 
     config = settings()
     folder = config.outbox_dir or outbox_folder(config.instance_dir, config.database_url)
     logs.configure(config.log_level)
-    run_writer_process(Store.from_url(config.database_url), folder, parent or os.getppid())
+    store = Store.from_url(config.database_url)
+    # At its start, then once a day, the writer removes the records older than IVR_KEEP_DAYS.
+    retention = Retention(store, config.keep_days, functools.partial(now, config.frozen_time), folder,
+                          recordings=config.instance_dir / "recordings")
+    run_writer_process(store, folder, parent or os.getppid(), chore=retention.tick)
 
 
 # Published menus versions ------------------------------------------------------------------------------------
@@ -730,9 +793,11 @@ def voicemail() -> None:
 @voicemail.command("list")
 @click.option("--unit", help="Only messages for this unit: its id or its name in either language.")
 @click.option("--status", type=click.Choice(["new", "called back"]), help="Only messages with this status.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--mask-numbers/--show-numbers", "mask", default=None,
+              help="Show callers' numbers masked (+86138*****678), or whole (default: IVR_MASK_NUMBERS, else whole).")
 @database_errors
-def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
+def voicemail_list(unit: str | None, status: str | None, fmt: str, mask: bool | None) -> None:
     """List voice messages, newest first."""
     unit_id, unknown = unit, None
     known = load_hotline_quietly() if unit else None
@@ -744,12 +809,12 @@ def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
     messages = _open_store().voicemails(unit=unit_id, status=status)
     if unknown is not None and not messages:
         click.echo(f"Note: {unknown}", err=True)
-    if fmt == "json":
-        click.echo(json.dumps([{
-            "id": m.id, "caller": m.caller, "unit": m.unit, "language": m.language,
-            "recording_url": m.recording_url, "duration": m.duration, "status": m.status,
-            "received_at": m.received_at.isoformat(), "call_sid": m.call_sid, "recording_sid": m.recording_sid}
-            for m in messages], ensure_ascii=False, indent=2))
+    if settings().mask_numbers if mask is None else mask:
+        messages = [replace(m, caller=mask_number(m.caller) if m.caller else None) for m in messages]
+    if fmt in ("json", "csv"):
+        rows = [_voicemail_row(m) for m in messages]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2) if fmt == "json" else _csv(rows, VOICEMAIL_FIELDS),
+                   nl=fmt == "json")
         return
     if not messages:
         click.echo("No voice messages.")
@@ -760,6 +825,31 @@ def voicemail_list(unit: str | None, status: str | None, fmt: str) -> None:
         click.echo(f"{m.id:>5}  {m.received_at:%Y-%m-%d %H:%M}  {m.status:<11} {m.unit or '?':<28} "
                    f"{m.caller or 'unknown':<16} {m.language or '?':<4} {m.duration or 0:>4} s  "
                    f"{m.recording_url or ''}")
+
+
+VOICEMAIL_FIELDS = ("id", "caller", "unit", "language", "recording_url", "duration", "status", "received_at",
+                    "call_sid", "recording_sid", "called_back_at", "called_back_by")
+
+
+def _voicemail_row(m: Voicemail) -> dict[str, object]:
+    """Return a voice message as the JSON and CSV exports write it."""
+    return {"id": m.id, "caller": m.caller, "unit": m.unit, "language": m.language, "recording_url": m.recording_url,
+            "duration": m.duration, "status": m.status, "received_at": m.received_at.isoformat(),
+            "call_sid": m.call_sid, "recording_sid": m.recording_sid,
+            "called_back_at": m.called_back_at.isoformat() if m.called_back_at else None,
+            "called_back_by": m.called_back_by}
+
+
+def _csv(rows: list[dict[str, object]], fields: tuple[str, ...]) -> str:
+    """Return rows as CSV text with a header line (empty cells for None)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    return out.getvalue()
 
 
 @voicemail.command("done")

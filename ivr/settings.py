@@ -23,11 +23,14 @@ from ivr.store.urls import SUPPORTED_DATABASES, NotADatabaseUrl, backend_of, saf
 # The bureau's main line, for the fallback step that must work without menus or database.
 DEFAULT_FALLBACK_NUMBER = "+864333622075"
 DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
+# How long call records (with the caller's number, personal information) are kept: a year unless set.
+DEFAULT_KEEP_DAYS = 365
+MAX_KEEP_DAYS = 36_500  # a century: beyond it a date arithmetic overflow, not a policy
 # Environment variables as the provider names them; every other setting is IVR_<NAME>.
 PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
 NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
          "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_DIR",
-         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS")
+         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "KEEP_DAYS", "MASK_NUMBERS")
 
 
 class ConfigError(RuntimeError):
@@ -54,6 +57,8 @@ class Settings:
     provider_api_url: str
     secret_key: str | None
     menus_versions: bool = True  # follow and publish the database's menus versions (off for a preview call)
+    keep_days: int = DEFAULT_KEEP_DAYS  # calls, steps and messages called back are removed after this many days
+    mask_numbers: bool = False  # exports (voice-message lists) show caller numbers masked by default
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +93,8 @@ class Settings:
             provider_api_url=str(given.get("PROVIDER_API_URL") or DEFAULT_PROVIDER_API_URL).rstrip("/"),
             secret_key=_text(given.get("SECRET_KEY")),
             menus_versions=flag(given.get("MENUS_VERSIONS", "1")),
+            keep_days=_keep_days(given.get("KEEP_DAYS", DEFAULT_KEEP_DAYS)),
+            mask_numbers=flag(given.get("MASK_NUMBERS")),
         )
 
     def but(self, **changes: Any) -> Settings:
@@ -127,6 +134,19 @@ def _database_url(url: str) -> str:
                           "in SQLite or PostgreSQL only: write sqlite:////path/ivr.sqlite3 or "
                           "postgresql+psycopg://user:password@host/ivr.")
     return url
+
+
+def _keep_days(value: object) -> int:
+    """Read IVR_KEEP_DAYS: a whole number of days, 1 or more (0 would remove every call as it is written)."""
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        days = 0
+    if not 1 <= days <= MAX_KEEP_DAYS:
+        raise ConfigError(f"KEEP_DAYS: '{value}' is not a number of days to keep the call records; write a whole "
+                          f"number of days from 1 to {MAX_KEEP_DAYS} (e.g. IVR_KEEP_DAYS=365, the default), or "
+                          "leave it unset.")
+    return days
 
 
 def _e164(value: object, name: str) -> str:

@@ -96,6 +96,7 @@ class Recorder:
         self._writer_lock = threading.Lock()
         self._writer_seen_at = -IDLE_SECONDS
         self._writer_alive = False
+        self.chore: Callable[[], object] | None = None  # run by the writer thread between drains (retention)
 
     def record(self, event: CallEvent) -> None:
         """Keep one event durably in this process's outbox (or in memory when the disk refuses); wake the writer."""
@@ -273,6 +274,8 @@ class Recorder:
             self.hand_over_if_old()  # a quiet worker's last events reach the drainers all the same
             if self.resting() or self._writer_process_alive():
                 continue
+            if self.chore is not None:
+                self.chore()
             try:
                 self.flush(wait=False)
             except Exception:  # the writer must outlive anything one batch does
@@ -459,7 +462,7 @@ def _remove_if_empty(outbox: Outbox) -> None:
         outbox.close()
 
 
-def run_writer_process(store: Store, folder: Path, parent: int) -> None:
+def run_writer_process(store: Store, folder: Path, parent: int, chore: Callable[[], object] | None = None) -> None:
     """Drain every worker's outbox from a process of its own until the parent process is gone.
 
     `ivr serve` starts one, so that the workers spend their time on callers, not on the database. While it
@@ -479,6 +482,8 @@ def run_writer_process(store: Store, folder: Path, parent: int) -> None:
         time.sleep(GATHER_SECONDS)
         if recorder.resting():
             continue
+        if chore is not None:  # the daily retention purge, a moment at a time (ivr.store.retention)
+            chore()
         try:
             recorder.drain_all()
         except Exception:  # the writer must outlive anything one batch does

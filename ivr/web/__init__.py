@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Mapping
@@ -13,9 +14,11 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import logs
+from ivr.clock import now
 from ivr.settings import NAMES, ConfigError, Settings
 from ivr.store.database import Store, prepare_embedded_sqlite
 from ivr.store.recorder import Recorder, outbox_folder
+from ivr.store.retention import Retention
 from ivr.store.versions import PublishedVersions
 from ivr.web.menus import MenuStore
 
@@ -50,6 +53,7 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
     app.extensions["ivr.menus"] = MenuStore(config.menus_dir, config.instance_dir, versions)
     app.extensions["ivr.recorder"] = Recorder(store, config.outbox_dir or outbox_folder(config.instance_dir,
                                                                                          config.database_url))
+    _keep_records_for_their_days(app.extensions["ivr.recorder"], config)
 
     from ivr.web import admin, audio, health, voice
 
@@ -75,6 +79,15 @@ def _store(config: Settings) -> Store:
         log.exception("Could not prepare the SQLite database at %s; call events will wait in the outbox.",
                       config.database_url)
     return store
+
+
+def _keep_records_for_their_days(recorder: Recorder, config: Settings) -> None:
+    """Let the workers' own writer threads purge old records when no `ivr db writer` process does (another WSGI
+    server). Only on the real clock: an app with a frozen moment is a preview, a demo or a test, and a moment in
+    the future would remove records that are not old at all."""
+    if config.frozen_time is None:
+        recorder.chore = Retention(recorder.store, config.keep_days, functools.partial(now, None), recorder.folder,
+                                   recordings=config.instance_dir / "recordings").tick
 
 
 def _check_token(config: Settings) -> None:

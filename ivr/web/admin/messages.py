@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from ivr.clock import TIMEZONE
 from ivr.recordings import RecordingError, keep_recording
+from ivr.redact import mask_number
 from ivr.store.database import Voicemail
 from ivr.web import settings
 from ivr.web.admin import audit, bp, hotline, me, moment, parse_day, records, requires
@@ -65,6 +66,7 @@ def called_back(voicemail_id: int) -> ResponseReturnValue:
     """Mark a message as called back, keeping who and when (editors and admins)."""
     message = _message(voicemail_id)
     records().mark_called_back(voicemail_id, moment(), by=me().username)
-    audit("called_back", f"voice message {voicemail_id} from {message.caller or 'unknown'}")
+    # The audit log outlives IVR_KEEP_DAYS: it names the message, never the caller's whole number.
+    audit("called_back", f"voice message {voicemail_id} from {mask_number(message.caller)}")
     back = request.form.get("back") or ""
     return redirect(back if back.startswith("/admin/messages") else url_for("admin.messages"))
