@@ -27,7 +27,7 @@ DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
 PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
 NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
          "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_DIR",
-         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS")
+         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "HEALTH_TOKEN")
 
 
 class ConfigError(RuntimeError):
@@ -54,6 +54,7 @@ class Settings:
     provider_api_url: str
     secret_key: str | None
     menus_versions: bool = True  # follow and publish the database's menus versions (off for a preview call)
+    health_token: str | None = None  # who may read /health/details; None: requests from this machine only
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +89,7 @@ class Settings:
             provider_api_url=str(given.get("PROVIDER_API_URL") or DEFAULT_PROVIDER_API_URL).rstrip("/"),
             secret_key=_text(given.get("SECRET_KEY")),
             menus_versions=flag(given.get("MENUS_VERSIONS", "1")),
+            health_token=_text(given.get("HEALTH_TOKEN")),
         )
 
     def but(self, **changes: Any) -> Settings:

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from ivr.store.staff import StaffStore
-from tests.browser import accessibility_violations, chromium, require_chromium, screenshot, served
+from tests.browser import accessibility_violations, chromium, csp_violations, require_chromium, screenshot, served
 from tests.conftest import TOKEN
 from tests.console import PASSWORDS, WINTER_WEEKDAY_10AM, console_app, leave_message, records, set_now, settle
 from tests.provider_api import ACCOUNT_SID, RECORDINGS_PATH, ProviderApi, provider_api
@@ -50,6 +50,7 @@ class Console:
     def check(self, name: str) -> None:
         """Photograph the page and require that axe-core finds no serious or critical problem on it."""
         screenshot(self.driver, name)
+        assert csp_violations(self.driver) == [], name  # the page's own scripts and styles all ran
         assert accessibility_violations(self.driver) == [], name
 
     def log_in(self, role: str) -> None:
