@@ -5,6 +5,7 @@ unescaped, /health tells the public only ok/degraded/down, and a flood of unsign
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import logging
 import math
@@ -22,6 +23,7 @@ from tests.conftest import TOKEN, Editor, Provider, make_app
 from tests.console import console_app, log_in, settle
 from tests.postgres import PostgresServer
 from tests.provider_api import ACCOUNT_SID, provider_api
+from tests.served import ServedHotline
 
 BRAND = {"zh": "图们市民政和人社局热线 · 工作台", "ko": "도문시 민정·인력자원사회보장국 안내전화 · 관리대"}
 BAD_URL_TITLE = {"zh": "网址有误", "ko": "주소가 잘못되였습니다"}
@@ -254,6 +256,40 @@ def test_a_flood_of_unsigned_requests_writes_a_line_a_second_per_kind(caplog: py
     held = sum(int(m.group(1)) for line in lines for m in [re.search(r"; (\d+) more ", line)] if m)
     assert held + len(lines) == flood + 2  # every refusal is a line or counted in one
     assert {line.split(" request")[0] for line in lines} == {"Refused an unsigned", "Refused an wrongly signed"}
+
+
+def test_a_flood_of_unsigned_requests_to_ivr_serve_writes_a_bounded_log(menus: Path, tmp_path: Path) -> None:
+    served = ServedHotline(menus, tmp_path / "instance", workers=1)
+    try:
+        served.wait_ready()
+        before = len(served.output().encode())
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+        path = "/voice/step?node=menu%3Amain&lang=zh&junk=" + "x" * 2000  # a long request line, each time
+        flood, started = 3000, time.monotonic()
+        for _ in range(flood):
+            connection.request("POST", path, body=b"CallSid=CA1&Digits=1",
+                               headers={"Content-Type": "application/x-www-form-urlencoded",
+                                        "X-Twilio-Signature": "forged"})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 403
+        elapsed = time.monotonic() - started
+        connection.close()
+        time.sleep(1.2)
+        assert served.request("POST", path, b"CallSid=CA1", {"X-Twilio-Signature": "forged"})[0] == 403
+        time.sleep(0.5)
+        written = served.output().encode()[before:].decode()
+    finally:
+        served.stop()
+    most = math.ceil(elapsed) + 3  # lines of each kind: one a second, and the last one
+    access = [line for line in written.splitlines() if '" 403 ' in line]
+    app_lines = [line for line in written.splitlines() if "Refused an wrongly signed request" in line]
+    assert 2 <= len(access) <= most and 2 <= len(app_lines) <= most, (elapsed, len(access), len(app_lines))
+    assert len(written.encode()) <= most * 2 * 1000, len(written.encode())  # 3000 lines of 2 KB before
+    held_access = sum(int(n) for n in re.findall(r"(\d+) more refused webhook requests \(403\)", written))
+    held_app = sum(int(n) for n in re.findall(r"; (\d+) more wrongly signed requests", written))
+    assert held_access + len(access) == flood + 1 and held_app + len(app_lines) == flood + 1
+    assert all(len(line) < 700 for line in access)  # the request line is cut
 
 
 # 8. A Content-Security-Policy on every console page, which the pages' own scripts and styles satisfy.
