@@ -88,10 +88,16 @@ def test_a_bad_parameter_gets_a_400_page_in_the_consoles_layout(
 
 @pytest.mark.parametrize("url", ["/admin/calendar?month=2026-13", "/admin/calendar?unit=nowhere",
                                  "/admin/try?date=2026-11-26&time=25:61", "/admin/messages?until=26-11-2026",
-                                 "/admin/versions?show=-1", "/admin/figures?since=2026-02-30"])
+                                 "/admin/versions?show=-1", "/admin/figures?since=2026-02-30",
+                                 "/admin/versions?show=1e3", "/admin/versions?show=%EF%BC%91",
+                                 "/admin/calendar?month=<script>alert(1)</script>",
+                                 "/admin/messages?since=\"><img src=x onerror=alert(1)>"])
 def test_other_malformed_values_are_refused_too_and_good_ones_still_work(admin: FlaskClient, url: str) -> None:
     admin.get("/admin/?lang=zh")
-    assert admin.get(url).status_code == 400
+    refused = admin.get(url)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "<script>alert" not in page and "<img" not in page
+    assert "网址有误" in page
     assert admin.get("/admin/calendar?month=2099-12").status_code == 200
     assert admin.get("/admin/figures?since=2000-01-01&until=2099-12-31").status_code == 200
 

@@ -82,7 +82,7 @@ def id_arg(name: str, value: str | None) -> int | None:
     """Read an id (1 to MAX_ID); None when absent."""
     if not value:
         return None
-    if not value.isascii() or not value.isdigit() or not 1 <= int(value[:12]) <= MAX_ID:
+    if not value.isascii() or not value.isdigit() or len(value) > len(str(MAX_ID)) or not 1 <= int(value) <= MAX_ID:
         raise BadParameter(name, value, "expect_number", max=MAX_ID)
     return int(value)
 
