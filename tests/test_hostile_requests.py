@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from ivr.store.database import Store, upgrade_schema
 from ivr.store.report import report_csv
 from tests.conftest import TOKEN, Editor, Provider, make_app
-from tests.console import console_app, log_in, settle
+from tests.console import console_app, leave_message, log_in, settle
 from tests.postgres import PostgresServer
 from tests.provider_api import ACCOUNT_SID, provider_api
 from tests.served import ServedHotline
@@ -201,6 +201,19 @@ def test_a_next_with_control_characters_goes_to_the_start_after_the_login(app: F
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/"
     assert "planted" not in str(response.headers)
+
+
+def test_called_back_with_control_characters_in_back_returns_to_the_list(app: Flask) -> None:
+    with provider_api(TOKEN) as api:
+        leave_message(app, api.recording_url(""))
+    editor = app.test_client()
+    log_in(editor, "editor")
+    page = editor.get("/admin/messages").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    marked = editor.post("/admin/messages/1/called-back",
+                         data={"csrf_token": token.group(1), "back": "/admin/messages?x=1\r\nSet-Cookie: planted=1"})
+    assert marked.status_code == 302 and marked.headers["Location"] == "/admin/messages"
 
 
 # 6. /health tells the public only the status; the details need the token (or this machine).

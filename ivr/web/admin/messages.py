@@ -75,4 +75,5 @@ def called_back(voicemail_id: int) -> ResponseReturnValue:
     records().mark_called_back(voicemail_id, moment(), by=me().username)
     audit("called_back", f"voice message {voicemail_id} from {message.caller or 'unknown'}")
     back = request.form.get("back") or ""
-    return redirect(back if back.startswith("/admin/messages") else url_for("admin.messages"))
+    # Back to the list with its filters; a control character (CR, LF) cannot go into the Location header.
+    return redirect(back if back.startswith("/admin/messages") and back.isprintable() else url_for("admin.messages"))
