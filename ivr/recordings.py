@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import re
 import urllib.error
 import urllib.request
@@ -14,15 +15,26 @@ FORMAT_SUFFIX = ".wav"
 FETCH_TIMEOUT_SECONDS = 15
 MAX_BYTES = 50 * 2**20
 _SAFE_SID = re.compile(r"^[A-Za-z0-9]{1,64}$")
+# The characters a URL may hold (RFC 3986): anything else (a space, <, ", a control character) is no address.
+_URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
+SHOWN_URL_CHARS = 200
 
 
 class RecordingError(RuntimeError):
     """A recording cannot be fetched; the message says why and what to check."""
 
 
+class NotAnAddress(RecordingError):
+    """The recording address kept with a message is not a URL at all: no request is made for it."""
+
+
 def is_within(url: str, api_base: str) -> bool:
     """Tell whether a URL lies under the configured API base: same scheme, host, port and path prefix."""
-    target, base = urlsplit(url), urlsplit(api_base.rstrip("/") + "/")
+    try:
+        target, base = urlsplit(url), urlsplit(api_base.rstrip("/") + "/")
+        target.port  # noqa: B018  (a port that is no number raises here, not later in the request)
+    except ValueError:  # "https://[::1/x", a port of letters: not an address under anything
+        return False
     if target.username or target.password or ".." in target.path.split("/"):
         return False
     return ((target.scheme, target.netloc.lower()) == (base.scheme, base.netloc.lower())
@@ -38,6 +50,9 @@ def local_copy(folder: Path, recording_sid: str) -> Path:
 
 def fetch_recording(url: str, api_base: str, account_sid: str | None, auth_token: str | None) -> bytes:
     """Download a recording with the account's credentials; a URL outside the API base is never requested."""
+    if not _URL_CHARACTERS.match(url):
+        raise NotAnAddress(f"The recording address {url[:SHOWN_URL_CHARS]!r} is not a URL (it holds characters "
+                           "no URL may hold), so it was not fetched.")
     if not is_within(url, api_base):
         raise RecordingError(f"The recording address {url} is not under the provider's API {api_base} "
                              "(IVR_PROVIDER_API_URL), so it was not fetched.")
@@ -53,8 +68,11 @@ def fetch_recording(url: str, api_base: str, account_sid: str | None, auth_token
     except urllib.error.HTTPError as exc:
         raise RecordingError(f"The provider answered {exc.code} for {address}; check TWILIO_ACCOUNT_SID and "
                              "TWILIO_AUTH_TOKEN.") from exc
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         raise RecordingError(f"The provider's API at {api_base} could not be reached ({exc}).") from exc
+    except ValueError as exc:  # an address http.client refuses to send
+        raise NotAnAddress(f"The recording address {address[:SHOWN_URL_CHARS]!r} cannot be requested ({exc}).") \
+            from exc
     if len(data) > MAX_BYTES:
         raise RecordingError(f"The recording at {address} is larger than {MAX_BYTES // 2**20} MiB.")
     return data

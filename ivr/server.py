@@ -15,6 +15,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from ivr.redact import mask_number
+from ivr.web.security import LogThrottle
 
 # Threads per worker: a client trickling its request holds one thread, not a whole worker, so a handful of
 # slow clients leave the others free. Beyond a few dozen, put a buffering proxy (nginx) in front.
@@ -29,16 +30,35 @@ MAX_REQUESTS_JITTER = 2_000
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 # Anything that looks like a phone number (7 or more digits, maybe after a + or %2B) in a logged request line.
 _NUMBER = re.compile(r"(?:\+|%2B)?\d{7,}", re.IGNORECASE)
+# A request line longer than this is cut in the access log (a hostile URL may be 4 KB).
+LOGGED_REQUEST_LINE = 400
 
 
 class MaskingLogger(Logger):  # type: ignore[misc]
-    """Gunicorn's logger with caller numbers masked in the access log, as in the call log."""
+    """Gunicorn's logger with caller numbers masked in the access log, as in the call log, and the webhook
+    requests refused for want of a signature logged at most once a second (a flood of them costs a line a
+    second, with a count of those left out, not a line each)."""
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(cfg)
+        self._refusals = LogThrottle()
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        """Write the access-log line of a request; refused webhook requests are thinned out."""
+        if getattr(resp, "status_code", None) == 403 and str(environ.get("PATH_INFO", "")).startswith("/voice"):
+            held = self._refusals.allow("refused webhook")
+            if held is None:
+                return
+            if held:
+                self.access_log.info("%d more refused webhook requests (403) since the last such line.", held)
+        super().access(resp, req, environ, request_time)
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         """Return gunicorn's access-log fields with every phone number in the request line masked."""
         fields: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         if isinstance(fields.get("r"), str):  # the request line, the only part of the request ACCESS_LOG_FORMAT shows
-            fields["r"] = _NUMBER.sub(lambda m: mask_number(m.group(0).replace("%2B", "+")), fields["r"])
+            line = _NUMBER.sub(lambda m: mask_number(m.group(0).replace("%2B", "+")), fields["r"])
+            fields["r"] = line if len(line) <= LOGGED_REQUEST_LINE else line[:LOGGED_REQUEST_LINE] + "…"
         return fields
 
 

@@ -30,7 +30,7 @@ MAX_KEEP_DAYS = 36_500  # a century: beyond it a date arithmetic overflow, not a
 PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
 NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
          "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_DIR",
-         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "KEEP_DAYS", "MASK_NUMBERS")
+         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "KEEP_DAYS", "MASK_NUMBERS", "HEALTH_TOKEN")
 
 
 class ConfigError(RuntimeError):
@@ -59,6 +59,7 @@ class Settings:
     menus_versions: bool = True  # follow and publish the database's menus versions (off for a preview call)
     keep_days: int = DEFAULT_KEEP_DAYS  # calls, steps and messages called back are removed after this many days
     mask_numbers: bool = False  # exports (voice-message lists) show caller numbers masked by default
+    health_token: str | None = None  # who may read /health/details; None: requests from this machine only
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -95,6 +96,7 @@ class Settings:
             menus_versions=flag(given.get("MENUS_VERSIONS", "1")),
             keep_days=_keep_days(given.get("KEEP_DAYS", DEFAULT_KEEP_DAYS)),
             mask_numbers=flag(given.get("MASK_NUMBERS")),
+            health_token=_text(given.get("HEALTH_TOKEN")),
         )
 
     def but(self, **changes: Any) -> Settings:

@@ -49,6 +49,7 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[Any]:
                  "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required",
                  f"--user-data-dir={profile}", f"--window-size={width},{height}"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # for csp_violations()
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(30)
@@ -94,3 +95,8 @@ def accessibility_violations(driver: Any) -> list[str]:
     results = axe.run()
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
             for v in results["violations"] if v["impact"] in BLOCKING_IMPACTS]
+
+
+def csp_violations(driver: Any) -> list[str]:
+    """Return what the browser refused under the page's Content-Security-Policy since the last look."""
+    return [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]

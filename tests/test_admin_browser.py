@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from ivr.store.staff import StaffStore
-from tests.browser import accessibility_violations, chromium, require_chromium, screenshot, served
+from tests.browser import accessibility_violations, chromium, csp_violations, require_chromium, screenshot, served
 from tests.conftest import TOKEN
 from tests.console import PASSWORDS, WINTER_WEEKDAY_10AM, console_app, leave_message, records, set_now, settle
 from tests.provider_api import ACCOUNT_SID, RECORDINGS_PATH, ProviderApi, provider_api
@@ -50,6 +50,7 @@ class Console:
     def check(self, name: str) -> None:
         """Photograph the page and require that axe-core finds no serious or critical problem on it."""
         screenshot(self.driver, name)
+        assert csp_violations(self.driver) == [], name  # the page's own scripts and styles all ran
         assert accessibility_violations(self.driver) == [], name
 
     def log_in(self, role: str) -> None:
@@ -151,6 +152,11 @@ def test_logging_in_by_keyboard_and_seeing_who_is_open_now(console: Console) -> 
     assert console.find("td[data-date='2026-10-10']").get_attribute("data-kind") == "makeup"
     console.open("/admin/figures")
     assert "图们市民政局婚姻登记处" in console.find("#chart-forwarding").text
+    # A month no calendar has: a page in the console's layout that says what to write, as clean as the others.
+    console.open("/admin/calendar?month=9999-12")
+    assert "请写 2000-01 到 2099-12 之间的月份" in console.find("#problem").text
+    assert console.find("nav a[href='/admin/calendar']").text == "日历"
+    console.check("bad-parameter")
 
 
 def test_trying_a_call_on_the_make_up_saturday_reaches_the_marriage_office(console: Console) -> None:

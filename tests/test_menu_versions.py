@@ -151,7 +151,7 @@ def test_a_version_published_on_one_server_is_served_by_the_other_and_a_hand_edi
     served_within(second, MARRIAGE, seconds=1)  # its next call takes the edit, and publishes it in the background
     assert served_within(first, MARRIAGE) < 5
     assert [(v.id, v.author) for v in versions.history()] == [(3, HAND_EDIT), (2, "张三"), (1, HAND_EDIT)]
-    assert first.test_client().get("/health").get_json()["menus"]["version"] == 3
+    assert first.test_client().get("/health/details").get_json()["menus"]["version"] == 3
 
 
 def test_a_second_server_serves_a_new_version_within_5_seconds_at_the_real_interval(
@@ -184,7 +184,7 @@ def test_a_broken_hand_edit_is_not_published_and_the_other_server_keeps_its_menu
     assert marriage_office_number(Provider(second.test_client())) == MARRIAGE
     wait_for_syncs(second, first)
 
-    rejected = second.test_client().get("/health").get_json()["menus"]["rejected_edit"]
+    rejected = second.test_client().get("/health/details").get_json()["menus"]["rejected_edit"]
     assert rejected.startswith(f"{second_menus}/units.yaml:191 ")
     assert [v.id for v in versions.history()] == [1]
     assert marriage_office_number(Provider(first.test_client())) == MARRIAGE

@@ -41,7 +41,7 @@ def test_a_server_started_on_a_broken_folder_serves_the_last_good_copy(menus: Pa
     restarted = make_app(MENUS_DIR=str(menus), INSTANCE_DIR=str(instance))
 
     assert marriage_office_number(Provider(restarted.test_client())) == MARRIAGE
-    health = restarted.test_client().get("/health").get_json()
+    health = restarted.test_client().get("/health/details").get_json()
     assert health["status"] == "degraded"
     assert health["menus"]["saved_copy"] is True
     assert health["menus"]["source"].startswith(f"the last good copy of {menus}, saved ")
@@ -107,7 +107,7 @@ def test_a_hostile_file_saved_into_a_running_service_is_refused_while_callers_ar
         started = time.monotonic()
         assert marriage_office_number(provider) == MARRIAGE, name
         assert time.monotonic() - started < 1, name
-        rejected = app.test_client().get("/health").get_json()["menus"]["rejected_edit"]
+        rejected = app.test_client().get("/health/details").get_json()["menus"]["rejected_edit"]
         assert re.match(rf"{menus}/calendar.yaml:\d+ ", rejected), (name, rejected)
 
 

@@ -88,7 +88,7 @@ def test_an_event_the_database_refuses_is_set_aside_behind_a_locked_database(tmp
     recorder_of(provider)._down_until = 0.0
     settle(provider)
     assert sorted(s.seq for s in rows(url, steps)) == [0, 1, 3, 4]  # every event but the refused one
-    health = provider.client.get("/health").get_json()
+    health = provider.client.get("/health/details").get_json()
     assert (health["events_waiting"], health["events_set_aside"], health["status"]) == (0, 1, "degraded")
     [(_, reason, _, body)] = recorder_of(provider).set_aside_events()
     assert "key 9 is not allowed here" in reason and '"digits": "9"' in body
@@ -108,7 +108,7 @@ def test_with_database_and_outbox_unwritable_events_wait_in_memory_until_either_
     provider.post("/voice/status", {**CALL, "CallStatus": "completed", "CallDuration": "30"})
     recorder: Recorder = app.extensions["ivr.recorder"]
     recorder.flush()
-    health = client.get("/health").get_json()
+    health = client.get("/health/details").get_json()
     assert (health["events_in_memory"], health["events_waiting"], health["status"]) == (6, 0, "degraded")
 
     blocked.unlink()  # the disk has room again

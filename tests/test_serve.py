@@ -67,7 +67,7 @@ def test_killed_workers_and_a_restart_on_a_broken_folder_keep_the_last_good_menu
     try:
         again.wait_ready()
         assert forwards_the_marriage_office(again)
-        health = again.get("/health")[1].decode()
+        health = again.get("/health/details")[1].decode()
         assert '"saved_copy":true' in health.replace(" ", "")
         assert "callers hear the last good copy" in again.output()
     finally:

@@ -190,7 +190,7 @@ def test_the_database_stopped_in_the_middle_of_a_call(
         assert max(timings) < 1.0, timings
         assert any("call events wait in" in r.getMessage() for r in caplog.records)
         assert recorder_of(provider).state().waiting == 6  # 4 steps, the voice message, the end of the call
-        health = provider.client.get("/health").get_json()
+        health = provider.client.get("/health/details").get_json()
         assert (health["status"], health["events_waiting"]) == ("degraded", 6)
         assert health["database"].startswith("unreachable")
     finally:

@@ -114,7 +114,7 @@ def test_health_reports_menus_database_and_waiting_events(tmp_path: Path, menus:
     app = make_app(MENUS_DIR=str(menus), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
                    OUTBOX_DIR=str(tmp_path / "outbox"))
     client = app.test_client()
-    assert client.get("/health").get_json() == {
+    assert client.get("/health/details").get_json() == {
         "status": "ok", "menus": {"units": 18, "source": str(menus), "saved_copy": False, "rejected_edit": None,
                                   "version": 1, "newest": 1, "newest_not_served": None},
         "database": "ok", "events_waiting": 0, "events_set_aside": 0, "events_in_memory": 0, "events_dropped": 0}
@@ -123,7 +123,7 @@ def test_health_reports_menus_database_and_waiting_events(tmp_path: Path, menus:
     (tmp_path / "db.sqlite3").mkdir()  # the database file is gone and cannot be recreated
     Provider(client).post("/voice", CALL)
     app.extensions["ivr.recorder"].flush()  # the writer tries, and leaves the event waiting
-    report = client.get("/health").get_json()
+    report = client.get("/health/details").get_json()
     assert report["status"] == "degraded"
     assert report["database"].startswith("unreachable (OperationalError: (sqlite3.OperationalError) unable to open "
                                          "database file")

@@ -136,20 +136,33 @@ def report_csv(report: dict[str, Any]) -> str:
     """Write the report as CSV rows: section, key, detail, value."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["section", "key", "detail", "value"])
-    writer.writerow(["calls", "", "", report["calls"]])
-    writer.writerow(["out_of_hours", "", "share", report["out_of_hours"]["share"]])
-    writer.writerow(["out_of_hours", "", "calls", report["out_of_hours"]["calls"]])
-    writer.writerow(["messages_waiting", "", "total", report["messages_waiting"]["total"]])
-    writer.writerow(["goodbyes_after_retries", "", "", report["goodbyes_after_retries"]])
+
+    def write(row: list[Any]) -> None:
+        writer.writerow([_cell(value) for value in row])
+
+    write(["section", "key", "detail", "value"])
+    write(["calls", "", "", report["calls"]])
+    write(["out_of_hours", "", "share", report["out_of_hours"]["share"]])
+    write(["out_of_hours", "", "calls", report["out_of_hours"]["calls"]])
+    write(["messages_waiting", "", "total", report["messages_waiting"]["total"]])
+    write(["goodbyes_after_retries", "", "", report["goodbyes_after_retries"]])
     for section in ("calls_per_day", "calls_per_hour", "hang_ups"):
         for key, value in report[section].items():
-            writer.writerow([section, key, "", value])
+            write([section, key, "", value])
     for section in ("menu_choices", "forwarding"):
         for key, figures in report[section].items():
             for detail, value in figures.items():
-                writer.writerow([section, key, detail, value])
+                write([section, key, detail, value])
     return out.getvalue()
+
+
+# A spreadsheet opening the CSV runs a cell starting with one of these as a formula (CSV injection): names come
+# from the menus and the records, so such a cell is written with a leading ' and shown as the text it is.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def report_chart(report: dict[str, Any], path: str, named: dict[str, Any] | None = None) -> None:

@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ivr.store.database import Store, local
+from ivr.store.database import Store, local, translate_errors
 from ivr.store.tables import audit_log, staff
 
 Role = Literal["viewer", "editor", "admin"]
@@ -69,11 +69,13 @@ class AuditEntry:
 
 
 class StaffStore:
-    """Reads and writes staff accounts and the audit log in the records database."""
+    """Reads and writes staff accounts and the audit log in the records database; a database that cannot be
+    reached raises StoreUnavailable, like every store."""
 
     def __init__(self, store: Store) -> None:
         self.engine = store.engine
 
+    @translate_errors
     def add(self, username: str, password: str, role: str, at: datetime) -> Staff:
         """Create an account; refuse a taken or malformed name, an unknown role or a short password."""
         if not username or len(username) > USERNAME_MAX or not username.isprintable() or " " in username:
@@ -95,19 +97,23 @@ class StaffStore:
         assert found is not None
         return found
 
+    @translate_errors
     def get(self, username: str) -> Staff | None:
         """Return the account with this login name, active or not."""
         return self._one(select(staff).where(staff.c.username == username))
 
+    @translate_errors
     def by_id(self, staff_id: int) -> Staff | None:
         """Return the account with this id, active or not."""
         return self._one(select(staff).where(staff.c.id == staff_id))
 
+    @translate_errors
     def all(self) -> list[Staff]:
         """Return every account, by login name."""
         with self.engine.connect() as connection:
             return [_staff(row) for row in connection.execute(select(staff).order_by(staff.c.username))]
 
+    @translate_errors
     def disable(self, username: str) -> bool:
         """Stop an account from logging in and end its open sessions; False if unknown."""
         with self.engine.begin() as connection:
@@ -133,6 +139,7 @@ class StaffStore:
             raise StaffError(f"There is no staff account '{username}'; `ivr staff list` shows them.", "unknown")
         return found
 
+    @translate_errors
     def authenticate(self, username: str, password: str) -> Staff | None:
         """Return the active account when the password is right, else None."""
         with self.engine.connect() as connection:
@@ -149,6 +156,7 @@ class StaffStore:
                                    .values(password_hash=_hasher.hash(password)))
         return _staff(row)
 
+    @translate_errors
     def audit(self, actor: str, action: str, at: datetime, detail: str | None = None,
               address: str | None = None) -> None:
         """Keep one entry in the audit log, waiting a few seconds behind other writers (a burst of logins)."""
@@ -165,6 +173,7 @@ class StaffStore:
                     raise
                 time.sleep(random.uniform(0.005, 0.03))
 
+    @translate_errors
     def audit_entries(self, limit: int = 200) -> list[AuditEntry]:
         """Return the newest audit entries first."""
         query = select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)

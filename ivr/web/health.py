@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import hmac
+import logging
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ivr.store.recorder import Recorder
-from ivr.web import following
+from ivr.web import following, settings
 from ivr.web.following import NotTaken
 from ivr.web.menus import MenuStore
 
+log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
+# Addresses of this machine: without IVR_HEALTH_TOKEN, only an operator here (not via a proxy) sees the details.
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+# Headers a reverse proxy adds: a request carrying one came from elsewhere, whatever its socket says.
+FORWARDED_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
 
 
 def health_status() -> dict[str, Any]:
@@ -50,5 +57,30 @@ def _not_served(waiting: NotTaken | None) -> dict[str, Any] | None:
 
 @bp.get("/health")
 def health() -> ResponseReturnValue:
-    """Report the service's state; 200 whenever callers can be served, so it stays in the load balancer."""
+    """Say only ok, degraded (200: callers are served) or down (503), to anyone: the details name folders,
+    the database's host and a rejected edit's text, which are for staff and operators."""
+    try:
+        status = health_status()["status"]
+    except Exception:  # a health check answers whatever broke: the load balancer takes this server out
+        log.exception("The health check failed; /health says down.")
+        return jsonify({"status": "down"}), 503
+    return jsonify({"status": status})
+
+
+@bp.get("/health/details")
+def health_details() -> ResponseReturnValue:
+    """The whole health report, for a request with `Authorization: Bearer IVR_HEALTH_TOKEN`; without that
+    setting, for a request from this machine that no proxy forwarded."""
+    if not _may_see_details():
+        return jsonify({"error": "Send Authorization: Bearer <IVR_HEALTH_TOKEN> to read the health details."}), \
+            401, {"WWW-Authenticate": 'Bearer realm="health"'}
     return jsonify(health_status())
+
+
+def _may_see_details() -> bool:
+    token = settings().health_token
+    if token:
+        given = request.headers.get("Authorization", "")
+        return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), f"Bearer {token}".encode())
+    forwarded = any(name in request.headers for name in FORWARDED_HEADERS)
+    return request.remote_addr in LOOPBACK and not forwarded

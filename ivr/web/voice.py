@@ -20,7 +20,7 @@ from ivr.store.recorder import Recorder
 from ivr.web import settings
 from ivr.web.audio import recording_file
 from ivr.web.menus import MenuStore
-from ivr.web.security import is_signed
+from ivr.web.security import SIGNATURE_HEADER, LogThrottle, is_signed
 from ivr.web.twiml import TwimlRenderer
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,12 @@ def require_provider_signature() -> None:
     if not token:
         return
     if not is_signed(request, token, settings().public_url):
-        log.warning("Refused an unsigned or wrongly signed request to %s (CallSid %s).", loggable(request.path),
-                    _call_sid())
+        kind = "wrongly signed" if request.headers.get(SIGNATURE_HEADER) else "unsigned"
+        throttle: LogThrottle = current_app.extensions.setdefault("ivr.refusals_log", LogThrottle())
+        held = throttle.allow(kind)
+        if held is not None:  # else a line of this kind was written less than a second ago: counted, not written
+            log.warning("Refused an %s request to %s (CallSid %s)%s.", kind, loggable(request.path), _call_sid(),
+                        f"; {held} more {kind} requests were refused since the last such line" if held else "")
         abort(403)
 
 

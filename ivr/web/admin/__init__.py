@@ -3,6 +3,7 @@ figures, health."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
         accounts,
         auth,
         edits,
+        errors,
         figures,
         messages,
         pages,
@@ -121,7 +123,7 @@ def parse_day(value: str | None) -> date | None:
 
 def lang() -> Lang:
     """Return the console language of this request."""
-    return pick_lang(g.get("lang"))
+    return pick_lang(g.get("lang") or session.get("lang"))
 
 
 def me() -> Staff:
@@ -170,11 +172,28 @@ def guard() -> ResponseReturnValue | None:
 
 @bp.after_request
 def no_caching(response: Any) -> Any:
-    """Keep the console's pages out of shared caches and frames."""
+    """Keep the console's pages out of shared caches and frames, and let them run only their own scripts."""
     response.headers.setdefault("Cache-Control", "private, no-store")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(nonce=csp_nonce())
     return response
+
+
+# Only the <script> and <style> elements the templates mark with this request's nonce run: text that reached a
+# page from a request or the provider can never become a script, a style, a frame or a form's target.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+                           "img-src 'self' data:; media-src 'self'; connect-src 'self'; form-action 'self'; "
+                           "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
+def csp_nonce() -> str:
+    """Return this request's nonce for the console's own <script> and <style> elements."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    nonce: str = g.csp_nonce
+    return nonce
 
 
 @bp.errorhandler(CSRFError)
@@ -192,10 +211,10 @@ def refused(error: Exception) -> ResponseReturnValue:
 @bp.app_context_processor
 def words() -> dict[str, Any]:
     """Give every template the console's words, its language and the logged-in account."""
-    chosen = pick_lang(g.get("lang"))
+    chosen = lang()
 
     def t(key: str, **fields: object) -> str:
         return translate(key, chosen, **fields)
 
-    return {"t": t, "lang": chosen, "html_lang": HTML_LANG[chosen], "lang_names": LANG_NAMES,
+    return {"t": t, "lang": chosen, "html_lang": HTML_LANG[chosen], "lang_names": LANG_NAMES, "csp_nonce": csp_nonce,
             "staff": current_user.staff if current_user and current_user.is_authenticated else None}

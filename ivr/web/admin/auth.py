@@ -102,6 +102,8 @@ def logout() -> ResponseReturnValue:
 
 def _safe_next(target: str | None) -> str:
     """Return a console path to go on to after the login; anything else (another site) goes to the start."""
-    if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
+    # A control character (CR, LF) cannot go into the Location header: such a target goes to the start too.
+    if (target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target
+            and target.isprintable()):
         return target
     return url_for("admin.now")

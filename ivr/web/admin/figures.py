@@ -9,7 +9,8 @@ from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.store.report import build_report, name_report, report_csv
-from ivr.web.admin import bp, hotline, lang, moment, parse_day, records
+from ivr.web.admin import bp, hotline, lang, moment, records
+from ivr.web.admin.errors import FIRST_DAY, day_arg
 
 DEFAULT_DAYS = 30
 # The chart's geometry in SVG units: every bar has a row of its own, so no label can overlap another.
@@ -42,8 +43,8 @@ def _named_report(since: date, until: date) -> dict[str, Any]:
 def _period() -> tuple[date, date]:
     """Return the chosen period, by default the 30 days up to today."""
     today = moment().date()
-    until = parse_day(request.args.get("until")) or today
-    since = parse_day(request.args.get("since")) or until - timedelta(days=DEFAULT_DAYS)
+    until = day_arg("until", request.args.get("until")) or today
+    since = day_arg("since", request.args.get("since")) or max(until - timedelta(days=DEFAULT_DAYS), FIRST_DAY)
     return (since, until) if since <= until else (until, since)
 
 

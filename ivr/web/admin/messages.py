@@ -9,11 +9,13 @@ from flask import abort, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from ivr.clock import TIMEZONE
-from ivr.recordings import RecordingError, keep_recording
-from ivr.redact import mask_number
+from ivr.recordings import NotAnAddress, RecordingError, keep_recording
+from ivr.redact import loggable, mask_number
 from ivr.store.database import Voicemail
 from ivr.web import settings
-from ivr.web.admin import audit, bp, hotline, me, moment, parse_day, records, requires
+from ivr.web.admin import audit, bp, hotline, lang, me, moment, records, requires
+from ivr.web.admin.errors import day_arg, refusal
+from ivr.web.admin.i18n import translate
 
 log = logging.getLogger(__name__)
 STATUSES = ("new", "called back")
@@ -24,7 +26,7 @@ def messages() -> ResponseReturnValue:
     """Voice messages newest first, filtered by unit, status and date."""
     unit = request.args.get("unit") or None
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    since, until = parse_day(request.args.get("since")), parse_day(request.args.get("until"))
+    since, until = day_arg("since", request.args.get("since")), day_arg("until", request.args.get("until"))
     found = records().voicemails(unit=unit, status=status, since=_start(since),
                                  until=_start(until + timedelta(days=1)) if until else None)
     current = hotline()
@@ -54,9 +56,14 @@ def recording(voicemail_id: int) -> ResponseReturnValue:
     try:
         path = keep_recording(config.instance_dir / "recordings", message.recording_sid, message.recording_url,
                               config.provider_api_url, config.account_sid, config.auth_token)
+    except NotAnAddress as exc:  # no request can ever fetch it: not the provider's failure, nothing to retry
+        log.warning("Voice message %s: %s", voicemail_id, loggable(str(exc), limit=400))
+        return refusal(404, "recording_unavailable_title", translate("recording_bad_address", lang()),
+                       translate("recording_bad_address_advice", lang()), detail=str(exc))
     except RecordingError as exc:
-        log.warning("Voice message %s: %s", voicemail_id, exc)
-        return str(exc), 502
+        log.warning("Voice message %s: %s", voicemail_id, loggable(str(exc), limit=400))
+        return refusal(502, "recording_unavailable_title", translate("recording_unavailable", lang()),
+                       translate("recording_unavailable_advice", lang()), detail=str(exc))
     return send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
 
 
@@ -69,4 +76,5 @@ def called_back(voicemail_id: int) -> ResponseReturnValue:
     # The audit log outlives IVR_KEEP_DAYS: it names the message, never the caller's whole number.
     audit("called_back", f"voice message {voicemail_id} from {mask_number(message.caller)}")
     back = request.form.get("back") or ""
-    return redirect(back if back.startswith("/admin/messages") else url_for("admin.messages"))
+    # Back to the list with its filters; a control character (CR, LF) cannot go into the Location header.
+    return redirect(back if back.startswith("/admin/messages") and back.isprintable() else url_for("admin.messages"))

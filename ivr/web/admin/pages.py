@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.core.calendar import Day
@@ -16,6 +16,7 @@ from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import menu_seconds, say_moment
 from ivr.web.admin import bp, hotline, lang, moment, requires, staff_store
+from ivr.web.admin.errors import BadParameter, month_arg
 from ivr.web.admin.i18n import translate
 from ivr.web.health import health_status
 
@@ -79,8 +80,8 @@ def calendar() -> ResponseReturnValue:
     today = OfficeHours(current).local(moment()).date()
     unit = current.units.get(request.args.get("unit") or current.operator_id)
     if unit is None:
-        abort(404)
-    month = _month(request.args.get("month"), today)
+        raise BadParameter("unit", request.args.get("unit"), "expect_unit")
+    month = month_arg("month", request.args.get("month")) or today.replace(day=1)
     hours = OfficeHours(current)
     weeks = []
     for week in monthly.Calendar().monthdatescalendar(month.year, month.month):
@@ -94,14 +95,6 @@ def calendar() -> ResponseReturnValue:
         weeks.append(row)
     return render_template("admin/calendar.html", unit=unit, units=list(current.units.values()), month=month,
                            weeks=weeks, weekdays=translate("weekdays", chosen).split())
-
-
-def _month(value: str | None, today: date) -> date:
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return today.replace(day=1)
 
 
 @bp.get("/menu")

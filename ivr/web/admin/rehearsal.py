@@ -23,6 +23,7 @@ from ivr.menu_edits import candidate_folder
 from ivr.simulator import CallResult, CallSimulator, Ending, pressed_keys
 from ivr.web.admin import bp, hotline, lang, me, moment
 from ivr.web.admin.edits import Draft, live_dir, load_draft
+from ivr.web.admin.errors import day_arg, time_arg
 from ivr.web.admin.i18n import pick_lang, translate
 
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
@@ -71,8 +72,9 @@ def _call(at: datetime, caller_lang: Lang, keys: str, dial_status: str, draft: D
 
 def _moment(day: str | None, clock: str | None) -> datetime:
     """Read the chosen date and time (Asia/Shanghai); without them, the console's "now"."""
+    checked_day, checked_time = day_arg("date", day), time_arg("time", clock)  # a bad one is refused (400)
     try:
-        return parse_moment(f"{day}T{clock}") if day and clock else moment()
+        return parse_moment(f"{checked_day}T{checked_time}") if checked_day and checked_time else moment()
     except ClockError:
         return moment()
 

@@ -10,6 +10,7 @@ from ivr.store.database import StoreUnavailable
 from ivr.store.versions import NewerVersion, PublishedVersions
 from ivr.web.admin import audit, bp, lang, me, requires
 from ivr.web.admin.edits import live_dir
+from ivr.web.admin.errors import id_arg
 from ivr.web.admin.i18n import translate
 from ivr.web.menus import MenuStore
 
@@ -19,13 +20,13 @@ from ivr.web.menus import MenuStore
 def versions() -> ResponseReturnValue:
     """List every published version, newest first, with the difference of the one asked for."""
     store = _versions()
+    asked, restored = id_arg("show", request.args.get("show")), id_arg("restored", request.args.get("restored"))
     try:
         found = store.history()
-        shown = request.args.get("show", type=int) or (found[0].id if found else None)
+        shown = asked or (found[0].id if found else None)
         difference = store.diff(shown) if shown is not None else None
     except StoreUnavailable:
         abort(503, description=translate("publish_no_database", lang()))
-    restored = request.args.get("restored", type=int)
     return render_template("admin/versions.html", versions=found, shown=shown, difference=difference,
                            restored=restored, newest=found[0].id if found else None)
 
