@@ -134,7 +134,7 @@ def test_two_editors_on_two_servers_publishing_the_same_file_at_once_one_is_refu
     for folder in (menus, second_menus):
         assert f"phone: {won_phone}" in units_text(folder) and OLD_LINES[lost_unit] in units_text(folder)
     for app in (first, second):
-        assert app.test_client().get("/health").get_json()["menus"]["version"] == 2
+        assert app.test_client().get("/health/details").get_json()["menus"]["version"] == 2
     # The loser's edit is kept, made again on version 2 (the other lines of the same file), checked, ready.
     assert 'id="valid"' in refused and "在第 2 版上发布" in refused
     merged = re.search(r'<pre class="diff" id="diff"[^>]*>(.*?)</pre>', refused, re.S)
@@ -252,7 +252,7 @@ def recorded_goodbye(prompts: str) -> str:
 def health_of(app: Flask) -> dict[str, object]:
     """The menus part of /health once the server has looked at the database (as it does every 2 s)."""
     app.extensions["ivr.menus"].sync()
-    menus: dict[str, object] = app.test_client().get("/health").get_json()["menus"]
+    menus: dict[str, object] = app.test_client().get("/health/details").get_json()["menus"]
     app.extensions["ivr.menus"].sync()  # after the sync that /health started in the background
     return menus
 
