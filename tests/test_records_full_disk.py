@@ -1,0 +1,164 @@
+"""No call record is lost when the disk fills: `ivr serve` on a real small tmpfs, filled and freed under load."""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import json
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import create_engine, text
+from twilio.request_validator import RequestValidator
+
+from ivr.paths import PROJECT_ROOT
+from tests.conftest import SECRET_KEY, TOKEN
+from tests.served import IVR, ServedHotline
+
+STEP = "/voice/step?node=menu%3Amain&lang=zh"
+LOAD_SECONDS = 12.0
+FULL_FROM, FULL_UNTIL = 2.0, 8.0  # the disk is kept full from the 2nd to the 8th second of the load
+CLIENTS = 12
+
+
+@pytest.fixture
+def small_disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+    """A tmpfs of the size given by the test's parameter, mounted for the test and unmounted after it."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root); this test cannot run here")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={request.param}", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip()}); this test needs `mount -t tmpfs`")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+class Filler:
+    """Keeps a disk full for a while, as a runaway log would: whatever space is freed is taken again."""
+
+    def __init__(self, disk: Path) -> None:
+        self.path = disk / "runaway.log"
+        self.full = threading.Event()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        chunk = b"\0" * 65536
+        with self.path.open("wb", buffering=0) as filler:
+            while not self.stop.is_set():
+                for size in (65536, 4096):  # large chunks, then the last pages
+                    try:
+                        while filler.write(chunk[:size]):
+                            pass
+                    except OSError as exc:
+                        assert exc.errno == errno.ENOSPC, exc
+                self.full.set()
+                self.stop.wait(0.05)
+
+    def start(self) -> None:
+        self.thread.start()
+        assert self.full.wait(10), "the disk did not fill"
+
+    def free(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.path.unlink()
+
+
+def load(server: ServedHotline, prefix: str, seconds: float, answered: list[str], refused: list[int]) -> None:
+    """One client: signed steps on a kept-alive connection, each with a CallSid of its own, for `seconds`."""
+    validator = RequestValidator(TOKEN)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    deadline, number = time.monotonic() + seconds, 0
+    while time.monotonic() < deadline:
+        number += 1
+        form = {"CallSid": f"CA{prefix}{number:08d}", "From": "+8613812345678", "To": "+864333622075",
+                "Digits": "2"}
+        headers = {"X-Twilio-Signature": validator.compute_signature(server.base + STEP, form),
+                   "Content-Type": "application/x-www-form-urlencoded"}
+        try:
+            connection.request("POST", STEP, urlencode(form).encode(), headers)
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            refused.append(0)
+            continue
+        (answered.append(form["CallSid"]) if response.status == 200 else refused.append(response.status))
+
+
+def health(server: ServedHotline) -> dict[str, object]:
+    status, body = server.get("/health")
+    assert status == 200, body
+    found: dict[str, object] = json.loads(body)
+    return found
+
+
+def steps_by_call(database: Path) -> dict[str, int]:
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            return {row[0]: int(row[1]) for row in
+                    connection.execute(text("SELECT call_sid, count(*) FROM steps GROUP BY call_sid"))}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("small_disk", ["8m", "64m"], indirect=True)
+def test_every_answered_step_is_recorded_once_after_the_disk_was_full(small_disk: Path, menus: Path) -> None:
+    server = ServedHotline(menus, small_disk, workers=2)
+    server.wait_ready()
+    filler = Filler(small_disk)
+    answered: list[str] = []
+    refused: list[int] = []
+    in_memory_seen = 0
+    try:
+        clients = [threading.Thread(target=load, args=(server, f"{n:02d}", LOAD_SECONDS, answered, refused))
+                   for n in range(CLIENTS)]
+        started = time.monotonic()
+        for client in clients:
+            client.start()
+        time.sleep(FULL_FROM)
+        filler.start()
+        while time.monotonic() - started < FULL_UNTIL:
+            in_memory_seen = max(in_memory_seen, int(health(server)["events_in_memory"]))  # type: ignore[call-overload]
+            time.sleep(0.5)
+        filler.free()
+        for client in clients:
+            client.join()
+        # The workers write back what they held, and the writer catches up, while the server runs.
+        deadline, report = time.monotonic() + 30, health(server)
+        while time.monotonic() < deadline and (report["events_in_memory"] or report["events_waiting"]):
+            time.sleep(0.5)
+            report = health(server)
+    finally:
+        if filler.thread.is_alive():
+            filler.free()
+        assert server.stop() == 0, server.output()
+    env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_SECRET_KEY": SECRET_KEY,
+           "IVR_INSTANCE_DIR": str(small_disk), "IVR_MENUS_DIR": str(menus)}
+    env.pop("IVR_DATABASE_URL", None)
+    flushed = subprocess.run([IVR, "db", "flush"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    recorded = steps_by_call(small_disk / "ivr.sqlite3")
+    lost = [sid for sid in answered if sid not in recorded]
+    doubled = [sid for sid in answered if recorded.get(sid, 0) > 1]
+    print(f"{small_disk.name}: {len(answered)} steps answered 200, {len(refused)} not; "
+          f"{sum(recorded.get(sid, 0) for sid in answered)} records of them; {len(lost)} lost, {len(doubled)} doubled; "
+          f"at most {in_memory_seen} events in memory during the fill; flush: {flushed.stdout.strip()}")
+    assert len(answered) > 1000, (len(answered), refused[:20], server.output()[-3000:])
+    assert in_memory_seen > 0  # the disk really refused the outbox, and /health said so
+    assert (len(lost), len(doubled)) == (0, 0), (flushed.stdout, flushed.stderr, server.output()[-5000:])
+    assert flushed.returncode == 0, flushed.stdout + flushed.stderr
+    assert (report["events_in_memory"], report["events_dropped"]) == (0, 0), report
