@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import http.client
 import json
+import logging
+import multiprocessing
 import os
+import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,9 +22,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
+import ivr.store.recorder
 from ivr.paths import PROJECT_ROOT
-from tests.conftest import SECRET_KEY, TOKEN
+from ivr.store.recorder import WRITER_LOCK, RecordCounts, record_counts
+from ivr.store.status import MemoryCounts, StatusFile, others
+from ivr.store.tables import steps
+from tests.conftest import SECRET_KEY, TOKEN, Provider, make_app, twiml
 from tests.served import IVR, ServedHotline
+from tests.test_store import CALL, count, rows
 
 STEP = "/voice/step?node=menu%3Amain&lang=zh"
 LOAD_SECONDS = 12.0
@@ -168,3 +178,118 @@ def test_every_answered_step_is_recorded_once_after_the_disk_was_full(small_disk
     assert (len(lost), len(doubled)) == (0, 0), (flushed.stdout, flushed.stderr, server.output()[-5000:])
     assert flushed.returncode == 0, flushed.stdout + flushed.stderr
     assert (report["events_in_memory"], report["events_dropped"]) == (0, 0), report
+
+
+def post_steps(provider: Provider, first: int, many: int) -> None:
+    for seq in range(first, first + many):
+        twiml(provider.post(f"/voice/step?node=menu%3Amain&lang=zh&seq={seq}", {**CALL, "Digits": "#"}))
+
+
+def test_events_held_in_memory_reach_the_database_while_a_writer_process_holds_the_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url, folder = f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "outbox"
+    folder.mkdir()
+    writer_lock = (folder / WRITER_LOCK).with_name(WRITER_LOCK + ".owner").open("a")
+    fcntl.flock(writer_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as `ivr db writer` does: the workers leave draining
+    app = make_app(DATABASE_URL=url, OUTBOX_DIR=str(folder))
+    provider = Provider(app.test_client())
+    try:
+        post_steps(provider, 0, 1)  # into the outbox: the writer process's to drain
+        monkeypatch.setattr(ivr.store.recorder, "LOW_DISK_BYTES", 1 << 62)  # the disk now counts as full
+        time.sleep(1.5)  # the worker's writer thread notices within a second
+        post_steps(provider, 1, 5)
+        assert provider.client.get("/health").get_json()["events_in_memory"] >= 1  # held, not appended
+        deadline = time.monotonic() + 5
+        while count(url, steps) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # The five held events went straight into the database, by the worker itself; the one in the outbox waits
+        # for the writer process, which holds the folder.
+        assert sorted(step.seq for step in rows(url, steps)) == [1, 2, 3, 4, 5]
+        health = provider.client.get("/health").get_json()
+        assert (health["events_in_memory"], health["events_waiting"], health["events_dropped"]) == (0, 1, 0)
+    finally:
+        app.extensions["ivr.recorder"].stop()
+        writer_lock.close()
+
+
+def test_health_sums_every_live_process_and_forgets_a_dead_one_after_logging_it(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "outbox"
+    ready, done = multiprocessing.get_context("fork").Event(), multiprocessing.get_context("fork").Event()
+
+    def other_worker() -> None:
+        status = StatusFile(folder)
+        assert status.open()
+        status.write(MemoryCounts(in_memory=7, dropped=3))
+        ready.set()
+        done.wait(30)
+
+    child = multiprocessing.get_context("fork").Process(target=other_worker)
+    child.start()
+    try:
+        assert ready.wait(10)
+        own = StatusFile(folder)
+        assert own.open()
+        own.write(MemoryCounts(in_memory=100, dropped=100))  # this process's: counted from its memory, not here
+        assert record_counts(folder) == RecordCounts(waiting=0, set_aside=0, in_memory=107, dropped=103)
+        assert others(folder, own) == MemoryCounts(in_memory=7, dropped=3)
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(10)
+        with caplog.at_level(logging.ERROR, logger="ivr.store.status"):
+            assert others(folder, own) == MemoryCounts(0, 0)
+            assert others(folder, own) == MemoryCounts(0, 0)
+        [line] = [r.getMessage() for r in caplog.records if r.name == "ivr.store.status"]
+        assert f"Process {child.pid} ended holding 7 call events in memory" in line and "(3 had been" in line
+        assert [p.name for p in (folder / "processes").iterdir()] == [own.path.name if own.path else ""]
+        own.close()
+        assert list((folder / "processes").iterdir()) == []
+    finally:
+        done.set()
+        child.join(10)
+
+
+def test_events_beyond_the_memory_bound_are_counted_and_logged_once_in_a_while(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(ivr.store.recorder, "MEMORY_LIMIT", 3)
+    blocked = tmp_path / "full-disk"
+    blocked.write_text("a file where the folders should be")  # neither outbox nor database can be created
+    app = make_app(DATABASE_URL=f"sqlite:///{blocked}/db/ivr.sqlite3", OUTBOX_DIR=str(blocked / "outbox"))
+    provider = Provider(app.test_client())
+    with caplog.at_level(logging.CRITICAL, logger="ivr.store.recorder"):
+        post_steps(provider, 0, 8)
+    health = provider.client.get("/health").get_json()
+    assert (health["events_in_memory"], health["events_dropped"], health["status"]) == (3, 5, "degraded")
+    dropped = [r.getMessage() for r in caplog.records if "were dropped" in r.getMessage()]
+    assert dropped == ["1 call events were dropped (1 since the last report): neither the outbox nor the database "
+                       "could be written for a long time, and memory holds at most 3."]
+    app.extensions["ivr.recorder"].stop()
+
+
+EXITING_WORKER = """
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+import ivr.store.recorder as recorder
+from ivr.events import StepEvent
+from ivr.store.database import Store, prepare_embedded_sqlite
+recorder.GATHER_SECONDS = 60  # the writer thread would not write them back before the exit
+store = Store.from_url(sys.argv[1])
+prepare_embedded_sqlite(store)
+kept = recorder.Recorder(store, Path(sys.argv[2]))
+for seq in range(3):
+    kept.record(StepEvent.make(call_sid="CAexit", at=datetime.now(timezone.utc), seq=seq, node="menu:main",
+                               outcome="menu"))
+assert kept.memory_counts().in_memory == 3
+"""
+
+
+def test_a_worker_exiting_cleanly_writes_back_what_its_memory_holds(tmp_path: Path) -> None:
+    blocked = tmp_path / "full-disk"
+    blocked.write_text("a file where the outbox folder should be")
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    ended = subprocess.run([sys.executable, "-c", EXITING_WORKER, url, str(blocked / "outbox")],
+                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert ended.returncode == 0, ended.stderr
+    assert "3 call events held in memory are kept again; 0 still wait there." in ended.stderr
+    assert sorted(step.seq for step in rows(url, steps)) == [0, 1, 2]

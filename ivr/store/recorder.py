@@ -154,6 +154,7 @@ class Recorder:
         self._down_until = 0.0
         self._database_error: str | None = None
         self._wake = threading.Event()
+        self._stopped = threading.Event()  # set by stop(): the writer thread ends without finishing its pause
         self._background = background
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
@@ -310,6 +311,7 @@ class Recorder:
     def stop(self) -> None:
         """Stop the background writer (tests and clean shutdowns); waiting events stay in the outbox."""
         self._background = False
+        self._stopped.set()
         self._wake.set()
         if self._writer is not None:
             self._writer.join(timeout=5)
@@ -320,7 +322,7 @@ class Recorder:
         if self._status is None or self._status.pid != os.getpid():
             return  # never recorded here, or a forked child's copy: the parent's file and status are the parent's
         self.stop()
-        self._disk_low = False  # a last try of the outbox, whatever the free space
+        self._disk_low, self._down_until = False, 0.0  # a last try of the outbox and the database, whatever came before
         self._rescue_memory()
         left = self.memory_counts()
         if left.in_memory:
@@ -348,9 +350,8 @@ class Recorder:
         while self._background:
             self._wake.wait(IDLE_SECONDS)
             self._wake.clear()
-            if not self._background:
+            if not self._background or self._stopped.wait(GATHER_SECONDS):
                 return
-            time.sleep(GATHER_SECONDS)
             try:
                 self._look_after_memory()
                 self.hand_over_if_old()  # a quiet worker's last events reach the drainers all the same
