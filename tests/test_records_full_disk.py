@@ -173,7 +173,7 @@ def test_every_answered_step_is_recorded_once_after_the_disk_was_full(small_disk
     print(f"{layout}: {len(answered)} steps answered 200, {len(refused)} not; "
           f"{sum(recorded.get(sid, 0) for sid in answered)} records of them; {len(lost)} lost, {len(doubled)} doubled; "
           f"at most {in_memory_seen} events in memory during the fill; flush: {flushed.stdout.strip()}")
-    assert len(answered) > 1000, (len(answered), refused[:20], server.output()[-3000:])
+    assert len(answered) > 500, (len(answered), refused[:20], server.output()[-3000:])
     assert in_memory_seen > 0  # the disk really refused the outbox, and /health said so
     assert (len(lost), len(doubled)) == (0, 0), (flushed.stdout, flushed.stderr, server.output()[-5000:])
     assert flushed.returncode == 0, flushed.stdout + flushed.stderr

@@ -90,10 +90,11 @@ class RecordCounts:
 
 
 def record_counts(folder: Path, own: Recorder | None = None) -> RecordCounts:
-    """Sum the counts of every process (each worker and the records writer) for /health and /metrics.
+    """Sum the counts of every process for /health and /metrics: one function, so that both say the same.
 
-    Waiting and set-aside events are counted in the outbox files, in-memory and dropped ones in each live
-    process's status file (this process's own, when given, from its memory directly). Works on a full disk.
+    Waiting and set-aside events are counted in the outbox files, whichever process wrote or drains them (the
+    records writer process holds none elsewhere); in-memory and dropped ones in each live worker's status file
+    (this process's own, when given, from its memory directly). Works on a full disk.
     """
     waiting = aside = 0
     own_outbox = own._own if own is not None else None
