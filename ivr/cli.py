@@ -552,7 +552,10 @@ def db_flush(outbox: str | None) -> None:
     state = recorder.state()
     click.echo(f"Took {taken} call events from {folder} into the database; {state.waiting} still wait, "
                f"{state.set_aside} were set aside as refused by the database.")
-    if state.waiting:
+    if state.in_memory or state.dropped:  # the disk refused them: only the workers holding them can write them
+        click.echo(f"{state.in_memory} more are held in the memory of running workers, which write them back within "
+                   f"a second of the outbox or the database taking them; {state.dropped} were dropped (see the log).")
+    if state.waiting or state.in_memory:
         raise SystemExit(1)
 
 

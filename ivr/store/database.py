@@ -89,6 +89,9 @@ def make_engine(url: str) -> Engine:
             # WAL lets `ivr report` read while the service writes; NORMAL sync is durable across crashes in WAL.
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            # After a checkpoint the log is cut back to 4 MiB rather than kept at its largest: on a small disk
+            # shared with the outbox, a burst must not keep its space.
+            cursor.execute("PRAGMA journal_size_limit = 4194304")
             cursor.close()
 
         return engine

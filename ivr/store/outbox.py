@@ -19,6 +19,12 @@ from typing import Any
 from ivr.events import CallEvent
 
 BUSY_MILLISECONDS = 2000
+# The outbox must never fill the disk with its own write-ahead log (a drainer deleting rows, a reader holding a
+# snapshot, a file appended to for long while the database is away): SQLite checkpoints every 256 pages (1 MiB)
+# rather than 1,000, and cuts the log back to 1 MiB after each checkpoint rather than keeping its largest size;
+# a sealed file is checkpointed and its log truncated to nothing before it is handed over.
+WAL_CHECKPOINT_PAGES = 256
+WAL_KEPT_BYTES = 1024 * 1024
 # Appended in one statement at most (far below SQLite's limit of bound values; only events held in memory
 # during a full disk come back in such numbers).
 ROWS_A_STATEMENT = 500
@@ -73,6 +79,8 @@ class Outbox:
         self._idle = threading.Condition(self._queue)  # notified when no write is under way (for seal)
         self._sealed = False
         self.used = False  # whether anything was ever appended here
+        self.handed_over = False  # opened by a drainer, the owner having sealed it (or died)
+        self.drained = False  # the database has every event here, though the disk refused to delete some rows
 
     def append(self, events: Sequence[CallEvent]) -> None:
         """Keep events durably, in order; raise OutboxUnavailable when the file cannot be written (OutboxSealed
@@ -126,11 +134,15 @@ class Outbox:
                 raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def seal(self) -> None:
-        """Let the appends under way finish, refuse any more (OutboxSealed), and close the file."""
+        """Let the appends under way finish, refuse any more (OutboxSealed), checkpoint and close the file."""
         with self._queue:
             self._sealed = True
             while self._writing:
                 self._idle.wait()
+        with self._lock:
+            if self._db is not None:
+                with contextlib.suppress(sqlite3.Error):  # a busy reader or a full disk: closing tries again
+                    self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.close()
 
     def _insert(self, bodies: list[str]) -> OutboxUnavailable | None:
@@ -148,9 +160,9 @@ class Outbox:
                 return OutboxUnavailable(f"{type(exc).__name__}: {exc}")
         return None
 
-    def oldest(self, limit: int) -> list[Waiting]:
-        """Return up to limit events, oldest first."""
-        rows = self._read("SELECT id, body FROM waiting ORDER BY id LIMIT ?", (limit,))
+    def oldest(self, limit: int, after: int = 0) -> list[Waiting]:
+        """Return up to limit events, oldest first (those after a row id, when given)."""
+        rows = self._read("SELECT id, body FROM waiting WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
         return [Waiting(row_id, body, _parse(body)) for row_id, body in rows]
 
     def remove(self, ids: Sequence[int]) -> None:
@@ -192,6 +204,8 @@ class Outbox:
             db.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode: a commit survives the process being killed (not a power cut), without an fsync.
             db.execute("PRAGMA synchronous = NORMAL")
+            db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+            db.execute(f"PRAGMA journal_size_limit = {WAL_KEPT_BYTES}")
             for statement in SCHEMA:
                 db.execute(statement)
             self._db = db

@@ -12,13 +12,18 @@ hundreds with a few statements each (group commit over pooled connections), by t
 of `ivr serve`, or else by the workers' writer threads: no process ever drains a file another one still
 appends to, so neither waits on the other's locks. An event the database refuses for its content is set
 aside on its own; while the database is away the writer waits. When even the outbox cannot be written (a
-full disk), events wait in memory, bounded, until either answers.
+full disk), events wait in memory, bounded, and each worker's own writer thread writes them back (to the outbox,
+or else straight into the database, in batches) within a second of either taking them, whether or not a records
+writer process runs. What is dropped beyond the bound is counted and logged. Each process's counts of events in
+memory and dropped live in a status file of its own (ivr.store.status), so /health sums every process's.
 """
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
+import itertools
 import logging
 import os
 import secrets
@@ -33,6 +38,7 @@ from typing import TextIO
 from ivr.events import CallEvent
 from ivr.store.database import Store, StoreRefused, StoreUnavailable
 from ivr.store.outbox import Outbox, OutboxSealed, OutboxUnavailable, Waiting, still_waiting
+from ivr.store.status import MemoryCounts, StatusFile, others
 from ivr.store.urls import database_identity
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,16 @@ IDLE_SECONDS = 1.0
 # Events held in memory while neither the outbox nor the database can be written; beyond this they are dropped,
 # counted and logged (a disk full for hours is an operator's emergency, not a memory leak).
 MEMORY_LIMIT = 50_000
+# A drop is logged at once, then at most once in this many seconds (with the running total): never silent,
+# never a flood of lines on a disk that is already full.
+DROP_LOG_SECONDS = 10.0
+# Below this much free space in the outbox folder, events are kept in memory rather than appended to the outbox.
+# Why a threshold rather than a preallocated reserve file: a reserve released on a full disk is taken at once by
+# whatever filled the disk (a runaway log keeps writing), so it would buy nothing. Stopping early instead leaves
+# the last megabytes to what must still happen: the checkpoints of the files being sealed and the deletions of
+# the drainers, whose write-ahead logs are bounded (see ivr.store.outbox) to well under this; and draining a
+# handed-over file needs no space at all, as it is deleted whole once the database has its events (see _drain).
+LOW_DISK_BYTES = 2 * 1024 * 1024
 # A worker hands its outbox file over to the drainers this often (when it has appended anything meanwhile).
 SEGMENT_SECONDS = 1.0
 # How much the records writer process yields the processor to the workers (see os.nice).
@@ -60,6 +76,46 @@ def outbox_folder(instance_dir: Path, database_url: str) -> Path:
     unreachable PostgreSQL are never written into another database by mistake."""
     digest = hashlib.sha256(database_identity(database_url).encode()).hexdigest()[:10]
     return instance_dir / f"outbox-{digest}"
+
+
+@dataclass(frozen=True)
+class RecordCounts:
+    """The call events of every process using an outbox folder: waiting in its files, set aside there, held in
+    memory by a live process, and dropped."""
+
+    waiting: int
+    set_aside: int
+    in_memory: int
+    dropped: int
+
+
+def record_counts(folder: Path, own: Recorder | None = None) -> RecordCounts:
+    """Sum the counts of every process for /health and /metrics: one function, so that both say the same.
+
+    Waiting and set-aside events are counted in the outbox files, whichever process wrote or drains them (the
+    records writer process holds none elsewhere); in-memory and dropped ones in each live worker's status file
+    (this process's own, when given, from its memory directly). Works on a full disk.
+    """
+    waiting = aside = 0
+    own_outbox = own._own if own is not None else None
+    try:
+        paths = sorted(folder.glob("*.sqlite3"))
+    except OSError:
+        paths = []
+    for path in paths:
+        outbox = own_outbox if own_outbox is not None and own_outbox.path == path else Outbox(path)
+        try:
+            found, refused = outbox.counts()
+        except OutboxUnavailable:
+            continue
+        finally:
+            if outbox is not own_outbox:
+                outbox.close()
+        waiting, aside = waiting + found, aside + refused
+    memory = others(folder, own._status if own is not None else None)
+    if own is not None:
+        memory += own.memory_counts()
+    return RecordCounts(waiting, aside, memory.in_memory, memory.dropped)
 
 
 @dataclass(frozen=True)
@@ -84,13 +140,22 @@ class Recorder:
         self._own_pid = 0
         self._own_opened = 0.0
         self._handed_over: Path | None = None  # the last file this process handed over, until it is drained
-        self._memory: deque[CallEvent] = deque()
+        # Events the outbox refused, oldest first, each with a number so that a batch written back is taken off
+        # exactly, whatever was added or dropped meanwhile.
+        self._memory: deque[tuple[int, CallEvent]] = deque()
         self._memory_lock = threading.Lock()
+        self._memory_numbers = 0
+        self._rescue_lock = threading.Lock()
         self._drain_lock = threading.Lock()
         self._dropped = 0
+        self._drop_logged_at = -DROP_LOG_SECONDS
+        self._drop_logged = 0
+        self._disk_low = False
+        self._status: StatusFile | None = None
         self._down_until = 0.0
         self._database_error: str | None = None
         self._wake = threading.Event()
+        self._stopped = threading.Event()  # set by stop(): the writer thread ends without finishing its pause
         self._background = background
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
@@ -100,10 +165,15 @@ class Recorder:
 
     def record(self, event: CallEvent) -> None:
         """Keep one event durably in this process's outbox (or in memory when the disk refuses); wake the writer."""
-        try:
-            self._append_own([event])
-        except OutboxUnavailable as exc:
-            self._hold_in_memory(event, str(exc))
+        if self._memory or self._disk_low:
+            # Events already wait in memory (or the disk is nearly full): this one joins them, so that they reach
+            # the records in order, and the caller does not pay for a write the disk will refuse.
+            self._hold_in_memory(event, "the disk is full or nearly so")
+        else:
+            try:
+                self._append_own([event])
+            except OutboxUnavailable as exc:
+                self._hold_in_memory(event, str(exc))
         self._ensure_writer()
         if not self._wake.is_set():  # set already: the writer has not looked yet, and waking it costs a lock
             self._wake.set()
@@ -208,18 +278,7 @@ class Recorder:
 
     def state(self) -> RecorderState:
         """Return the database's state and the counts of waiting, set-aside, in-memory and dropped events."""
-        waiting = aside = 0
-        own = self._own
-        for path in self.outboxes():
-            outbox = own if own is not None and own.path == path else Outbox(path)
-            try:
-                found, refused = outbox.counts()
-            except OutboxUnavailable:
-                continue
-            finally:
-                if outbox is not own:
-                    outbox.close()
-            waiting, aside = waiting + found, aside + refused
+        counts = record_counts(self.folder, self)
         if self.resting():
             database = f"unreachable ({self._database_error}); the writer tries it again in a few seconds"
         else:
@@ -228,7 +287,11 @@ class Recorder:
                 database = "ok"
             except StoreUnavailable as exc:
                 database = f"unreachable ({exc})"
-        return RecorderState(database, waiting, aside, len(self._memory), self._dropped)
+        return RecorderState(database, counts.waiting, counts.set_aside, counts.in_memory, counts.dropped)
+
+    def memory_counts(self) -> MemoryCounts:
+        """Return this process's events held in memory and dropped."""
+        return MemoryCounts(len(self._memory), self._dropped)
 
     def set_aside_events(self) -> list[tuple[int, str, str, str]]:
         """Return the events set aside in every outbox file (id, reason, when, body)."""
@@ -250,9 +313,26 @@ class Recorder:
     def stop(self) -> None:
         """Stop the background writer (tests and clean shutdowns); waiting events stay in the outbox."""
         self._background = False
+        self._stopped.set()
         self._wake.set()
         if self._writer is not None:
             self._writer.join(timeout=5)
+
+    def close(self) -> None:
+        """On a clean exit (a worker recycled or stopped): stop the writer thread, write back what memory holds,
+        hand this process's outbox file over, and say how many events, if any, die with the process."""
+        if self._status is None or self._status.pid != os.getpid():
+            return  # never recorded here, or a forked child's copy: the parent's file and status are the parent's
+        self.stop()
+        self._disk_low, self._down_until = False, 0.0  # a last try of the outbox and the database, whatever came before
+        self._rescue_memory()
+        left = self.memory_counts()
+        if left.in_memory:
+            log.critical("This process ends with %d call events neither the outbox nor the database could take; "
+                         "they are lost.", left.in_memory)
+        with self._writer_lock:
+            self._hand_over_own()
+        self._status.close()
 
     # The background writer ----------------------------------------------------------------------------------
 
@@ -261,6 +341,10 @@ class Recorder:
             return
         with self._writer_lock:
             if self._writer is None or not self._writer.is_alive():
+                if self._status is None or self._status.pid != os.getpid():
+                    self._status = StatusFile(self.folder)
+                    self._status.open()
+                    atexit.register(self.close)
                 self._writer = threading.Thread(target=self._run, name="ivr-records-writer", daemon=True)
                 self._writer.start()
 
@@ -268,18 +352,36 @@ class Recorder:
         while self._background:
             self._wake.wait(IDLE_SECONDS)
             self._wake.clear()
-            if not self._background:
+            if not self._background or self._stopped.wait(GATHER_SECONDS):
                 return
-            time.sleep(GATHER_SECONDS)
-            self.hand_over_if_old()  # a quiet worker's last events reach the drainers all the same
-            if self.resting() or self._writer_process_alive():
-                continue
-            if self.chore is not None:
-                self.chore()
             try:
+                self._look_after_memory()
+                self.hand_over_if_old()  # a quiet worker's last events reach the drainers all the same
+                if self.resting() or self._writer_process_alive():
+                    continue
                 self.flush(wait=False)
             except Exception:  # the writer must outlive anything one batch does
                 log.exception("The records writer failed on a batch; it tries again shortly.")
+                continue
+            self.run_chore()
+
+    def run_chore(self) -> None:
+        """Run the chore between drains; its failure never holds up the records."""
+        if self.chore is None:
+            return
+        try:
+            self.chore()
+        except Exception:
+            log.exception("The records writer's chore (retention) failed; it is tried again later.")
+
+    def _look_after_memory(self) -> None:
+        """Each second: note whether the disk is nearly full, write back the events held in memory (only this
+        process has them: a records writer process cannot), and rewrite this process's counts."""
+        self._disk_low = _free_bytes(self.folder) < LOW_DISK_BYTES
+        if self._status is not None:
+            self._status.open()  # made late if the disk was full when the process started
+        self._rescue_memory()
+        self._write_status()
 
     def _writer_process_alive(self) -> bool:
         """Tell (looking at most once a second) whether a records writer process drains this folder for us."""
@@ -315,6 +417,7 @@ class Recorder:
             if handle is None:
                 continue  # a live worker's: it drains its own
             outbox = Outbox(path)
+            outbox.handed_over = True
 
             def release(outbox: Outbox = outbox, handle: TextIO = handle) -> None:
                 _remove_if_empty(outbox)  # which closes it
@@ -324,15 +427,28 @@ class Recorder:
 
     def _drain(self, outbox: Outbox) -> int:
         taken = 0
-        while batch := outbox.oldest(BATCH):
-            done = self._take(outbox, batch)
+        after = 0  # the last event taken whose row could not be deleted (a full disk)
+        while batch := outbox.oldest(BATCH, after):
+            done, kept = self._take(outbox, batch)
             taken += done
+            if kept:
+                if not outbox.handed_over:
+                    break  # this process's own file: it takes the rows off once the disk has room
+                after = batch[-1].id
             if done < len(batch):  # the database went away: the rest waits
                 break
+        else:
+            if after:
+                # A file handed over, all of whose events the database has (applying one again changes nothing):
+                # it is deleted whole, which needs no space, where deleting its rows needs some.
+                outbox.drained = True
         return taken
 
-    def _take(self, outbox: Outbox, batch: list[Waiting]) -> int:
-        """Write a batch; on a refusal, write its events one by one and set aside each that is refused."""
+    def _take(self, outbox: Outbox, batch: list[Waiting]) -> tuple[int, bool]:
+        """Write a batch; on a refusal, write its events one by one and set aside each that is refused.
+
+        Return how many were taken, and whether their rows stay in the file (the disk refused the deletion).
+        """
         readable = [item for item in batch if item.event is not None]
         for item in batch:
             if item.event is None:
@@ -341,12 +457,15 @@ class Recorder:
             self.store.apply([item.event for item in readable if item.event is not None])
         except StoreUnavailable as exc:
             self._rest(str(exc))
-            return len(batch) - len(readable)
+            return len(batch) - len(readable), False
         except StoreRefused:
-            return len(batch) - len(readable) + self._take_one_by_one(outbox, readable)
-        outbox.remove([item.id for item in readable])
+            return len(batch) - len(readable) + self._take_one_by_one(outbox, readable), False
         self._came_back()
-        return len(batch)
+        try:
+            outbox.remove([item.id for item in readable])
+        except OutboxUnavailable:
+            return len(batch), True
+        return len(batch), False
 
     def _take_one_by_one(self, outbox: Outbox, items: list[Waiting]) -> int:
         taken = 0
@@ -392,33 +511,70 @@ class Recorder:
             if len(self._memory) >= MEMORY_LIMIT:
                 self._memory.popleft()
                 self._dropped += 1
-                if self._dropped in (1, 100, 10_000) or self._dropped % 100_000 == 0:
-                    log.critical("%d call events were dropped: neither the outbox nor the database could be "
-                                 "written for a long time.", self._dropped)
-            self._memory.append(event)
+                self._log_drops()
+            self._memory_numbers += 1
+            self._memory.append((self._memory_numbers, event))
+            self._write_status()
+
+    def _log_drops(self) -> None:
+        """Log the first drop at once, then the running total at most once in DROP_LOG_SECONDS."""
+        now = time.monotonic()
+        if self._dropped > self._drop_logged and (self._drop_logged == 0
+                                                   or now - self._drop_logged_at >= DROP_LOG_SECONDS):
+            log.critical("%d call events were dropped (%d since the last report): neither the outbox nor the "
+                         "database could be written for a long time, and memory holds at most %d.",
+                         self._dropped, self._dropped - self._drop_logged, MEMORY_LIMIT)
+            self._drop_logged, self._drop_logged_at = self._dropped, now
+
+    def _write_status(self) -> None:
+        if self._status is not None and self._status.pid == os.getpid():
+            self._status.write(self.memory_counts())
 
     def _rescue_memory(self) -> None:
-        """Move events held in memory to the outbox, or straight into the database."""
-        with self._memory_lock:
-            held: Sequence[CallEvent] = list(self._memory)
-        if not held:
+        """Write back the events held in memory, in batches: to the outbox, or else straight into the database
+        (idempotently, as the drainers do). What is written is taken off; the rest waits for the next try."""
+        if not self._memory or not self._rescue_lock.acquire(blocking=False):
             return
+        written = 0
         try:
-            self._append_own(held)
-        except OutboxUnavailable:
-            if self.resting():
-                return
+            while True:
+                with self._memory_lock:
+                    held = list(itertools.islice(self._memory, BATCH))
+                if not held:
+                    break
+                if not self._write_back([event for _, event in held]):
+                    break
+                with self._memory_lock:
+                    last = held[-1][0]
+                    while self._memory and self._memory[0][0] <= last:
+                        self._memory.popleft()
+                    self._write_status()
+                written += len(held)
+        finally:
+            self._rescue_lock.release()
+        if written:
+            log.warning("%d call events held in memory are kept again; %d still wait there.", written,
+                        len(self._memory))
+
+    def _write_back(self, events: list[CallEvent]) -> bool:
+        """Put one batch of events from memory in the outbox, or else in the database; tell whether either took it."""
+        if not self._disk_low:
             try:
-                self.store.apply(held)
-            except StoreUnavailable as exc:
-                self._rest(str(exc))
-                return
-            except StoreRefused:
-                return  # back into the outbox once it can be written, where each is tried on its own
-        with self._memory_lock:
-            for _ in range(len(held)):
-                self._memory.popleft()
-        log.warning("%d call events held in memory are kept again.", len(held))
+                self._append_own(events)
+                return True
+            except OutboxUnavailable:
+                pass
+        if self.resting():
+            return False
+        try:
+            self.store.apply(events)
+        except StoreUnavailable as exc:
+            self._rest(str(exc))
+            return False
+        except StoreRefused:
+            return False  # back into the outbox once it can be written, where each is tried on its own
+        self._came_back()
+        return True
 
     def _open_own(self) -> tuple[Outbox, TextIO]:
         """Name a new outbox file for this process and hold the lock that tells other drainers it is alive."""
@@ -427,6 +583,17 @@ class Recorder:
         if handle is None:  # cannot happen for a fresh name; a full disk is handled by the caller
             raise OutboxUnavailable(f"cannot lock {path}")
         return Outbox(path), handle
+
+
+def _free_bytes(folder: Path) -> int:
+    """Return the space left to ordinary users on the disk of a folder (or its nearest existing parent)."""
+    for place in (folder, *folder.parents):
+        try:
+            found = os.statvfs(place)
+        except OSError:
+            continue
+        return found.f_bavail * found.f_frsize
+    return LOW_DISK_BYTES  # nothing to ask: not taken for a full disk
 
 
 def _try_lock(path: Path) -> TextIO | None:
@@ -451,9 +618,11 @@ def _discard(outbox: Outbox, handle: TextIO) -> None:
 
 
 def _remove_if_empty(outbox: Outbox) -> None:
-    """Delete a dead worker's outbox once nothing waits in it and nothing was set aside there."""
+    """Delete a dead worker's outbox once nothing waits in it (or the database has it all) and nothing was set
+    aside there."""
     try:
-        if outbox.counts() == (0, 0):
+        waiting, aside = outbox.counts()
+        if aside == 0 and (waiting == 0 or outbox.drained):
             for suffix in ("", "-wal", "-shm", ".owner"):
                 outbox.path.with_name(outbox.path.name + suffix).unlink(missing_ok=True)
     except (OutboxUnavailable, OSError):
@@ -472,6 +641,7 @@ def run_writer_process(store: Store, folder: Path, parent: int, chore: Callable[
     # are written in the moments between.
     os.nice(WRITER_NICENESS)
     recorder = Recorder(store, folder, background=False)
+    recorder.chore = chore  # the daily retention purge, a moment at a time (ivr.store.retention)
     handle = None
     while handle is None and os.getppid() == parent:
         handle = _try_lock(folder / WRITER_LOCK)
@@ -482,9 +652,9 @@ def run_writer_process(store: Store, folder: Path, parent: int, chore: Callable[
         time.sleep(GATHER_SECONDS)
         if recorder.resting():
             continue
-        if chore is not None:  # the daily retention purge, a moment at a time (ivr.store.retention)
-            chore()
         try:
             recorder.drain_all()
         except Exception:  # the writer must outlive anything one batch does
             log.exception("The records writer failed on a batch; it tries again shortly.")
+            continue
+        recorder.run_chore()
