@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, select
 from ivr.cli import main
 from ivr.clock import parse_moment
 from ivr.events import StepEvent
-from ivr.store.backup import holders
+from ivr.store.backup import holders, known_revisions
 from ivr.store.database import MIGRATIONS, Store, upgrade_schema
 from ivr.store.outbox import Outbox
 from ivr.store.recorder import outbox_folder
@@ -33,6 +33,7 @@ from tests.served import IVR, ServedHotline
 
 CALLER = "+8613812345678"
 AT = parse_moment("2026-11-26T10:00:00+08:00")
+HEAD = known_revisions()[1]  # the newest schema revision of this checkout
 
 
 def sid(number: int) -> str:
@@ -164,7 +165,7 @@ def test_a_backup_never_replaces_a_file_unless_forced_and_restore_keeps_the_data
     assert backup.read_text() == "yesterday's notes"
     made = ivr(instance, "db", "backup", str(backup), "--force")
     assert made.stdout.startswith(f"Backed up {instance / 'ivr.sqlite3'} to {backup}: 1 calls, 0 voice messages, "
-                                  "schema 0003, ")
+                                  f"schema {HEAD}, ")
     add_call(instance, 2)  # after the backup
     (instance / "ivr.sqlite3").chmod(0o640)  # as the operator set it up for the service's user
     waiting = Outbox(outbox_folder(instance, f"sqlite:///{instance / 'ivr.sqlite3'}") / "worker-1-00000000.sqlite3")
@@ -173,7 +174,7 @@ def test_a_backup_never_replaces_a_file_unless_forced_and_restore_keeps_the_data
     restored = ivr(instance, "db", "restore", str(backup))
     aside = instance / "ivr.sqlite3.before-restore-20261126T233000"
     assert restored.stdout == (
-        f"Restored {backup} into {instance / 'ivr.sqlite3'}: 1 calls, 0 voice messages, schema 0003.\n"
+        f"Restored {backup} into {instance / 'ivr.sqlite3'}: 1 calls, 0 voice messages, schema {HEAD}.\n"
         f"The database it replaced is kept as {aside}.\n"
         "Start the service again; call events waiting in the outbox are written into the restored records.\n")
     assert list(records_of(instance / "ivr.sqlite3")) == [sid(1)]
@@ -206,7 +207,7 @@ def test_restore_refuses_what_is_not_a_backup_of_this_hotline(instance: Path, tm
         connection.execute("UPDATE alembic_version SET version_num = '0099'")
         connection.commit()
     assert ivr(instance, "db", "restore", str(newer), code=1).stderr == (
-        f"Error: {newer} is at schema revision 0099, which this version of ivr does not know (its newest is 0003): "
+        f"Error: {newer} is at schema revision 0099, which this version of ivr does not know (its newest is {HEAD}): "
         "it was made by a newer ivr. Restore it with that version. Nothing was changed.\n")
     nowhere = tmp_path / "no-such-folder" / "b.sqlite3"
     assert ivr(instance, "db", "backup", str(nowhere), code=1).stderr == (
@@ -233,9 +234,9 @@ def test_a_backup_of_an_older_schema_is_upgraded_as_it_is_restored(tmp_path: Pat
     fresh = tmp_path / "instance"
     restored = ivr(fresh, "db", "restore", str(old))
     assert restored.stdout.splitlines()[0] == (
-        f"Restored {old} into {fresh / 'ivr.sqlite3'}: 1 calls, 0 voice messages, upgraded from schema 0002 to 0003.")
+        f"Restored {old} into {fresh / 'ivr.sqlite3'}: 1 calls, 0 voice messages, upgraded from schema 0002 to {HEAD}.")
     with closing(sqlite3.connect(fresh / "ivr.sqlite3")) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
         assert connection.execute("SELECT count(*) FROM menu_versions").fetchone() == (0,)
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     assert list(records_of(fresh / "ivr.sqlite3")) == [sid(7)]

@@ -112,7 +112,7 @@ def load(server: ServedHotline, prefix: str, seconds: float, answered: list[str]
 
 
 def health(server: ServedHotline) -> dict[str, object]:
-    status, body = server.get("/health")
+    status, body = server.get("/health/details")
     assert status == 200, body
     found: dict[str, object] = json.loads(body)
     return found
@@ -200,14 +200,14 @@ def test_events_held_in_memory_reach_the_database_while_a_writer_process_holds_t
         monkeypatch.setattr(ivr.store.recorder, "LOW_DISK_BYTES", 1 << 62)  # the disk now counts as full
         time.sleep(1.5)  # the worker's writer thread notices within a second
         post_steps(provider, 1, 5)
-        assert provider.client.get("/health").get_json()["events_in_memory"] >= 1  # held, not appended
+        assert provider.client.get("/health/details").get_json()["events_in_memory"] >= 1  # held, not appended
         deadline = time.monotonic() + 5
         while count(url, steps) < 5 and time.monotonic() < deadline:
             time.sleep(0.1)
         # The five held events went straight into the database, by the worker itself; the one in the outbox waits
         # for the writer process, which holds the folder.
         assert sorted(step.seq for step in rows(url, steps)) == [1, 2, 3, 4, 5]
-        health = provider.client.get("/health").get_json()
+        health = provider.client.get("/health/details").get_json()
         assert (health["events_in_memory"], health["events_waiting"], health["events_dropped"]) == (0, 1, 0)
     finally:
         app.extensions["ivr.recorder"].stop()
@@ -267,7 +267,7 @@ def test_events_beyond_the_memory_bound_are_counted_and_logged_once_in_a_while(
     provider = Provider(app.test_client())
     with caplog.at_level(logging.CRITICAL, logger="ivr.store.recorder"):
         post_steps(provider, 0, 8)
-    health = provider.client.get("/health").get_json()
+    health = provider.client.get("/health/details").get_json()
     assert (health["events_in_memory"], health["events_dropped"], health["status"]) == (3, 5, "degraded")
     dropped = [r.getMessage() for r in caplog.records if "were dropped" in r.getMessage()]
     assert dropped == ["1 call events were dropped (1 since the last report): neither the outbox nor the database "
