@@ -53,13 +53,15 @@ class Refused(Exception):
         self.status = status
 
 
-def request_length(received: bytes | bytearray) -> int | None:
+def request_length(received: bytes | bytearray, start: int = 0) -> int | None:
     """Return how many bytes the request at the start of `received` takes, or None while its head is unfinished.
 
-    Only the framing is read here; gunicorn's parser checks everything else afterwards. Should the two ever
-    disagree, the thread's parser meets the end of the bytes received, never a socket to wait on.
+    `start` is where to look for the head's end (the bytes before it were looked at already: a head trickled a
+    byte at a time costs the loop one pass over it, not one per byte). Only the framing is read here; gunicorn's
+    parser checks everything else afterwards. Should the two ever disagree, the thread's parser meets the end of
+    the bytes received, never a socket to wait on.
     """
-    end = received.find(_HEAD_END)
+    end = received.find(_HEAD_END, start)
     if end < 0:
         if len(received) > MAX_HEAD_BYTES:
             raise Refused(431)
@@ -120,8 +122,9 @@ class WholeRequestWorker(ThreadWorker):  # type: ignore[misc]
             leftover = conn.parser.unreader.take_buffered()
         conn.sock.setblocking(False)
         conn.received = bytearray(leftover)
+        conn.length = None  # the whole request's length, once its head is in
+        conn.scanned = 0  # how far the head's end was looked for
         conn.arrive_by = time.monotonic() + self.deadline
-        conn.continued = False
         conn.watched = False
         if not conn.initialized:
             # Once per connection: a response its client does not read is abandoned rather than waited on.
@@ -130,7 +133,6 @@ class WholeRequestWorker(ThreadWorker):  # type: ignore[misc]
 
     def gather(self, conn: Any) -> None:
         """Read what has arrived; hand the request to a thread when whole, else wait for more in the loop."""
-        registered = conn.watched
         try:
             data = conn.sock.recv(65536)
         except BlockingIOError:
@@ -140,25 +142,30 @@ class WholeRequestWorker(ThreadWorker):  # type: ignore[misc]
         if data == b"":
             self.drop(conn)  # the client went away
             return
-        if data:
-            conn.received += data
-        try:
-            length = request_length(conn.received)
-        except Refused as refused:
-            self.answer_and_drop(conn, refused.status)
-            return
-        if length is not None and len(conn.received) >= length:
-            if registered:
+        received = conn.received
+        if conn.length is None:
+            if data:
+                received += data
+            try:
+                conn.length = request_length(received, conn.scanned)
+            except Refused as refused:
+                self.answer_and_drop(conn, refused.status)
+                return
+            conn.scanned = max(0, len(received) - len(_HEAD_END) + 1)
+            if (conn.length is not None and len(received) < conn.length
+                    and _EXPECT_CONTINUE.search(received, 0, received.find(_HEAD_END) + 2)):
+                self.send_quietly(conn, b"HTTP/1.1 100 Continue\r\n\r\n")  # the client waits for it to send the body
+        elif data:
+            received += data
+        if conn.length is not None and len(received) >= conn.length:
+            if conn.watched:
                 self.poller.unregister(conn.sock)
                 conn.watched = False
-            conn.whole = bytes(conn.received)
+            conn.whole = received
             conn.received = None
             super().enqueue_req(conn)
             return
-        if length is not None and not conn.continued and _EXPECT_CONTINUE.search(conn.received):
-            conn.continued = True  # the client waits for this before it sends the body
-            self.send_quietly(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
-        if not registered:
+        if not conn.watched:
             conn.watched = True
             self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_arriving, conn))
             self.arriving.append((conn.arrive_by, conn))

@@ -242,6 +242,11 @@ def test_request_length_reads_the_framing_only() -> None:
     for head in (b"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 9\r\n\r\n",
                  b"POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n"):
         assert request_length(head + b"body") == len(head)
+    # Where the loop looked already is not looked at again, but a head end split across two reads is found.
+    split = b"GET / HTTP/1.1\r\nHost: x\r\n\r"
+    assert request_length(split, 0) is None
+    assert request_length(split + b"\n", len(split) - 3) == len(split) + 1
+    assert request_length(b"GET / HTTP/1.1\r\n\r\n", 17) is None  # (the loop never starts past an end it saw)
     with pytest.raises(Refused) as refused:
         request_length(b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY_BYTES + 1))
     assert refused.value.status == 413
