@@ -104,7 +104,8 @@ class WholeRequestWorker(ThreadWorker):  # type: ignore[misc]
         # (deadline, connection) in the order they were started, hence of deadline; an entry whose connection
         # has since been handed over or closed is skipped when it comes up.
         self.arriving: deque[tuple[float, Any]] = deque()
-        self.timed_out = 0
+        self.timed_out = 0  # requests closed at the deadline, and refused from their head, since the last report
+        self.refused = 0
         self.reported = 0.0
         super().init_process()
 
@@ -198,18 +199,19 @@ class WholeRequestWorker(ThreadWorker):  # type: ignore[misc]
                 self.send_quietly(conn, refusal(408))
             self.drop(conn)
             self.timed_out += 1
-        if self.timed_out and now - self.reported >= REPORT_EVERY:
+        if (self.timed_out or self.refused) and now - self.reported >= REPORT_EVERY:
             self.log.warning("closed %d connections that did not send a whole request within %.0f s (slow or "
-                             "stalled clients; a buffering proxy in front absorbs them); at most one such line "
-                             "every %.0f s", self.timed_out, self.deadline, REPORT_EVERY)
-            self.timed_out = 0
+                             "stalled clients; a buffering proxy in front absorbs them) and refused %d requests "
+                             "from their head (411, 413, 431); at most one such line every %.0f s",
+                             self.timed_out, self.deadline, self.refused, REPORT_EVERY)
+            self.timed_out = self.refused = 0
             self.reported = now
 
     def answer_and_drop(self, conn: Any, status: int) -> None:
         """Refuse a request from its head and close the connection."""
-        self.log.info("refused a request from %s with %d", conn.client[0] if conn.client else "?", status)
         self.send_quietly(conn, refusal(status))
         self.drop(conn)
+        self.refused += 1  # logged with the requests closed at the deadline, at a bounded rate
 
     @staticmethod
     def send_quietly(conn: Any, data: bytes) -> None:

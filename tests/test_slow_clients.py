@@ -230,6 +230,8 @@ def test_requests_refused_from_their_head_are_answered_at_once(served: ServedHot
         assert answer.startswith(b"HTTP/1.1 " + status + b" "), answer[:80]
         assert time.monotonic() - started < 1
     assert served.get("/health")[0] == 200
+    time.sleep(1.5)  # the worker's loop looks at its counts at least once a second
+    assert "and refused 1 requests from their head (411, 413, 431)" in served.output()
 
 
 def test_request_length_reads_the_framing_only() -> None:
