@@ -209,7 +209,7 @@ def prompts(menus_dir: str | None) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (about one per core).")
 @click.option("--threads", default=THREADS, show_default=True, type=click.IntRange(1, 256),
-              help="Threads per worker; a slow client holds one thread, not a worker.")
+              help="Threads per worker, each serving one whole request at a time (slow clients hold none).")
 @click.option("--dev", is_flag=True, help="Flask's development server instead (one process; for a laptop).")
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:

@@ -16,9 +16,12 @@ from gunicorn.glogging import Logger
 
 from ivr.redact import mask_number
 from ivr.web.security import LogThrottle
+from ivr.worker import REQUEST_DEADLINE, WholeRequestWorker
 
-# Threads per worker: a client trickling its request holds one thread, not a whole worker, so a handful of
-# slow clients leave the others free. Beyond a few dozen, put a buffering proxy (nginx) in front.
+__all__ = ["REQUEST_DEADLINE", "ProductionServer", "start_records_writer"]
+
+# Threads per worker, each serving one whole request at a time: a slow or stalled client holds none of them
+# (the worker's event loop gathers its request, and closes it after REQUEST_DEADLINE seconds).
 THREADS = 16
 # A worker silent this long is replaced; a step takes milliseconds, so this only catches a stuck worker.
 WORKER_TIMEOUT = 30
@@ -71,7 +74,7 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
         self.options = {
             "bind": bind,
             "workers": workers,
-            "worker_class": "gthread",
+            "worker_class": WholeRequestWorker,
             "threads": threads,
             "timeout": WORKER_TIMEOUT,
             "graceful_timeout": GRACEFUL_TIMEOUT,

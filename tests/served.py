@@ -33,6 +33,7 @@ class ServedHotline:
                  extra: tuple[str, ...] = (), unset: tuple[str, ...] = (), database_url: str | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.instance = instance
         self.log = instance.parent / f"serve-{self.port}.log"
         env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_SECRET_KEY": SECRET_KEY, "IVR_FROZEN_TIME": at,
                "IVR_INSTANCE_DIR": str(instance), "IVR_MENUS_DIR": str(menus)}

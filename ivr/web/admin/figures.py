@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from ivr.store.report import build_report, name_report, report_csv
 from ivr.web.admin import bp, hotline, lang, moment, records
 from ivr.web.admin.errors import FIRST_DAY, day_arg
+from ivr.web.admin.heavy import heavy
 
 DEFAULT_DAYS = 30
 # The chart's geometry in SVG units: every bar has a row of its own, so no label can overlap another.
@@ -20,6 +21,7 @@ BAR_WIDTH = 360
 
 
 @bp.get("/figures")
+@heavy("busy_figures")
 def figures() -> ResponseReturnValue:
     """Calls per day and hour, menu choices by name, out-of-hours share, hang-ups and forwarding per unit."""
     since, until = _period()
@@ -29,6 +31,7 @@ def figures() -> ResponseReturnValue:
 
 
 @bp.get("/figures.csv")
+@heavy("busy_figures")
 def figures_csv() -> ResponseReturnValue:
     """The same figures as CSV rows: section, key, detail, value."""
     since, until = _period()

@@ -24,6 +24,7 @@ from ivr.simulator import CallResult, CallSimulator, Ending, pressed_keys
 from ivr.web.admin import bp, hotline, lang, me, moment
 from ivr.web.admin.edits import Draft, live_dir, load_draft
 from ivr.web.admin.errors import day_arg, time_arg
+from ivr.web.admin.heavy import heavy
 from ivr.web.admin.i18n import pick_lang, translate
 
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
@@ -33,6 +34,7 @@ _KEYS = re.compile(r"^[0-9*#.]*$")
 
 
 @bp.route("/try", methods=["GET", "POST"])
+@heavy("busy_try")
 def rehearse() -> ResponseReturnValue:
     """Show the keypad; each press places the call again from the start with every key pressed so far."""
     form = request.form if request.method == "POST" else request.args
