@@ -786,13 +786,24 @@ def _purged(counts: dict[str, int], days: int) -> str:
 @database_errors
 def report(since: datetime | None, until: datetime | None, fmt: str, chart: str | None, lang: Lang) -> None:
     """Calls per day and hour, menu choices, out-of-hours share, hang-ups, forwarding success, messages waiting."""
-    from ivr.store.report import build_report, name_report, report_chart, report_csv, report_text
+    from ivr.store.report import (
+        build_report,
+        missed_sentences,
+        name_report,
+        report_chart,
+        report_csv,
+        report_text,
+        sentences_text,
+    )
 
     last = until.date() if until else _moment_or_now(None).date()
     first = since.date() if since else last - timedelta(days=30)
     if first > last:
         raise click.BadParameter(f"--since {first} is after --until {last}", param_hint="--since")
-    figures = build_report(_open_store(), first, last)
+    store = _open_store()
+    figures = build_report(store, first, last)
+    # What callers said that reached no office or that they corrected: a list apart from the figures.
+    figures["sentences_missed"] = missed_sentences(store, first, last)
     known = load_hotline_quietly()
     # People read names; the JSON keeps the ids, for programs.
     named = name_report(figures, known, lang) if known is not None else figures
@@ -802,6 +813,7 @@ def report(since: datetime | None, until: datetime | None, fmt: str, chart: str 
         click.echo(report_csv(named), nl=False)
     else:
         click.echo(report_text(named))
+        click.echo("\n" + sentences_text(figures["sentences_missed"], known, lang))
     if chart:
         try:
             report_chart(figures, chart, named)

@@ -396,7 +396,8 @@ class CallFlow:
             unit = self.hotline.units[offered[int(key) - 1]]
             return self._reach_unit(unit, Step(Node(NodeKind.UNIT, unit.id), lang, back=menu.id), now)
         if len(offered) == 1 and key == "2":
-            return Decision((self._say("speech_declined", lang), self._menu_question(menu, back, lang)), "declined")
+            return Decision((self._say("speech_declined", lang), self._menu_question(menu, back, lang, short=True)),
+                            "declined")
         if key == BACK_KEY:
             return Decision((self._menu_question(menu, back, lang),), "menu")
         if key == OPERATOR_KEY:

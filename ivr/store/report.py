@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, exists, func, literal, or_, select
+from sqlalchemy import String, and_, case, func, literal, or_, select
 
 from ivr.clock import TIMEZONE
 from ivr.core.flow import Node, NodeKind
@@ -298,15 +298,19 @@ def missed_sentences(store: Store, since: date, until: date, limit: int = SENTEN
     start = TIMEZONE.localize(datetime.combine(since, time()))
     end = TIMEZONE.localize(datetime.combine(until + timedelta(days=1), time()))
     said, after, request = steps.alias("said"), steps.alias("after"), steps.alias("request")
-    follow_up = and_(after.c.call_sid == said.c.call_sid, after.c.seq > said.c.seq, ~exists().where(
+    # Correlated by hand: the innermost query refers to the outermost one's sentence, two levels up.
+    follow_up = and_(after.c.call_sid == said.c.call_sid, after.c.seq > said.c.seq, ~select(request.c.id).where(
         request.c.call_sid == said.c.call_sid, request.c.offered.is_not(None), request.c.seq > said.c.seq,
-        request.c.seq < after.c.seq))
+        request.c.seq < after.c.seq).correlate(said, after).exists())
     # Whether a unit id is one of the '+'-joined offered ids ('_' would otherwise match any character).
     offered_it = literal("+", String).concat(said.c.offered).concat("+").like(
         literal("%+", String).concat(func.replace(after.c.unit_id, "_", "\\_")).concat("+%"), escape="\\")
-    declined = exists().where(follow_up, after.c.outcome == "declined")
-    went_back = exists().where(follow_up, after.c.digits == "*")
-    elsewhere = exists().where(follow_up, after.c.outcome.in_(_REACHED), after.c.unit_id.is_not(None), ~offered_it)
+    def later(*conditions: Any) -> Any:
+        return select(after.c.id).where(follow_up, *conditions).correlate(said).exists()
+
+    declined = later(after.c.outcome == "declined")
+    went_back = later(after.c.digits == "*")
+    elsewhere = later(after.c.outcome.in_(_REACHED), after.c.unit_id.is_not(None), ~offered_it)
     nowhere = said.c.offered == ""
     query = (select(said.c.at, said.c.call_sid, said.c.node, said.c.speech, said.c.offered, calls.c.language,
                     calls.c.last_node,
