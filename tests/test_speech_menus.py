@@ -326,3 +326,49 @@ def test_the_flow_keeps_no_decision_for_a_sentence_and_routes_each_afresh(town: 
     assert (first.outcome, second.outcome) == ("forwarded", "forwarded")
     assert flow.decide(step, Event(speech="你好"), now).offered == ()
     assert flow.decide(step, Event(digits="1"), now).offered is None
+
+
+def test_the_consoles_try_a_call_says_a_typed_sentence_at_the_first_menu() -> None:
+    import re
+
+    from tests.console import console_app, csrf_token, log_in
+
+    client = console_app().test_client()
+    log_in(client, "viewer")
+    form = {"csrf_token": csrf_token(client, "/admin/try"), "date": "2026-11-26", "time": "09:00",
+            "caller_lang": "ko", "dial_status": "completed", "keys": "9", "speak": "1"}
+
+    def page(**more: str) -> str:
+        return re.sub(r"\s+", " ", client.post("/admin/try", data={**form, **more}).get_data(as_text=True))
+
+    asked = page(said="로임을 못 받았습니다")
+    assert 'data-kind="confirming"' in asked  # the keys typed before the new sentence are dropped
+    assert "等待来电者确认：1 劳动关系和监察仲裁科（信访办公室）、2 " in asked
+    assert "来电者说：“로임을 못 받았습니다”" in asked
+    assert 'name="said" type="text" maxlength="200" value="로임을 못 받았습니다"' in asked
+    del form["speak"]  # then a key pressed after the sentence: 1 picks the first office offered
+    picked = page(said="로임을 못 받았습니다", keys="", key="1")
+    assert 'data-kind="forwarded"' in picked and "+864333622075" in picked  # it has no line: the main line
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("    model: googlev2_telephony\n    language: cmn-Hans-CN", "    model: googlev2_telephony\n    language: zh-CN",
+     "speech.zh.language: 'zh-CN' is not the code the model 'googlev2_telephony' takes for Mandarin (zh); write "
+     "language: cmn-Hans-CN."),
+    ("    model: deepgram_nova-3\n    language: ko", "    model: deepgram_nova-3\n    language: ko-KR",
+     "speech.ko.language: 'ko-KR' is not the code the model 'deepgram_nova-3' takes for Korean (ko); write "
+     "language: ko."),
+    ("model: googlev2_telephony", "model: phone_call",
+     "speech.zh.model: 'phone_call' is not a speech model the hotline can use for Mandarin (zh); use one of "
+     "googlev2_telephony, googlev2_telephony_short, googlev2_short, googlev2_long, deepgram_nova-2, deepgram_nova-3."),
+    ("  timeout: 2", "  timeout: auto",
+     "speech.timeout: must be a whole number from 1 to 5, not 'auto'; write a plain number such as 1."),
+])
+def test_speech_settings_are_checked_with_file_and_line(town: Path, old: str, new: str, message: str) -> None:
+    text = (town / "hotline.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (town / "hotline.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    line = text[:text.index(old)].count("\n") + 1 + (1 if old.startswith("    model") and "language" in new else 0)
+    result = CliRunner().invoke(main, ["validate", "--menus", str(town), "--today", "2026-06-01"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"{town}/hotline.yaml:{line} {message}"]
