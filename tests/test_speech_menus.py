@@ -372,3 +372,11 @@ def test_speech_settings_are_checked_with_file_and_line(town: Path, old: str, ne
     result = CliRunner().invoke(main, ["validate", "--menus", str(town), "--today", "2026-06-01"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"{town}/hotline.yaml:{line} {message}"]
+
+
+def test_a_sentence_typed_at_the_interactive_prompt_is_said(town: Path) -> None:
+    result = CliRunner().invoke(main, ["call", "--menus", str(town), "--at", "2026-11-26T09:00+08:00"],
+                                input="1\n家里停水了\n")
+    assert result.exit_code == 0, result.output
+    assert "  caller says “家里停水了”" in result.output.splitlines()
+    assert result.output.splitlines()[-1] == f"Outcome: forwarded to {WATER} (water_office), completed"
