@@ -380,3 +380,18 @@ def test_a_sentence_typed_at_the_interactive_prompt_is_said(town: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "  caller says “家里停水了”" in result.output.splitlines()
     assert result.output.splitlines()[-1] == f"Outcome: forwarded to {WATER} (water_office), completed"
+
+
+def test_hostile_speech_values_and_forged_confirmation_nodes_still_get_a_sensible_answer(provider: Provider) -> None:
+    assert dialed(said(provider, MAIN_ZH, "离婚" * 100_000, "nan")) == MARRIAGE  # cut, and an unreadable confidence
+    for confidence in ("-3", "1e400", "abc", "0.5"):
+        assert dialed(said(provider, MAIN_ZH, "我想办离婚", confidence)) == MARRIAGE
+    nothing = said(provider, MAIN_ZH, "\x00\x1b\u2028 ")  # only control characters: silence
+    assert says(nothing)[0] == "对不起，没有收到您的按键。"
+    for node in ("confirm:", "confirm:no_such_office", "confirm:%2B%2B%2B"):
+        root = pressed(provider, f"/voice/step?node={node}&lang=zh", "1")
+        assert dialed(root) is None and query(action(root))["node"] == "menu:main", node
+    padded = pressed(provider, "/voice/step?node=confirm:parks_office" + "%2Bx" * 100 + "&lang=zh", "1")
+    assert dialed(padded) == PARKS  # the node is cut to its bound; the offices it still names are offered
+    keys_only = said(provider, MAIN_ZH + "&miss=99", "你好")
+    assert keys_only.find("Gather").get("input") == "dtmf"  # type: ignore[union-attr]
