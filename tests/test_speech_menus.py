@@ -395,3 +395,12 @@ def test_hostile_speech_values_and_forged_confirmation_nodes_still_get_a_sensibl
     assert dialed(padded) == PARKS  # the node is cut to its bound; the offices it still names are offered
     keys_only = said(provider, MAIN_ZH + "&miss=99", "你好")
     assert keys_only.find("Gather").get("input") == "dtmf"  # type: ignore[union-attr]
+
+
+def test_a_confirmation_is_named_by_the_offices_offered_in_figures(town: Path) -> None:
+    from ivr.core.names import node_name
+
+    hotline = load_hotline(town)
+    assert node_name(hotline, "confirm:water_office+parks_office", "zh") == (
+        "确认说出的要办的事：河口镇供水所、河口镇园林所")
+    assert node_name(hotline, "confirm:marriage_station", "ko") == "말한 용건 확인: 하구진 혼인등기소"
