@@ -154,6 +154,8 @@ def test_a_hotline_without_a_speech_section_takes_keys_only(town: Path) -> None:
     gather = root.find("Gather")
     assert gather is not None and gather.get("input") == "dtmf" and "hints" not in gather.attrib
     assert not any("停水" in s for s in says(root))  # no invitation to speak when nobody listens
+    forged = said(Provider(town_app(town).test_client()), MAIN_ZH, "我想办离婚")
+    assert dialed(forged) is None and says(forged)[0] == "供水，请按1。园林绿化，请按2。婚姻登记，请按3。"
 
 
 # Forward at once, or ask -------------------------------------------------------------------------------------

@@ -306,7 +306,7 @@ class CallFlow:
     def _menu(self, step: Step, menu: Menu, event: Event, now: datetime) -> Decision:
         lang = self._lang(step)
         key = event.digits
-        if key is None and event.speech:
+        if key is None and event.speech and self.listening:  # a hotline that takes keys only hears no sentence
             return self._heard(menu, step, event, now)
         if (key is None and not event.no_input) or key == REPEAT_KEY:
             return Decision((self._menu_question(menu, replace(step, tries=0), lang),), "menu")
@@ -387,7 +387,7 @@ class CallFlow:
         if not offered:  # an old URL whose offices the menus no longer have
             return self._main_menu(Step(lang=lang), lang)
         key = event.digits
-        if key is None and event.speech:
+        if key is None and event.speech and self.listening:
             answer = spoken_answer(event.speech, lang)
             if answer is None:  # a new request ("不是，我要离婚"): routed as if said at the menu
                 return self._heard(menu, replace(back, misses=step.misses), event, now)
