@@ -1,7 +1,8 @@
 """Load benchmark: the hotline under `ivr serve` against a bare Flask app under the same server, driven by wrk.
 
 Both get the same gunicorn settings (workers, threads, timeouts), the same wrk load (50 connections, pre-signed
-requests each with its own CallSid: main menu, key 2, forwarded to the marriage office) in the same run.
+requests each with its own CallSid: main menu, key 2, forwarded to the marriage office; one in four says a sentence
+instead, routed by the speech router) in the same run.
 Each server is started afresh, warmed up and measured in turn, round after round (bare, SQLite, PostgreSQL,
 bare, ...): a shared machine's speed drifts by half within minutes, so each round's ratio compares neighbours,
 and the verdict is the median round's. The processor time the server's own processes spent a request is
@@ -40,6 +41,9 @@ TOKEN = "bench-token-2f9a"
 STEP_PATH = "/voice/step?node=menu%3Amain&lang=zh"
 OPEN_MOMENT = "2026-11-26T10:00:00+08:00"  # a winter Thursday morning: the marriage office is open
 IVR = str(Path(sys.executable).with_name("ivr"))
+# One step in four is spoken, routed by the speech router: forwarded, offered a choice, or not understood.
+SPOKEN_EVERY = 4
+SENTENCES = ("我想办离婚", "失业金怎么领", "你好，今天天气怎么样", "로임을 못 받았습니다")
 
 
 @dataclass
@@ -78,6 +82,9 @@ def wrk_script(folder: Path, base: str, count: int, prefix: str) -> Path:
         for i in range(count):
             form = {"CallSid": f"CA{prefix}{i:030x}", "Digits": "2", "From": "+8613812345678",
                     "To": "+864333622075", "AccountSid": "AC" + "0" * 32}
+            if i % SPOKEN_EVERY == SPOKEN_EVERY - 1:  # a caller who says what they need instead of pressing 2
+                del form["Digits"]
+                form.update(SpeechResult=SENTENCES[i // SPOKEN_EVERY % len(SENTENCES)], Confidence="0.87")
             file.write(f"{urlencode(form)}\t{validator.compute_signature(base + STEP_PATH, form)}\n")
     script = folder / f"steps-{prefix}.lua"
     script.write_text(f"""

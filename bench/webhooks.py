@@ -32,6 +32,7 @@ STEPS = [
     ("/voice/step?node=menu%3Amain&lang=zh", {"Digits": "2"}),
     ("/voice/step?node=menu%3Amain&lang=zh", {"Digits": "1"}),
     ("/voice/step?node=closed%3Amarriage_registry&lang=ko", {"Digits": "1"}),
+    ("/voice/step?node=menu%3Amain&lang=zh&input=none", {"SpeechResult": "我想办离婚", "Confidence": "0.9"}),
 ]
 
 

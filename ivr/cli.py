@@ -28,7 +28,7 @@ from ivr.publishing import PublishResult, UnknownVersion, folder_version, publis
 from ivr.redact import mask_number
 from ivr.server import THREADS
 from ivr.settings import ConfigError, Settings
-from ivr.simulator import DEFAULT_CALLER, CallOutcome, Ending, Line
+from ivr.simulator import DEFAULT_CALLER, CallOutcome, Ending, KeySource, Line, Said
 from ivr.store.database import Store, StoreUnavailable, Voicemail, prepare_embedded_sqlite, upgrade_schema
 from ivr.store.recorder import outbox_folder
 from ivr.store.staff import ROLES
@@ -265,14 +265,18 @@ def fallback_twiml_command() -> None:
 @click.option("--at", type=MOMENT, help="The moment of the call (default: now, or IVR_FROZEN_TIME).")
 @click.option("--lang", type=click.Choice(LANGS), help="Choose this language first (presses its key).")
 @click.option("--press", "keys", help="Keys to press in order; '.' waits without pressing. Interactive without it.")
+@click.option("--say", "sentence", help="Say this at the first menu after the language choice (then --press's keys); "
+              "without --lang, the language of the sentence is chosen.")
+@click.option("--confidence", type=click.FloatRange(0, 1), default=0.9, show_default=True,
+              help="The recogniser's confidence sent with --say (0: the provider gave none).")
 @click.option("--dial-status", type=click.Choice(DIAL_STATUSES), default="completed", show_default=True,
               help="What happens when the call is forwarded.")
 @click.option("--caller", default=DEFAULT_CALLER, show_default=True, help="The caller's number.")
 @click.option("--json", "as_json", is_flag=True, help="Print the transcript and the outcome as JSON.")
 @click.option("--record", is_flag=True, help="Keep the call in the call records (IVR_DATABASE_URL).")
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
-def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: str, caller: str, as_json: bool,
-         record: bool, menus_dir: str | None) -> None:
+def call(at: datetime | None, lang: Lang | None, keys: str | None, sentence: str | None, confidence: float,
+         dial_status: str, caller: str, as_json: bool, record: bool, menus_dir: str | None) -> None:
     """Call the hotline in-process as the provider would, and print what the caller hears and what happens."""
     import tempfile
 
@@ -287,19 +291,28 @@ def call(at: datetime | None, lang: Lang | None, keys: str | None, dial_status: 
             preview = preview.but(database_url=real.database_url,
                                   outbox_dir=real.outbox_dir or outbox_folder(real.instance_dir, real.database_url))
         app = create_app(preview)
-        _place_call(app, moment, lang, keys, dial_status, caller, as_json)
+        said = None
+        if sentence is not None:
+            said = Said(sentence, confidence or None)
+            lang = lang or ("ko" if any("가" <= ch <= "힣" for ch in sentence) else "zh")
+        _place_call(app, moment, lang, keys, dial_status, caller, as_json, said)
         if record:  # this process ends now: write the call before its background writer would
             app.extensions["ivr.recorder"].flush()
 
 
 def _place_call(app: Flask, moment: datetime, lang: Lang | None, keys: str | None, dial_status: str, caller: str,
-                as_json: bool) -> None:
+                as_json: bool, said: Said | None = None) -> None:
     from ivr.simulator import CallSimulator, pressed_keys
 
     hotline = app.extensions["ivr.menus"].flow.hotline
     prefix = hotline.voice(lang).key if lang else ""
     interactive = keys is None and not as_json
-    source = _interactive_keys(prefix) if interactive else pressed_keys(prefix + (keys or ""))
+    if said is not None:
+        source = pressed_keys(prefix, said, keys or "")
+        if interactive:
+            source = _interactive_keys("", first=source)
+    else:
+        source = _interactive_keys(prefix) if interactive else pressed_keys(prefix + (keys or ""))
     if not as_json:
         click.echo(f"Call at {moment.isoformat()} from {caller}:")
     simulator = CallSimulator(app, caller=caller, listener=None if as_json else _print_line(interactive))
@@ -318,21 +331,30 @@ def _print_line(interactive: bool) -> Callable[[Line], None]:
     return show
 
 
-def _interactive_keys(prefix: str) -> Callable[[], str | None]:
-    """Read keys from the person at the terminal, printing what the hotline says as it goes."""
+def _interactive_keys(prefix: str, first: KeySource | None = None) -> KeySource:
+    """Read keys from the person at the terminal, printing what the hotline says as it goes (after the keys and
+    sentence of `first`, when given)."""
     from ivr.simulator import CallerHangsUp
 
     queued = list(prefix)
+    given = [first]
 
-    def next_key() -> str | None:
+    def next_key() -> str | Said | None:
+        if given[0] is not None:
+            try:
+                return given[0]()
+            except CallerHangsUp:
+                given[0] = None
         if queued:
             return queued.pop(0)
         try:
-            answer = click.prompt("key (Enter: no key, q: hang up)", default="", show_default=False)
+            answer = click.prompt("key or sentence (Enter: nothing, q: hang up)", default="", show_default=False)
         except click.Abort as exc:
             raise CallerHangsUp from exc
         if answer.strip().lower() == "q":
             raise CallerHangsUp
+        if len(answer.strip()) > 1:  # more than a key: the caller says it
+            return Said(answer.strip())
         return answer.strip()[:1] or None
 
     return next_key
@@ -343,6 +365,8 @@ def _transcript_line(line: Line) -> str:
         return f"  hotline [{line.lang or '?'}]: {line.text}"
     if line.kind == "pressed":
         return f"  caller presses {line.text}"
+    if line.kind == "said":
+        return f"  caller says “{line.text}”" + ("" if line.detail.get("heard") else " (this prompt takes keys only)")
     return f"  ({line.text})"
 
 
@@ -355,6 +379,9 @@ def _outcome_text(outcome: CallOutcome | None) -> str:
         return f"voice message left for {outcome.unit}"
     if outcome.kind == Ending.CALLER_HUNG_UP:
         return f"the caller hung up at {outcome.node}"
+    if outcome.kind == Ending.CONFIRMING:
+        return "the caller hung up while asked to confirm: " + ", ".join(
+            f"{key} {unit}" for key, unit in enumerate(outcome.offered, start=1))
     return str(outcome.kind)
 
 
@@ -903,13 +930,24 @@ def _purged(counts: dict[str, int], days: int) -> str:
 @database_errors
 def report(since: datetime | None, until: datetime | None, fmt: str, chart: str | None, lang: Lang) -> None:
     """Calls per day and hour, menu choices, out-of-hours share, hang-ups, forwarding success, messages waiting."""
-    from ivr.store.report import build_report, name_report, report_chart, report_csv, report_text
+    from ivr.store.report import (
+        build_report,
+        missed_sentences,
+        name_report,
+        report_chart,
+        report_csv,
+        report_text,
+        sentences_text,
+    )
 
     last = until.date() if until else _moment_or_now(None).date()
     first = since.date() if since else last - timedelta(days=30)
     if first > last:
         raise click.BadParameter(f"--since {first} is after --until {last}", param_hint="--since")
-    figures = build_report(_open_store(), first, last)
+    store = _open_store()
+    figures = build_report(store, first, last)
+    # What callers said that reached no office or that they corrected: a list apart from the figures.
+    figures["sentences_missed"] = missed_sentences(store, first, last)
     known = load_hotline_quietly()
     # People read names; the JSON keeps the ids, for programs.
     named = name_report(figures, known, lang) if known is not None else figures
@@ -919,6 +957,7 @@ def report(since: datetime | None, until: datetime | None, fmt: str, chart: str 
         click.echo(report_csv(named), nl=False)
     else:
         click.echo(report_text(named))
+        click.echo("\n" + sentences_text(figures["sentences_missed"], known, lang))
     if chart:
         try:
             report_chart(figures, chart, named)

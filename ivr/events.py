@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -44,6 +45,43 @@ def count(value: object) -> int | None:
     if isinstance(number, float) and not math.isfinite(number):
         return MAX_INT if number > 0 else None
     return max(0, min(int(number), MAX_INT)) if number >= 0 else None
+
+
+# Runs of three or more digits (spaces and dashes between them allowed) in what a caller said: ID card and phone
+# numbers are personal data, and the records keep the sentence for years.
+_NUMBER_RUN = re.compile(r"\d(?:[\s\-]*\d){2,}")
+MAX_SENTENCE = 200
+MAX_OFFERED = 200
+OFFERED_SEPARATOR = "+"
+
+
+def sentence(value: object) -> str | None:
+    """Return a caller's sentence as the records keep it: printable, bounded, runs of 3+ digits masked."""
+    cleaned = text(value, MAX_SENTENCE * 2)
+    if cleaned is None:
+        return None
+    return _NUMBER_RUN.sub(lambda run: "*" * len(run.group()), cleaned)[:MAX_SENTENCE]
+
+
+def offered_units(value: object) -> str | None:
+    """Return the offices a sentence was routed to as one bounded text ("a+b", "" for none), or None."""
+    if isinstance(value, str):
+        items: list[object] = list(value.split(OFFERED_SEPARATOR))
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        return None
+    names = [name for name in (text(item, 64) for item in items[:3]) if name]
+    return OFFERED_SEPARATOR.join(names)[:MAX_OFFERED]
+
+
+def confidence(value: object) -> float | None:
+    """Return the recogniser's confidence (0-1) from a request value, or None when missing or unreadable."""
+    try:
+        number = float(str(value).strip()[:32])
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and 0 <= number <= 1 else None
 
 
 def spoken_language(value: object) -> str | None:
@@ -97,18 +135,21 @@ class StepEvent(CallEvent):
     dial_duration: int | None
     out_of_hours: bool | None  # for the unit reached; at the first step, for the bureau
     unit_hours: bool  # out_of_hours concerns the unit reached (it then wins over the bureau's)
+    speech: str | None = None  # what the caller said at this step, digits masked
+    offered: str | None = None  # the offices the sentence was routed to ("a+b"; "" for none; None: not routed)
 
     @classmethod
     def make(cls, *, call_sid: object, at: datetime, seq: object, node: object, digits: object = None,
              outcome: object, unit_id: object = None, landed: object = None, language: object = None,
              caller: object = None, called: object = None, forwarded_number: object = None,
              dial_status: object = None, dial_duration: object = None, out_of_hours: bool | None = None,
-             unit_hours: bool = False) -> StepEvent:
+             unit_hours: bool = False, speech: object = None, offered: object = None) -> StepEvent:
         """Build a step event from raw values, cleaning and bounding each one."""
         return cls(sid(call_sid), at, count(seq) or 0, text(node, 128) or "start", text(digits, 8),
                    text(outcome, 32) or "menu", text(unit_id, 64), text(landed, 128), spoken_language(language),
                    text(caller, 32), text(called, 32), text(forwarded_number, 32), text(dial_status, 16),
-                   count(dial_duration), out_of_hours if isinstance(out_of_hours, bool) else None, bool(unit_hours))
+                   count(dial_duration), out_of_hours if isinstance(out_of_hours, bool) else None, bool(unit_hours),
+                   sentence(speech), offered_units(offered))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from ivr.core.flow import CONNECTED, UNIT_NODES, Node
+from ivr.core.flow import CONNECTED, OFFERED_SEPARATOR, UNIT_NODES, Node, NodeKind
 from ivr.web.menus import MenuStore
 
 # A call that takes more steps than this is stuck in a loop; the simulator stops it.
@@ -26,14 +26,22 @@ class CallerHangsUp(Exception):
     """The simulated caller has no more keys to press."""
 
 
-KeySource = Callable[[], str | None]  # returns a key, None for no input; raises CallerHangsUp
+@dataclass(frozen=True)
+class Said:
+    """A sentence the simulated caller says at a prompt, and the confidence the recogniser reports (None: none)."""
+
+    text: str
+    confidence: float | None = 0.9
+
+
+KeySource = Callable[[], "str | Said | None"]  # a key, a sentence, or None for no input; raises CallerHangsUp
 
 
 @dataclass
 class Line:
     """One thing that happened in the call, for the transcript."""
 
-    kind: str  # heard, pressed, no_input, forwarded, dial_result, recorded, hung_up, error
+    kind: str  # heard, pressed, said, no_input, forwarded, dial_result, recorded, hung_up, error
     text: str = ""
     lang: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
@@ -48,6 +56,7 @@ class Ending(StrEnum):
     GOODBYE = "goodbye"
     ERROR = "error"
     LOOP = "loop"
+    CONFIRMING = "confirming"  # the caller hung up while asked to confirm an office, or pick one on keys 1-3
 
 
 # The facts each ending carries, in the order `ivr call --json` prints them.
@@ -55,6 +64,7 @@ _ENDING_FIELDS: dict[Ending, tuple[str, ...]] = {
     Ending.FORWARDED: ("number", "unit", "dial_status"),
     Ending.VOICEMAIL: ("unit", "recording_url"),
     Ending.CALLER_HUNG_UP: ("node",),
+    Ending.CONFIRMING: ("node", "offered"),
     Ending.ERROR: ("status",),
 }
 
@@ -70,10 +80,14 @@ class CallOutcome:
     node: str | None = None
     recording_url: str | None = None
     status: int | None = None
+    offered: tuple[str, ...] = ()  # the offices offered, in the order of their keys (CONFIRMING)
 
     def as_json(self) -> dict[str, Any]:
         """Return the outcome as plain data: the kind and the facts of that kind."""
-        return {"kind": str(self.kind), **{name: getattr(self, name) for name in _ENDING_FIELDS.get(self.kind, ())}}
+        facts = {name: getattr(self, name) for name in _ENDING_FIELDS.get(self.kind, ())}
+        if "offered" in facts:
+            facts["offered"] = list(self.offered)
+        return {"kind": str(self.kind), **facts}
 
 
 @dataclass
@@ -102,11 +116,13 @@ class CallResult:
                 "outcome": self.outcome.as_json() if self.outcome else None}
 
 
-def pressed_keys(keys: str) -> KeySource:
-    """Return a key source that presses the given keys in order ('.' waits without pressing), then hangs up."""
-    queue: Iterator[str] = iter(k for k in keys if not k.isspace())
+def pressed_keys(keys: str, said: Said | None = None, then: str = "") -> KeySource:
+    """Return a key source that presses the given keys in order ('.' waits without pressing), then says the
+    sentence (if any) and presses the keys of `then`, then hangs up."""
+    queue: Iterator[str | Said] = iter([*(k for k in keys if not k.isspace()), *([said] if said else []),
+                                        *(k for k in then if not k.isspace())])
 
-    def next_key() -> str | None:
+    def next_key() -> str | Said | None:
         key = next(queue, None)
         if key is None:
             raise CallerHangsUp
@@ -184,15 +200,26 @@ class CallSimulator:
                 try:
                     key = keys()
                 except CallerHangsUp:
-                    node = _node(verb.get("action", url))
-                    result.add(Line("hung_up", "the caller hangs up", detail={"node": node}))
-                    result.outcome = CallOutcome(Ending.CALLER_HUNG_UP, node=node)
+                    self._hang_up(result, _node(verb.get("action", url)))
                     return None
+                # A Gather that listens reports a sentence, and silence too (actionOnEmptyResult), to its action.
+                listens = "speech" in (verb.get("input") or "").split()
+                action = self._resolve(url, verb.get("action", url))
+                if isinstance(key, Said):
+                    result.add(Line("said", key.text, detail={"heard": listens, "confidence": key.confidence}))
+                    if listens:
+                        spoken = {"SpeechResult": key.text}
+                        if key.confidence is not None:
+                            spoken["Confidence"] = f"{key.confidence:g}"
+                        return action, spoken
+                    key = None  # a Gather that takes keys only does not hear it: the caller pressed nothing
                 if key is None:
                     result.add(Line("no_input", "the caller presses nothing"))
+                    if listens and verb.get("actionOnEmptyResult") == "true":
+                        return action, {}
                     continue
                 result.add(Line("pressed", key))
-                return self._resolve(url, verb.get("action", url)), {"Digits": key}
+                return action, {"Digits": key}
             elif verb.tag == "Redirect":
                 return self._resolve(url, verb.text or url), {}
             elif verb.tag == "Dial":
@@ -204,6 +231,15 @@ class CallSimulator:
         result.add(Line("hung_up", "the hotline hangs up"))
         result.outcome = result.outcome or CallOutcome(Ending.GOODBYE)
         return None
+
+    def _hang_up(self, result: CallResult, node: str) -> None:
+        result.add(Line("hung_up", "the caller hangs up", detail={"node": node}))
+        place = Node.read(node)
+        if place is not None and place.kind == NodeKind.CONFIRM:
+            offered = tuple(place.target.split(OFFERED_SEPARATOR))
+            result.outcome = CallOutcome(Ending.CONFIRMING, node=node, offered=offered)
+        else:
+            result.outcome = CallOutcome(Ending.CALLER_HUNG_UP, node=node)
 
     def _hear(self, result: CallResult, verb: ET.Element) -> None:
         if verb.tag == "Play":

@@ -62,7 +62,7 @@ def test_ivr_prompts_lists_which_prompts_have_recordings_per_language() -> None:
     result = CliRunner().invoke(main, ["prompts"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert "zh: 2 of 31 prompts recorded" in lines
-    assert "ko: 2 of 31 prompts recorded" in lines
+    assert "zh: 2 of 37 prompts recorded" in lines
+    assert "ko: 2 of 37 prompts recorded" in lines
     assert "  recorded  greeting          zh/greeting.wav" in lines
     assert "  spoken    goodbye" in lines

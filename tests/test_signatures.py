@@ -157,7 +157,9 @@ def test_a_query_with_percent_encoded_chinese_is_accepted_when_signed_as_sent(pr
     root = twiml(provider.post("/voice/step?node=%E8%8F%9C%E5%8D%95&lang=zh", INCOMING_CALL))
 
     assert root[0].tag == "Gather"
-    assert step_of(root[0].get("action")) == {"path": "/voice/step", "node": "menu:main", "lang": "zh"}
+    # The menu listens too: silence is reported to the Gather's action, marked as the place of no input.
+    assert step_of(root[0].get("action")) == {"path": "/voice/step", "node": "menu:main", "lang": "zh",
+                                              "input": "none"}
 
 
 CHINESE_CALLER = {**INCOMING_CALL, "Digits": "1", "CallerName": "张三", "CallerCity": "图们", "CallerState": "吉林"}
@@ -166,7 +168,9 @@ CHINESE_CALLER = {**INCOMING_CALL, "Digits": "1", "CallerName": "张三", "Calle
 def test_a_signed_form_with_chinese_values_is_accepted(provider: Provider) -> None:
     root = twiml(provider.post("/voice/step?node=language", CHINESE_CALLER))
 
-    assert step_of(root[0].get("action")) == {"path": "/voice/step", "node": "menu:main", "lang": "zh"}
+    # The menu listens too: silence is reported to the Gather's action, marked as the place of no input.
+    assert step_of(root[0].get("action")) == {"path": "/voice/step", "node": "menu:main", "lang": "zh",
+                                              "input": "none"}
 
 
 def test_a_chinese_value_changed_after_signing_is_refused(app: Flask, provider: Provider) -> None:
@@ -192,7 +196,8 @@ def test_with_public_url_a_signed_step_with_a_query_is_accepted() -> None:
     root = twiml(provider.post("/voice/step?node=menu%3Amain&lang=ko", {**INCOMING_CALL, "Digits": "1"}))
 
     # Key 1 of the main menu is the social assistance submenu.
-    assert step_of(root[0].get("action")) == {"path": "/voice/step", "node": "menu:assistance", "lang": "ko"}
+    assert step_of(root[0].get("action")) == {"path": "/voice/step", "node": "menu:assistance", "lang": "ko",
+                                              "input": "none"}
 
 
 @pytest.mark.parametrize(("public_url", "signed_base"), [
@@ -300,7 +305,9 @@ def test_development_mode_without_a_token_starts_and_accepts_unsigned_requests(d
 
     assert client.post("/voice", data=INCOMING_CALL).status_code == 200
     root = twiml(client.post("/voice/step?node=language", data={**INCOMING_CALL, "Digits": "1"}))
-    assert step_of(root[0].get("action")) == {"path": "/voice/step", "node": "menu:main", "lang": "zh"}
+    # The menu listens too: silence is reported to the Gather's action, marked as the place of no input.
+    assert step_of(root[0].get("action")) == {"path": "/voice/step", "node": "menu:main", "lang": "zh",
+                                              "input": "none"}
 
 
 

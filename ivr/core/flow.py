@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ivr.core.model import BACK_KEY, LANGS, OPERATOR_KEY, REPEAT_KEY, Hotline, Lang, Menu, Unit
+from ivr.core.model import BACK_KEY, LANGS, OPERATOR_KEY, REPEAT_KEY, Hotline, Lang, Menu, Option, Text, Unit
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import fill_prompt, say_hours, say_moment, say_options, say_phone
+
+if TYPE_CHECKING:  # the router's tables (pypinyin, zhconv) load only when a hotline listens
+    from ivr.core.router import Router
 
 # The provider's DialCallStatus values, and which of them mean the caller was connected.
 DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
@@ -31,6 +36,9 @@ class NodeKind(StrEnum):
     AFTER = "after"
     RECORD = "record"
     RECORDED = "recorded"
+    # Asked to confirm the one office a sentence named, or to pick one of two or three on keys 1-3;
+    # the target holds the offered unit ids in the order of their keys: "confirm:marriage_registry+funeral_office".
+    CONFIRM = "confirm"
 
 
 # Node kinds that concern one unit.
@@ -40,6 +48,14 @@ UNIT_NODES = frozenset({NodeKind.UNIT, NodeKind.CLOSED, NodeKind.INFO, NodeKind.
 DECISIONS_KEPT = 4096
 # Only events this small are kept as keys: a key may not hold ten megabytes a request sent as digits.
 KEPT_DIGITS = 16
+# The longest node a webhook URL carries (the web edge cuts longer ones): a confirmation's offices must fit.
+MAX_NODE_LENGTH = 120
+OFFERED_SEPARATOR = "+"
+# A sentence that names no office is answered once with examples; the second time the menu takes keys only.
+SPEECH_MISSES = 2
+# The provider's limits on hints: at most 500 phrases of at most 100 characters each.
+MAX_HINTS = 500
+MAX_HINT_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,7 @@ class Step:
     lang: Lang | None = None
     tries: int = 0
     back: str | None = None
+    misses: int = 0  # sentences at this menu that named no office
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,8 @@ class Event:
     dial_status: str | None = None
     recording_url: str | None = None
     recording_seconds: int | None = None
+    speech: str | None = None  # what the caller said instead of pressing a key (the recogniser's text)
+    confidence: float | None = None  # the recogniser's, 0-1; None or 0 when the provider did not say
 
 
 @dataclass(frozen=True)
@@ -98,12 +117,25 @@ class Say:
 
 
 @dataclass(frozen=True)
+class Listen:
+    """How to listen for a sentence as well as a key: the recogniser's model and language code, the phrases
+    it should expect (comma-separated) and the seconds of silence that end a sentence."""
+
+    language: str
+    model: str
+    hints: str
+    timeout: int
+
+
+@dataclass(frozen=True)
 class Ask:
-    """Prompts the caller may interrupt with one key; the key, or the lack of one, is reported to `next`."""
+    """Prompts the caller may interrupt with one key (or, when listen is set, a sentence); what the caller did,
+    or the lack of it, is reported to `next`."""
 
     prompts: tuple[Say, ...]
     next: Step
     timeout: int
+    listen: Listen | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +171,7 @@ class Hangup:
 
 Action = Say | Ask | Forward | Record | Redirect | Hangup
 Outcome = Literal["menu", "forwarded", "closed", "info", "voicemail", "voicemail_saved", "operator", "goodbye",
-                  "connected", "not_connected"]
+                  "connected", "not_connected", "confirm", "declined", "not_understood"]
 
 
 @dataclass(frozen=True)
@@ -151,6 +183,9 @@ class Decision:
     unit_id: str | None = None
     # Whether the unit concerned (the bureau at the greeting) was closed: the out-of-hours share counts this.
     out_of_hours: bool | None = None
+    # The offices a sentence said at this step was routed to, in the order offered (() when it named none);
+    # None when the step routed no sentence.
+    offered: tuple[str, ...] | None = None
 
     @property
     def forwarded_number(self) -> str | None:
@@ -170,17 +205,29 @@ class Decision:
 
 def _keepable(event: Event) -> bool:
     """Tell whether an event is small and common enough to key a kept decision."""
-    return (event.recording_url is None and len(event.digits or "") <= KEPT_DIGITS
+    return (event.recording_url is None and event.speech is None and len(event.digits or "") <= KEPT_DIGITS
             and event.dial_status in (None, *DIAL_STATUSES))
 
 
 class CallFlow:
     """Decides every step of a call from the hotline, its office hours and the moment."""
 
-    def __init__(self, hotline: Hotline) -> None:
+    def __init__(self, hotline: Hotline, router: Router | None = None) -> None:
         self.hotline = hotline
         self.hours = OfficeHours(hotline)
         self._decided: dict[tuple[Step, Event, datetime], Decision] = {}
+        # Built once per menus version by whoever makes the flow (MenuStore); otherwise at the first sentence.
+        self._router = router
+        self.listening = _listening(hotline)
+
+    @property
+    def router(self) -> Router:
+        """The speech router of these menus."""
+        if self._router is None:
+            from ivr.core.router import Router
+
+            self._router = Router.from_hotline(self.hotline)
+        return self._router
 
     def decide(self, step: Step, event: Event, now: datetime) -> Decision:
         """Return what happens at a step, given what the caller or the provider just did."""
@@ -208,6 +255,8 @@ class CallFlow:
             return self._menu(step, self.hotline.menus[target], event, now)
         if kind == NodeKind.OPERATOR:
             return self._operator(step, now)
+        if kind == NodeKind.CONFIRM:
+            return self._confirm(step, event, now)
         if kind in UNIT_NODES and target in self.hotline.units:
             return self._unit_node(kind, self.hotline.units[target], step, event, now)
         # A node this hotline does not know (an old URL after a menu edit): start the menus again.
@@ -257,6 +306,8 @@ class CallFlow:
     def _menu(self, step: Step, menu: Menu, event: Event, now: datetime) -> Decision:
         lang = self._lang(step)
         key = event.digits
+        if key is None and event.speech and self.listening:  # a hotline that takes keys only hears no sentence
+            return self._heard(menu, step, event, now)
         if (key is None and not event.no_input) or key == REPEAT_KEY:
             return Decision((self._menu_question(menu, replace(step, tries=0), lang),), "menu")
         if key == BACK_KEY:
@@ -277,12 +328,84 @@ class CallFlow:
                                                                   short=True))
 
     def _menu_question(self, menu: Menu, step: Step, lang: Lang, short: bool = False) -> Ask:
+        listen = self.listening.get(lang) if step.misses < SPEECH_MISSES else None
         prompts: list[Say] = []
         if menu.intro and not short:
             prompts.append(Say(menu.intro(lang), lang))
+        if listen is not None and menu.parent is None and not short and step.misses == 0:
+            prompts.append(self._say("speech_invitation", lang))
         prompts.append(Say(say_options(menu, self.hotline.prompt("menu_option", lang), lang), lang))
         prompts.append(self._say("menu_keys", lang))
-        return self._ask(tuple(prompts), step)
+        return self._ask(tuple(prompts), step, listen)
+
+    # What the caller says -------------------------------------------------------------------------
+
+    def _heard(self, menu: Menu, step: Step, event: Event, now: datetime) -> Decision:
+        """Route a sentence said at a menu: forward when one office is clearly meant, otherwise ask."""
+        from ivr.core.router import Verdict
+
+        lang = self._lang(step)
+        routing = self.router.route(event.speech or "", lang, event.confidence)
+        offered = _fitting(tuple(u for u in routing.offered if u in self.hotline.units))
+        if not offered:
+            return self._not_understood(menu, step, lang)
+        if routing.verdict is Verdict.FORWARD:
+            unit = self.hotline.units[offered[0]]
+            reached = self._reach_unit(unit, Step(Node(NodeKind.UNIT, unit.id), lang, back=menu.id), now)
+            return replace(reached, offered=offered)
+        ask = self._confirm_question(offered, Step(Node(NodeKind.CONFIRM, OFFERED_SEPARATOR.join(offered)), lang,
+                                                   back=menu.id), lang)
+        return Decision((ask,), "confirm", offered=offered)
+
+    def _not_understood(self, menu: Menu, step: Step, lang: Lang) -> Decision:
+        """A sentence naming no office is never forwarded: once it is explained, the second time keys only."""
+        misses = min(step.misses + 1, SPEECH_MISSES)
+        sorry = self._say("speech_not_understood" if misses < SPEECH_MISSES else "speech_use_keys", lang)
+        again = self._menu_question(menu, Step(Node(NodeKind.MENU, menu.id), lang, back=step.back, misses=misses),
+                                    lang, short=True)
+        return Decision((sorry, again), "not_understood", offered=())
+
+    def _confirm_question(self, offered: tuple[str, ...], step: Step, lang: Lang) -> Ask:
+        units = [self.hotline.units[u] for u in offered]
+        prompts: tuple[Say, ...]
+        if len(units) == 1:
+            prompts = (self._say("speech_confirm", lang, unit=units[0].name(lang)),)
+        else:
+            choices = Menu("", Text("", ""), None, tuple(Option(str(key), unit.name, unit=unit.id)
+                                                         for key, unit in enumerate(units, start=1)), None)
+            prompts = (self._say("speech_choose", lang),
+                       Say(say_options(choices, self.hotline.prompt("menu_option", lang), lang), lang),
+                       self._say("menu_keys", lang))
+        return self._ask(prompts, step, self.listening.get(lang))
+
+    def _confirm(self, step: Step, event: Event, now: datetime) -> Decision:
+        """Keys (or yes, no, a number) when asked to confirm one office or pick one of two or three."""
+        lang = self._lang(step)
+        offered = tuple(u for u in step.node.target.split(OFFERED_SEPARATOR) if u in self.hotline.units)
+        back = self._back_menu_step(step)
+        menu = self.hotline.menus[back.node.target]
+        if not offered:  # an old URL whose offices the menus no longer have
+            return self._main_menu(Step(lang=lang), lang)
+        key = event.digits
+        if key is None and event.speech and self.listening:
+            answer = spoken_answer(event.speech, lang)
+            if answer is None:  # a new request ("不是，我要离婚"): routed as if said at the menu
+                return self._heard(menu, replace(back, misses=step.misses), event, now)
+            key = _answer_key(answer, len(offered))
+        if key is not None and key.isdigit() and 1 <= int(key) <= len(offered) and (len(offered) > 1 or key == "1"):
+            unit = self.hotline.units[offered[int(key) - 1]]
+            return self._reach_unit(unit, Step(Node(NodeKind.UNIT, unit.id), lang, back=menu.id), now)
+        if len(offered) == 1 and key == "2":
+            return Decision((self._say("speech_declined", lang), self._menu_question(menu, back, lang, short=True)),
+                            "declined")
+        if key == BACK_KEY:
+            return Decision((self._menu_question(menu, back, lang),), "menu")
+        if key == OPERATOR_KEY:
+            return self._operator(step, now)
+        if (key is None and not event.no_input) or key == REPEAT_KEY:
+            return Decision((self._confirm_question(offered, replace(step, tries=0), lang),), "confirm")
+        again = self._confirm_question(offered, replace(step, tries=step.tries + 1), lang)
+        return self._retry(step, replace(event, digits=key or None), now, again)
 
     def _retry(self, step: Step, event: Event, now: datetime, again: Ask) -> Decision:
         lang = self._lang(step)
@@ -438,8 +561,8 @@ class CallFlow:
 
     # Helpers --------------------------------------------------------------------------------------
 
-    def _ask(self, prompts: tuple[Say, ...], step: Step) -> Ask:
-        return Ask(prompts, step, self.hotline.settings.gather_timeout)
+    def _ask(self, prompts: tuple[Say, ...], step: Step, listen: Listen | None = None) -> Ask:
+        return Ask(prompts, step, self.hotline.settings.gather_timeout, listen)
 
     def _say(self, prompt_id: str, lang: Lang, **fields: str) -> Say:
         prompt = self.hotline.prompts[prompt_id]
@@ -451,3 +574,88 @@ class CallFlow:
 
     def _lang(self, step: Step) -> Lang:
         return step.lang if step.lang in LANGS else self.hotline.languages[0].lang
+
+
+# Speech -------------------------------------------------------------------------------------------------------
+
+YES, NO = "yes", "no"
+# Whole answers to "is it this office?", compared once punctuation and spaces are gone.
+_ANSWERS: dict[str, frozenset[str]] = {
+    YES: frozenset({"是", "对", "是的", "对的", "是啊", "对啊", "对对", "对对对", "是是", "没错", "好", "好的", "嗯",
+                    "네", "예", "맞습니다", "맞아요", "맞아", "네네", "예예", "그렇습니다", "네맞습니다",
+                    "예맞습니다"}),
+    NO: frozenset({"不是", "不对", "不", "不要", "不是的", "都不是", "错了", "아니", "아니요", "아니오", "아닙니다",
+                   "아니에요", "아니예요", "틀립니다", "아니요아닙니다"}),
+}
+# A key said as a word: "2", "二", "第二个", "2号", "이", "2번", "둘", "두번째".
+_SPOKEN_KEYS: dict[str, frozenset[str]] = {
+    "1": frozenset({"一", "幺", "第一", "第一个", "일", "일번", "하나", "첫번째"}),
+    "2": frozenset({"二", "两", "第二", "第二个", "이번", "둘", "두번째"}),
+    "3": frozenset({"三", "第三", "第三个", "삼", "삼번", "셋", "세번째"}),
+}
+_NUMBERED = re.compile(r"^([1-3])(?:号|个|번)?$")
+
+
+def spoken_answer(sentence: str, lang: Lang) -> str | None:
+    """Read a short answer: YES, NO, or a key "1"-"3" said as a word; None when the sentence is something else."""
+    import zhconv
+
+    text = unicodedata.normalize("NFKC", sentence[:40]).casefold()
+    if lang == "zh":
+        text = zhconv.convert(text, "zh-cn")
+    text = "".join(ch for ch in text if ch.isalnum())
+    for answer, words in _ANSWERS.items():
+        if text in words:
+            return answer
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        return numbered.group(1)
+    return next((key for key, words in _SPOKEN_KEYS.items() if text in words), None)
+
+
+def _answer_key(answer: str, offered: int) -> str:
+    """The key a spoken answer stands for: yes is 1 and no is 2 for one office; with several, only a number."""
+    if offered == 1:
+        return {YES: "1", NO: "2", "1": "1", "2": "2"}.get(answer, "invalid")
+    return answer if answer.isdigit() else "invalid"  # a yes or no says nothing when offices are to be picked
+
+
+def _fitting(offered: tuple[str, ...]) -> tuple[str, ...]:
+    """Keep the offered offices (best first) that fit in a confirmation node of at most MAX_NODE_LENGTH."""
+    kept: list[str] = []
+    for unit_id in offered:
+        if len(str(Node(NodeKind.CONFIRM, OFFERED_SEPARATOR.join([*kept, unit_id])))) > MAX_NODE_LENGTH:
+            break
+        kept.append(unit_id)
+    return tuple(kept)
+
+
+def _listening(hotline: Hotline) -> dict[Lang, Listen]:
+    """How each language is listened to at the menus, with its hints; empty when the hotline takes keys only."""
+    speech = hotline.speech
+    if speech is None:
+        return {}
+    return {lang: Listen(speech.recognisers[lang].language, speech.recognisers[lang].model,
+                         ",".join(speech_hints(hotline, lang)), speech.timeout)
+            for lang in LANGS if lang in speech.recognisers}
+
+
+def speech_hints(hotline: Hotline, lang: Lang) -> tuple[str, ...]:
+    """The phrases the recogniser should expect in a language: the answers to a confirmation, then the offices'
+    names and keywords, each without commas, at most MAX_HINT_CHARS long, at most MAX_HINTS of them."""
+    hangul = lang == "ko"
+    answers = sorted(w for words in _ANSWERS.values() for w in words if _is_hangul(w) == hangul)
+    phrases = [*answers]
+    for unit in hotline.units.values():
+        phrases.extend(re.split(r"[（）()、,，]", unit.name(lang)))  # 社会救助科（儿童福利科）: each name apart
+        phrases.extend(k for k in unit.keywords if _is_hangul(k) == hangul)
+    hints: dict[str, None] = {}
+    for phrase in phrases:
+        cleaned = " ".join(phrase.split())[:MAX_HINT_CHARS].strip()
+        if cleaned:
+            hints.setdefault(cleaned)
+    return tuple(hints)[:MAX_HINTS]
+
+
+def _is_hangul(text: str) -> bool:
+    return any("가" <= ch <= "힣" for ch in text)

@@ -21,6 +21,9 @@ from ivr.core.model import (
     LANGS,
     PROMPT_FIELDS,
     RESERVED_KEYS,
+    SPEECH_LANGUAGES,
+    SPEECH_MODELS,
+    SPEECH_TIMEOUTS,
     CalendarData,
     CalendarEntry,
     Hotline,
@@ -28,9 +31,11 @@ from ivr.core.model import (
     Option,
     Period,
     Prompt,
+    Recogniser,
     Schedule,
     Season,
     Settings,
+    SpeechSettings,
     Text,
     Unit,
     Voice,
@@ -113,6 +118,7 @@ class _Builder:
         if settings is None or main_menu is None:
             return None
         name, operator, languages, config, audio_dir = settings
+        speech = self._speech()
         declared_units = self._declared("units.yaml", "units")
         if declared_units and operator not in declared_units:
             self.checkers["hotline.yaml"].report(("hotline", "operator"), f"'{operator}' is not a unit",
@@ -141,13 +147,15 @@ class _Builder:
             source_dir=self.shown,
             calendar_line=self.docs["calendar.yaml"].line(("state_council",)),
             warnings=warnings,
+            speech=speech,
         )
 
     # hotline.yaml ---------------------------------------------------------------------------------
 
     def _hotline_file(self) -> tuple[Text, str, tuple[Voice, ...], Settings, Path] | None:
         check = self.checkers["hotline.yaml"]
-        top = check.mapping((), self.docs["hotline.yaml"].data, required=("hotline", "languages", "calls"))
+        top = check.mapping((), self.docs["hotline.yaml"].data, required=("hotline", "languages", "calls"),
+                            optional=("speech",))
         if top is None or not {"hotline", "languages", "calls"} <= set(top):
             return None
         head = check.mapping(("hotline",), top["hotline"], required=("name", "operator", "timezone"),
@@ -204,6 +212,44 @@ class _Builder:
             if all(texts):
                 voices.append(Voice(lang, key, *(t for t in texts if t)))
         return tuple(voices) if len(voices) == len(LANGS) else None
+
+    def _speech(self) -> SpeechSettings | None:
+        """Read the optional speech: section; without it the menus wait for keys only."""
+        check = self.checkers["hotline.yaml"]
+        data = self.docs["hotline.yaml"].data
+        if not isinstance(data, dict) or "speech" not in data:
+            return None
+        fields = check.mapping(("speech",), data["speech"], required=("timeout", *LANGS))
+        if fields is None:
+            return None
+        timeout = check.integer(("speech", "timeout"), fields.get("timeout"), *SPEECH_TIMEOUTS)
+        recognisers = {lang: self._recogniser(check, ("speech", lang), lang, fields.get(lang)) for lang in LANGS}
+        if timeout is None or any(r is None for r in recognisers.values()):
+            return None
+        return SpeechSettings(timeout, MappingProxyType({k: r for k, r in recognisers.items() if r is not None}))
+
+    def _recogniser(self, check: DocumentChecker, path: KeyPath, lang: str, value: Any) -> Recogniser | None:
+        fields = check.mapping(path, value, required=("model", "language"))
+        if fields is None:
+            return None
+        model = check.string((*path, "model"), fields.get("model"))
+        language = check.string((*path, "language"), fields.get("language"))
+        if model is None or language is None:
+            return None
+        family = SPEECH_MODELS.get(model)
+        if family is None:
+            close = difflib.get_close_matches(model, list(SPEECH_MODELS), n=1)
+            check.report((*path, "model"), f"'{model}' is not a speech model the hotline can use for "
+                         f"{LANG_NAMES.get(lang, lang)}",
+                         (f"did you mean '{close[0]}'? " if close else "") + "use one of "
+                         + ", ".join(SPEECH_MODELS))
+            return None
+        expected = SPEECH_LANGUAGES[family][lang]
+        if language != expected:
+            check.report((*path, "language"), f"'{language}' is not the code the model '{model}' takes for "
+                         f"{LANG_NAMES.get(lang, lang)}", f"write language: {expected}")
+            return None
+        return Recogniser(model, language)
 
     # schedules.yaml -------------------------------------------------------------------------------
 

@@ -209,6 +209,36 @@ class Settings:
     voicemail_max_seconds: int
 
 
+# The provider's speech models this hotline may use, by family, and the code each family gives the languages
+# (Twilio: Google models take cmn-Hans-CN and ko-KR, Deepgram's zh-CN and ko; phone_call has neither).
+SPEECH_MODELS: Mapping[str, str] = {
+    "googlev2_telephony": "google", "googlev2_telephony_short": "google", "googlev2_short": "google",
+    "googlev2_long": "google", "deepgram_nova-2": "deepgram", "deepgram_nova-3": "deepgram",
+}
+SPEECH_LANGUAGES: Mapping[str, Mapping[str, str]] = {
+    "google": {"zh": "cmn-Hans-CN", "ko": "ko-KR"},
+    "deepgram": {"zh": "zh-CN", "ko": "ko"},
+}
+# Seconds of silence after which the recogniser takes the sentence as finished (a whole number on a phone line).
+SPEECH_TIMEOUTS = (1, 5)
+
+
+@dataclass(frozen=True)
+class Recogniser:
+    """How one language is listened to: the provider's speech model and that model's code for the language."""
+
+    model: str
+    language: str
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    """Speech at the menus: the recogniser per language and the seconds of silence that end a sentence."""
+
+    timeout: int
+    recognisers: Mapping[str, Recogniser]  # lang -> recogniser
+
+
 @dataclass(frozen=True)
 class Hotline:
     """The whole validated hotline, ready for the call flow."""
@@ -228,6 +258,7 @@ class Hotline:
     source_dir: str  # the menus folder as the person who loaded it wrote it, for messages
     calendar_line: int | None = None  # where state_council starts in calendar.yaml, for warnings
     warnings: tuple[Problem, ...] = field(default=())
+    speech: SpeechSettings | None = None  # None: the menus wait for keys only
 
     @property
     def operator(self) -> Unit:
@@ -349,4 +380,10 @@ PROMPT_FIELDS: Mapping[str, frozenset[str]] = {
     "voicemail_thanks": frozenset(),
     "voicemail_empty": frozenset(),
     "error_apology": frozenset(),
+    "speech_invitation": frozenset(),
+    "speech_confirm": frozenset({"unit"}),
+    "speech_choose": frozenset(),
+    "speech_not_understood": frozenset(),
+    "speech_use_keys": frozenset(),
+    "speech_declined": frozenset(),
 }

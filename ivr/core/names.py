@@ -30,6 +30,9 @@ def node_name(hotline: Hotline, node: str, lang: Lang) -> str:
         return hotline.menus[target].title(lang)
     if kind in _UNIT_NODE_WORDS and target in hotline.units:
         return _UNIT_NODE_WORDS[kind][pick].format(unit=hotline.units[target].name(lang))
+    if kind == NodeKind.CONFIRM:
+        offered = ("、" if lang == "zh" else ", ").join(unit_name(hotline, u, lang) for u in target.split("+"))
+        return ("确认说出的要办的事：{units}", "말한 용건 확인: {units}")[pick].format(units=offered)
     if kind == NodeKind.LANGUAGE:
         return _LANGUAGE_CHOICE[pick]
     if kind == NodeKind.OPERATOR:

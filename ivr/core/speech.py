@@ -141,9 +141,12 @@ def say_options(menu: Menu, option_prompt: str, lang: Lang) -> str:
 
 
 def menu_seconds(menu: Menu, prompts: Mapping[str, Prompt], lang: Lang) -> float:
-    """Estimate how long a caller listens to a menu: its introduction, its options and the keys of every level."""
-    texts = [menu.intro(lang) if menu.intro else "", say_options(menu, prompts["menu_option"].text(lang), lang),
-             prompts["menu_keys"].text(lang)]
+    """Estimate how long a caller listens to a menu: its introduction, its options and the keys of every level
+    (and at the main menu, the invitation to say what they need)."""
+    invitation = prompts["speech_invitation"].text(lang) if menu.parent is None and "speech_invitation" in prompts \
+        else ""
+    texts = [menu.intro(lang) if menu.intro else "", invitation,
+             say_options(menu, prompts["menu_option"].text(lang), lang), prompts["menu_keys"].text(lang)]
     return sum(speaking_seconds(text, lang) for text in texts)
 
 

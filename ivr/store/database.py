@@ -344,7 +344,8 @@ _STEP_COLUMNS = ("last_seq", "last_node", "last_outcome", "language", "unit_id",
 def _step_row(event: StepEvent) -> dict[str, Any]:
     return {"call_sid": event.call_sid, "seq": event.seq, "at": local(event.at), "node": event.node,
             "digits": event.digits, "outcome": event.outcome, "unit_id": event.unit_id,
-            "dial_status": event.dial_status, "dial_duration": event.dial_duration}
+            "dial_status": event.dial_status, "dial_duration": event.dial_duration, "speech": event.speech,
+            "offered": event.offered}
 
 
 def _call_changes(found: list[StepEvent]) -> dict[str, Any]:

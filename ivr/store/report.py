@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import String, and_, case, func, literal, or_, select
 
 from ivr.clock import TIMEZONE
 from ivr.core.flow import Node, NodeKind
@@ -292,3 +292,66 @@ def _whole_numbers(scale: Any) -> None:
     from matplotlib.ticker import MaxNLocator
 
     scale.set_major_locator(MaxNLocator(integer=True))  # calls are counted, never fractional
+
+
+# Spoken requests that went wrong ---------------------------------------------------------------------------
+
+SENTENCES_SHOWN = 50
+# Outcomes of a step that reach an office (or the operator): the office the caller ended up wanting.
+_REACHED = ("forwarded", "closed", "operator")
+
+
+@translate_errors
+def missed_sentences(store: Store, since: date, until: date, limit: int = SENTENCES_SHOWN) -> list[dict[str, Any]]:
+    """Return the sentences of the period's calls that reached no office or that the caller corrected (said no,
+    pressed *, or ended up at another office than the ones forwarded to or offered), newest first.
+
+    A sentence's follow-up is every later step of its call up to the next sentence routed.
+    """
+    start = TIMEZONE.localize(datetime.combine(since, time()))
+    end = TIMEZONE.localize(datetime.combine(until + timedelta(days=1), time()))
+    said, after, request = steps.alias("said"), steps.alias("after"), steps.alias("request")
+    # Correlated by hand: the innermost query refers to the outermost one's sentence, two levels up.
+    follow_up = and_(after.c.call_sid == said.c.call_sid, after.c.seq > said.c.seq, ~select(request.c.id).where(
+        request.c.call_sid == said.c.call_sid, request.c.offered.is_not(None), request.c.seq > said.c.seq,
+        request.c.seq < after.c.seq).correlate(said, after).exists())
+    # Whether a unit id is one of the '+'-joined offered ids ('_' would otherwise match any character).
+    offered_it = literal("+", String).concat(said.c.offered).concat("+").like(
+        literal("%+", String).concat(func.replace(after.c.unit_id, "_", "\\_")).concat("+%"), escape="\\")
+    def later(*conditions: Any) -> Any:
+        return select(after.c.id).where(follow_up, *conditions).correlate(said).exists()
+
+    declined = later(after.c.outcome == "declined")
+    went_back = later(after.c.digits == "*")
+    elsewhere = later(after.c.outcome.in_(_REACHED), after.c.unit_id.is_not(None), ~offered_it)
+    nowhere = said.c.offered == ""
+    query = (select(said.c.at, said.c.call_sid, said.c.node, said.c.speech, said.c.offered, calls.c.language,
+                    calls.c.last_node,
+                    case((nowhere, "no_office"), (declined, "declined"), (went_back, "back"),
+                         else_="other_office").label("reason"))
+             .join(calls, calls.c.call_sid == said.c.call_sid)
+             .where(calls.c.started_at >= start, calls.c.started_at < end, said.c.speech.is_not(None),
+                    said.c.offered.is_not(None), or_(nowhere, declined, went_back, elsewhere))
+             .order_by(said.c.at.desc(), said.c.id.desc()).limit(limit))
+    with store.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [{"at": local(row.at).isoformat(), "call_sid": row.call_sid, "node": row.node, "sentence": row.speech,
+             "language": row.language, "offered": [u for u in row.offered.split("+") if u], "reason": row.reason,
+             "ended_at": row.last_node} for row in rows]
+
+
+_REASON_WORDS = {"no_office": "named no office", "declined": "the caller said no", "back": "the caller pressed *",
+                 "other_office": "the caller went to another office"}
+
+
+def sentences_text(sentences: list[dict[str, Any]], hotline: Hotline | None, lang: Lang) -> str:
+    """Write the sentences that reached no office or were corrected, for a person reading a terminal."""
+    lines = [f"Sentences that reached no office or were corrected (newest first, at most {SENTENCES_SHOWN}):"]
+    for item in sentences:
+        offered = ", ".join(unit_name(hotline, u, lang) if hotline else u for u in item["offered"]) or "-"
+        ended = node_name(hotline, item["ended_at"], lang) if hotline and item["ended_at"] else item["ended_at"]
+        lines.append(f"  {item['at'][:16].replace('T', ' ')}  “{item['sentence']}”  {_REASON_WORDS[item['reason']]}; "
+                     f"offered: {offered}; ended at: {ended}")
+    if not sentences:
+        lines.append("  none")
+    return "\n".join(lines)

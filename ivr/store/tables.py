@@ -51,6 +51,10 @@ steps = Table(
     Column("unit_id", String(64)),
     Column("dial_status", String(16)),
     Column("dial_duration", Integer),
+    # What the caller said at this step (runs of digits masked), and the offices it was routed to ("a+b";
+    # "" when it named none; NULL when the step routed no sentence).
+    Column("speech", String(200)),
+    Column("offered", String(200)),
     UniqueConstraint("call_sid", "seq", name="uq_steps_call_seq"),
 )
 

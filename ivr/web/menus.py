@@ -22,6 +22,7 @@ from ivr.core.flow import CallFlow
 from ivr.core.loader import FILES, check_hotline
 from ivr.core.model import Hotline
 from ivr.core.problems import MenuError, Problem
+from ivr.core.router import Router
 from ivr.last_good import LastGoodMenus, SavedMenus
 from ivr.publishing import check_texts, folder_lock, read_menus, write_menus
 from ivr.store.versions import MenusVersion, PublishedVersions, VersionHead
@@ -219,7 +220,7 @@ class MenuStore:
         self.last_error = None
         self._saved = None
         self._texts = texts
-        return CallFlow(hotline)
+        return _flow_of(hotline)
 
     def _reject(self, problems: list[Problem]) -> None:
         errors = _errors(problems)
@@ -236,7 +237,7 @@ class MenuStore:
         log.critical("The menus in %s do not load, so callers hear the last good copy of them, saved %s UTC in %s. "
                      "Fix these and save again:\n%s", self.menus_dir, f"{saved.saved_at:%Y-%m-%d %H:%M:%S}",
                      self.last_good.root, self.last_error)
-        return CallFlow(saved.hotline)
+        return _flow_of(saved.hotline)
 
     def _files_fingerprint(self) -> Fingerprint:
         found = []
@@ -247,6 +248,11 @@ class MenuStore:
             except OSError:
                 found.append((name, -1, -1))
         return tuple(found)
+
+
+def _flow_of(hotline: Hotline) -> CallFlow:
+    """The call flow of a menus version, with its speech router built once here rather than at a caller's step."""
+    return CallFlow(hotline, Router.from_hotline(hotline) if hotline.speech is not None else None)
 
 
 def _errors(problems: list[Problem]) -> str:

@@ -47,6 +47,15 @@ class TwimlRenderer:
             # finish_on_key="": '#' and '*' are menu keys here, not terminators.
             gather = Gather(input="dtmf", num_digits=1, timeout=action.timeout,
                             action=self.step_url(action.next, False), method="POST", finish_on_key="")
+            listen = action.listen
+            if listen is not None:
+                # Whichever comes first, a key or a sentence. The provider reports silence to the action too
+                # (actionOnEmptyResult), so that action is marked as the one where no input is reported.
+                gather = Gather(input="dtmf speech", num_digits=1, timeout=action.timeout,
+                                action=self.step_url(action.next, True), method="POST", finish_on_key="",
+                                language=listen.language, speech_model=listen.model,
+                                speech_timeout=listen.timeout, hints=listen.hints, action_on_empty_result=True,
+                                profanity_filter=False)
             for prompt in action.prompts:
                 self._say(gather, prompt)
             response.append(gather)

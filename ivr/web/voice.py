@@ -12,9 +12,10 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.clock import now
-from ivr.core.flow import Ask, CallFlow, Decision, Event, Node, NodeKind, Say, Step
+from ivr.core.flow import MAX_NODE_LENGTH, SPEECH_MISSES, Ask, CallFlow, Decision, Event, Node, NodeKind, Say, Step
 from ivr.core.model import LANGS, Lang
-from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent, count, sid
+from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent, confidence, count, sid
+from ivr.events import text as clean_text
 from ivr.redact import loggable, mask_number
 from ivr.store.recorder import Recorder
 from ivr.web import settings
@@ -31,7 +32,8 @@ MAX_TRIES_IN_URL = 50
 RENDERED_KEPT = 2000
 RenderedKey = tuple[Decision, int, str, tuple[tuple[str, bool], ...]]
 _RENDERED: weakref.WeakKeyDictionary[CallFlow, dict[RenderedKey, str]] = weakref.WeakKeyDictionary()
-MAX_NODE_LENGTH = 120
+# What a caller said, as far as it is read: the router cuts a sentence at 200 characters anyway.
+MAX_SPEECH_CHARS = 500
 # Where a request's parameters are kept once read (see _values).
 VALUES_KEY, QUERY_KEY = "ivr.values", "ivr.query"
 # Said when nothing else can be relied on: no menus, no database, only this module.
@@ -130,18 +132,23 @@ def _step_from_query() -> Step:
         lang=lang if lang in LANGS else None,
         tries=tries,
         back=(args.get("back") or "")[:MAX_NODE_LENGTH] or None,
+        misses=min(count(args.get("miss")) or 0, SPEECH_MISSES),
     )
 
 
 def _event_from_request() -> Event:
     values = _values()
     digits = values.get("Digits", "").strip() or None
+    # An empty SpeechResult is silence: no input, like a Gather that timed out.
+    speech = clean_text(values.get("SpeechResult"), MAX_SPEECH_CHARS) if digits is None else None
     return Event(
         digits=digits,
-        no_input=_query().get("input") == "none" and digits is None,
+        no_input=_query().get("input") == "none" and digits is None and speech is None,
         dial_status=values.get("DialCallStatus") or None,
         recording_url=values.get("RecordingUrl") or None,
         recording_seconds=count(values.get("RecordingDuration")),
+        speech=speech,
+        confidence=confidence(values.get("Confidence")) if speech else None,
     )
 
 
@@ -211,6 +218,7 @@ def _keep_step(decision: Decision) -> None:
     _keep(lambda: StepEvent.make(
         call_sid=_call_sid(), at=_now(), seq=_seq(), node=node, digits=values.get("Digits"),
         outcome=decision.outcome, unit_id=decision.unit_id, landed=decision.landed and str(decision.landed),
+        speech=values.get("SpeechResult") if not values.get("Digits") else None, offered=decision.offered,
         language=decision.language or _query().get("lang"), caller=values.get("From"), called=values.get("To"),
         forwarded_number=decision.forwarded_number, dial_status=values.get("DialCallStatus"),
         dial_duration=values.get("DialCallDuration"), out_of_hours=decision.out_of_hours,
@@ -290,6 +298,8 @@ def _renderer(flow: CallFlow, has_recording: Callable[[str, str], object] = reco
             params["try"] = str(step.tries)
         if step.back:
             params["back"] = step.back
+        if step.misses:
+            params["miss"] = str(step.misses)
         if no_input:
             params["input"] = "none"
         params["seq"] = str(_seq() + 1)  # tells a repeated delivery of a step from a new step

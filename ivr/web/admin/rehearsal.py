@@ -20,7 +20,7 @@ from ivr.core.names import node_name, unit_name
 from ivr.core.schedule import OfficeHours
 from ivr.core.speech import say_moment
 from ivr.menu_edits import candidate_folder
-from ivr.simulator import CallResult, CallSimulator, Ending, pressed_keys
+from ivr.simulator import CallResult, CallSimulator, Ending, Said, pressed_keys
 from ivr.web.admin import bp, hotline, lang, me, moment
 from ivr.web.admin.edits import Draft, live_dir, load_draft
 from ivr.web.admin.errors import day_arg, time_arg
@@ -30,6 +30,7 @@ from ivr.web.admin.i18n import pick_lang, translate
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
 NO_KEY = "."
 MAX_KEYS = 30
+MAX_SAID = 200
 _KEYS = re.compile(r"^[0-9*#.]*$")
 
 
@@ -41,7 +42,9 @@ def rehearse() -> ResponseReturnValue:
     at = _moment(form.get("date"), form.get("time"))
     caller_lang = pick_lang(form.get("caller_lang"))
     dial_status = str(form.get("dial_status")) if form.get("dial_status") in DIAL_STATUSES else "completed"
-    keys = form.get("keys", "") if request.method == "POST" and "restart" not in form else ""
+    # A sentence typed is said at the first menu after the language choice; a new one places the call afresh.
+    said = " ".join(str(form.get("said", "")).split())[:MAX_SAID]
+    keys = form.get("keys", "") if request.method == "POST" and not {"restart", "speak"} & set(form) else ""
     pressed = form.get("key", "")
     if not _KEYS.match(keys) or len(keys) >= MAX_KEYS:
         keys = ""
@@ -51,25 +54,26 @@ def rehearse() -> ResponseReturnValue:
     draft = load_draft(token)
     if token and (draft is None or not me().may("editor")):
         abort(403)  # only editors rehearse an unpublished edit, and only one the console checked
-    result, current = _call(at, caller_lang, keys, dial_status, draft)
+    result, current = _call(at, caller_lang, keys, dial_status, draft, said)
     steps = _steps(result)
-    return render_template("admin/try.html", at=at, caller_lang=caller_lang, keys=keys, keypad=KEYPAD,
+    return render_template("admin/try.html", at=at, caller_lang=caller_lang, keys=keys, keypad=KEYPAD, said=said,
+                           max_said=MAX_SAID,
                            no_key=NO_KEY, steps=steps, outcome=_outcome(current, result, at, lang()),
                            langs=LANGS, dial_statuses=DIAL_STATUSES, dial_status=dial_status,
                            voice_tags={"zh": "zh-CN", "ko": "ko-KR"}, draft=token if draft else None,
                            draft_files=sorted(draft.texts) if draft else [])
 
 
-def _call(at: datetime, caller_lang: Lang, keys: str, dial_status: str, draft: Draft | None
+def _call(at: datetime, caller_lang: Lang, keys: str, dial_status: str, draft: Draft | None, said: str = ""
           ) -> tuple[CallResult, Hotline]:
     """Place the preview call on the live menus, or on the live menus with an unpublished edit over them."""
     if draft is None:
-        return place_preview_call(at, caller_lang, keys, dial_status), hotline()
+        return place_preview_call(at, caller_lang, keys, dial_status, said=said), hotline()
     with candidate_folder(live_dir(), draft.texts) as folder:
         candidate, _ = check_hotline(folder)
         if candidate is None:
             abort(409)  # the live files changed under the edit so that it no longer loads: edit again
-        return place_preview_call(at, caller_lang, keys, dial_status, menus_dir=folder), candidate
+        return place_preview_call(at, caller_lang, keys, dial_status, menus_dir=folder, said=said), candidate
 
 
 def _moment(day: str | None, clock: str | None) -> datetime:
@@ -82,8 +86,9 @@ def _moment(day: str | None, clock: str | None) -> datetime:
 
 
 def place_preview_call(at: datetime, caller_lang: Lang, keys: str, dial_status: str,
-                       menus_dir: Path | None = None) -> CallResult:
-    """Place a call at a moment against a preview app with a scratch database, pressing the keys in order.
+                       menus_dir: Path | None = None, said: str = "") -> CallResult:
+    """Place a call at a moment against a preview app with a scratch database, pressing the keys in order
+    (after saying `said` at the first menu, when given).
 
     menus_dir, when given, is the menus folder the preview app serves instead of the live one (an edit's
     candidate)."""
@@ -93,7 +98,8 @@ def place_preview_call(at: datetime, caller_lang: Lang, keys: str, dial_status: 
         preview = create_app(settings().for_preview(at, menus_dir or settings().menus_dir, Path(scratch)))
         try:
             language_key = preview.extensions["ivr.menus"].flow.hotline.voice(caller_lang).key
-            return CallSimulator(preview).call(pressed_keys(language_key + keys), dial_status=dial_status)
+            source = pressed_keys(language_key, Said(said), keys) if said else pressed_keys(language_key + keys)
+            return CallSimulator(preview).call(source, dial_status=dial_status)
         finally:
             preview.extensions["ivr.recorder"].stop()  # its writer thread ends with the scratch folder
 
@@ -107,7 +113,7 @@ def _steps(result: CallResult) -> list[list[dict[str, Any]]]:
         audio = line.detail.get("audio")
         steps[-1].append({"kind": line.kind, "text": line.text, "lang": line.lang, "number": line.detail.get("number"),
                           "audio": urlsplit(audio).path if audio else None})
-        if line.kind in ("pressed", "no_input"):
+        if line.kind in ("pressed", "said", "no_input"):
             steps.append([])
     return [step for step in steps if step]
 
@@ -130,6 +136,9 @@ def _outcome(current: Hotline, result: CallResult, at: datetime, chosen: Lang) -
             return {"kind": "closed", "text": _closed_text(current, place.target, at, chosen)}
         waiting = translate("outcome_waiting", chosen)
         return {"kind": "waiting", "text": f"{waiting}：{node_name(current, node, chosen)}"}
+    if outcome is not None and kind == Ending.CONFIRMING:
+        units = "、".join(f"{key} {unit_name(current, u, chosen)}" for key, u in enumerate(outcome.offered, start=1))
+        return {"kind": kind, "text": translate("outcome_confirming", chosen, units=units)}
     if kind == Ending.GOODBYE:
         return {"kind": kind, "text": translate("outcome_goodbye", chosen)}
     return {"kind": "error", "text": f"{translate('outcome_error', chosen)}: {outcome.as_json() if outcome else ''}"}
