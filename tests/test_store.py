@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import sqlite3
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -334,23 +335,35 @@ def test_steps_recorded_by_many_threads_while_files_are_handed_over_are_all_kept
     url, store = fresh_store(tmp_path)
     worker = Recorder(store, tmp_path / "outbox", background=False)
 
+    rounds, per_round = 3, 50
+    # Each round's events are all drained before any thread records the next round's: so files are handed over
+    # and drained while threads record, at least once a round, however fast or slow the machine is.
+    drained_round = [threading.Event() for _ in range(rounds)]
+
     def record_calls(thread: int) -> None:
-        for event in step_events(150, f"CAthread{thread}"):
-            worker.record(event)
+        events = step_events(rounds * per_round, f"CAthread{thread}")
+        for number in range(rounds):
+            for event in events[number * per_round:(number + 1) * per_round]:
+                worker.record(event)
+            assert drained_round[number].wait(60)
 
     writer = Recorder(Store.from_url(url), tmp_path / "outbox", background=False)
     with ThreadPoolExecutor(9) as pool:
         recording = [pool.submit(record_calls, thread) for thread in range(8)]
-        drains = []
-        while not all(future.done() for future in recording):
+        drains: list[int] = []
+        deadline = time.monotonic() + 60
+        while not all(future.done() for future in recording) and time.monotonic() < deadline:
             worker.hand_over_if_old()  # what the worker's writer thread does
             drains.append(writer.drain_all())
+            for number in range(rounds):
+                if sum(drains) >= (number + 1) * 8 * per_round:
+                    drained_round[number].set()
         for future in recording:
             future.result()
     time.sleep(0.01)
     worker.hand_over_if_old()
     drains.append(writer.drain_all())
-    assert len([taken for taken in drains if taken]) > 2  # handed over and drained many times meanwhile
+    assert len([taken for taken in drains if taken]) >= rounds  # handed over and drained while threads recorded
     assert sum(drains) == 8 * 150
     assert count(url, steps) == 8 * 150
 
