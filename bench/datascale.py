@@ -10,7 +10,7 @@ runs in a fresh process each:
 - the baseline: the bare SQL aggregates over the same rows, written by hand for the driver (calls per day over
   the period's calls, steps per node over their steps), no SQLAlchemy and no Python counting;
 
-and prints each one's best time of two runs, the process's peak resident memory (VmHWM, the
+and prints each one's best time of three runs, the process's peak resident memory (VmHWM, the
 interpreter and imports included), and the ratio report / baseline.
 
 Run: python bench/datascale.py [--calls-per-day 1000] [--years 1] [--backend sqlite|postgresql|both]
@@ -225,11 +225,11 @@ def run_baseline(url: str, since: date, until: date) -> Any:
 
 
 def measure_here(kind: str, url: str, since: str, until: str) -> None:
-    """Run one kind twice in this process and print its best time and the calls counted, as JSON."""
+    """Run one kind three times in this process and print its best time and the calls counted, as JSON."""
     once = (run_report if kind == "report" else run_baseline)(url, date.fromisoformat(since),
                                                               date.fromisoformat(until))
     times, counted = [], None
-    for _ in range(2):
+    for _ in range(3):
         began = time.perf_counter()
         counted = once()
         times.append(time.perf_counter() - began)
