@@ -7,11 +7,12 @@ binaries can start a private one, on PostgreSQL. Then, for a month, a year and (
 runs in a fresh process each:
 
 - the report as `ivr report` and the console's figures page make it: build_report, name_report, report_csv;
+- the console's figures page for the period (/admin/figures, logged in, through Flask's test client);
 - the baseline: the bare SQL aggregates over the same rows, written by hand for the driver (calls per day over
   the period's calls, steps per node over their steps), no SQLAlchemy and no Python counting;
 
 and prints each one's best time of three runs, the process's peak resident memory (VmHWM, the
-interpreter and imports included), and the ratio report / baseline.
+interpreter and imports included), and the ratios report / baseline and page / baseline.
 
 Run: python bench/datascale.py [--calls-per-day 1000] [--years 1] [--backend sqlite|postgresql|both]
 """
@@ -198,6 +199,27 @@ def run_report(url: str, since: date, until: date) -> Any:
     return once
 
 
+def run_page(url: str, since: date, until: date) -> Any:
+    """The console's figures page for the period, asked for by a logged-in member of staff."""
+    from ivr.clock import TIMEZONE
+    from ivr.store.staff import StaffStore
+    from tests.conftest import make_app
+    from tests.console import csrf_token
+
+    app = make_app(DATABASE_URL=url, FROZEN_TIME="2026-12-01T10:00:00+08:00")
+    name, password = f"bench{os.getpid()}", "bench password 1"
+    StaffStore(app.extensions["ivr.recorder"].store).add(name, password, "viewer", datetime.now(TIMEZONE))
+    client = app.test_client()
+    client.post("/admin/login", data={"csrf_token": csrf_token(client), "username": name, "password": password})
+
+    def once() -> Any:
+        page = client.get(f"/admin/figures?since={since}&until={until}")
+        assert page.status_code == 200, page.status_code
+        return None
+
+    return once
+
+
 def run_baseline(url: str, since: date, until: date) -> Any:
     """The bare SQL aggregates over the same rows: calls per day, and the steps of those calls per node."""
     start, end = f"{since} 00:00:00", f"{until + timedelta(days=1)} 00:00:00"
@@ -226,8 +248,8 @@ def run_baseline(url: str, since: date, until: date) -> Any:
 
 def measure_here(kind: str, url: str, since: str, until: str) -> None:
     """Run one kind three times in this process and print its best time and the calls counted, as JSON."""
-    once = (run_report if kind == "report" else run_baseline)(url, date.fromisoformat(since),
-                                                              date.fromisoformat(until))
+    run = {"report": run_report, "page": run_page, "baseline": run_baseline}[kind]
+    once = run(url, date.fromisoformat(since), date.fromisoformat(until))
     times, counted = [], None
     for _ in range(3):
         began = time.perf_counter()
@@ -259,9 +281,11 @@ def compare(name: str, url: str, years: int) -> None:
     for label, since in periods:
         report_s, report_mb, report_calls = measure("report", url, since, LAST_DAY)
         base_s, base_mb, base_calls = measure("baseline", url, since, LAST_DAY)
+        page_s, page_mb, _ = measure("page", url, since, LAST_DAY)
         assert report_calls == base_calls, (report_calls, base_calls)
-        print(f"{name:10} {label:8} {report_calls:>9} calls  report {report_s:7.3f} s {report_mb:6.0f} MB   "
-              f"bare SQL {base_s:7.3f} s {base_mb:6.0f} MB   ratio {report_s / base_s:5.2f}", flush=True)
+        print(f"{name:10} {label:8} {report_calls:>9} calls  report {report_s:7.3f} s {report_mb:4.0f} MB  "
+              f"page {page_s:7.3f} s {page_mb:4.0f} MB  bare SQL {base_s:7.3f} s {base_mb:4.0f} MB  "
+              f"ratio {report_s / base_s:5.2f} / {page_s / base_s:5.2f}", flush=True)
 
 
 def postgres_url() -> tuple[str, Any] | None:
