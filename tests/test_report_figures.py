@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from ivr.clock import parse_moment
 from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent
@@ -180,3 +181,26 @@ def test_one_day_splits_at_midnight_in_shanghai(store: Store) -> None:
                      "calls_per_day": {}, "calls_per_hour": {}, "menu_choices": {},
                      "out_of_hours": {"calls": 0, "share": 0.0}, "hang_ups": {}, "goodbyes_after_retries": 0,
                      "forwarding": {}}
+
+
+def test_a_call_written_while_the_report_counts_is_in_none_or_all_of_its_figures(store: Store,
+                                                                                 database_url: str) -> None:
+    writer = Store.from_url(database_url)
+    late = call("CAwrittenduringthereport", "2026-11-26T16:00:00+08:00", [
+        ("language", "1", "menu", None, "menu:main", None), ("menu:main", "9", "menu", None, "menu:others", None)],
+        False, "2026-11-26T16:01:00+08:00")
+    queries: list[str] = []
+
+    @event.listens_for(store.engine, "after_cursor_execute")
+    def write_after_the_first_count(*args: Any) -> None:
+        queries.append(args[2])
+        if sum("count(" in q for q in queries) == 1:  # between the calls per hour and the hang-ups
+            writer.apply(late)
+
+    during = build_report(store, date(2026, 11, 25), date(2026, 11, 26))
+    event.remove(store.engine, "after_cursor_execute", write_after_the_first_count)
+    assert during == EXPECTED  # the report's snapshot was taken before the write
+    after = build_report(store, date(2026, 11, 25), date(2026, 11, 26))
+    assert after["calls"] == 16
+    assert after["hang_ups"]["menu:others"] == 2
+    assert after["menu_choices"]["menu:main"]["9"] == 2

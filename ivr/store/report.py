@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.engine import Connection
 
 from ivr.clock import TIMEZONE
 from ivr.core.flow import Node, NodeKind
@@ -42,24 +43,34 @@ def build_report(store: Store, since: date, until: date) -> dict[str, Any]:
     """Return every figure for the calls from `since` to `until`, both days included."""
     start = TIMEZONE.localize(datetime.combine(since, time()))
     end = TIMEZONE.localize(datetime.combine(until + timedelta(days=1), time()))
-    in_period = and_(calls.c.started_at >= start, calls.c.started_at < end)
-    with store.engine.connect() as connection, connection.begin():
+    with store.engine.connect() as connection:
+        # One snapshot for every query, so that the figures add up while the records writer writes.
         if connection.dialect.name == "postgresql":
-            connection.execute(text(f"SET LOCAL statement_timeout = {REPORT_STATEMENT_MS}"))
-        hour = _local_hour(connection.dialect.name)
-        per_hour_rows = connection.execute(
-            select(hour, func.count(), func.count().filter(calls.c.out_of_hours.is_(True)))
-            .where(in_period).group_by(hour)).all()
-        ended_rows = connection.execute(
-            select(calls.c.last_node, calls.c.last_outcome, calls.c.ended_at.is_not(None), func.count())
-            .where(in_period).group_by(calls.c.last_node, calls.c.last_outcome, calls.c.ended_at.is_not(None))).all()
-        step_rows = connection.execute(
-            select(steps.c.node, steps.c.digits, steps.c.dial_status, func.count())
-            .join_from(steps, calls, steps.c.call_sid == calls.c.call_sid)
-            .where(in_period, or_(steps.c.digits.is_not(None), steps.c.dial_status.is_not(None)))
-            .group_by(steps.c.node, steps.c.digits, steps.c.dial_status)).all()
-        waiting = connection.execute(select(voicemails.c.unit_id, func.count())
-                                     .where(voicemails.c.status == "new").group_by(voicemails.c.unit_id)).all()
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"SET LOCAL statement_timeout = {REPORT_STATEMENT_MS}"))
+            else:  # the sqlite3 module begins a transaction only before a write: begin the read one here
+                connection.exec_driver_sql("BEGIN")
+            return _figures(connection, since, until, and_(calls.c.started_at >= start, calls.c.started_at < end))
+
+
+def _figures(connection: Connection, since: date, until: date, in_period: Any) -> dict[str, Any]:
+    """Count the figures of the calls in the period with a few GROUP BY queries."""
+    hour = _local_hour(connection.dialect.name)
+    per_hour_rows = connection.execute(
+        select(hour, func.count(), func.count().filter(calls.c.out_of_hours.is_(True)))
+        .where(in_period).group_by(hour)).all()
+    ended_rows = connection.execute(
+        select(calls.c.last_node, calls.c.last_outcome, calls.c.ended_at.is_not(None), func.count())
+        .where(in_period).group_by(calls.c.last_node, calls.c.last_outcome, calls.c.ended_at.is_not(None))).all()
+    step_rows = connection.execute(
+        select(steps.c.node, steps.c.digits, steps.c.dial_status, func.count())
+        .join_from(steps, calls, steps.c.call_sid == calls.c.call_sid)
+        .where(in_period, or_(steps.c.digits.is_not(None), steps.c.dial_status.is_not(None)))
+        .group_by(steps.c.node, steps.c.digits, steps.c.dial_status)).all()
+    waiting = connection.execute(select(voicemails.c.unit_id, func.count())
+                                 .where(voicemails.c.status == "new").group_by(voicemails.c.unit_id)).all()
     per_day: Counter[str] = Counter()
     per_hour: Counter[str] = Counter()
     for moment, n, _ in per_hour_rows:
