@@ -12,7 +12,8 @@ runs in a fresh process each:
   the period's calls, steps per node over their steps), no SQLAlchemy and no Python counting;
 
 and prints each one's best time of three runs, the process's peak resident memory (VmHWM, the
-interpreter and imports included), and the ratios report / baseline and page / baseline.
+interpreter and imports included), and the ratios report / baseline and page / baseline; on SQLite also
+each one's processor time, steadier than the time on a shared machine.
 
 Run: python bench/datascale.py [--calls-per-day 1000] [--years 1] [--backend sqlite|postgresql|both]
 """
@@ -250,19 +251,22 @@ def measure_here(kind: str, url: str, since: str, until: str) -> None:
     """Run one kind three times in this process and print its best time and the calls counted, as JSON."""
     run = {"report": run_report, "page": run_page, "baseline": run_baseline}[kind]
     once = run(url, date.fromisoformat(since), date.fromisoformat(until))
-    times, counted = [], None
+    times, cpu, counted = [], [], None
     for _ in range(3):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         counted = once()
         times.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
     # The peak resident memory of this process's own address space (VmHWM starts afresh at exec; a child's
     # ru_maxrss would start at its parent's).
     peak = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:"))
-    print(json.dumps({"seconds": min(times), "calls": counted, "peak_mb": int(peak.split()[1]) / 1024}))
+    print(json.dumps({"seconds": min(times), "cpu": min(cpu), "calls": counted,
+                      "peak_mb": int(peak.split()[1]) / 1024}))
 
 
-def measure(kind: str, url: str, since: date, until: date) -> tuple[float, float, int]:
-    """Run one kind in a fresh process; return its best seconds, peak RSS in MB and the calls counted."""
+def measure(kind: str, url: str, since: date, until: date) -> tuple[float, float, int, float]:
+    """Run one kind in a fresh process; return its best seconds, peak RSS in MB, the calls counted and its best
+    processor seconds (on SQLite the database's work too: a steadier measure than the time on a busy machine)."""
     child = subprocess.Popen([sys.executable, __file__, "--measure", kind, url, str(since), str(until)],
                              stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
@@ -270,7 +274,7 @@ def measure(kind: str, url: str, since: date, until: date) -> tuple[float, float
     if child.wait() != 0:
         raise SystemExit(f"the {kind} process failed ({child.returncode}) on {url}")
     found = json.loads(output)
-    return found["seconds"], found["peak_mb"], found["calls"]
+    return found["seconds"], found["peak_mb"], found["calls"], found["cpu"]
 
 
 def compare(name: str, url: str, years: int) -> None:
@@ -279,13 +283,17 @@ def compare(name: str, url: str, years: int) -> None:
     if years >= 5:
         periods.append(("5 years", date(2021, 12, 1)))
     for label, since in periods:
-        report_s, report_mb, report_calls = measure("report", url, since, LAST_DAY)
-        base_s, base_mb, base_calls = measure("baseline", url, since, LAST_DAY)
-        page_s, page_mb, _ = measure("page", url, since, LAST_DAY)
+        report_s, report_mb, report_calls, report_cpu = measure("report", url, since, LAST_DAY)
+        base_s, base_mb, base_calls, base_cpu = measure("baseline", url, since, LAST_DAY)
+        page_s, page_mb, _, page_cpu = measure("page", url, since, LAST_DAY)
         assert report_calls == base_calls, (report_calls, base_calls)
-        print(f"{name:10} {label:8} {report_calls:>9} calls  report {report_s:7.3f} s {report_mb:4.0f} MB  "
-              f"page {page_s:7.3f} s {page_mb:4.0f} MB  bare SQL {base_s:7.3f} s {base_mb:4.0f} MB  "
-              f"ratio {report_s / base_s:5.2f} / {page_s / base_s:5.2f}", flush=True)
+        print(f"{name:10} {label:7} {report_calls:>8} calls  report {report_s:6.2f} s {report_mb:4.0f} MB  "
+              f"page {page_s:6.2f} s {page_mb:4.0f} MB  bare SQL {base_s:6.2f} s {base_mb:4.0f} MB  "
+              f"ratio {report_s / base_s:4.2f} / {page_s / base_s:4.2f}", flush=True)
+        if url.startswith("sqlite"):
+            print(f"{'':10} {'':7} {'':8} processor time: report {report_cpu:6.2f} s, page {page_cpu:6.2f} s, "
+                  f"bare SQL {base_cpu:6.2f} s, ratio {report_cpu / base_cpu:4.2f} / {page_cpu / base_cpu:4.2f}",
+                  flush=True)
 
 
 def postgres_url() -> tuple[str, Any] | None:
