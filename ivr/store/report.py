@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, func, literal, or_, select
+from sqlalchemy import String, and_, case, func, literal, or_, select, text
+from sqlalchemy.engine import Connection
 
 from ivr.clock import TIMEZONE
 from ivr.core.flow import Node, NodeKind
@@ -27,45 +28,92 @@ GAVE_UP = "goodbye"
 ANSWERED = ("completed", "answered")
 
 
+# The figures are counted by the database (GROUP BY), not kept as daily totals by the records writer: a call's
+# figures change as its events arrive (late, out of order, twice: the hang-up place, the out-of-hours answer, the
+# end), so totals kept on the write would have to take back what each upsert replaced, on the caller's path, and
+# would drift from the rows after a purge. Counted where the rows are, the figures are always the rows' own; the
+# database reads the period's rows once per query and hands back a row per hour, menu key, unit and status.
+# Bounded by the time of the bare aggregates over the same rows (bench/datascale.py), with memory that grows
+# with days and offices, not calls.
+REPORT_STATEMENT_MS = 120_000  # a five-year report reads millions of rows: far more than a step's 800 ms
+
+
 @translate_errors
 def build_report(store: Store, since: date, until: date) -> dict[str, Any]:
     """Return every figure for the calls from `since` to `until`, both days included."""
     start = TIMEZONE.localize(datetime.combine(since, time()))
     end = TIMEZONE.localize(datetime.combine(until + timedelta(days=1), time()))
-    in_period = and_(calls.c.started_at >= start, calls.c.started_at < end)
     with store.engine.connect() as connection:
-        call_rows = connection.execute(select(calls).where(in_period)).all()
-        step_rows = connection.execute(
-            select(steps).where(steps.c.call_sid.in_(select(calls.c.call_sid).where(in_period)))).all()
-        waiting = connection.execute(select(voicemails.c.unit_id).where(voicemails.c.status == "new")).all()
+        # One snapshot for every query, so that the figures add up while the records writer writes.
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"SET LOCAL statement_timeout = {REPORT_STATEMENT_MS}"))
+            else:  # the sqlite3 module begins a transaction only before a write: begin the read one here
+                connection.exec_driver_sql("BEGIN")
+            return _figures(connection, since, until, and_(calls.c.started_at >= start, calls.c.started_at < end))
+
+
+def _figures(connection: Connection, since: date, until: date, in_period: Any) -> dict[str, Any]:
+    """Count the figures of the calls in the period with a few GROUP BY queries."""
+    hour = _local_hour(connection.dialect.name)
+    per_hour_rows = connection.execute(
+        select(hour, func.count(), func.count().filter(calls.c.out_of_hours.is_(True)))
+        .where(in_period).group_by(hour)).all()
+    ended_rows = connection.execute(
+        select(calls.c.last_node, calls.c.last_outcome, calls.c.ended_at.is_not(None), func.count())
+        .where(in_period).group_by(calls.c.last_node, calls.c.last_outcome, calls.c.ended_at.is_not(None))).all()
+    step_rows = connection.execute(
+        select(steps.c.node, steps.c.digits, steps.c.dial_status, func.count())
+        .join_from(steps, calls, steps.c.call_sid == calls.c.call_sid)
+        .where(in_period, or_(steps.c.digits.is_not(None), steps.c.dial_status.is_not(None)))
+        .group_by(steps.c.node, steps.c.digits, steps.c.dial_status)).all()
+    waiting = connection.execute(select(voicemails.c.unit_id, func.count())
+                                 .where(voicemails.c.status == "new").group_by(voicemails.c.unit_id)).all()
     per_day: Counter[str] = Counter()
     per_hour: Counter[str] = Counter()
-    for row in call_rows:
-        started = local(row.started_at)
-        per_day[started.date().isoformat()] += 1
-        per_hour[f"{started.hour:02d}"] += 1
-    out_of_hours = sum(1 for row in call_rows if row.out_of_hours)
+    for moment, n, _ in per_hour_rows:
+        per_day[moment[:10]] += n
+        per_hour[moment[11:13]] += n
+    total = sum(per_day.values())
+    out_of_hours = sum(n for _, _, n in per_hour_rows)
+    waiting_per_unit: Counter[str] = Counter()
+    for unit, n in waiting:
+        waiting_per_unit[unit or "?"] += n
     return {
         "period": {"since": since.isoformat(), "until": until.isoformat()},
-        "calls": len(call_rows),
+        "calls": total,
         "calls_per_day": dict(sorted(per_day.items())),
         "calls_per_hour": dict(sorted(per_hour.items())),
         "menu_choices": _menu_choices(step_rows),
-        "out_of_hours": {"calls": out_of_hours,
-                         "share": round(out_of_hours / len(call_rows), 4) if call_rows else 0.0},
-        "hang_ups": _hang_ups(call_rows),
-        "goodbyes_after_retries": sum(1 for row in call_rows if row.last_outcome == GAVE_UP),
+        "out_of_hours": {"calls": out_of_hours, "share": round(out_of_hours / total, 4) if total else 0.0},
+        "hang_ups": _hang_ups(ended_rows),
+        "goodbyes_after_retries": sum(n for _, outcome, _, n in ended_rows if outcome == GAVE_UP),
         "forwarding": _forwarding(step_rows),
-        "messages_waiting": {"total": len(waiting), "per_unit": dict(Counter(r.unit_id or "?" for r in waiting))},
+        "messages_waiting": {"total": sum(waiting_per_unit.values()), "per_unit": dict(sorted(
+            waiting_per_unit.items()))},
     }
+
+
+def _local_hour(dialect: str) -> Any:
+    """Return the hour a call started, in Shanghai, as text "2026-11-26 09" (the database computes it).
+
+    SQLite holds each moment as the text of its Shanghai time (the store writes `local(...)`, and SQLAlchemy's
+    DateTime on SQLite keeps no offset), so the hour is the text's first 13 characters. PostgreSQL holds an
+    instant, read in the bureau's zone by name (China has kept +08:00 without daylight saving since 1991).
+    """
+    if dialect == "postgresql":
+        return func.to_char(func.timezone(TIMEZONE.zone, calls.c.started_at), "YYYY-MM-DD HH24")
+    return func.substr(calls.c.started_at, 1, 13)
 
 
 def _menu_choices(step_rows: Sequence[Any]) -> dict[str, dict[str, int]]:
     """Count the keys pressed in each menu: {"menu:main": {"2": 14, ...}}."""
     choices: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in step_rows:
-        if row.digits and _kind(row.node) == NodeKind.MENU:
-            choices[row.node][row.digits] += 1
+    for node, digits, _, n in step_rows:
+        if digits and _kind(node) == NodeKind.MENU:
+            choices[node][digits] += n
     return {node: dict(sorted(counts.items())) for node, counts in sorted(choices.items())}
 
 
@@ -75,24 +123,27 @@ def _kind(node: str) -> NodeKind | None:
     return place.kind if place is not None else None
 
 
-def _hang_ups(call_rows: Sequence[Any]) -> dict[str, int]:
-    """Count, per node, the calls that ended there without being put through or leaving a message."""
+def _hang_ups(ended_rows: Sequence[Any]) -> dict[str, int]:
+    """Count, per node, the calls that ended there without being put through or leaving a message.
+
+    Most frequent first; nodes counted as often, by name (the order no longer depends on the rows' order).
+    """
     nodes: Counter[str] = Counter()
-    for row in call_rows:
-        if row.ended_at is not None and row.last_outcome not in (*SERVED, GAVE_UP):
-            nodes[row.last_node or "start"] += 1
-    return dict(nodes.most_common())
+    for node, outcome, ended, n in ended_rows:
+        if ended and outcome not in (*SERVED, GAVE_UP):
+            nodes[node or "start"] += n
+    return dict(sorted(nodes.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _forwarding(step_rows: Sequence[Any]) -> dict[str, dict[str, int]]:
     """Per unit: forwards attempted, answered, and each way one failed."""
     units: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in step_rows:
-        place = Node.read(row.node) if row.dial_status else None
+    for node, _, dial_status, n in step_rows:
+        place = Node.read(node) if dial_status else None
         if place is not None and place.kind == NodeKind.DIALED:
             unit = place.target
-            units[unit]["attempts"] += 1
-            units[unit]["answered" if row.dial_status in ANSWERED else row.dial_status] += 1
+            units[unit]["attempts"] += n
+            units[unit]["answered" if dial_status in ANSWERED else dial_status] += n
     return {unit: {"attempts": c["attempts"], "answered": c["answered"],
                    **{k: v for k, v in sorted(c.items()) if k not in ("attempts", "answered")}}
             for unit, c in sorted(units.items())}
