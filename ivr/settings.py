@@ -17,6 +17,7 @@ from typing import Any
 import phonenumbers
 
 from ivr.clock import ClockError, parse_moment
+from ivr.core.wording import LANGUAGES, Lang
 from ivr.paths import bundled_menus_dir, default_instance_dir
 from ivr.store.urls import SUPPORTED_DATABASES, NotADatabaseUrl, backend_of, safe_url
 
@@ -27,7 +28,9 @@ DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
 PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
 NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
          "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_DIR",
-         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS")
+         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "STAFF_LANG")
+# The languages staff read the menus checks in (ivr.core.wording); English is for operators who ask.
+STAFF_LANGS = LANGUAGES
 
 
 class ConfigError(RuntimeError):
@@ -54,6 +57,7 @@ class Settings:
     provider_api_url: str
     secret_key: str | None
     menus_versions: bool = True  # follow and publish the database's menus versions (off for a preview call)
+    staff_lang: Lang = "zh"  # the language of `ivr validate` and `ivr menus publish` unless --lang says
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +92,7 @@ class Settings:
             provider_api_url=str(given.get("PROVIDER_API_URL") or DEFAULT_PROVIDER_API_URL).rstrip("/"),
             secret_key=_text(given.get("SECRET_KEY")),
             menus_versions=flag(given.get("MENUS_VERSIONS", "1")),
+            staff_lang=_staff_lang(given.get("STAFF_LANG")),
         )
 
     def but(self, **changes: Any) -> Settings:
@@ -148,6 +153,14 @@ def _moment(value: object) -> datetime | None:
         return parse_moment(str(value))
     except ClockError as exc:
         raise ConfigError(f"FROZEN_TIME: {exc}.") from exc
+
+
+def _staff_lang(value: object) -> Lang:
+    text = str(value or "zh").strip().lower()
+    for lang in STAFF_LANGS:
+        if text == lang:
+            return lang
+    raise ConfigError(f"STAFF_LANG: '{value}' is not a language the checks are written in; write zh, ko or en.")
 
 
 def _level(value: object) -> int:

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from ivr.core.wording import CATALOGUE, Advice, Lang, Param, say
+from ivr.core.wording import CATALOGUE, Advice, Lang, Param, say, sentence
 
 Severity = Literal["error", "warning"]
 # The label a problem starts with, by language: (error, warning).
 LABELS: dict[Lang, tuple[str, str]] = {"zh": ("错误", "提醒"), "ko": ("오류", "주의"), "en": ("error", "warning")}
-_END = (".", "?", "!", "。", "？", "！")
+_END = (".", "?", "!")
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Problem:
         elif self.key_path:  # no line to point at (a section missing from the whole file): name the section
             place += f"（{self.key_path}）" if lang == "zh" else f" ({self.key_path})"
         if self.quoted:
-            place += f"「{self.quoted}」"
+            place += f"「{self.quoted}」" if lang == "zh" else f" 「{self.quoted}」"
         return place
 
     def label(self, lang: Lang) -> str:
@@ -88,12 +88,10 @@ class Problem:
         """Say the whole problem in one line of a language: where, what is wrong, what to write."""
         if lang == "en":
             return str(self)
-        what, fix = self.what(lang), self.fix(lang)
-        stop, colon, (left, right) = ("。", "：", ("【", "】")) if lang == "zh" else (". ", ": ", ("[", "] "))
-        text = f"{left}{self.label(lang)}{right}{self.where(lang)}{colon}{_ended(what, stop)}"
-        if fix:
-            text += _ended(fix, stop)
-        return text.rstrip()
+        said = sentence(self.wording, lang, dict(self.params), self.fix_wording)
+        if lang == "zh":
+            return f"【{self.label(lang)}】{self.where(lang)}：{said}"
+        return f"[{self.label(lang)}] {self.where(lang)}: {said}"
 
     def __str__(self) -> str:
         where = self.where("en")
@@ -104,13 +102,6 @@ class Problem:
         if not text.endswith(_END):
             text += "."
         return text if self.severity == "error" else f"warning: {text}"
-
-
-def _ended(sentence: str, stop: str) -> str:
-    """End a sentence with the language's full stop, unless it ends with a question or a stop already."""
-    if sentence.endswith(_END):
-        return sentence + (" " if stop == ". " else "")
-    return sentence + stop
 
 
 class MenuError(Exception):

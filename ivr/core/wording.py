@@ -7,7 +7,8 @@ is said in the same language as the sentence around it.
 
 To add a check: add its entry here with all three languages (tests/test_wording.py fails otherwise), then
 `check.report(path, "its.id", name=value)`. Every language uses the same placeholders, except that English
-may use names ending in `_en` for its grammar alone (a verb that agrees with a count).
+may say a placeholder `name` as `name_en` (the same value with its noun in the singular or plural: "1 error",
+"2 errors"), or add `_en` ones for its grammar alone (a verb that agrees with a count).
 """
 
 from __future__ import annotations
@@ -416,6 +417,20 @@ _ENTRIES = [
         "{expected} 자리입니다", "수자가 {count} 개 더 많습니다: 해당 단위에 번호를 확인하십시오"),
        ("'{number}' is not a valid Chinese phone number: the local number {local} has {given} digits where "
         "0{area} numbers have {expected}", "there are {count} digits too many: check the number with the office")),
+    # What `ivr validate` and `ivr menus publish` say after the problems -----------------------------------------
+    _w("summary.not_loaded",
+       "{folder}：{errors} 个错误，{warnings} 个提醒；菜单没有载入，请按上面的说明改正错误",
+       "{folder}: 오류 {errors} 개, 주의 {warnings} 개. 메뉴를 읽어들이지 못했습니다. 우의 설명대로 오류를 고치십시오",
+       "{folder}: {errors_en}, {warnings_en}; the menus were not loaded, fix the errors above"),
+    _w("summary.ok",
+       "{folder}：检查通过，{units} 个单位、{menus} 个菜单、{prompts} 条提示语，{languages} 种语言；{warnings} 个提醒",
+       "{folder}: 검사를 통과했습니다. 단위 {units} 개, 메뉴 {menus} 개, 안내말 {prompts} 개, {languages} 가지 언어. "
+       "주의 {warnings} 개",
+       "{folder}: OK, {units_en}, {menus_en}, {prompts_en} in {languages} languages; {warnings_en}"),
+    _w("summary.publish_refused",
+       "{folder}：{errors} 个错误，什么也没有发布，请按上面的说明改正错误",
+       "{folder}: 오류 {errors} 개. 아무것도 발행하지 않았습니다. 우의 설명대로 오류를 고치십시오",
+       "{folder}: {errors_en}; nothing was published, fix the errors above"),
     # Hints shared by several messages (fix only) -------------------------------------------------------------------
     _w("hint.did_you_mean",
        ("", "您是不是想写“{close}”？"), ("", "'{close}' 를 쓰려던 것이 아닙니까?"), ("", "did you mean '{close}'?")),
@@ -741,3 +756,17 @@ def term(key: str, lang: Lang) -> str:
     """Return a word of TERMS in a language."""
     zh, ko, en = TERMS[key]
     return {"zh": zh, "ko": ko, "en": en}[lang]
+
+
+_END = (".", "?", "!", "。", "？", "！")
+
+
+def sentence(wording_id: str, lang: Lang, params: Mapping[str, Param], fix_wording: str = "") -> str:
+    """Say a whole message in a language: what is wrong, then what to write, each ended as the language ends it."""
+    what = say(wording_id, lang, params)
+    fix = say(fix_wording or wording_id, lang, params, "fix")
+    if lang == "en":
+        text = f"{what}; {fix}" if fix else what
+        return text if text.endswith(_END) else text + "."
+    stop = "。" if lang == "zh" else ". "
+    return "".join(part if part.endswith(_END) else part + stop for part in (what, fix) if part).rstrip()
