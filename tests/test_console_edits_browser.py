@@ -16,9 +16,10 @@ from tests.console import console_app
 from tests.test_admin_browser import Console
 
 NEW_MARRIAGE_LINE = "+864333623442"
-BAD_PHONE_MESSAGE = ("menus/units.yaml:191 units.marriage_registry.phone: '0433-36234411' is not a valid Chinese phone "
-                     "number: the local number 36234411 has 8 digits where 0433 numbers have 7; there is a digit too "
-                     "many: check the number with the office.")
+# The console speaks Chinese by default: where (the line quoted), what is wrong, what to do.
+BAD_PHONE_WHERE = "menus/units.yaml 第191行「phone: 0433-36234411」"
+BAD_PHONE_SAID = ("“0433-36234411”不是有效的中国电话号码：区号后面的 36234411 是 8 位，0433 的号码应是 7 位。"
+                  "多了一位数字：请向该单位核对号码。")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,8 @@ def test_an_editor_adds_a_closure_changes_a_number_rehearses_and_publishes(conso
     fill(console, "#phone", "0433-36234411")
     console.find("#phone").send_keys(Keys.ENTER)  # by keyboard: Enter submits the check
     console.wait_for(lambda: console.find("#phone-error"))
-    assert console.find("#phone-error").text == BAD_PHONE_MESSAGE
+    said = console.find("#phone-error").text
+    assert said.startswith("错误") and BAD_PHONE_WHERE in said and BAD_PHONE_SAID in said
     assert console.find("#phone").get_attribute("aria-invalid") == "true"
     assert console.find("#phone").get_attribute("aria-describedby") == "phone-error"
     assert console.driver.find_elements("css selector", "#publish") == []

@@ -18,9 +18,10 @@ from ivr.store.versions import PublishedVersions
 from tests.conftest import BUNDLED_MENUS
 from tests.console import console_app, csrf_token, log_in, records
 
-BAD_PHONE_MESSAGE = ("menus/units.yaml:191 units.marriage_registry.phone: '0433-36234411' is not a valid Chinese phone "
-                     "number: the local number 36234411 has 8 digits where 0433 numbers have 7; there is a digit too "
-                     "many: check the number with the office.")
+# The console speaks Chinese by default: where (the line quoted), what is wrong, what to do.
+BAD_PHONE_WHERE = "menus/units.yaml 第191行「phone: 0433-36234411」"
+BAD_PHONE_SAID = ("“0433-36234411”不是有效的中国电话号码：区号后面的 36234411 是 8 位，0433 的号码应是 7 位。"
+                  "多了一位数字：请向该单位核对号码。")
 
 
 @pytest.fixture
@@ -152,7 +153,8 @@ def test_a_bad_phone_number_writes_nothing_and_shows_the_file_line_message_at_th
                                        "schedule": "marriage"})
     page = page_text(response)
     assert response.status_code == 422
-    assert BAD_PHONE_MESSAGE in page
+    assert BAD_PHONE_WHERE in page and BAD_PHONE_SAID in page
+    assert "is not a valid" not in page  # no English left on the staff's page
     assert 'id="phone" aria-invalid="true" aria-describedby="phone-error"' in page or \
         ('aria-describedby="phone-error"' in page and 'id="phone-error"' in page)
     assert 'name="draft"' not in page  # nothing to publish
@@ -166,8 +168,11 @@ def test_a_yaml_slip_in_the_raw_editor_is_explained_at_its_line_and_writes_nothi
     response = editor.post(path, data={"csrf_token": csrf_token(editor, path), "text": typed})
     page = page_text(response)
     assert response.status_code == 422
-    assert ("menus/units.yaml:191 a space is missing after the colon in 'phone:0433-3623441'; "
-            "write 'phone: 0433-3623441'.") in page
+    assert '<a class="goto-line" href="#line-191" data-line="191">menus/units.yaml 第191行「phone:0433-3623441」</a>' \
+        in page
+    assert "“phone:0433-3623441”的冒号后面少了一个空格。冒号后面要空一格：写成「phone: 0433-3623441」。" in page
+    assert '<span id="line-191" class="bad">191</span>' in page  # the numbered gutter marks the line
+    assert '<script src="/static/edit_lines.js" defer></script>' in page
     assert changes("units.yaml", menus) == []
 
 
@@ -183,7 +188,7 @@ def test_a_draft_is_refused_when_the_file_changed_since_or_when_tampered_with(ed
     units.write_text(units.read_text(encoding="utf-8").replace("head: 姜云哲", "head: 金哲"), encoding="utf-8")
     refused = editor.post("/admin/edit/publish", data={"csrf_token": token, "draft": draft})
     assert refused.status_code == 422
-    assert "menus/units.yaml was changed by someone else since this edit began" in page_text(refused)
+    assert "menus/units.yaml" in page_text(refused) and "在您编辑期间已被别人改过" in page_text(refused)
     assert "0433-3623441" in units.read_text(encoding="utf-8")
 
 

@@ -84,11 +84,15 @@ class Problem:
         error, warning = LABELS[lang]
         return error if self.severity == "error" else warning
 
+    def said(self, lang: Lang) -> str:
+        """Say what is wrong and what to write, in a language, without the place."""
+        return sentence(self.wording, lang, dict(self.params), self.fix_wording)
+
     def render(self, lang: Lang) -> str:
         """Say the whole problem in one line of a language: where, what is wrong, what to write."""
         if lang == "en":
             return str(self)
-        said = sentence(self.wording, lang, dict(self.params), self.fix_wording)
+        said = self.said(lang)
         if lang == "zh":
             return f"【{self.label(lang)}】{self.where(lang)}：{said}"
         return f"[{self.label(lang)}] {self.where(lang)}: {said}"

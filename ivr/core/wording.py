@@ -83,7 +83,7 @@ TERMS: dict[str, tuple[str, str, str]] = {
     "menus": ("菜单", "메뉴", "menus"),
     "menus_file": ("menu.yaml 里的菜单", "menu.yaml 의 메뉴", "menus in menu.yaml"),
     "units_file": ("units.yaml 里的单位", "units.yaml 의 단위", "units in units.yaml"),
-    "schedules": ("schedules.yaml 里的作息时间", "schedules.yaml 의 근무시간표", "schedules in schedules.yaml"),
+    "schedules": ("schedules.yaml 里的作息时间", "schedules.yaml 의 업무시간표", "schedules in schedules.yaml"),
     "no_placeholders": ("没有花括号", "중괄호 없음", "no placeholders"),
 }
 
@@ -429,7 +429,7 @@ _ENTRIES = [
        "{folder}: OK, {units_en}, {menus_en}, {prompts_en} in {languages} languages; {warnings_en}"),
     _w("summary.publish_refused",
        "{folder}：{errors} 个错误，什么也没有发布，请按上面的说明改正错误",
-       "{folder}: 오류 {errors} 개. 아무것도 발행하지 않았습니다. 우의 설명대로 오류를 고치십시오",
+       "{folder}: 오류 {errors} 개. 아무것도 발표하지 않았습니다. 우의 설명대로 오류를 고치십시오",
        "{folder}: {errors_en}; nothing was published, fix the errors above"),
     # Hints shared by several messages (fix only) -------------------------------------------------------------------
     _w("hint.did_you_mean",
@@ -495,11 +495,11 @@ _ENTRIES = [
        ("'{value}' is not a kind of unit", "use bureau, department or agency")),
     _w("units.one_schedule",
        ("一个单位只用一个作息时间", "按星期不同的时间写在 schedules.yaml 的那个作息时间里：{example}"),
-       ("한 단위는 근무시간표 하나만 씁니다", "요일마다 다른 시간은 schedules.yaml 의 그 근무시간표 안에 쓰십시오: {example}"),
+       ("한 단위는 업무시간표 하나만 씁니다", "요일마다 다른 시간은 schedules.yaml 의 그 업무시간표 안에 쓰십시오: {example}"),
        ("a unit keeps one schedule", "give hours that differ by weekday inside that schedule in schedules.yaml: "
         "{example}")),
     _w("units.not_schedule",
-       ("“{value}”不是一个作息时间", ""), ("'{value}' 는 근무시간표가 아닙니다", ""), ("'{value}' is not a schedule", "")),
+       ("“{value}”不是一个作息时间", ""), ("'{value}' 는 업무시간표가 아닙니다", ""), ("'{value}' is not a schedule", "")),
     _w("menus.not_menu",
        ("“{value}”不是一个菜单", ""), ("'{value}' 는 메뉴가 아닙니다", ""), ("'{value}' is not a menu", "")),
     _w("menus.no_options",
@@ -679,7 +679,7 @@ _ENTRIES = [
         "add '{season}:' with its periods, or write one list for the whole year")),
     _w("schedule.days_missing",
        ("没有写哪几天上班", "在作息时间里加上“days: [mon-fri]”，或者按星期几分别写时间（mon-thu: [...], fri: [...]）"),
-       ("근무일이 없습니다", "근무시간표에 'days: [mon-fri]' 를 더 쓰거나 요일마다 시간을 쓰십시오(mon-thu: [...], fri: [...])"),
+       ("근무일이 없습니다", "업무시간표에 'days: [mon-fri]' 를 더 쓰거나 요일마다 시간을 쓰십시오(mon-thu: [...], fri: [...])"),
        ("the working days are not given",
         "add 'days: [mon-fri]' to the schedule, or give the hours per weekday (mon-thu: [...], fri: [...])")),
     _w("schedule.not_week",
