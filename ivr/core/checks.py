@@ -268,7 +268,7 @@ def _why_not_a_date(text: str) -> tuple[str, dict[str, Param]]:
     days = monthrange(year, month)[1]
     if day > days or day < 1:
         return "value.not_date_day", {"year": year, "month": month, "days": days,
-                                      "month_name": f"{date(year, month, 1):%B}"}
+                                      "month_en": f"{date(year, month, 1):%B}"}
     return "value.not_date", {}
 
 

@@ -190,8 +190,8 @@ _ENTRIES = [
        ("'{written}' 의 두점 다음에 빈칸이 없습니다", "두점 다음에 빈칸 하나를 두십시오: 「{fixed}」로 쓰십시오"),
        ("a space is missing after the colon in '{written}'", "write '{fixed}'")),
     _w("syntax.colon_in_value",
-       ("“{key}”的内容里有“冒号+空格”，会被当成另一个名称", "把内容放进英文双引号里：写成 {key}: \"{value}\""),
-       ("'{key}' 의 내용에 '두점+빈칸' 이 있어 다른 이름으로 읽힙니다", "내용을 영문 따옴표로 묶으십시오: {key}: \"{value}\" 로 "
+       ("“{key}”的内容里有“冒号+空格”，会被当成另一个名称", "把内容放进英文双引号里：写成「{key}: \"{value}\"」"),
+       ("'{key}' 의 내용에 '두점+빈칸' 이 있어 다른 이름으로 읽힙니다", "내용을 영문 따옴표로 묶으십시오: 「{key}: \"{value}\"」로 "
         "쓰십시오"),
        ("the value of '{key}' holds ': ', which YAML reads as another key",
         "put the value in quotes: {key}: \"{value}\"")),
@@ -304,7 +304,7 @@ _ENTRIES = [
     _w("value.not_date_day",
        ("“{value}”不是日期（{year}年{month}月只有 {days} 天）", "写成 年-月-日，例如 2027-01-01"),
        ("'{value}' 는 날자가 아닙니다({year}년 {month}월은 {days}일까지입니다)", "년-월-일 로 쓰십시오. 례: 2027-01-01"),
-       ("'{value}' is not a date ({month_name} {year} has {days} days)",
+       ("'{value}' is not a date ({month_en} {year} has {days} days)",
         "write it as YYYY-MM-DD, e.g. 2027-01-01")),
     _w("value.not_month_day",
        ("“{value}”不是“月-日”", "写成带英文引号的 月-日，例如 \"05-01\""),
