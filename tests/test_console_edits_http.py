@@ -256,3 +256,34 @@ def test_a_restore_publishes_the_earlier_version_again_and_is_audited(app: Flask
                for e in StaffStore(records(app)).audit_entries())
     assert editor.post("/admin/versions/99/restore",
                        data={"csrf_token": csrf_token(editor, "/admin/versions")}).status_code == 404
+
+
+def test_a_warning_is_never_shown_under_a_green_passed(editor: FlaskClient, menus: Path) -> None:
+    path = "/admin/edit/raw/prompts.yaml"
+    typed = (menus / "prompts.yaml").read_text(encoding="utf-8").replace(
+        "prompts:\n", "prompts:\n  greting: {zh: 您好, ko: 안녕하십니까}\n", 1)
+    page = page_text(editor.post(path, data={"csrf_token": csrf_token(editor, path), "text": typed}))
+    assert 'class="valid"' not in page and "检查通过" not in page  # no green "passed" box
+    assert '<div class="warning-box" role="alert" id="valid">' in page and "没有错误，但有提醒" in page
+    # The warning beside the text, as plainly as an error: its label, its line (linked, quoted), what to do.
+    assert '<li class="problem problem-warning"><strong class="problem-label">提醒</strong>' in page
+    assert ('<a class="goto-line" href="#line-9" data-line="9">menus/prompts.yaml 第9行「greting: {zh: 您好, '
+            "ko: 안녕하십니까}」</a>") in page
+    assert "热线不会念“greting”这条提示语。对照本文件里列出的提示语检查拼写。" in page
+    assert '<span id="line-9" class="warned">9</span>' in page
+    assert 'name="draft"' in page  # a warning does not refuse the edit
+
+
+def test_a_korean_name_in_chinese_characters_is_refused_in_korean_for_a_korean_console(
+        editor: FlaskClient, menus: Path) -> None:
+    editor.get("/admin/edit?lang=ko")  # the console's language, kept in the session
+    path = "/admin/edit/raw/units.yaml"
+    typed = (menus / "units.yaml").read_text(encoding="utf-8").replace("ko: 도문시 장례관리소", "ko: 图们市殡葬管理所")
+    response = editor.post(path, data={"csrf_token": csrf_token(editor, path), "text": typed})
+    page = page_text(response)
+    assert response.status_code == 422 and 'name="draft"' not in page
+    assert '<html lang="ko' in page
+    assert "menus/units.yaml 208행 「ko: 图们市殡葬管理所」" in page
+    assert "조선글이 하나도 없습니다" in page and "이 칸은 조선어로 쓰십시오." in page
+    assert '<span id="line-208" class="bad">208</span>' in page
+    assert changes("units.yaml", menus) == []
