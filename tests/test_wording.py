@@ -120,3 +120,13 @@ def test_a_term_is_said_in_the_language_of_its_sentence() -> None:
     assert say("value.not_text", "zh", params) == "这里应当写一段文字，现在是一个列表"
     assert say("value.not_text", "ko", params) == "여기에는 글을 써야 하는데 지금은 목록 입니다"
     assert say("value.not_text", "en", params) == "must be a non-empty text, not a list"
+
+
+def test_a_very_long_line_is_quoted_by_its_start(menus: Path, edit: object) -> None:
+    from ivr.core.loader import check_hotline
+    long_name = "图们市殡葬管理所" * 40  # 320 characters: too long to say, and too long to quote whole
+    edit("units.yaml", "zh: 图们市殡葬管理所", f"zh: {long_name}")  # type: ignore[operator]
+    _, found = check_hotline(menus)
+    [problem] = [p for p in found if p.wording == "text.too_long"]
+    assert problem.quoted == f"zh: {long_name}"[:120] + "…"
+    assert "有 320 个字" in problem.render("zh") and "300 个字" in problem.render("zh")

@@ -13,6 +13,7 @@ Severity = Literal["error", "warning"]
 # The label a problem starts with, by language: (error, warning).
 LABELS: dict[Lang, tuple[str, str]] = {"zh": ("错误", "提醒"), "ko": ("오류", "주의"), "en": ("error", "warning")}
 _END = (".", "?", "!")
+MAX_QUOTED = 120  # characters of the offending line quoted beside a problem
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Problem:
         """Make a problem from a catalogue id and its parameters (given by name, or as a mapping); `advice`
         replaces the message's own advice with a shared one."""
         given = {**(params or {}), **named, **dict(advice.params if advice else ())}
-        return cls(file, line, key_path, wording, tuple(sorted(given.items())), severity, quoted.strip(),
+        return cls(file, line, key_path, wording, tuple(sorted(given.items())), severity, _shortened(quoted.strip()),
                    advice.wording if advice else "")
 
     def what(self, lang: Lang) -> str:
@@ -106,6 +107,16 @@ class Problem:
         if not text.endswith(_END):
             text += "."
         return text if self.severity == "error" else f"warning: {text}"
+
+
+def _shortened(line: str) -> str:
+    """Quote a line whole when it is of a readable length, else its start: enough to find it."""
+    return line if len(line) <= MAX_QUOTED else line[:MAX_QUOTED] + "…"
+
+
+def quote_line(lines: tuple[str, ...], line: int | None) -> str:
+    """Return a file's line as written, to quote beside a problem (empty when there is no such line)."""
+    return _shortened(lines[line - 1].strip()) if line and 0 < line <= len(lines) else ""
 
 
 class MenuError(Exception):

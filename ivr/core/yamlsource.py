@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ivr.core.problems import Problem
+from ivr.core.problems import Problem, quote_line
 from ivr.core.yamlhelp import explain_syntax_error
 
 KeyPath = tuple[str | int, ...]
@@ -39,7 +39,7 @@ class YamlDocument:
 
     def source_line(self, line: int | None) -> str:
         """Return a line of the file as written (empty when unknown), to quote it beside a problem."""
-        return self.source[line - 1].strip() if line and 0 < line <= len(self.source) else ""
+        return quote_line(self.source, line)
 
     def written(self, path: KeyPath) -> str | None:
         """Return a scalar exactly as the person wrote it (04333623441, not the octal number YAML reads)."""
@@ -249,7 +249,7 @@ def _syntax_problem(shown_as: str, text: str, exc: yaml.MarkedYAMLError) -> Prob
 
 
 def _quote(source: tuple[str, ...], line: int | None) -> str:
-    return source[line - 1].strip() if line and 0 < line <= len(source) else ""
+    return quote_line(source, line)
 
 
 def _is_plain_string(node: yaml.Node) -> bool:
