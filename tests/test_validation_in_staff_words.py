@@ -327,3 +327,20 @@ def test_a_clean_folder_is_summed_up_in_the_staff_language(menus: Path, monkeypa
     result = validate("--lang", "zh")
     assert result.exit_code == 0 and result.stderr == ""
     assert result.stdout.startswith("menus：检查通过，18 个单位、")
+
+
+def test_menus_publish_refuses_in_the_staff_language_with_the_same_words_as_validate(
+        menus: Path, edit: Editor, tmp_path: Path) -> None:
+    line = edit("units.yaml", "phone: 0433-3624942", "phone: 0433-362494")
+    database = {"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'versions.sqlite3'}"}
+    validated = CliRunner().invoke(main, ["validate", "--menus", "menus", "--lang", "ko"], env=database)
+    published = CliRunner().invoke(main, ["menus", "publish", "--as", "김영희", "--menus", "menus", "--lang", "ko"],
+                                   env=database)
+    assert published.exit_code == validated.exit_code == 1
+    assert published.stderr == validated.stderr
+    assert published.stderr.startswith(f"[오류] menus/units.yaml {line}행 「phone: 0433-362494」: ")
+    assert "수자가 하나 모자랍니다" in published.stderr
+    assert published.stdout == "menus: 오류 1 개. 아무것도 발표하지 않았습니다. 우의 설명대로 오류를 고치십시오.\n"
+    chinese = CliRunner().invoke(main, ["menus", "publish", "--as", "张三", "--menus", "menus"],
+                                 env={**database, "IVR_STAFF_LANG": "zh"})
+    assert chinese.exit_code == 1 and chinese.stdout == "menus：1 个错误，什么也没有发布，请按上面的说明改正错误。\n"
