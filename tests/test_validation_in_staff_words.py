@@ -235,14 +235,15 @@ MISTAKES = [
             "keywords: [结婚, 离婚, 结婚证, 婚姻登记, 婚姻证明, 결혼, 리혼, 혼인등기",
             ("“[”没有关上", "补上“]”",
              "写成「keywords: [结婚, 离婚, 结婚证, 婚姻登记, 婚姻证明, 결혼, 리혼, 혼인등기]」"),
-            ("'[' 를 닫지 않았습니다", "']' 를 붙이십시오", "혼인등기]」로 쓰십시오")),
+            ("'['을(를) 닫지 않았습니다", "']'을(를) 붙이십시오", "혼인등기]」로 쓰십시오")),
     Mistake("an unclosed brace", "menu.yaml", 'title: {zh: "社会救助", ko: "사회구조"}',
             'title: {zh: "社会救助", ko: "사회구조"',
             ("“{”没有关上", "补上“}”", '写成「title: {zh: "社会救助", ko: "사회구조"}」'),
-            ("'{' 를 닫지 않았습니다", "'}' 를 붙이십시오", '「title: {zh: "社会救助", ko: "사회구조"}」로 쓰십시오')),
+            ("'{'을(를) 닫지 않았습니다", "'}'을(를) 붙이십시오",
+             '「title: {zh: "社会救助", ko: "사회구조"}」로 쓰십시오')),
     Mistake("an unclosed quote", "units.yaml", "phone: 0433-3623441", 'phone: "0433-3623441',
             ('引号 " 没有结束', '写成「phone: "0433-3623441"」'),
-            ('따옴표 " 를 닫지 않았습니다', '「phone: "0433-3623441"」로 쓰십시오')),
+            ('따옴표 "을(를) 닫지 않았습니다', '「phone: "0433-3623441"」로 쓰십시오')),
     Mistake("a colon and space inside a value", "units.yaml", "head: 姜云哲", "head: 姜云哲: 主任",
             ("会被当成另一个名称", "英文双引号", '写成「head: "姜云哲: 主任"」'),
             ("다른 이름으로 읽힙니다", "영문 따옴표", '「head: "姜云哲: 主任"」로 쓰십시오')),
@@ -339,6 +340,7 @@ def test_menus_publish_refuses_in_the_staff_language_with_the_same_words_as_vali
     assert published.exit_code == validated.exit_code == 1
     assert published.stderr == validated.stderr
     assert published.stderr.startswith(f"[오류] menus/units.yaml {line}행 「phone: 0433-362494」: ")
+    assert "'0433-362494'는 올바른 중국 전화번호가 아닙니다" in published.stderr  # the particle agrees: 4 is 사
     assert "수자가 하나 모자랍니다" in published.stderr
     assert published.stdout == "menus: 오류 1 개. 아무것도 발표하지 않았습니다. 우의 설명대로 오류를 고치십시오.\n"
     chinese = CliRunner().invoke(main, ["menus", "publish", "--as", "张三", "--menus", "menus"],

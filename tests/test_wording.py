@@ -130,3 +130,13 @@ def test_a_very_long_line_is_quoted_by_its_start(menus: Path, edit: object) -> N
     [problem] = [p for p in found if p.wording == "text.too_long"]
     assert problem.quoted == f"zh: {long_name}"[:120] + "…"
     assert "有 320 个字" in problem.render("zh") and "300 个字" in problem.render("zh")
+
+
+def test_a_korean_particle_takes_the_form_the_value_asks_for() -> None:
+    assert say("value.not_postcode", "ko", {"value": "13310"}) == "'13310'은 여섯자리 우편번호가 아닙니다"  # 영
+    assert say("value.not_postcode", "ko", {"value": "13312"}) == "'13312'는 여섯자리 우편번호가 아닙니다"  # 이
+    assert say("units.not_unit", "ko", {"value": "혼인등기처"}) == "'혼인등기처'는 단위가 아닙니다"
+    assert say("units.not_unit", "ko", {"value": "사회보험과"}) == "'사회보험과'는 단위가 아닙니다"
+    assert say("units.not_unit", "ko", {"value": "민정국"}) == "'민정국'은 단위가 아닙니다"
+    assert say("syntax.unclosed_list", "ko", {"opener": "[", "closers": "]", "fixed": "x]"}) == \
+        "이 행에서 연 '['을(를) 닫지 않았습니다"  # a mark is read either way: both forms
