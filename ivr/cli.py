@@ -24,10 +24,12 @@ from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit, UnknownUnit
 from ivr.core.problems import MenuError
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import say_hours, say_moment
+from ivr.core.wording import Lang as StaffLang
+from ivr.core.wording import sentence
 from ivr.publishing import PublishResult, UnknownVersion, folder_version, publish, read_menus, restore
 from ivr.redact import mask_number
 from ivr.server import THREADS
-from ivr.settings import ConfigError, Settings
+from ivr.settings import STAFF_LANGS, ConfigError, Settings
 from ivr.simulator import DEFAULT_CALLER, CallOutcome, Ending, KeySource, Line, Said
 from ivr.store.database import Store, StoreUnavailable, Voicemail, prepare_embedded_sqlite, upgrade_schema
 from ivr.store.recorder import outbox_folder
@@ -121,11 +123,22 @@ def _moment_or_now(at: datetime | None) -> datetime:
     return at or now(settings().frozen_time)
 
 
+# Staff read the menus checks in Chinese or Korean; English is for operators who ask for it.
+LANG_OPTION = click.option("--lang", "staff_lang", type=click.Choice(STAFF_LANGS),
+                           help="The language of the problems: zh, ko or en (default IVR_STAFF_LANG, else zh).")
+
+
+def _staff_lang(given: str | None) -> StaffLang:
+    """Return the language a command speaks to staff in: --lang, else IVR_STAFF_LANG."""
+    return next((lang for lang in STAFF_LANGS if lang == given), settings().staff_lang)
+
+
 @main.command()
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Check calendar coverage as of this day.")
-def validate(folder: str | None, menus_dir: str | None, today: datetime | None) -> None:
+@LANG_OPTION
+def validate(folder: str | None, menus_dir: str | None, today: datetime | None, staff_lang: str | None) -> None:
     """Check every menu file; print each problem with file:line, or a one-line summary.
 
     The folder may be given with --menus, like every other command, or as an argument.
@@ -138,19 +151,21 @@ def validate(folder: str | None, menus_dir: str | None, today: datetime | None) 
     if hotline is not None:
         day: date = today.date() if today else _moment_or_now(None).date()
         problems = problems + coverage_warnings(hotline, day)
+    lang = _staff_lang(staff_lang)
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(problem.render(lang), err=True)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     if hotline is None:
-        click.echo(f"{shown}: {_count(errors, 'error')}, {_count(warnings, 'warning')}; "
-                   "the menus were not loaded, fix the errors above.")
+        click.echo(sentence("summary.not_loaded", lang, {
+            "folder": shown, "errors": errors, "errors_en": _count(errors, "error"), "warnings": warnings,
+            "warnings_en": _count(warnings, "warning")}))
         raise SystemExit(1)
-    click.echo(
-        f"{shown}: OK, {_count(len(hotline.units), 'unit')}, {_count(len(hotline.menus), 'menu')}, "
-        f"{_count(len(hotline.prompts), 'prompt')} in {len(hotline.languages)} languages; "
-        f"{_count(warnings, 'warning')}."
-    )
+    click.echo(sentence("summary.ok", lang, {
+        "folder": shown, "units": len(hotline.units), "units_en": _count(len(hotline.units), "unit"),
+        "menus": len(hotline.menus), "menus_en": _count(len(hotline.menus), "menu"),
+        "prompts": len(hotline.prompts), "prompts_en": _count(len(hotline.prompts), "prompt"),
+        "languages": len(hotline.languages), "warnings": warnings, "warnings_en": _count(warnings, "warning")}))
 
 
 @main.command()
@@ -726,8 +741,9 @@ def menus_show(number: int, as_diff: bool) -> None:
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 @click.option("--base", type=click.IntRange(min=1), help="The version the folder's files were edited from "
               "(default: the version last written into the folder).")
+@LANG_OPTION
 @versions_database_errors
-def menus_publish(author: str, note: str, menus_dir: str | None, base: int | None) -> None:
+def menus_publish(author: str, note: str, menus_dir: str | None, base: int | None, staff_lang: str | None) -> None:
     """Check the menus folder as `ivr validate` does and publish it as the newest version for every server.
 
     Refused when a version newer than the one the folder was edited from has been published: it is never undone.
@@ -743,7 +759,7 @@ def menus_publish(author: str, note: str, menus_dir: str | None, base: int | Non
                                                     f"{shown} is as you left it: make your edit on version "
                                                     f"{exc.newest.id} (`ivr menus show {exc.newest.id}` prints its "
                                                     "files), then publish again")) from exc
-    _said(result, shown)
+    _said(result, shown, _staff_lang(staff_lang))
 
 
 def _folder_base(versions: PublishedVersions, folder: Path) -> int | None:
@@ -779,8 +795,9 @@ def _newer_said(refused: NewerVersion, made_from: str) -> str:
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 @click.option("--base", type=click.IntRange(min=1), help="Restore only if this is still the newest version "
               "(default: whichever is the newest).")
+@LANG_OPTION
 @versions_database_errors
-def menus_restore(number: int, author: str, menus_dir: str | None, base: int | None) -> None:
+def menus_restore(number: int, author: str, menus_dir: str | None, base: int | None, staff_lang: str | None) -> None:
     """Publish version NUMBER's files again as the newest version (checked like any publish)."""
     shown = _menus_dir(menus_dir)
     versions = _versions()
@@ -794,19 +811,20 @@ def menus_restore(number: int, author: str, menus_dir: str | None, base: int | N
     except NewerVersion as exc:
         raise click.ClickException(_newer_said(exc, "the newest when this restore was asked for; nothing was "
                                                     "restored")) from exc
-    _said(result, shown)
+    _said(result, shown, _staff_lang(staff_lang))
 
 
 def _version_line(version: VersionInfo) -> str:
     return f"{version.id:>5}  {version.published_at:%Y-%m-%d %H:%M:%S}  {version.author}  {version.note}".rstrip()
 
 
-def _said(result: PublishResult, shown: str) -> None:
-    """Print a publish's problems and outcome; exit 1 when it was refused."""
+def _said(result: PublishResult, shown: str, lang: StaffLang = "en") -> None:
+    """Print a publish's problems (in the staff's language) and outcome; exit 1 when it was refused."""
     for problem in result.problems:
-        click.echo(str(problem), err=True)
+        click.echo(problem.render(lang), err=True)
     if result.version is None:
-        click.echo(f"{shown}: {_count(len(result.errors), 'error')}; nothing was published, fix the errors above.")
+        click.echo(sentence("summary.publish_refused", lang, {
+            "folder": shown, "errors": len(result.errors), "errors_en": _count(len(result.errors), "error")}))
         raise SystemExit(1)
     if not result.created:
         click.echo(f"{shown} is already the newest version, {result.version.id}; nothing new was published.")

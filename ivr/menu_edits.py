@@ -306,8 +306,7 @@ def publish_files(menus_dir: Path, texts: Mapping[str, str], based_on: Mapping[s
         current = read_texts(menus_dir)
         stale = [name for name, seen in (based_on or {}).items() if digest(current.get(name, "")) != seen]
         if stale:
-            return [Problem(f"{menus_dir.name}/{name}", None, "", "was changed by someone else since this edit began",
-                            "open the form again and make the edit on the file as it is now") for name in stale]
+            return [Problem.of(f"{menus_dir.name}/{name}", None, "", "file.changed_meanwhile") for name in stale]
         _, problems = check_candidate(menus_dir, texts)
         if any(problem.severity == "error" for problem in problems):
             return problems

@@ -220,5 +220,6 @@ def folder_lock(menus_dir: Path, exclusive: bool = True, wait: bool = True) -> I
 
 
 def _moved(problem: Problem, scratch: str, shown: str) -> Problem:
-    return replace(problem, file=problem.file.replace(scratch, shown), message=problem.message.replace(scratch, shown),
-                   hint=problem.hint.replace(scratch, shown))
+    params = tuple((name, value.replace(scratch, shown) if isinstance(value, str) else value)
+                   for name, value in problem.params)
+    return replace(problem, file=problem.file.replace(scratch, shown), params=params)

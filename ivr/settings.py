@@ -17,6 +17,7 @@ from typing import Any
 import phonenumbers
 
 from ivr.clock import ClockError, parse_moment
+from ivr.core.wording import LANGUAGES, Lang
 from ivr.paths import bundled_menus_dir, default_instance_dir
 from ivr.store.urls import SUPPORTED_DATABASES, NotADatabaseUrl, backend_of, safe_url
 
@@ -30,7 +31,9 @@ MAX_KEEP_DAYS = 36_500  # a century: beyond it a date arithmetic overflow, not a
 PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
 NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
          "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_DIR",
-         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "KEEP_DAYS", "MASK_NUMBERS", "HEALTH_TOKEN")
+         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "KEEP_DAYS", "MASK_NUMBERS", "HEALTH_TOKEN", "STAFF_LANG")
+# The languages staff read the menus checks in (ivr.core.wording); English is for operators who ask.
+STAFF_LANGS = LANGUAGES
 
 
 class ConfigError(RuntimeError):
@@ -60,6 +63,7 @@ class Settings:
     keep_days: int = DEFAULT_KEEP_DAYS  # calls, steps and messages called back are removed after this many days
     mask_numbers: bool = False  # exports (voice-message lists) show caller numbers masked by default
     health_token: str | None = None  # who may read /health/details; None: requests from this machine only
+    staff_lang: Lang = "zh"  # the language of `ivr validate` and `ivr menus publish` unless --lang says
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +101,7 @@ class Settings:
             keep_days=_keep_days(given.get("KEEP_DAYS", DEFAULT_KEEP_DAYS)),
             mask_numbers=flag(given.get("MASK_NUMBERS")),
             health_token=_text(given.get("HEALTH_TOKEN")),
+            staff_lang=_staff_lang(given.get("STAFF_LANG")),
         )
 
     def but(self, **changes: Any) -> Settings:
@@ -170,6 +175,14 @@ def _moment(value: object) -> datetime | None:
         return parse_moment(str(value))
     except ClockError as exc:
         raise ConfigError(f"FROZEN_TIME: {exc}.") from exc
+
+
+def _staff_lang(value: object) -> Lang:
+    text = str(value or "zh").strip().lower()
+    for lang in STAFF_LANGS:
+        if text == lang:
+            return lang
+    raise ConfigError(f"STAFF_LANG: '{value}' is not a language the checks are written in; write zh, ko or en.")
 
 
 def _level(value: object) -> int:

@@ -23,6 +23,14 @@ def private_instance_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatc
     return folder
 
 
+@pytest.fixture(autouse=True)
+def operators_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands print the menus checks in English, as an operator asks (IVR_STAFF_LANG=en): the tests that read
+    the problems' exact sentences read the English ones; tests/test_validation_in_staff_words.py asks for zh
+    and ko, and for the default."""
+    monkeypatch.setenv("IVR_STAFF_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def hotline() -> Hotline:
     """The bundled hotline, loaded once."""

@@ -16,9 +16,10 @@ from tests.console import console_app
 from tests.test_admin_browser import Console
 
 NEW_MARRIAGE_LINE = "+864333623442"
-BAD_PHONE_MESSAGE = ("menus/units.yaml:191 units.marriage_registry.phone: '0433-36234411' is not a valid Chinese phone "
-                     "number: the local number 36234411 has 8 digits where 0433 numbers have 7; there is a digit too "
-                     "many: check the number with the office.")
+# The console speaks Chinese by default: where (the line quoted), what is wrong, what to do.
+BAD_PHONE_WHERE = "menus/units.yaml 第191行「phone: 0433-36234411」"
+BAD_PHONE_SAID = ("“0433-36234411”不是有效的中国电话号码：区号后面的 36234411 是 8 位，0433 的号码应是 7 位。"
+                  "多了一位数字：请向该单位核对号码。")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,8 @@ def test_an_editor_adds_a_closure_changes_a_number_rehearses_and_publishes(conso
     fill(console, "#phone", "0433-36234411")
     console.find("#phone").send_keys(Keys.ENTER)  # by keyboard: Enter submits the check
     console.wait_for(lambda: console.find("#phone-error"))
-    assert console.find("#phone-error").text == BAD_PHONE_MESSAGE
+    said = console.find("#phone-error").text
+    assert said.startswith("错误") and BAD_PHONE_WHERE in said and BAD_PHONE_SAID in said
     assert console.find("#phone").get_attribute("aria-invalid") == "true"
     assert console.find("#phone").get_attribute("aria-describedby") == "phone-error"
     assert console.driver.find_elements("css selector", "#publish") == []
@@ -186,3 +188,39 @@ def test_an_edit_published_over_by_someone_else_is_kept_shown_with_both_changes_
     newest = versions.newest()
     assert newest is not None and newest.info.id == 3
     assert "phone: 0433-3623442" in newest.files["units.yaml"] and "phone: 0433-3624943" in newest.files["units.yaml"]
+
+
+def test_the_raw_editor_numbers_its_lines_and_a_problem_takes_the_cursor_to_its_line(console: Console,
+                                                                                      menus: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    console.log_in("editor")
+    console.open("/admin/edit/raw/units.yaml")
+    console.wait_for(lambda: console.find("#gutter"))
+    text = (menus / "units.yaml").read_text(encoding="utf-8").replace("phone: 0433-3623441", "phone:0433-3623441")
+    area = console.find("textarea.raw")
+    console.driver.execute_script("arguments[0].value = arguments[1]", area, text)
+    console.find("#check").click()
+    console.wait_for(lambda: console.find("a.goto-line"))
+    gutter = console.find("#gutter")
+    assert gutter.find_element("css selector", "#line-191").get_attribute("class") == "bad"
+    # The number 191 in the gutter sits level with line 191 of the text.
+    top_of_line = console.driver.execute_script(
+        "var t = arguments[0]; return t.getBoundingClientRect().top + parseFloat(getComputedStyle(t).paddingTop)"
+        " + 190 * parseFloat(getComputedStyle(t).lineHeight) - t.scrollTop;", console.find("textarea.raw"))
+    number_top = gutter.find_element("css selector", "#line-191").rect["y"] - console.driver.execute_script(
+        "return window.scrollY")
+    line_height = console.driver.execute_script(
+        "return parseFloat(getComputedStyle(document.querySelector('textarea.raw')).lineHeight)")
+    assert line_height == 21 and abs(number_top - top_of_line) < line_height / 3  # the same line, not the next
+    console.find("a.goto-line").click()
+    selected = console.driver.execute_script(
+        "var t = document.querySelector('textarea.raw'); return [document.activeElement === t,"
+        " t.value.slice(t.selectionStart, t.selectionEnd)];")
+    assert selected == [True, "    phone:0433-3623441"]
+    # A line typed at the end gets its number.
+    lines = text.count("\n") + 1
+    console.find("textarea.raw").send_keys(Keys.CONTROL, Keys.END)
+    console.find("textarea.raw").send_keys(Keys.ENTER, "# 新的一行")
+    console.wait_for(lambda: console.driver.find_elements("css selector", f"#line-{lines + 2}"))
+    console.check("edit-raw-line-numbers")

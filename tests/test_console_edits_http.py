@@ -18,9 +18,10 @@ from ivr.store.versions import PublishedVersions
 from tests.conftest import BUNDLED_MENUS
 from tests.console import console_app, csrf_token, log_in, records
 
-BAD_PHONE_MESSAGE = ("menus/units.yaml:191 units.marriage_registry.phone: '0433-36234411' is not a valid Chinese phone "
-                     "number: the local number 36234411 has 8 digits where 0433 numbers have 7; there is a digit too "
-                     "many: check the number with the office.")
+# The console speaks Chinese by default: where (the line quoted), what is wrong, what to do.
+BAD_PHONE_WHERE = "menus/units.yaml 第191行「phone: 0433-36234411」"
+BAD_PHONE_SAID = ("“0433-36234411”不是有效的中国电话号码：区号后面的 36234411 是 8 位，0433 的号码应是 7 位。"
+                  "多了一位数字：请向该单位核对号码。")
 
 
 @pytest.fixture
@@ -152,7 +153,8 @@ def test_a_bad_phone_number_writes_nothing_and_shows_the_file_line_message_at_th
                                        "schedule": "marriage"})
     page = page_text(response)
     assert response.status_code == 422
-    assert BAD_PHONE_MESSAGE in page
+    assert BAD_PHONE_WHERE in page and BAD_PHONE_SAID in page
+    assert "is not a valid" not in page  # no English left on the staff's page
     assert 'id="phone" aria-invalid="true" aria-describedby="phone-error"' in page or \
         ('aria-describedby="phone-error"' in page and 'id="phone-error"' in page)
     assert 'name="draft"' not in page  # nothing to publish
@@ -166,8 +168,11 @@ def test_a_yaml_slip_in_the_raw_editor_is_explained_at_its_line_and_writes_nothi
     response = editor.post(path, data={"csrf_token": csrf_token(editor, path), "text": typed})
     page = page_text(response)
     assert response.status_code == 422
-    assert ("menus/units.yaml:191 a space is missing after the colon in 'phone:0433-3623441'; "
-            "write 'phone: 0433-3623441'.") in page
+    assert '<a class="goto-line" href="#line-191" data-line="191">menus/units.yaml 第191行「phone:0433-3623441」</a>' \
+        in page
+    assert "“phone:0433-3623441”的冒号后面少了一个空格。冒号后面要空一格：写成「phone: 0433-3623441」。" in page
+    assert '<span id="line-191" class="bad">191</span>' in page  # the numbered gutter marks the line
+    assert '<script src="/static/edit_lines.js" defer></script>' in page
     assert changes("units.yaml", menus) == []
 
 
@@ -183,7 +188,7 @@ def test_a_draft_is_refused_when_the_file_changed_since_or_when_tampered_with(ed
     units.write_text(units.read_text(encoding="utf-8").replace("head: 姜云哲", "head: 金哲"), encoding="utf-8")
     refused = editor.post("/admin/edit/publish", data={"csrf_token": token, "draft": draft})
     assert refused.status_code == 422
-    assert "menus/units.yaml was changed by someone else since this edit began" in page_text(refused)
+    assert "menus/units.yaml" in page_text(refused) and "在您编辑期间已被别人改过" in page_text(refused)
     assert "0433-3623441" in units.read_text(encoding="utf-8")
 
 
@@ -251,3 +256,34 @@ def test_a_restore_publishes_the_earlier_version_again_and_is_audited(app: Flask
                for e in StaffStore(records(app)).audit_entries())
     assert editor.post("/admin/versions/99/restore",
                        data={"csrf_token": csrf_token(editor, "/admin/versions")}).status_code == 404
+
+
+def test_a_warning_is_never_shown_under_a_green_passed(editor: FlaskClient, menus: Path) -> None:
+    path = "/admin/edit/raw/prompts.yaml"
+    typed = (menus / "prompts.yaml").read_text(encoding="utf-8").replace(
+        "prompts:\n", "prompts:\n  greting: {zh: 您好, ko: 안녕하십니까}\n", 1)
+    page = page_text(editor.post(path, data={"csrf_token": csrf_token(editor, path), "text": typed}))
+    assert 'class="valid"' not in page and "检查通过" not in page  # no green "passed" box
+    assert '<div class="warning-box" role="alert" id="valid">' in page and "没有错误，但有提醒" in page
+    # The warning beside the text, as plainly as an error: its label, its line (linked, quoted), what to do.
+    assert '<li class="problem problem-warning"><strong class="problem-label">提醒</strong>' in page
+    assert ('<a class="goto-line" href="#line-9" data-line="9">menus/prompts.yaml 第9行「greting: {zh: 您好, '
+            "ko: 안녕하십니까}」</a>") in page
+    assert "热线不会念“greting”这条提示语。对照本文件里列出的提示语检查拼写。" in page
+    assert '<span id="line-9" class="warned">9</span>' in page
+    assert 'name="draft"' in page  # a warning does not refuse the edit
+
+
+def test_a_korean_name_in_chinese_characters_is_refused_in_korean_for_a_korean_console(
+        editor: FlaskClient, menus: Path) -> None:
+    editor.get("/admin/edit?lang=ko")  # the console's language, kept in the session
+    path = "/admin/edit/raw/units.yaml"
+    typed = (menus / "units.yaml").read_text(encoding="utf-8").replace("ko: 도문시 장례관리소", "ko: 图们市殡葬管理所")
+    response = editor.post(path, data={"csrf_token": csrf_token(editor, path), "text": typed})
+    page = page_text(response)
+    assert response.status_code == 422 and 'name="draft"' not in page
+    assert '<html lang="ko' in page
+    assert "menus/units.yaml 208행 「ko: 图们市殡葬管理所」" in page
+    assert "조선글이 하나도 없습니다" in page and "이 칸은 조선어로 쓰십시오." in page
+    assert '<span id="line-208" class="bad">208</span>' in page
+    assert changes("units.yaml", menus) == []

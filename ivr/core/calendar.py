@@ -136,12 +136,7 @@ def coverage_warnings(hotline: Hotline, today: date) -> list[Problem]:
         if calendar.is_covered(year):
             continue
         known = official_years()
-        problems.append(Problem(
-            f"{hotline.source_dir}/calendar.yaml", hotline.calendar_line, "state_council",
-            f"the State Council's holidays and make-up working days (调休) for {year} are not known yet "
-            f"(chinese-calendar knows {known.start}-{known.stop - 1}) and the next {COVERAGE_DAYS} days reach into it; "
-            f"until then {year} uses the statutory holidays only, with no make-up working days",
-            f"when the notice is published, copy it under 'state_council: {year}:' in calendar.yaml",
-            "warning",
-        ))
+        problems.append(Problem.of(
+            f"{hotline.source_dir}/calendar.yaml", hotline.calendar_line, "state_council", "calendar.year_unknown",
+            severity="warning", year=year, first=known.start, last=known.stop - 1, days=COVERAGE_DAYS))
     return problems

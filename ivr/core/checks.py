@@ -6,19 +6,19 @@ import difflib
 import re
 import unicodedata
 from calendar import monthrange
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, time
 from itertools import pairwise
 from typing import Any
 
 from ivr.core.model import LANGS, Period, Text
-from ivr.core.phoneplan import ANY_NUMBER, check_chinese_number
+from ivr.core.phoneplan import check_chinese_number
 from ivr.core.problems import Problem, Severity
+from ivr.core.wording import Advice, Param, Term, advice
 from ivr.core.yamlsource import KeyPath, YamlDocument, format_key_path
 
 # Twilio reads at most 4,096 characters in one <Say>; a caller forgets long before that.
 MAX_SPOKEN_CHARS = 300
-LANG_NAMES = {"zh": "Mandarin (zh)", "ko": "Korean (ko)"}
 PERIOD_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -41,11 +41,13 @@ class DocumentChecker:
         self.doc = doc
         self.problems = problems
 
-    def report(self, path: KeyPath, message: str, hint: str = "", severity: Severity = "error") -> None:
-        """Record a problem at the line where the key path starts."""
-        self.problems.append(
-            Problem(self.doc.file, self.doc.line(path), format_key_path(path), message, hint, severity)
-        )
+    def report(self, path: KeyPath, wording: str, *, severity: Severity = "error", advice: Advice | None = None,
+               params: Mapping[str, Param] | None = None, **named: Param) -> None:
+        """Record a problem, by its catalogue id (ivr.core.wording) and parameters, at the line where the key
+        path starts, quoting that line."""
+        line = self.doc.line(path)
+        self.problems.append(Problem.of(self.doc.file, line, format_key_path(path), wording, severity=severity,
+                                        quoted=self.doc.source_line(line), advice=advice, params=params, **named))
 
     def mapping(
         self, path: KeyPath, value: Any, required: Sequence[str] = (), optional: Sequence[str] = ()
@@ -55,40 +57,40 @@ class DocumentChecker:
             return None
         if path == () and not value and required:
             sections = ", ".join(f"'{key}:'" for key in required)
-            self.report(path, "is empty", f"it should hold the {sections} section{'s' if len(required) > 1 else ''}")
+            self.report(path, "doc.empty_many" if len(required) > 1 else "doc.empty_one", sections=sections)
             return {key: MISSING for key in required}
         if not isinstance(value, dict):
-            self.report(path, f"must be a mapping of keys to values, not {_describe(value)}",
-                        "write it as indented 'key: value' lines")
+            self.report(path, "value.not_mapping", given=_describe(value))
             return None
         known = list(required) + list(optional)
         if known:
             for key in value:
                 if key not in known:
-                    self.report((*path, key), f"unknown key '{key}'", _did_you_mean(str(key), known))
+                    self.report((*path, key), "key.unknown", key=str(key), advice=_did_you_mean(str(key), known))
         for key in required:
             if key not in value:
-                self.report(path, f"the key '{key}' is missing", f"add '{key}:' here")
+                self.report(path, "key.missing", key=key)
         return {**{key: MISSING for key in required}, **value}
 
     def identifier(self, path: KeyPath, value: Any) -> bool:
         """Check that an id is lower-case letters, digits and underscores."""
         if isinstance(value, str) and IDENTIFIER.match(value):
             return True
-        self.report(path, f"'{value}' is not a valid id",
-                    "use lower-case letters, digits and underscores, starting with a letter")
+        self.report(path, "value.bad_id", value=str(value))
         return False
 
     def string(self, path: KeyPath, value: Any, *, spoken: bool = False) -> str | None:
         """Return a non-empty string, or None after recording why it is not one."""
         if value is MISSING:
             return None
-        if not isinstance(value, str) or not value.strip():
-            self.report(path, f"must be a non-empty text, not {_describe(value)}", "write the text after the colon")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.report(path, "value.empty_text")
+            return None
+        if not isinstance(value, str):
+            self.report(path, "value.not_text", given=_describe(value))
             return None
         if spoken and len(value) > MAX_SPOKEN_CHARS:
-            self.report(path, f"is {len(value)} characters long, too long for one prompt",
-                        f"keep a spoken text under {MAX_SPOKEN_CHARS} characters")
+            self.report(path, "text.too_long", length=len(value), limit=MAX_SPOKEN_CHARS)
         return value.strip()
 
     def text(self, path: KeyPath, value: Any) -> Text | None:
@@ -96,8 +98,7 @@ class DocumentChecker:
         if value is MISSING:
             return None
         if isinstance(value, str):
-            self.report(path, "gives one text for both languages",
-                        "write it as {zh: ..., ko: ...} with the Mandarin and the Korean text")
+            self.report(path, "text.one_for_both")
             return None
         given = self.mapping(path, value, optional=LANGS)
         if given is None:
@@ -105,17 +106,22 @@ class DocumentChecker:
         forms: dict[str, str] = {}
         for lang in LANGS:
             if lang not in given or given[lang] is None or given[lang] == "":
-                self.report(path, f"the {LANG_NAMES[lang]} text is missing",
-                            f"every caller-facing text needs both zh and ko; add '{lang}:'")
+                self.report(path, "text.missing_lang", language=Term(f"lang_{lang}"), lang=lang)
                 continue
             form = self.string((*path, lang), given[lang], spoken=True)
             if form is not None:
                 forms[lang] = form
         if len(forms) != len(LANGS):
             return None
-        if not _is_korean(forms["ko"]):
-            self.report((*path, "ko"), f"the Korean (ko) text '{forms['ko']}' contains no Hangul",
-                        "write it in Korean (조선어): callers who chose Korean hear it", "warning")
+        # A voice reads each field in its own language: a Korean voice cannot read Chinese characters to a
+        # caller, nor a Mandarin one Hangul. Such a slip is an error, never a warning under a "passed".
+        wrong = [written for written, is_written_in in (("zh", _is_chinese), ("ko", _is_korean))
+                 if not is_written_in(forms[written])]
+        for written in wrong:
+            self.report((*path, written), "text.zh_without_han" if written == "zh" else "text.ko_without_hangul",
+                        text=forms[written])
+        if wrong:
+            return None
         return Text(zh=forms["zh"], ko=forms["ko"])
 
     def integer(self, path: KeyPath, value: Any, low: int, high: int) -> int | None:
@@ -123,8 +129,7 @@ class DocumentChecker:
         if value is MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.report(path, f"must be a whole number from {low} to {high}, not {_describe(value)}",
-                        "write a plain number such as " + str(low))
+            self.report(path, "value.not_whole_number", low=low, high=high, given=_describe(value))
             return None
         return value
 
@@ -133,7 +138,7 @@ class DocumentChecker:
         if value is MISSING:
             return ()
         if not isinstance(value, list):
-            self.report(path, f"must be a list, not {_describe(value)}", "write it as [first, second]")
+            self.report(path, "value.not_list", given=_describe(value))
             return ()
         items = [self.string((*path, i), item) for i, item in enumerate(value)]
         return tuple(item for item in items if item is not None)
@@ -145,16 +150,15 @@ class DocumentChecker:
         # YAML reads an unquoted 04333623441 as an octal number: use the digits as they were written.
         written = self.doc.written(path) if isinstance(value, int) else value
         shown = written if written is not None else value
-        if not isinstance(written, str) or not written.strip():
-            self.report(path, f"'{shown}' is not a valid Chinese phone number", ANY_NUMBER)
+        if shown is None or (isinstance(shown, str) and not shown.strip()):
+            self.report(path, "phone.empty")
+            return None
+        if not isinstance(written, str):
+            self.report(path, "phone.invalid", number=str(shown))
             return None
         verdict = check_chinese_number(written)
         if verdict.e164 is None:
-            if verdict.reason.startswith("is not"):
-                self.report(path, f"'{written}' {verdict.reason}", verdict.hint)
-            else:
-                reason = f": {verdict.reason}" if verdict.reason else ""
-                self.report(path, f"'{written}' is not a valid Chinese phone number{reason}", verdict.hint)
+            self.report(path, verdict.wording, number=written, params=dict(verdict.params))
         return verdict.e164
 
     def postcode(self, path: KeyPath, value: Any) -> str | None:
@@ -164,8 +168,7 @@ class DocumentChecker:
         written = self.doc.written(path) if isinstance(value, int) else value
         if isinstance(written, str) and re.fullmatch(r"\d{6}", written):
             return written
-        self.report(path, f"'{written if written is not None else value}' is not a six-digit postcode",
-                    "write the six digits, as \"133100\"")
+        self.report(path, "value.not_postcode", value=str(written if written is not None else value))
         return None
 
     def day(self, path: KeyPath, value: Any) -> date | None:
@@ -177,8 +180,8 @@ class DocumentChecker:
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            self.report(path, f"'{value}' is not a date{_why_not_a_date(str(value))}",
-                        "write it as YYYY-MM-DD, e.g. 2027-01-01")
+            wording, why = _why_not_a_date(str(value))
+            self.report(path, wording, value=str(value), params=why)
             return None
 
     def month_day(self, path: KeyPath, value: Any) -> tuple[int, int] | None:
@@ -193,7 +196,7 @@ class DocumentChecker:
                 return month, day
             except ValueError:
                 pass
-        self.report(path, f"'{value}' is not a month and day", "write it as MM-DD in quotes, e.g. \"05-01\"")
+        self.report(path, "value.not_month_day", value=str(value))
         return None
 
     def clock(self, path: KeyPath, value: Any) -> time | None:
@@ -205,8 +208,7 @@ class DocumentChecker:
         match = re.fullmatch(r"(\d{1,2}):(\d{2})", written.strip()) if isinstance(written, str) else None
         moment = _clock(int(match[1]), int(match[2])) if match else None
         if moment is None:
-            self.report(path, f"'{written if written is not None else value}' is not a time of day",
-                        'write it as "HH:MM" in quotes, e.g. "11:30"')
+            self.report(path, "value.not_time", value=str(written if written is not None else value))
         return moment
 
     def periods(self, path: KeyPath, value: Any) -> tuple[Period, ...] | None:
@@ -214,8 +216,7 @@ class DocumentChecker:
         if value is MISSING:
             return None
         if not isinstance(value, list):
-            self.report(path, f"must be a list of opening periods, not {_describe(value)}",
-                        'write it as ["08:00-11:30", "13:00-16:30"]')
+            self.report(path, "hours.not_list", given=_describe(value))
             return None
         found: list[tuple[Period, KeyPath]] = []
         for i, item in enumerate(value):
@@ -225,16 +226,14 @@ class DocumentChecker:
         found.sort(key=lambda pair: pair[0].start)
         for (before, _), (after, after_path) in pairwise(found):
             if after.start < before.end:
-                self.report(after_path, f"the opening period {after} overlaps {before}",
-                            "make each period end before the next one starts")
+                self.report(after_path, "hours.overlap", after=str(after), before=str(before))
                 return None
         return _merge_adjacent([period for period, _ in found])
 
     def _full_width_period(self, path: KeyPath, value: str) -> None:
         ascii_form = unicodedata.normalize("NFKC", value)
         marks = " ".join(f"'{ch}'" for ch in _full_width(value))
-        self.report(path, f"'{value}' is written with the full-width {marks} of Chinese input",
-                    f'write it with ASCII characters: "{ascii_form}"')
+        self.report(path, "hours.full_width", value=value, marks=marks, fixed=ascii_form)
 
     def _period(self, path: KeyPath, value: Any) -> Period | None:
         match = PERIOD_PATTERN.match(str(value)) if isinstance(value, str) else None
@@ -244,33 +243,39 @@ class DocumentChecker:
             end = _clock(int(match[3]), int(match[4]))
         if match and (start is None or end is None):
             wrong = f"{match[1]}:{match[2]}" if start is None else f"{match[3]}:{match[4]}"
-            self.report(path, f"'{wrong}' in '{value}' is not a time of day",
-                        "hours run from 00 to 23 and minutes from 00 to 59")
+            self.report(path, "hours.bad_clock", wrong=wrong, value=str(value))
             return None
         if (start is None or end is None) and isinstance(value, str) and _full_width(value):
             self._full_width_period(path, value)
             return None
         if start is None or end is None:
-            self.report(path, f"'{value}' is not an opening period",
-                        'write it as "HH:MM-HH:MM" in quotes, e.g. "08:00-11:30"')
+            self.report(path, "hours.not_period", value=str(value))
             return None
         if end <= start:
-            self.report(path, f"the opening period '{value}' ends before it starts",
-                        "write the opening time first, then the closing time, on the same day")
+            self.report(path, "hours.backwards", value=str(value))
             return None
         return Period(start, end)
 
 
-def _why_not_a_date(text: str) -> str:
+def _why_not_a_date(text: str) -> tuple[str, dict[str, Param]]:
     """Say what is impossible about a date written YYYY-MM-DD: the month, or the day in that month."""
     match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
     if match is None:
-        return ""
+        return "value.not_date", {}
     year, month, day = (int(part) for part in match.groups())
     if not 1 <= month <= 12:
-        return f" (there is no month {month})"
+        return "value.not_date_month", {"month": month}
     days = monthrange(year, month)[1]
-    return f" ({date(year, month, 1):%B %Y} has {days} days)" if day > days or day < 1 else ""
+    if day > days or day < 1:
+        return "value.not_date_day", {"year": year, "month": month, "days": days,
+                                      "month_en": f"{date(year, month, 1):%B}"}
+    return "value.not_date", {}
+
+
+def _is_chinese(text: str) -> bool:
+    """Tell whether a text has Han characters, or no letters at all besides its {placeholders}."""
+    letters = [ch for ch in PLACEHOLDER.sub("", text) if ch.isalpha()]
+    return not letters or any(unicodedata.name(ch, "").startswith("CJK") for ch in letters)
 
 
 def _is_korean(text: str) -> bool:
@@ -302,18 +307,19 @@ def _clock(hour: int, minute: int) -> time | None:
     return None
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any) -> Param:
     if value is None:
-        return "nothing"
+        return Term("nothing")
     if isinstance(value, dict):
-        return "a mapping"
+        return Term("a_mapping")
     if isinstance(value, list):
-        return "a list"
+        return Term("a_list")
     return f"'{value}'"
 
 
-def _did_you_mean(key: str, known: list[str]) -> str:
+def _did_you_mean(key: str, known: list[str]) -> Advice:
+    """Return the advice for an unknown key: the known key it is closest to, else the keys allowed."""
     close = difflib.get_close_matches(key, known, n=1)
     if close:
-        return f"did you mean '{close[0]}'?"
-    return "the keys allowed here are " + ", ".join(known)
+        return advice("hint.did_you_mean", close=close[0])
+    return advice("hint.keys_allowed", allowed=", ".join(known))

@@ -9,10 +9,10 @@ from typing import Any
 
 from ivr.core.checks import MISSING, DocumentChecker
 from ivr.core.model import Hours, Period, Schedule, Season, WeekHours
+from ivr.core.wording import advice
 from ivr.core.yamlsource import KeyPath
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_HINT = "write a weekday (mon, tue, wed, thu, fri, sat, sun) or a range of them, e.g. mon-fri"
 WEEKDAY_EXAMPLE = 'hours: {mon-thu: ["08:30-16:00"], fri: ["08:30-15:30"]}'
 
 
@@ -44,8 +44,8 @@ class ScheduleReader:
                 continue
             earlier = [v.since for v in versions if v is not None and v.since is not None]
             if earlier and since <= max(earlier):
-                check.report((*change_path, "from"), f"the change from {since} does not come after the change "
-                             f"from {max(earlier)}", "list the changes in date order, each from a later day")
+                check.report((*change_path, "from"), "schedule.change_order", since=str(since),
+                             previous=str(max(earlier)))
             previous = next((v for v in reversed(versions) if v is not None), None)
             versions.append(self._version(change_path, given, since, previous))
         if name is None or any(v is None for v in versions):
@@ -56,14 +56,13 @@ class ScheduleReader:
         """Hours of a weekday written beside hours: rather than under it get their own message."""
         misplaced = [key for key in spec if isinstance(key, str) and _weekdays(key) is not None]
         for key in misplaced:
-            self.check.report((*path, key), f"the hours of '{key}' are written beside hours:, not under it",
-                              f"give each weekday's hours under hours:, e.g. {WEEKDAY_EXAMPLE}")
+            self.check.report((*path, key), "schedule.weekday_beside_hours", key=key, example=WEEKDAY_EXAMPLE)
         return {key: value for key, value in spec.items() if key not in misplaced}
 
     def _changes(self, path: KeyPath, value: Any) -> list[Any]:
         if isinstance(value, list):
             return value
-        self.check.report(path, "must be a list of changes", "write each on a line starting with '- from: YYYY-MM-DD'")
+        self.check.report(path, "schedule.not_changes")
         return []
 
     def _version(self, path: KeyPath, fields: dict[str, Any], since: date | None,
@@ -97,8 +96,7 @@ class ScheduleReader:
             if season.id not in given and difflib.get_close_matches(season.id, misspelt, n=1):
                 continue  # its misspelt key is reported with a "did you mean"
             if season.id not in given:
-                self.check.report(path, f"no hours are given for the {season.id} season",
-                                  f"add '{season.id}:' with its periods, or write one list for the whole year")
+                self.check.report(path, "schedule.season_missing", season=season.id)
                 continue
             week = self._week((*path, season.id), given[season.id], days)
             if week is not None:
@@ -110,37 +108,31 @@ class ScheduleReader:
         if isinstance(value, list):
             periods = self._periods(path, value)
             if days is None:
-                self.check.report(path, "the working days are not given",
-                                  "add 'days: [mon-fri]' to the schedule, or give the hours per weekday "
-                                  "(mon-thu: [...], fri: [...])")
+                self.check.report(path, "schedule.days_missing")
                 return None
             return None if periods is None else WeekHours(MappingProxyType(dict.fromkeys(sorted(days), periods)))
         if not isinstance(value, dict):
-            self.check.report(path, "must be a list of opening periods or hours per weekday",
-                              'write ["08:00-11:30", "13:00-16:30"], or mon-thu: [...] and fri: [...] on '
-                              "their own lines")
+            self.check.report(path, "schedule.not_week")
             return None
         return self._weekdays_hours(path, value, days)
 
     def _weekdays_hours(self, path: KeyPath, value: dict[str, Any],
                         days: frozenset[int] | None) -> WeekHours | None:
         if not value:
-            self.check.report(path, "gives no hours", 'write them as one list ["08:30-16:00"], or per weekday '
-                              "(mon-thu: [...], fri: [...])")
+            self.check.report(path, "schedule.no_hours")
             return None
         by_day: dict[int, tuple[Period, ...]] = {}
         named_by: dict[int, str] = {}
         ok = True
         for key, spec in value.items():
             if _weekdays(str(key)) is None and (season := difflib.get_close_matches(str(key), self.season_ids, n=1)):
-                self.check.report((*path, key), f"'{key}' is neither a weekday nor a season",
-                                  f"did you mean the season '{season[0]}'?")
+                self.check.report((*path, key), "schedule.neither_weekday_nor_season",
+                                  advice=advice("hint.did_you_mean_season", close=season[0]), key=str(key))
                 ok = False
                 continue
             inner = [season for season in self.season_ids if isinstance(spec, dict) and season in spec]
             if inner:
-                self.check.report((*path, key), f"the {inner[0]} season is given inside the hours of '{key}'",
-                                  f"the season comes first: write {inner[0]}: {{{key}: [...]}}")
+                self.check.report((*path, key), "schedule.season_inside_weekday", season=inner[0], key=str(key))
                 ok = False
                 continue
             weekdays = self.weekday_range((*path, key), str(key))
@@ -150,8 +142,8 @@ class ScheduleReader:
                 continue
             for day in weekdays:
                 if day in named_by:
-                    self.check.report((*path, key), f"{WEEKDAYS[day]} is given twice, in '{named_by[day]}' and "
-                                      f"in '{key}'", "give each weekday its hours once")
+                    self.check.report((*path, key), "schedule.weekday_twice", day=WEEKDAYS[day],
+                                      first=named_by[day], second=str(key))
                     ok = False
                 named_by[day] = str(key)
                 by_day[day] = periods
@@ -164,12 +156,13 @@ class ScheduleReader:
             gaps = sorted(days - set(by_day))
             extra = sorted(set(by_day) - days)
             if gaps:
-                self.check.report(path, f"{_names(gaps)} {'is a working day' if len(gaps) == 1 else 'are working days'}"
-                                  " (days:) without hours here", "give its hours, or take it out of days:")
+                # English agrees its verb with the days; Chinese and Korean need no agreement.
+                said = f"{_names(gaps)} {'is a working day' if len(gaps) == 1 else 'are working days'}"
+                self.check.report(path, "schedule.workday_without_hours", days=_names(gaps), days_en=said)
             if extra:
-                self.check.report(path, f"{_names(extra)} {'has' if len(extra) == 1 else 'have'} hours here but "
-                                  f"{'is' if len(extra) == 1 else 'are'} not in days:", "add it to days:, or remove "
-                                  "its hours")
+                said = f"{_names(extra)} {'has' if len(extra) == 1 else 'have'}"
+                self.check.report(path, "schedule.hours_not_workday", days=_names(extra), days_en=said,
+                                  verb_en="is" if len(extra) == 1 else "are")
             if gaps or extra:
                 return None
         return WeekHours(MappingProxyType(dict(sorted(by_day.items()))))
@@ -177,7 +170,7 @@ class ScheduleReader:
     def _periods(self, path: KeyPath, value: Any) -> tuple[Period, ...] | None:
         periods = self.check.periods(path, value)
         if value == []:
-            self.check.report(path, "gives no opening period", "give at least one, or leave the day out")
+            self.check.report(path, "schedule.no_period")
             return None
         return periods
 
@@ -192,11 +185,11 @@ class ScheduleReader:
                 continue
             twice = sorted(found & set(weekdays))
             if twice:
-                self.check.report((*path, i), f"{_names(twice)} is given twice", "list each working day once")
+                self.check.report((*path, i), "schedule.day_listed_twice", days=_names(twice))
                 ok = False
             found |= set(weekdays)
         if ok and not found:
-            self.check.report(path, "gives no working day", "list the days the office opens, e.g. [mon-fri]")
+            self.check.report(path, "schedule.no_workday")
         return frozenset(found) if ok and found else None
 
     def weekday_range(self, path: KeyPath, text: str) -> list[int] | None:
@@ -206,11 +199,10 @@ class ScheduleReader:
         if days is None:
             unknown = [part for part in parts if part not in WEEKDAYS]
             close = difflib.get_close_matches(unknown[0], WEEKDAYS, n=1) if unknown else []
-            hint = f"did you mean '{close[0]}'?" if close else WEEKDAY_HINT
-            self.check.report(path, f"'{text}' is not a weekday or a range of weekdays", hint)
+            hint = advice("hint.did_you_mean", close=close[0]) if close else advice("hint.weekday")
+            self.check.report(path, "schedule.not_weekday", value=text, advice=hint)
         elif not days:
-            self.check.report(path, f"the range '{text}' runs backwards",
-                              f"write the first day first, e.g. {parts[-1]}-{parts[0]}")
+            self.check.report(path, "schedule.range_backwards", value=text, fixed=f"{parts[-1]}-{parts[0]}")
         return days or None
 
 

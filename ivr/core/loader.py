@@ -15,7 +15,7 @@ from typing import Any
 import pytz
 
 from ivr.core.calendar import OFFICIAL_HOLIDAY_KEYS, official_years
-from ivr.core.checks import LANG_NAMES, DocumentChecker
+from ivr.core.checks import DocumentChecker
 from ivr.core.hoursfile import WEEKDAY_EXAMPLE, ScheduleReader
 from ivr.core.model import (
     LANGS,
@@ -43,6 +43,7 @@ from ivr.core.model import (
 )
 from ivr.core.problems import MenuError, Problem
 from ivr.core.speech import PARTICLES, menu_seconds
+from ivr.core.wording import Advice, Param, Term, advice
 from ivr.core.yamlsource import KeyPath, YamlDocument, read_yaml
 
 FILES = ("hotline.yaml", "schedules.yaml", "units.yaml", "menu.yaml", "prompts.yaml", "calendar.yaml")
@@ -72,8 +73,7 @@ def check_hotline(menus_dir: str | Path, audio_dir: Path | None = None) -> tuple
     folder = Path(menus_dir)
     shown = str(menus_dir).rstrip("/") or "."
     if not folder.is_dir():
-        return None, [Problem(shown, None, "", "is not a folder of menus",
-                              "give the folder that holds hotline.yaml, units.yaml and the other menu files")]
+        return None, [Problem.of(shown, None, "", "folder.not_menus")]
     problems: list[Problem] = []
     docs: dict[str, YamlDocument] = {}
     for name in FILES:
@@ -87,10 +87,8 @@ def check_hotline(menus_dir: str | Path, audio_dir: Path | None = None) -> tuple
         hotline = _Builder(folder, shown, docs, problems, audio_dir).build()
     except Exception as exc:  # a staff member sees a sentence, never a traceback; the service keeps its menus
         log.exception("Checking the menus in %s failed unexpectedly.", shown)
-        return None, [*problems, Problem(shown, None, "", f"could not be checked: the checker failed with "
-                                         f"{type(exc).__name__} ({str(exc)[:200]})",
-                                         "this is a fault of the hotline software: keep the files as they are, "
-                                         "report it, and callers keep the last good menus meanwhile")]
+        return None, [*problems, Problem.of(shown, None, "", "folder.checker_failed",
+                                            error=f"{type(exc).__name__} ({str(exc)[:200]})")]
     if any(p.severity == "error" for p in problems):
         return None, problems
     return hotline, problems
@@ -121,13 +119,12 @@ class _Builder:
         speech = self._speech()
         declared_units = self._declared("units.yaml", "units")
         if declared_units and operator not in declared_units:
-            self.checkers["hotline.yaml"].report(("hotline", "operator"), f"'{operator}' is not a unit",
-                                                  "name the bureau's unit id from units.yaml")
+            self.checkers["hotline.yaml"].report(("hotline", "operator"), "hotline.operator_not_unit",
+                                                  value=str(operator))
         if operator not in units or any(p.severity == "error" for p in self.problems):
             return None
         if units[operator].phone is None:
-            self.checkers["units.yaml"].report(("units", operator, "phone"),
-                                               "the operator unit has no phone line", "give it its main line")
+            self.checkers["units.yaml"].report(("units", operator, "phone"), "hotline.operator_no_phone")
         self._check_reachability(units, menus, main_menu, operator)
         self._check_menu_lengths(menus, prompts)
         warnings = tuple(p for p in self.problems if p.severity == "warning")
@@ -166,7 +163,7 @@ class _Builder:
         operator = check.string(("hotline", "operator"), head.get("operator"))
         timezone = check.string(("hotline", "timezone"), head.get("timezone"))
         if timezone is not None and timezone not in pytz.all_timezones_set:
-            check.report(("hotline", "timezone"), f"'{timezone}' is not a time zone", "write Asia/Shanghai")
+            check.report(("hotline", "timezone"), "hotline.bad_timezone", value=str(timezone))
             timezone = None
         audio_dir = self.audio_dir or (self.folder / str(head.get("audio_dir", "../audio"))).resolve()
         languages = self._languages(check, top["languages"])
@@ -201,11 +198,10 @@ class _Builder:
                 continue
             key = str(fields.get("key", ""))
             if len(key) != 1 or key not in "123456789":
-                check.report((*path, "key"), f"'{key}' is not a key from 1 to 9", "give one digit, e.g. \"1\"")
+                check.report((*path, "key"), "hotline.bad_language_key", key=str(key))
                 continue
             if key in keys:
-                check.report((*path, "key"), f"key {key} is already the key of '{keys[key]}'",
-                             "give each language its own key")
+                check.report((*path, "key"), "hotline.language_key_taken", key=str(key), other=str(keys[key]))
                 continue
             keys[key] = lang
             texts = [check.string((*path, f), fields.get(f)) for f in ("name", "voice", "language_tag")]
@@ -239,15 +235,14 @@ class _Builder:
         family = SPEECH_MODELS.get(model)
         if family is None:
             close = difflib.get_close_matches(model, list(SPEECH_MODELS), n=1)
-            check.report((*path, "model"), f"'{model}' is not a speech model the hotline can use for "
-                         f"{LANG_NAMES.get(lang, lang)}",
-                         (f"did you mean '{close[0]}'? " if close else "") + "use one of "
-                         + ", ".join(SPEECH_MODELS))
+            check.report((*path, "model"), "hotline.unknown_speech_model", model=model,
+                         language=Term(f"lang_{lang}"), models=", ".join(SPEECH_MODELS),
+                         advice=advice("hint.did_you_mean", close=close[0]) if close else None)
             return None
         expected = SPEECH_LANGUAGES[family][lang]
         if language != expected:
-            check.report((*path, "language"), f"'{language}' is not the code the model '{model}' takes for "
-                         f"{LANG_NAMES.get(lang, lang)}", f"write language: {expected}")
+            check.report((*path, "language"), "hotline.speech_language_mismatch", language_code=language,
+                         model=model, language=Term(f"lang_{lang}"), expected=expected)
             return None
         return Recogniser(model, language)
 
@@ -290,9 +285,10 @@ class _Builder:
         while day.year == 2024:
             holders = [s.id for s in seasons if s.contains(day)]
             if len(holders) != 1:
-                what = "in no season" if not holders else "in both " + " and ".join(holders)
-                check.report(("seasons",), f"{day:%m-%d} is {what}",
-                             "make the seasons' from/to ranges cover every day of the year once")
+                if holders:
+                    check.report(("seasons",), "seasons.overlap", day=f"{day:%m-%d}", seasons=" and ".join(holders))
+                else:
+                    check.report(("seasons",), "seasons.gap", day=f"{day:%m-%d}")
                 return
             day += timedelta(days=1)
 
@@ -303,10 +299,9 @@ class _Builder:
         top = check.mapping((), self.docs["units.yaml"].data, required=("units",))
         given = check.mapping(("units",), (top or {}).get("units")) if top else None
         if given == {}:
-            check.report(("units",), "declares no units", "add the bureau and its offices under 'units:'")
+            check.report(("units",), "units.none")
         if given and len(given) > MAX_UNITS:
-            check.report(("units",), f"declares {len(given):,} units, more than the {MAX_UNITS:,} a hotline may have",
-                         "check that the right file was saved here")
+            check.report(("units",), "units.too_many", count=len(given), limit=MAX_UNITS)
             return {}
         units: dict[str, Unit] = {}
         for unit_id, spec in (given or {}).items():
@@ -317,8 +312,8 @@ class _Builder:
             if unit.parent is not None and unit.parent not in units and unit.parent in (given or {}):
                 continue
             if unit.parent is not None and unit.parent not in (given or {}):
-                check.report(("units", unit.id, "parent"), f"'{unit.parent}' is not a unit",
-                             _known("units", list(given or {}), unit.parent))
+                check.report(("units", unit.id, "parent"), "units.not_unit", value=str(unit.parent),
+                             advice=_known("units", list(given or {}), unit.parent))
         return units
 
     def _unit(
@@ -335,7 +330,7 @@ class _Builder:
             return None
         kind = check.string((*path, "kind"), fields.get("kind"))
         if kind is not None and kind not in UNIT_KINDS:
-            check.report((*path, "kind"), f"'{kind}' is not a kind of unit", "use bureau, department or agency")
+            check.report((*path, "kind"), "units.bad_kind", value=str(kind))
         name = check.text((*path, "name"), fields.get("name"))
         phone = check.phone((*path, "phone"), fields["phone"]) if "phone" in fields else None
         address = check.text((*path, "address"), fields.get("address"))
@@ -343,14 +338,13 @@ class _Builder:
         head = check.string((*path, "head"), fields["head"]) if "head" in fields else None
         schedule_id = None
         if isinstance(fields.get("schedule"), list):
-            check.report((*path, "schedule"), "a unit keeps one schedule", f"give hours that differ by weekday "
-                         f"inside that schedule in schedules.yaml: {WEEKDAY_EXAMPLE}")
+            check.report((*path, "schedule"), "units.one_schedule", example=WEEKDAY_EXAMPLE)
         else:
             schedule_id = check.string((*path, "schedule"), fields.get("schedule"))
         declared = self._declared("schedules.yaml", "schedules")
         if schedule_id is not None and schedule_id not in declared:
-            check.report((*path, "schedule"), f"'{schedule_id}' is not a schedule",
-                         _known("schedules in schedules.yaml", declared, schedule_id))
+            check.report((*path, "schedule"), "units.not_schedule", value=str(schedule_id),
+                         advice=_known("schedules", declared, schedule_id))
         summary = check.text((*path, "summary"), fields.get("summary"))
         keywords = check.string_list((*path, "keywords"), fields.get("keywords", []))
         parent = check.string((*path, "parent"), fields["parent"]) if "parent" in fields else None
@@ -378,7 +372,7 @@ class _Builder:
                 menus[menu_id] = menu
         main = check.string(("main_menu",), top.get("main_menu"))
         if main is not None and main not in given:
-            check.report(("main_menu",), f"'{main}' is not a menu", _known("menus", list(given), main))
+            check.report(("main_menu",), "menus.not_menu", value=str(main), advice=_known("menus", list(given), main))
             return None, menus
         if main is None or len(menus) != len(given) or self._has_cycle(check, menus, main):
             return None, menus
@@ -394,7 +388,7 @@ class _Builder:
         intro = check.text((*path, "intro"), fields["intro"]) if "intro" in fields else None
         given = check.mapping((*path, "options"), fields.get("options")) or {}
         if not given and "options" in fields:
-            check.report((*path, "options"), "a menu needs at least one option", "add an option under a key 1 to 9")
+            check.report((*path, "options"), "menus.no_options")
         options = [self._option(check, (*path, "options", key), str(key), spec, menu_ids, unit_ids)
                    for key, spec in given.items()]
         if title is None or None in options or ("intro" in fields and intro is None):
@@ -405,11 +399,11 @@ class _Builder:
         self, check: DocumentChecker, path: KeyPath, key: str, spec: Any, menu_ids: set[str], unit_ids: set[str]
     ) -> Option | None:
         if key in RESERVED_KEYS:
-            meaning = {"0": "the operator", "*": "going back", "#": "repeating the menu"}[key]
-            check.report(path, f"key '{key}' is reserved for {meaning} at every level", "use a key from 1 to 9")
+            meaning = {"0": "operator", "*": "back", "#": "repeat"}[key]
+            check.report(path, "menus.reserved_key", key=key, meaning=Term(meaning))
             return None
         if len(key) != 1 or key not in "123456789":
-            check.report(path, f"'{key}' is not a phone key", "use a single key from 1 to 9, in quotes: \"1\"")
+            check.report(path, "menus.bad_key", key=key)
             return None
         fields = check.mapping(path, spec, required=("label",), optional=("menu", "unit"))
         if fields is None:
@@ -417,15 +411,16 @@ class _Builder:
         label = check.text((*path, "label"), fields.get("label"))
         targets = [t for t in ("menu", "unit") if t in fields]
         if len(targets) != 1:
-            check.report(path, "an option leads to exactly one place", "give either 'menu:' or 'unit:', not both")
+            check.report(path, "menus.two_targets")
             return None
         target = check.string((*path, targets[0]), fields[targets[0]])
         known = menu_ids if targets[0] == "menu" else unit_ids
         if target is not None and not known:
             return None  # the file that should declare them is broken or empty, and says so itself
         if target is not None and target not in known:
-            where = "menus in menu.yaml" if targets[0] == "menu" else "units in units.yaml"
-            check.report((*path, targets[0]), f"'{target}' is not a {targets[0]}", _known(where, sorted(known), target))
+            where = "menus_file" if targets[0] == "menu" else "units_file"
+            check.report((*path, targets[0]), "menus.not_target", value=str(target), kind=Term(targets[0]),
+                         advice=_known(where, sorted(known), target))
             return None
         if label is None or target is None:
             return None
@@ -438,8 +433,7 @@ class _Builder:
         def visit(menu_id: str) -> bool:
             if menu_id in visiting:
                 loop = " → ".join([*visiting[visiting.index(menu_id):], menu_id])
-                check.report(("menus", visiting[-1]), f"the menus form a loop: {loop}",
-                             "a submenu must not lead back to a menu above it; '*' already goes back")
+                check.report(("menus", visiting[-1]), "menus.loop", loop=loop)
                 return True
             if menu_id in done or menu_id not in menus:
                 return False
@@ -472,16 +466,15 @@ class _Builder:
         presses[operator] = 1  # key 0 at every level
         for unit_id in units:
             if unit_id not in presses:
-                self.checkers["units.yaml"].report(("units", unit_id), f"no menu reaches the unit '{unit_id}'",
-                                                   "add an option for it in menu.yaml", "warning")
+                self.checkers["units.yaml"].report(("units", unit_id), "units.unreached", severity="warning",
+                                                   unit=unit_id)
             elif presses[unit_id] > MAX_PRESSES:
-                self.checkers["units.yaml"].report(
-                    ("units", unit_id), f"the unit '{unit_id}' needs {presses[unit_id]} key presses",
-                    f"callers should reach every unit within {MAX_PRESSES}; move it up a level", "warning")
+                self.checkers["units.yaml"].report(("units", unit_id), "units.too_deep", severity="warning",
+                                                   unit=unit_id, presses=presses[unit_id], limit=MAX_PRESSES)
         for menu_id in menus:
             if menu_id not in menu_paths:
-                self.checkers["menu.yaml"].report(("menus", menu_id), f"no menu leads to the menu '{menu_id}'",
-                                                  "add an option for it, or remove it", "warning")
+                self.checkers["menu.yaml"].report(("menus", menu_id), "menus.unreached", severity="warning",
+                                                  menu=menu_id)
 
     def _check_menu_lengths(self, menus: Mapping[str, Menu], prompts: Mapping[str, Prompt]) -> None:
         """Warn of a menu callers listen to for longer than MAX_MENU_SECONDS before they can choose."""
@@ -492,9 +485,8 @@ class _Builder:
                 seconds = menu_seconds(menu, prompts, lang)
                 if seconds > MAX_MENU_SECONDS:
                     self.checkers["menu.yaml"].report(
-                        ("menus", menu.id), f"the {LANG_NAMES[lang]} menu takes about {seconds:.0f} s to say, more "
-                        f"than {MAX_MENU_SECONDS} s", "shorten its labels (and intro), or move options into a "
-                        "submenu", "warning")
+                        ("menus", menu.id), "menus.too_long", severity="warning", language=Term(f"lang_{lang}"),
+                        seconds=round(seconds), limit=MAX_MENU_SECONDS)
 
     # prompts.yaml ---------------------------------------------------------------------------------
 
@@ -510,8 +502,7 @@ class _Builder:
                 prompts[prompt_id] = prompt
         for prompt_id in PROMPT_FIELDS:
             if prompt_id not in given:
-                check.report(("prompts",), f"the prompt '{prompt_id}' is missing",
-                             f"add '{prompt_id}:' with its zh and ko texts")
+                check.report(("prompts",), "prompts.missing", prompt=prompt_id)
         return prompts
 
     def _prompt(
@@ -525,19 +516,17 @@ class _Builder:
             return None
         expected = PROMPT_FIELDS.get(prompt_id)
         if expected is None:
-            check.report(path, f"'{prompt_id}' is not a prompt the hotline says",
-                         "check the spelling against the prompts listed in this file", "warning")
+            check.report(path, "prompts.unknown", severity="warning", prompt=prompt_id)
         for lang in LANGS:
             parts = list(string.Formatter().parse(text(lang)))
             used = {name for _, name, _, _ in parts if name is not None}
             for _, name, spec, _ in parts:
                 if name is not None and spec and spec not in PARTICLES:
-                    check.report((*path, lang), f"'{{{name}:{spec}}}' asks for an unknown particle '{spec}'",
-                                 "use one of " + ", ".join(PARTICLES) + " after the colon, or none")
+                    check.report((*path, lang), "prompts.bad_particle", placeholder=f"{{{name}:{spec}}}",
+                                 particle=spec, particles=", ".join(PARTICLES))
             allowed = expected if expected is not None else used
             if used != allowed:
-                check.report((*path, lang), f"uses {_braces(used)} where the hotline fills in {_braces(allowed)}",
-                             "keep the {placeholders} of this prompt as they are")
+                check.report((*path, lang), "prompts.placeholders", used=_braces(used), allowed=_braces(allowed))
         audio = self._audio(check, (*path, "audio"), fields.get("audio"), audio_dir) if "audio" in fields else {}
         return Prompt(prompt_id, text, MappingProxyType(audio))
 
@@ -550,17 +539,13 @@ class _Builder:
                 continue
             target = (audio_dir / name).resolve()
             if not target.is_relative_to(audio_dir) or target.suffix.lower() not in AUDIO_SUFFIXES:
-                check.report((*path, lang), f"'{name}' is not a .wav or .mp3 file inside the audio folder",
-                             "write the path under the audio folder, e.g. zh/greeting.wav")
+                check.report((*path, lang), "audio.bad_path", name=str(name))
             elif not target.is_file():
-                check.report((*path, lang), f"the recording '{name}' does not exist in {audio_dir}",
-                             "add the file, or remove this line to use the synthesized voice")
+                check.report((*path, lang), "audio.missing", name=str(name), folder=str(audio_dir))
             elif not os.access(target, os.R_OK):
-                check.report((*path, lang), f"the recording '{name}' cannot be read",
-                             "give the service's user permission to read it")
+                check.report((*path, lang), "audio.unreadable", name=str(name))
             elif not _is_audio(target):
-                check.report((*path, lang), f"'{name}' is not a WAV or MP3 recording (its content is something else)",
-                             "export it again as 8 kHz mono WAV or as MP3")
+                check.report((*path, lang), "audio.not_audio", name=str(name))
             else:
                 audio[lang] = target.relative_to(audio_dir).as_posix()
         return audio
@@ -579,20 +564,17 @@ class _Builder:
                 names[key] = text
         for key in OFFICIAL_HOLIDAY_KEYS:
             if key not in names and isinstance(top.get("holiday_names"), dict):
-                check.report(("holiday_names",), f"the holiday '{key}' has no spoken name",
-                             f"add '{key}: {{zh: ..., ko: ...}}'")
+                check.report(("holiday_names",), "calendar.holiday_unnamed", key=str(key))
         entries: list[CalendarEntry] = []
         years: set[int] = set()
         for year, notice in (check.mapping(("state_council",), top.get("state_council", {})) or {}).items():
             path: KeyPath = ("state_council", year)
             if not str(year).isdigit():
-                check.report(path, f"'{year}' is not a year", "write the year, e.g. 2027:")
+                check.report(path, "calendar.not_year", value=str(year))
                 continue
             years.add(int(year))
             if int(year) in official_years():
-                check.report(path, f"chinese-calendar already has the State Council's notice for {year}; this block "
-                             f"replaces it for the whole year", "keep it only if it lists every holiday and make-up "
-                             "day of the year; for one-off changes use closures: and openings:", "warning")
+                check.report(path, "calendar.replaces_official", severity="warning", year=str(year))
             fields = check.mapping(path, notice, required=("holidays",), optional=("workdays",)) or {}
             notice_entries: list[tuple[KeyPath, CalendarEntry]] = []
             for kind, is_open in (("holidays", False), ("workdays", True)):
@@ -616,15 +598,14 @@ class _Builder:
         for path, workday in ((p, e) for p, e in found if e.open):
             clash = next((p for p, h in holidays if h.first <= workday.last and workday.first <= h.last), None)
             if clash is not None:
-                check.report(path, f"{workday.first} is listed as a make-up working day and also as a holiday "
-                             f"(line {self.docs['calendar.yaml'].line(clash)})",
-                             "check the notice: a day is either a holiday or a working day")
+                check.report(path, "calendar.workday_and_holiday", day=str(workday.first),
+                             other=str(self.docs["calendar.yaml"].line(clash)))
 
     def _list(self, check: DocumentChecker, path: KeyPath, value: Any) -> list[Any]:
         if value is None:
             return []
         if not isinstance(value, list):
-            check.report(path, "must be a list of days", "write each entry on a line starting with '- '")
+            check.report(path, "calendar.not_days")
             return []
         return value
 
@@ -647,7 +628,8 @@ class _Builder:
         if "units" in fields:
             entry_units = frozenset(check.string_list((*path, "units"), fields["units"]))
             for unit_id in sorted(entry_units - set(units)):
-                check.report((*path, "units"), f"'{unit_id}' is not a unit", _known("units", list(units), unit_id))
+                check.report((*path, "units"), "units.not_unit", value=unit_id,
+                             advice=_known("units", list(units), unit_id))
         if days is None or name is None or (special and not hours and closes is None):
             return None
         return CalendarEntry(days[0], days[1], is_open, name, entry_units, source,  # type: ignore[arg-type]
@@ -657,15 +639,13 @@ class _Builder:
                        fields: dict[str, Any]) -> tuple[tuple[Period, ...] | None, time | None]:
         """Read a special day's own hours, or the time every unit closes that day: one of the two."""
         if ("hours" in fields) == ("closes" in fields):
-            check.report(path, "gives both hours: and closes:" if "hours" in fields else "gives neither hours: nor "
-                         "closes:", 'write closes: "11:30" for a day every unit ends early, or hours: ["08:00-11:30"] '
-                         "for hours of its own")
+            check.report(path, "calendar.hours_and_closes" if "hours" in fields
+                         else "calendar.neither_hours_nor_closes")
             return None, None
         if "closes" in fields:
             return None, check.clock((*path, "closes"), fields["closes"])
         if fields["hours"] == []:
-            check.report((*path, "hours"), "gives no opening period", "a day without hours is a closure: list it "
-                         "under closures:")
+            check.report((*path, "hours"), "calendar.no_period")
         return check.periods((*path, "hours"), fields["hours"]), None
 
     def _entry_days(self, check: DocumentChecker, path: KeyPath, fields: dict[str, Any],
@@ -675,16 +655,15 @@ class _Builder:
         elif "from" in fields and "to" in fields:
             first, last = check.day((*path, "from"), fields["from"]), check.day((*path, "to"), fields["to"])
         else:
-            check.report(path, "gives no day", "write date: YYYY-MM-DD, or from: and to: for a range")
+            check.report(path, "calendar.no_day")
             return None
         if first is None or last is None:
             return None
         if last < first:
-            check.report((*path, "to"), f"the range ends ({last}) before it starts ({first})", "swap from and to")
+            check.report((*path, "to"), "calendar.range_backwards", first=str(first), last=str(last))
             return None
         if year is not None and (first.year != year or last.year != year):
-            check.report(path, f"the days {first}–{last} are not in {year}",
-                         f"a notice lists the days of its own year: check the year of these dates and of '{year}:'")
+            check.report(path, "calendar.wrong_year", first=str(first), last=str(last), year=str(year))
             return None
         return first, last
 
@@ -692,8 +671,7 @@ class _Builder:
         if isinstance(value, str):
             if value in names:
                 return names[value]
-            check.report(path, f"'{value}' is not one of the holiday_names",
-                         "use a key from holiday_names, or write {zh: ..., ko: ...}")
+            check.report(path, "calendar.not_holiday_name", value=str(value))
             return None
         return check.text(path, value)
 
@@ -703,14 +681,15 @@ class _Builder:
         return [str(k) for k in section] if isinstance(section, dict) else []
 
 
-def _known(what: str, names: list[str], given: str | None = None) -> str:
+def _known(what: str, names: list[str], given: str | None = None) -> Advice:
+    """Return the advice for a name that is not one of `what` (a Term's key): the closest, or those there are."""
     if not names:
-        return f"there are no {what} yet"
+        return advice("hint.none_yet", what=Term(what))
     close = difflib.get_close_matches(given, names, n=1) if given else []
     if close:
-        return f"did you mean '{close[0]}'?"
+        return advice("hint.did_you_mean", close=close[0])
     shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-    return f"use one of the {what}: {shown}"
+    return advice("hint.use_one_of", what=Term(what), names=shown)
 
 
 def _is_audio(path: Path) -> bool:
@@ -722,5 +701,5 @@ def _is_audio(path: Path) -> bool:
     return head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
 
 
-def _braces(names: set[str] | frozenset[str]) -> str:
-    return ", ".join("{" + n + "}" for n in sorted(names)) if names else "no placeholders"
+def _braces(names: set[str] | frozenset[str]) -> Param:
+    return ", ".join("{" + n + "}" for n in sorted(names)) if names else Term("no_placeholders")

@@ -13,16 +13,20 @@ MOBILE_DIGITS = 11
 MOBILE_SECOND_DIGITS = "3456789"  # mobiles start 13 to 19
 SERVICE_PREFIXES = ("400", "800")  # nationwide service numbers: the prefix and 7 digits
 SERVICE_DIGITS = 10
-ANY_NUMBER = "write a landline with its area code (0433-NNNNNNN), an 11-digit mobile or a 400/800 number"
 
 
 @dataclass(frozen=True)
 class PhoneVerdict:
-    """A number as E.164 when it is right; otherwise what is wrong with it and what to do."""
+    """A number as E.164 when it is right; otherwise the catalogue message (ivr.core.wording) saying what is
+    wrong with it and what to do, with its parameters besides the number itself."""
 
     e164: str | None
-    reason: str = ""
-    hint: str = ""
+    wording: str = ""
+    params: tuple[tuple[str, int | str], ...] = ()
+
+
+def _wrong(wording: str, **params: int | str) -> PhoneVerdict:
+    return PhoneVerdict(None, wording, tuple(params.items()))
 
 
 def check_chinese_number(written: str) -> PhoneVerdict:
@@ -30,58 +34,46 @@ def check_chinese_number(written: str) -> PhoneVerdict:
     try:
         number = phonenumbers.parse(written, "CN")
     except phonenumbers.NumberParseException:
-        return PhoneVerdict(None, "", ANY_NUMBER)
+        return _wrong("phone.invalid")
     if number.country_code != 86:
-        return PhoneVerdict(None, "is not a number in China",
-                            "the hotline forwards to Chinese lines only; " + ANY_NUMBER)
+        return _wrong("phone.not_china")
     digits = str(number.national_number)
     problem = _length_problem(written, digits)
     if problem is not None:
         return problem
     if not phonenumbers.is_valid_number(number):
-        return PhoneVerdict(None, "", ANY_NUMBER)
+        return _wrong("phone.invalid")
     return PhoneVerdict(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def _length_problem(written: str, digits: str) -> PhoneVerdict | None:
     """Say which part of the number has the wrong number of digits, if one has."""
-    check_digits = "check the number with the office"
     with_trunk = written.strip().startswith("0")
     if digits[:1] == "1" and digits[1:2] in MOBILE_SECOND_DIGITS and not with_trunk:
         if len(digits) != MOBILE_DIGITS:
-            return PhoneVerdict(None, f"a mobile number has {MOBILE_DIGITS} digits and this one has {len(digits)}",
-                                check_digits)
+            return _wrong("phone.mobile_length", expected=MOBILE_DIGITS, given=len(digits))
         return None
     if digits.startswith(SERVICE_PREFIXES):
         if len(digits) != SERVICE_DIGITS:
-            return PhoneVerdict(None, f"a {digits[:3]} number has {SERVICE_DIGITS} digits ({digits[:3]} and 7 more) "
-                                f"and this one has {len(digits)}", check_digits)
+            return _wrong("phone.service_length", prefix=digits[:3], expected=SERVICE_DIGITS, given=len(digits))
         return None
     if not with_trunk and not written.strip().startswith("+"):
         if len(digits) not in (7, 8):
-            return PhoneVerdict(None, "", ANY_NUMBER)
-        return PhoneVerdict(None, "it has no area code",
-                            f"write the area code before it, e.g. 0433-{digits} for a number in Tumen")
+            return _wrong("phone.invalid")
+        return _wrong("phone.no_area_code", digits=digits)
     area = digits[:2] if digits.startswith(("10", "2")) else digits[:3]
     local = digits[len(area):]
     lengths = local_lengths(area, local)
     if not lengths:
-        return PhoneVerdict(None, f"0{area} is not an area code in China", "check the area code with the office")
+        return _wrong("phone.bad_area", area=area)
     if len(local) not in lengths:
-        expected = " or ".join(str(n) for n in lengths)
-        return PhoneVerdict(None, f"the local number {local} has {len(local)} digits where 0{area} numbers have "
-                            f"{expected}", f"{_off_by(len(local), lengths)}: check the number with the office")
+        expected = "/".join(str(n) for n in lengths)
+        nearest = min(lengths, key=lambda n: abs(n - len(local)))
+        count = abs(nearest - len(local))
+        wording = "phone.local_short" if len(local) < nearest else "phone.local_long"
+        return _wrong(wording + ("_one" if count == 1 else ""), local=local, given=len(local), area=area,
+                      expected=expected, count=count)
     return None
-
-
-def _off_by(given: int, lengths: list[int]) -> str:
-    """Say how many digits are missing or too many, against the nearest allowed length."""
-    nearest = min(lengths, key=lambda n: abs(n - given))
-    if given < nearest:
-        missing = nearest - given
-        return "a digit is missing" if missing == 1 else f"{missing} digits are missing"
-    extra = given - nearest
-    return "there is a digit too many" if extra == 1 else f"there are {extra} digits too many"
 
 
 def local_lengths(area: str, local: str) -> list[int]:

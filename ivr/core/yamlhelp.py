@@ -23,11 +23,16 @@ _CLOSERS = {"[": "]", "{": "}"}
 
 @dataclass(frozen=True)
 class Explanation:
-    """A syntax mistake in plain words: the line it is on, what is wrong, and how to write it."""
+    """A syntax mistake: the line it is on, and the catalogued message (ivr.core.wording) that says what is
+    wrong and how to write it, with its parameters."""
 
     line: int
-    message: str
-    hint: str
+    wording: str
+    params: tuple[tuple[str, str | int], ...] = ()
+
+
+def _explained(line: int, wording: str, **params: str | int) -> Explanation:
+    return Explanation(line, wording, tuple(params.items()))
 
 
 def explain_syntax_error(text: str, line: int) -> Explanation | None:
@@ -52,7 +57,7 @@ def _tab_indentation(lines: list[str], number: int) -> Explanation | None:
     content = lines[number - 1]
     if "\t" not in content[: len(content) - len(content.lstrip())]:
         return None
-    return Explanation(number, "a tab is used for indentation", "YAML needs spaces: indent with spaces")
+    return _explained(number, "syntax.tab_indent")
 
 
 def _tab_after_colon(lines: list[str], number: int) -> Explanation | None:
@@ -60,12 +65,10 @@ def _tab_after_colon(lines: list[str], number: int) -> Explanation | None:
     match = _TAB_AFTER.match(content)
     if match:
         fixed = f"{match['indent']}{match['key']}: {match['value']}".strip()
-        return Explanation(number, f"a tab follows the colon after '{match['key']}'",
-                           f"YAML needs a space there, not a tab: write '{fixed}'")
+        return _explained(number, "syntax.tab_after_colon", key=match["key"], fixed=fixed)
     dash = _TAB_AFTER_DASH.match(content)
     if dash:
-        return Explanation(number, "a tab follows the '-' of a list item",
-                           f"YAML needs a space there, not a tab: write '- {dash['value']}'")
+        return _explained(number, "syntax.tab_after_dash", fixed=f"- {dash['value']}")
     return None
 
 
@@ -74,9 +77,7 @@ def _full_width_colon(lines: list[str], number: int) -> Explanation | None:
     if match is None:
         return None
     fixed = f"{match['key']}: {match['value']}".rstrip()
-    return Explanation(number, f"'{match['key']}' is followed by a full-width colon '：'",
-                       f"YAML needs the ASCII colon and a space: write '{fixed}' (switch the keyboard to English "
-                       "input for the colon)")
+    return _explained(number, "syntax.full_width_colon", key=match["key"], fixed=fixed)
 
 
 def _missing_space(lines: list[str], number: int) -> Explanation | None:
@@ -85,7 +86,7 @@ def _missing_space(lines: list[str], number: int) -> Explanation | None:
         return None
     written = f"{match['key']}:{match['value']}".rstrip()
     fixed = f"{match['key']}: {match['value']}".rstrip()
-    return Explanation(number, f"a space is missing after the colon in '{written}'", f"write '{fixed}'")
+    return _explained(number, "syntax.no_space_after_colon", written=written, fixed=fixed)
 
 
 def _colon_in_value(lines: list[str], number: int) -> Explanation | None:
@@ -93,8 +94,7 @@ def _colon_in_value(lines: list[str], number: int) -> Explanation | None:
     if match is None:
         return None
     value = match["value"].rstrip()
-    return Explanation(number, f"the value of '{match['key']}' holds ': ', which YAML reads as another key",
-                       f"put the value in quotes: {match['key']}: \"{value}\"")
+    return _explained(number, "syntax.colon_in_value", key=match["key"], value=value)
 
 
 def _unclosed_quote(lines: list[str], number: int) -> Explanation | None:
@@ -102,8 +102,7 @@ def _unclosed_quote(lines: list[str], number: int) -> Explanation | None:
         content = lines[candidate - 1].split(" #")[0].rstrip()
         opened = _open_quote(content)
         if opened:
-            return Explanation(candidate, f"the {opened} opened on this line is never closed",
-                               f"end the text with {opened} on the same line: {content.strip()}{opened}")
+            return _explained(candidate, "syntax.unclosed_quote", quote=opened, fixed=f"{content.strip()}{opened}")
     return None
 
 
@@ -125,8 +124,8 @@ def _missing_colon(lines: list[str], number: int) -> Explanation | None:
     siblings = [n for n in _content_lines_before(lines, number, 1) if _indent(lines[n - 1]) == here]
     if match is None or not siblings or ":" not in lines[siblings[0] - 1]:
         return None
-    return Explanation(number, f"the colon after '{match['key']}' is missing",
-                       f"write '{match['key']}: {match['value'].rstrip()}'")
+    return _explained(number, "syntax.missing_colon", key=match["key"],
+                      fixed=f"{match['key']}: {match['value'].rstrip()}")
 
 
 def _unclosed_bracket(lines: list[str], number: int) -> Explanation | None:
@@ -135,9 +134,8 @@ def _unclosed_bracket(lines: list[str], number: int) -> Explanation | None:
         if unclosed:
             closers = "".join(_CLOSERS[opener] for opener in reversed(unclosed))
             fixed = lines[candidate - 1].strip() + closers
-            what = "list" if unclosed[-1] == "[" else "mapping"
-            return Explanation(candidate, f"the '{unclosed[-1]}' opened on this line is never closed",
-                               f"end the {what} with '{closers}' on the same line: {fixed}")
+            wording = "syntax.unclosed_list" if unclosed[-1] == "[" else "syntax.unclosed_mapping"
+            return _explained(candidate, wording, opener=unclosed[-1], closers=closers, fixed=fixed)
     return None
 
 
@@ -180,8 +178,8 @@ def _bad_indentation(lines: list[str], number: int) -> Explanation | None:
 
 def _misindented(lines: list[str], number: int, wanted: int) -> Explanation:
     content = lines[number - 1]
-    return Explanation(number, f"this line is indented by {_indent(content)} spaces where the lines of its block "
-                       f"use {wanted}", f"line it up with the keys beside it: '{' ' * wanted}{content.strip()}'")
+    return _explained(number, "syntax.indent", given=_indent(content), wanted=wanted,
+                      fixed=f"{' ' * wanted}{content.strip()}")
 
 
 def _allowed_indents(lines: list[str], number: int) -> set[int]:

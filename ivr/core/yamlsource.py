@@ -6,13 +6,13 @@ expansion are bounded before anything is built, so a hostile file is a located p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ivr.core.problems import Problem
+from ivr.core.problems import Problem, quote_line
 from ivr.core.yamlhelp import explain_syntax_error
 
 KeyPath = tuple[str | int, ...]
@@ -35,6 +35,11 @@ class YamlDocument:
     data: Any
     lines: dict[KeyPath, int] = field(default_factory=dict)
     raw: dict[KeyPath, str] = field(default_factory=dict)  # scalars as written, before YAML typed them
+    source: tuple[str, ...] = ()  # the file's lines, to quote the line a problem is on
+
+    def source_line(self, line: int | None) -> str:
+        """Return a line of the file as written (empty when unknown), to quote it beside a problem."""
+        return quote_line(self.source, line)
 
     def written(self, path: KeyPath) -> str | None:
         """Return a scalar exactly as the person wrote it (04333623441, not the octal number YAML reads)."""
@@ -94,15 +99,8 @@ class _Builder:
                 key = str(key_node.value)  # menu keys like 1 and 0 are digits, not numbers
             child = (*path, key)
             if key in result:
-                self.problems.append(
-                    Problem(
-                        self.file,
-                        key_node.start_mark.line + 1,
-                        format_key_path(child),
-                        f"duplicate key '{key}' (first given on line {self.lines[child]})",
-                        "each key may appear once in a mapping; remove or renumber one of them",
-                    )
-                )
+                self.problems.append(Problem.of(self.file, key_node.start_mark.line + 1, format_key_path(child),
+                                                "file.duplicate_key", key=str(key), first=self.lines[child]))
                 continue
             self.lines[child] = key_node.start_mark.line + 1
             result[key] = self.build(value_node, child)
@@ -125,7 +123,7 @@ def read_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Prob
             return None, [_too_deep(shown_as, _line(exc.problem_mark))]
         return None, [_syntax_problem(shown_as, text, _python_parser_error(text) or exc)]
     except yaml.YAMLError as exc:
-        return None, [Problem(shown_as, None, "", f"is not valid YAML ({exc})", "fix the YAML syntax")]
+        return None, [Problem.of(shown_as, None, "", "file.not_yaml", detail=str(exc))]
     if node is None:
         return YamlDocument(shown_as, {}), []
     expansion = _expansion_problem(node, shown_as) if shape else None
@@ -136,7 +134,9 @@ def read_yaml(path: Path, shown_as: str) -> tuple[YamlDocument | None, list[Prob
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(shown_as, text, exc)]
-    return YamlDocument(shown_as, data, builder.lines, builder.raw), builder.problems
+    source = tuple(text.splitlines())
+    problems = [replace(p, quoted=_quote(source, p.line)) for p in builder.problems]
+    return YamlDocument(shown_as, data, builder.lines, builder.raw, source), problems
 
 
 def _python_parser_error(text: str) -> yaml.MarkedYAMLError | None:
@@ -163,20 +163,15 @@ def _read_text(path: Path, shown_as: str) -> str:
         with path.open("rb") as file:
             raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise _Refused(Problem(shown_as, None, "", f"cannot be read ({exc.strerror})", "check the file exists")) \
-            from exc
+        raise _Refused(Problem.of(shown_as, None, "", "file.unreadable", reason=str(exc.strerror))) from exc
     if len(raw) > MAX_FILE_BYTES:
         line = raw[:MAX_FILE_BYTES].count(b"\n") + 1
-        raise _Refused(Problem(shown_as, line, "", f"passes {MAX_FILE_BYTES // (1024 * 1024)} MB at this line, far "
-                               "more than menus need",
-                               "check that the right file was saved here; the whole hotline fits in a few hundred kB"))
+        raise _Refused(Problem.of(shown_as, line, "", "file.too_large", megabytes=MAX_FILE_BYTES // (1024 * 1024)))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise _Refused(Problem(shown_as, line, "", f"is not UTF-8 text ({exc.reason})",
-                               "save the file as UTF-8 (an editor's 'encoding' menu; GBK files must be converted)")) \
-            from exc
+        raise _Refused(Problem.of(shown_as, line, "", "file.not_utf8", reason=exc.reason)) from exc
 
 
 def _shape_problem(text: str, shown_as: str) -> Problem | bool:
@@ -195,14 +190,12 @@ def _shape_problem(text: str, shown_as: str) -> Problem | bool:
         if isinstance(event, yaml.NodeEvent):
             nodes += 1
             if nodes > MAX_NODES:
-                return Problem(shown_as, _line(event.start_mark), "",
-                               f"holds more than {MAX_NODES:,} values", "check that the right file was saved here")
+                return Problem.of(shown_as, _line(event.start_mark), "", "file.too_many_values", count=MAX_NODES)
     return aliases
 
 
 def _too_deep(shown_as: str, line: int | None) -> Problem:
-    return Problem(shown_as, line, "", f"nests lists and mappings more than {MAX_DEPTH} levels deep",
-                   "menus need a handful of levels: look for brackets opened and never closed")
+    return Problem.of(shown_as, line, "", "file.too_deep", depth=MAX_DEPTH)
 
 
 def _line(mark: Any) -> int | None:
@@ -222,15 +215,12 @@ def _expansion_problem(root: yaml.Node, shown_as: str) -> Problem | None:
             size = 1 + sum(1 if type(child) is yaml.ScalarNode else sizes[id(child)] for child in _children(node))
             sizes[id(node)] = size
             if size > MAX_NODES:
-                return Problem(shown_as, node.start_mark.line + 1, "",
-                               f"its aliases (*name) expand to more than {MAX_NODES:,} values",
-                               "write the values out, or use an alias of an alias only a few times")
+                return Problem.of(shown_as, node.start_mark.line + 1, "", "file.alias_expands", count=MAX_NODES)
             continue
         if id(node) in sizes:
             continue
         if id(node) in entered:
-            return Problem(shown_as, node.start_mark.line + 1, "", "an alias (*name) refers to the list or "
-                           "mapping it stands in", "an alias may only repeat a value defined before and outside it")
+            return Problem.of(shown_as, node.start_mark.line + 1, "", "file.alias_loop")
         entered.add(id(node))
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if type(child) is not yaml.ScalarNode)
@@ -249,11 +239,17 @@ def _syntax_problem(shown_as: str, text: str, exc: yaml.MarkedYAMLError) -> Prob
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else None
     explained = explain_syntax_error(text, line) if line is not None else None
+    source = tuple(text.splitlines())
     if explained is not None:
-        return Problem(shown_as, explained.line, "", explained.message, explained.hint)
+        return Problem.of(shown_as, explained.line, "", explained.wording, quoted=_quote(source, explained.line),
+                          params=dict(explained.params))
     problem = (exc.problem or "syntax error").strip()
     context = f" {exc.context.strip()}" if exc.context else ""
-    return Problem(shown_as, line, "", f"is not valid YAML: {problem}{context}", "fix the YAML syntax on that line")
+    return Problem.of(shown_as, line, "", "file.syntax", quoted=_quote(source, line), detail=f"{problem}{context}")
+
+
+def _quote(source: tuple[str, ...], line: int | None) -> str:
+    return quote_line(source, line)
 
 
 def _is_plain_string(node: yaml.Node) -> bool:

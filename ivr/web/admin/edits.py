@@ -117,7 +117,7 @@ class Review:
     warnings: list[Problem]
     diff: str
     draft: str | None
-    by_field: dict[str, list[str]] = field(default_factory=dict)
+    by_field: dict[str, list[Problem]] = field(default_factory=dict)  # errors and warnings alike
 
 
 def live_dir() -> Path:
@@ -163,11 +163,11 @@ def review(current: Mapping[str, str], candidate: Mapping[str, str], fields: Map
     _, problems = check_candidate(live_dir(), {**current, **changed})
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
-    by_field: dict[str, list[str]] = {}
-    for problem in errors:
+    by_field: dict[str, list[Problem]] = {}
+    for problem in errors + warnings:  # a warning is shown beside its field as plainly as an error
         name = _field_of(problem.key_path, fields)
         if name:
-            by_field.setdefault(name, []).append(str(problem))
+            by_field.setdefault(name, []).append(problem)
     draft = None
     if changed and not errors:
         draft = _serializer().dumps({"texts": changed, "based_on": {n: digest(current[n]) for n in changed},
@@ -187,7 +187,7 @@ def _field_of(key_path: str, fields: Mapping[str, str]) -> str | None:
 def _page(title: str, form: EditForm | None, fields: list[Any], result: Review | None = None,
           form_errors: dict[str, list[str]] | None = None, **extra: Any) -> ResponseReturnValue:
     """Show an edit form, with the problems of the last check or its difference and the publish button."""
-    errors = {**(result.by_field if result else {}), **(form_errors or {})}
+    errors: dict[str, list[Problem] | list[str]] = {**(result.by_field if result else {}), **(form_errors or {})}
     status = 422 if form_errors or (result and result.errors) else 200
     return render_template("admin/edit_form.html", title=title, form=form, fields=fields, result=result,
                            field_errors=errors, base=edit_base(), **extra), status
@@ -371,10 +371,10 @@ def edit_raw(name: str) -> ResponseReturnValue:
     form.text.label.text = f"{form.text.label.text} {live_dir().name}/{name}"
     title = translate("edit_raw", lang(), file=name)
     if request.method == "GET":
-        return _page(title, form, [form.text], raw=True)
+        return _page(title, form, [form.text], raw=True, raw_file=name)
     # Browsers send a textarea's lines with CRLF: the file keeps the line ends it had.
     typed = str(form.text.data or "").replace("\r\n", "\n")
-    return _page(title, form, [form.text], review(current, {name: typed}, {"text": ""}), raw=True)
+    return _page(title, form, [form.text], review(current, {name: typed}, {"text": ""}), raw=True, raw_file=name)
 
 
 # Publishing ---------------------------------------------------------------------------------------------------
