@@ -104,7 +104,7 @@ def upgrade_schema(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")  # branches are chained when merged
 
 
 @translate_errors
@@ -193,6 +193,14 @@ class Store:
         with self.engine.begin() as connection:
             result = connection.execute(update(voicemails).where(voicemails.c.id == voicemail_id)
                                         .values(status="called back", called_back_at=local(at), called_back_by=by))
+            return bool(result.rowcount)
+
+    @translate_errors
+    def mark_new(self, voicemail_id: int) -> bool:
+        """Undo "called back": the message is new again; return False when there is no such message."""
+        with self.engine.begin() as connection:
+            result = connection.execute(update(voicemails).where(voicemails.c.id == voicemail_id)
+                                        .values(status="new", called_back_at=None, called_back_by=None))
             return bool(result.rowcount)
 
     @translate_errors

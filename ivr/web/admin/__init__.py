@@ -142,6 +142,7 @@ def requires(role: Role) -> Callable[[View], View]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
             if not me().may(role):
+                g.needed_role = role  # the refusal page says which role may do it
                 abort(403)
             return view(*args, **kwargs)
 
@@ -185,8 +186,13 @@ def csrf_refused(error: CSRFError) -> ResponseReturnValue:
 
 @bp.errorhandler(403)
 def refused(error: Exception) -> ResponseReturnValue:
-    """Tell a staff member that their role does not allow what they asked (403)."""
-    return translate("forbidden", lang()), 403
+    """Tell a staff member, inside the console's layout, that their role does not allow what they asked and which
+    role does (403)."""
+    if not current_user or not current_user.is_authenticated:
+        return translate("forbidden", lang()), 403
+    needed = g.get("needed_role") or "editor"
+    return render_template("admin/forbidden.html", role=translate(f"role_{needed}", lang()),
+                           mine=translate(f"role_{me().role}", lang())), 403
 
 
 @bp.app_context_processor

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ivr.core.model import LANGS, Lang
+from ivr.web.admin.form_words import FORM_WORDS
 
 DEFAULT_LANG: Lang = "zh"
 HTML_LANG = {"zh": "zh-CN", "ko": "ko"}
@@ -309,6 +310,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "newest_served": ("正在使用最新版本。", "최신 판본을 쓰고 있습니다."),
     "version_served": ("正在使用的版本", "쓰고 있는 판본"),
 }
+WORDS.update(FORM_WORDS)  # the edit forms' words live beside them
 
 
 def pick_lang(value: Any) -> Lang:

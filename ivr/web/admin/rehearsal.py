@@ -21,8 +21,9 @@ from ivr.core.schedule import OfficeHours
 from ivr.core.speech import say_moment
 from ivr.menu_edits import candidate_folder
 from ivr.simulator import CallResult, CallSimulator, Ending, pressed_keys
+from ivr.store.drafts import StoredDraft
 from ivr.web.admin import bp, hotline, lang, me, moment
-from ivr.web.admin.edits import Draft, live_dir, load_draft
+from ivr.web.admin.edits import live_dir, my_draft
 from ivr.web.admin.i18n import pick_lang, translate
 
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
@@ -44,25 +45,28 @@ def rehearse() -> ResponseReturnValue:
         keys = ""
     if pressed in (*KEYPAD, NO_KEY) and "restart" not in form:
         keys += pressed
-    token = request.form.get("draft") if request.method == "POST" else None
-    draft = load_draft(token)
-    if token and (draft is None or not me().may("editor")):
-        abort(403)  # only editors rehearse an unpublished edit, and only one the console checked
+    # A kept draft, by its number: its publish page links here (GET) and the keypad sends it back (POST).
+    token = form.get("draft")
+    if token and not me().may("editor"):
+        abort(403)  # only editors rehearse an unpublished edit
+    draft = my_draft(token) if token else None
+    if token and draft is None:
+        abort(404)  # published, discarded, or another staff member's
     result, current = _call(at, caller_lang, keys, dial_status, draft)
     steps = _steps(result)
     return render_template("admin/try.html", at=at, caller_lang=caller_lang, keys=keys, keypad=KEYPAD,
                            no_key=NO_KEY, steps=steps, outcome=_outcome(current, result, at, lang()),
                            langs=LANGS, dial_statuses=DIAL_STATUSES, dial_status=dial_status,
-                           voice_tags={"zh": "zh-CN", "ko": "ko-KR"}, draft=token if draft else None,
+                           voice_tags={"zh": "zh-CN", "ko": "ko-KR"}, draft=draft,
                            draft_files=sorted(draft.texts) if draft else [])
 
 
-def _call(at: datetime, caller_lang: Lang, keys: str, dial_status: str, draft: Draft | None
+def _call(at: datetime, caller_lang: Lang, keys: str, dial_status: str, draft: StoredDraft | None
           ) -> tuple[CallResult, Hotline]:
     """Place the preview call on the live menus, or on the live menus with an unpublished edit over them."""
     if draft is None:
         return place_preview_call(at, caller_lang, keys, dial_status), hotline()
-    with candidate_folder(live_dir(), draft.texts) as folder:
+    with candidate_folder(live_dir(), dict(draft.texts)) as folder:
         candidate, _ = check_hotline(folder)
         if candidate is None:
             abort(409)  # the live files changed under the edit so that it no longer loads: edit again
