@@ -190,9 +190,10 @@ def refused(error: Exception) -> ResponseReturnValue:
     role does (403)."""
     if not current_user or not current_user.is_authenticated:
         return translate("forbidden", lang()), 403
-    needed = g.get("needed_role") or "editor"
-    return render_template("admin/forbidden.html", role=translate(f"role_{needed}", lang()),
-                           mine=translate(f"role_{me().role}", lang())), 403
+    needed = g.get("needed_role")
+    said = translate("forbidden_role", lang(), role=translate(f"role_{needed}", lang()),
+                     mine=translate(f"role_{me().role}", lang())) if needed else translate("forbidden", lang())
+    return render_template("admin/forbidden.html", said=said), 403
 
 
 @bp.app_context_processor

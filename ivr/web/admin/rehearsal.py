@@ -34,12 +34,15 @@ _KEYS = re.compile(r"^[0-9*#.]*$")
 
 @bp.route("/try", methods=["GET", "POST"])
 def rehearse() -> ResponseReturnValue:
-    """Show the keypad; each press places the call again from the start with every key pressed so far."""
+    """Show the keypad; each press places the call again from the start with every key pressed so far (GET, or
+    POST as the keypad was sent before)."""
     form = request.form if request.method == "POST" else request.args
     at = _moment(form.get("date"), form.get("time"))
     caller_lang = pick_lang(form.get("caller_lang"))
     dial_status = str(form.get("dial_status")) if form.get("dial_status") in DIAL_STATUSES else "completed"
-    keys = form.get("keys", "") if request.method == "POST" and "restart" not in form else ""
+    # The keypad is a GET form (a call on the preview app changes nothing): each press is a page of its own, and
+    # Back walks through the presses without asking to send a form again.
+    keys = form.get("keys", "") if "restart" not in form else ""
     pressed = form.get("key", "")
     if not _KEYS.match(keys) or len(keys) >= MAX_KEYS:
         keys = ""
