@@ -150,8 +150,8 @@ def test_a_viewer_cannot_mark_a_message_but_an_editor_can_and_is_named(app: Flas
     log_in(viewer, "viewer")
     page = viewer.get("/admin/messages").get_data(as_text=True)
     assert "mark-1" not in page
-    assert "这个页面要“编辑员”角色才能使用；您的角色是“查看员”。" in viewer.post(
-        "/admin/messages/1/called-back", data={"csrf_token": csrf_token(viewer, "/admin/messages")}).get_data(as_text=True)
+    refused = viewer.post("/admin/messages/1/called-back", data={"csrf_token": csrf_token(viewer, "/admin/messages")})
+    assert "这个页面要“编辑员”角色才能使用；您的角色是“查看员”。" in refused.get_data(as_text=True)
     assert records(app).voicemails()[0].status == "new"
 
     editor = app.test_client()

@@ -96,7 +96,8 @@ def test_a_draft_is_checked_tried_and_published_and_back_never_resubmits(console
     type_into(by_label(console, "名称（中文）"), "业务培训")
     by_text(console, "检查").click()
     console.wait_for(lambda: console.find("#day-error"))
-    assert console.find("#day-error").text == "“2026-02-30”不是日期：请按 年-月-日 写一个真实存在的日期，例如 2026-12-24。"
+    assert console.find("#day-error").text == \
+        "“2026-02-30”不是日期：请按 年-月-日 写一个真实存在的日期，例如 2026-12-24。"
     assert by_label(console, "日期").get_attribute("value") == "2026-02-30"  # kept as typed, not emptied
     assert "例如：업무 연수" in console.find("#name_ko-error").text
     console.check("closure-refused-at-fields")
@@ -112,7 +113,7 @@ def test_a_draft_is_checked_tried_and_published_and_back_never_resubmits(console
     console.wait_for(lambda: console.find("#trying-draft"))
     console.driver.execute_script("arguments[0].value = '2026-11-27'", console.find("#date"))  # a date input
     console.find("#key-2").click()
-    console.wait_for(lambda: "업무 연수로 휴무" in console.find("#steps").text or "今天停办" in console.find("#steps").text)
+    console.wait_for(lambda: "今天停办，事由：业务培训" in console.find("#steps").text)
     console.check("try-the-draft")
     by_text(console, "返回这项修改的发布页").click()
     console.wait_for(lambda: console.find("#publish"))
@@ -125,7 +126,8 @@ def test_a_draft_is_checked_tried_and_published_and_back_never_resubmits(console
     console.wait_for(lambda: console.find("#published"))
     assert "{date: 2026-11-27, name: {zh: 业务培训, ko: 업무 연수로 휴무}, units: [marriage_registry]}" in \
         (menus / "calendar.yaml").read_text(encoding="utf-8")
-    assert PublishedVersions(records(console.app)).history()[0].note == "图们市民政局婚姻登记处：11月27日停办（业务培训）"
+    assert PublishedVersions(records(console.app)).history()[0].note == \
+        "图们市民政局婚姻登记处：11月27日停办（业务培训）"
     korean = place_call("2026-11-27T10:00:00+08:00", "22", MENUS_DIR=str(menus))
     assert any("오늘은 쉽니다. 사유: 업무 연수로 휴무." in line for line in korean.heard())
 

@@ -53,7 +53,8 @@ def test_an_office_gets_its_own_friday_hours_in_one_edit_and_one_publish(app: Fl
     form = text(editor.get("/admin/edit/unit/employment_bureau/own-hours"))
     labels = season_fields(form)
     assert [labels[f"slots-{i}"] for i in range(10)] == [
-        "夏季周一", "夏季周二", "夏季周三", "夏季周四", "夏季周五", "冬季周一", "冬季周二", "冬季周三", "冬季周四", "冬季周五"]
+        "夏季周一", "夏季周二", "夏季周三", "夏季周四", "夏季周五",
+        "冬季周一", "冬季周二", "冬季周三", "冬季周四", "冬季周五"]
     assert 'id="slots-9" name="slots-9" type="text" value="08:00-11:30, 13:00-16:30"' in form
     typed = {**{f"slots-{i}": "08:30-12:00, 13:30-17:00" for i in range(4)}, "slots-4": "08:30-12:00, 13:30-15:30",
              **{f"slots-{i + 5}": v for i, v in enumerate(FRIDAY_WINTER.values())}}
@@ -61,8 +62,8 @@ def test_an_office_gets_its_own_friday_hours_in_one_edit_and_one_publish(app: Fl
                           data={"csrf_token": csrf_token(editor, "/admin/edit"), **typed})
     assert checked.status_code == 303 and checked.headers["Location"].startswith("/admin/drafts/")
     draft = text(editor.get(checked.headers["Location"]))
-    assert 'value="图们市就业服务局：单独的办公时间（夏季周五 08:30-12:00, 13:30-15:30；冬季周五 08:00-11:30, 13:00-15:30）"' \
-        in draft
+    assert ('value="图们市就业服务局：单独的办公时间（夏季周五 08:30-12:00, 13:30-15:30；'
+            '冬季周五 08:00-11:30, 13:00-15:30）"') in draft
     number = checked.headers["Location"].rsplit("/", 1)[1]
     published = editor.post("/admin/edit/publish", data={"csrf_token": csrf_token(editor, "/admin/edit"),
                                                          "draft": number, "note": "就业服务局：周五 15:30 下班"})
@@ -71,7 +72,8 @@ def test_an_office_gets_its_own_friday_hours_in_one_edit_and_one_publish(app: Fl
     assert ("  employment_bureau:\n    name: {zh: 图们市就业服务局办公时间, ko: 도문시 취업봉사국 업무시간}\n"
             "    days: [mon-fri]\n    hours:\n"
             '      summer: {mon-thu: ["08:30-12:00", "13:30-17:00"], fri: ["08:30-12:00", "13:30-15:30"]}\n'
-            '      winter: {mon-thu: ["08:00-11:30", "13:00-16:30"], fri: ["08:00-11:30", "13:00-15:30"]}\n') in schedules
+            '      winter: {mon-thu: ["08:00-11:30", "13:00-16:30"], fri: ["08:00-11:30", "13:00-15:30"]}\n'
+            ) in schedules
     assert "# The bureau and most sub-agencies: Monday to Friday, with a lunch break." in schedules
     assert "    schedule: employment_bureau\n" in (menus / "units.yaml").read_text(encoding="utf-8")
     assert PublishedVersions(records(app)).history()[0].note == "就业服务局：周五 15:30 下班"
@@ -190,7 +192,8 @@ def test_a_restore_asks_first_and_is_undone_by_restoring_the_version_before(app:
                                                             "base": "3"})
     assert undone.status_code == 302
     versions = PublishedVersions(records(app))
-    assert [(v.id, v.note) for v in versions.history()][:2] == [(4, "restore of version 2"), (3, "restore of version 1")]
+    assert [(v.id, v.note) for v in versions.history()][:2] == [
+        (4, "restore of version 2"), (3, "restore of version 1")]
     assert "phone: 0433-3623442" in (menus / "units.yaml").read_text(encoding="utf-8")
 
 
