@@ -104,6 +104,10 @@ def test_a_draft_is_checked_tried_and_published_and_back_never_resubmits(console
     type_into(by_label(console, "日期"), "2026-11-27")
     type_into(by_label(console, "名称（朝鲜文）"), "업무 연수로 휴무")
     Select(console.find("#units")).select_by_value("marriage_registry")
+    # While staff type, the sentence callers will hear, from the core's flow, in both languages.
+    console.wait_for(lambda: "오늘은 쉽니다. 사유: 업무 연수로 휴무." in console.find("#preview-ko").text)
+    assert "今天停办，事由：业务培训" in console.find("#preview-zh").text
+    console.check("closure-preview")
     by_text(console, "检查").click()
     console.wait_for(lambda: console.find("#valid"))
     draft_address = console.driver.current_url

@@ -232,3 +232,23 @@ def test_a_viewer_on_an_edit_address_gets_the_refusal_inside_the_console(app: Fl
         assert '<a href="/admin/" id="back-home">' in page and "<nav" in page  # the layout, with a way back
     korean = text(viewer.get("/admin/edit?lang=ko"))
     assert '이 페이지는 "편집자" 역할이 있어야 씁니다. 당신의 역할은 "열람자"입니다.' in korean
+
+
+def test_the_preview_says_the_real_sentence_in_both_languages_as_staff_type(editor: FlaskClient,
+                                                                          menus: Path) -> None:
+    form = text(editor.get("/admin/edit/calendar/closures/add"))
+    assert 'data-preview="/admin/edit/calendar/closures/preview"' in form
+    assert '<script src="/admin/edit/preview.js" defer></script>' in form and "<script>" not in form
+    said = editor.get("/admin/edit/calendar/closures/preview?day=2026-12-24&name_zh=业务培训"
+                      "&name_ko=업무 연수로 휴무&units=marriage_registry").get_json()
+    assert said["zh"].startswith("图们市民政局婚姻登记处现在不办公：今天停办，事由：业务培训。")
+    assert said["ko"].startswith("도문시 민정국 혼인등기처는 지금 업무시간이 아닙니다. 오늘은 쉽니다. 사유: 업무 연수로 휴무.")
+    assert said["note"] == "2026-12-24 10:00 打给图们市民政局婚姻登记处时"
+    early = editor.get("/admin/edit/calendar/special_days/preview?day=2026-12-31&closes=11:30&name_zh=年末"
+                       "&name_ko=년말").get_json()
+    assert early["zh"].startswith("图们市民政和人力资源社会保障局现在不办公：今天已经下班。")
+    half = editor.get("/admin/edit/calendar/closures/preview?day=2026-02-30&name_zh=a&name_ko=b").get_json()
+    assert (half["zh"], half["note"]) == ("", "“2026-02-30”不是日期：请按 年-月-日 写一个真实存在的日期，例如 2026-12-24。")
+    script = editor.get("/admin/edit/preview.js")
+    assert script.mimetype == "text/javascript" and b"form.dataset.preview" in script.data
+    assert "closures: []" in (menus / "calendar.yaml").read_text(encoding="utf-8")  # a preview writes nothing

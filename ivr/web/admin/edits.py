@@ -10,13 +10,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 
+from ivr.clock import ClockError, parse_moment
+from ivr.core.flow import Ask, CallFlow, Decision, Event, Node, NodeKind, Say, Step
 from ivr.core.loader import FILES
 from ivr.core.model import LANGS
 from ivr.core.problems import Problem
@@ -252,22 +254,74 @@ def add_day(section: str) -> ResponseReturnValue:
         shown[3:3] = ["hours", "closes"]
     title = translate(f"add_{section}", lang())
     fields = [form[name] for name in shown]
+    preview = url_for("admin.preview_day", section=section)
     if request.method == "GET":
-        return _page(title, form, fields)
+        return _page(title, form, fields, preview=preview)
     form.validate()
     form_errors = _required(form, ("name_zh", "name_ko")) | _day_errors(form)
     if form_errors:
-        return _page(title, form, fields, form_errors=form_errors)
+        return _page(title, form, fields, form_errors=form_errors, preview=preview)
     current = read_texts(live_dir())
-    entry = DayEntry(form.name_zh.data.strip(), form.name_ko.data.strip(), form.day.data, form.first.data,
-                     form.last.data, tuple(form.units.data or ()), _periods(form.hours.data),
-                     (form.closes.data or "").strip() or None)
+    entry = _day_entry(form)
     candidate = {"calendar.yaml": add_calendar_entry(current["calendar.yaml"], section, entry)}
     where = f"{section}[{len(calendar_entries(current['calendar.yaml'], section))}]"
     paths = {"day": f"{where}.date", "first": f"{where}.from", "last": f"{where}.to", "name_zh": f"{where}.name.zh",
              "name_ko": f"{where}.name.ko", "units": f"{where}.units", "hours": f"{where}.hours",
              "closes": f"{where}.closes"}
-    return _page(title, form, fields, review(current, candidate, paths, summary=_day_summary(section, entry)))
+    return _page(title, form, fields, review(current, candidate, paths, summary=_day_summary(section, entry)),
+                 preview=preview)
+
+
+@bp.get("/edit/calendar/<section>/preview")
+@requires("editor")
+def preview_day(section: str) -> ResponseReturnValue:
+    """Say, as JSON in both languages, what a caller will hear on the entry's day with it added: the core's flow
+    decides a call to the first unit it concerns (the bureau when all) on the menus with the entry in them."""
+    if section not in CALENDAR_SECTIONS:
+        abort(404)
+    form = DayForm(request.args)
+    form.validate()
+    typed = _day_errors(form) | _required(form, ("name_zh", "name_ko"))
+    if typed:
+        return jsonify({"zh": "", "ko": "", "note": " ".join(next(iter(typed.values())))})
+    entry = _day_entry(form)
+    current = read_texts(live_dir())
+    try:
+        candidate = add_calendar_entry(current["calendar.yaml"], section, entry)
+    except EditError as exc:
+        return jsonify({"zh": "", "ko": "", "note": str(exc)})
+    found, problems = check_candidate(live_dir(), {"calendar.yaml": candidate})
+    if found is None:
+        return jsonify({"zh": "", "ko": "", "note": str(next(p for p in problems if p.severity == "error"))})
+    unit = next((u for u in entry.units if u in found.units), found.operator.id)
+    day = entry.day or entry.first
+    clock = entry.closes or "10:00"
+    try:
+        at = parse_moment(f"{day}T{clock}")
+    except ClockError:
+        at = parse_moment(f"{day}T10:00")
+    flow = CallFlow(found)
+    said = {code: " ".join(prompt.text for prompt in _heard(flow.decide(
+        Step(Node(NodeKind.UNIT, unit), code), Event(), at))) for code in LANGS}
+    return jsonify({**said, "note": translate("preview_at", lang(), at=f"{at:%Y-%m-%d %H:%M}",
+                                              unit=found.units[unit].name(lang()))})
+
+
+def _heard(decision: Decision) -> list[Say]:
+    """Return what a caller hears at a decided step, in order."""
+    heard: list[Say] = []
+    for action in decision.actions:
+        if isinstance(action, Say):
+            heard.append(action)
+        elif isinstance(action, Ask):
+            heard.extend(action.prompts)
+    return heard
+
+
+def _day_entry(form: DayForm) -> DayEntry:
+    return DayEntry(form.name_zh.data.strip(), form.name_ko.data.strip(), form.day.data, form.first.data,
+                    form.last.data, tuple(form.units.data or ()), _periods(form.hours.data),
+                    (form.closes.data or "").strip() or None)
 
 
 def _day_summary(section: str, entry: DayEntry) -> str:
@@ -659,6 +713,13 @@ def _versions() -> PublishedVersions | None:
     """Return the published versions this server keeps, or None when it keeps none."""
     menus: MenuStore = current_app.extensions["ivr.menus"]
     return menus.follower.versions if menus.follower is not None else None
+
+
+@bp.get("/edit/preview.js")
+@requires("editor")
+def preview_script() -> ResponseReturnValue:
+    """Serve the small script that shows the sentence callers will hear while staff type."""
+    return send_from_directory(Path(__file__).parent / "static", "preview.js", mimetype="text/javascript")
 
 
 @bp.app_template_global()

@@ -38,6 +38,10 @@ FORM_WORDS: dict[str, tuple[str, str]] = {
     "sum_raw": ("直接编辑 {file}", "{file} 직접 편집"),
     "month_day": ("{month}月{day}日", "{month}월 {day}일"),
     "day_range": ("{first}至{last}", "{first}~{last}"),
+    # The sentence callers will hear
+    "preview_title": ("来电者会听到", "전화하는 분들이 듣는 말"),
+    "preview_help": ("随着填写更新；中文和朝鲜语都显示。", "쓰는 대로 바뀝니다. 중국어와 조선어로 보입니다."),
+    "preview_at": ("{at} 打给{unit}时", "{at}에 {unit}에 전화하면"),
     # Dates and empty fields
     "bad_date_typed": ("“{typed}”不是日期：请按 年-月-日 写一个真实存在的日期，例如 2026-12-24。",
                        "\"{typed}\"는 날짜가 아닙니다: 실제로 있는 날짜를 년-월-일로 쓰십시오. 례: 2026-12-24."),
