@@ -426,3 +426,105 @@ def add_own_schedule(schedules_text: str, units_text: str, unit_id: str, new_id:
     unit = _entry(units, "units", unit_id)
     unit["schedule"] = new_id
     return _dump(data), _dump(units)
+
+
+# Offices: added, renamed or removed in units.yaml with their keys in menu.yaml, in one edit -------------------
+
+
+@dataclass(frozen=True)
+class NewOffice:
+    """An office as the form gives it; its address, postcode and schedule are its parent's until edited."""
+
+    id: str
+    kind: str
+    name: Mapping[str, str]
+    summary: Mapping[str, str]
+    keywords: tuple[str, ...]
+    phone: str | None
+    parent: str
+    menu: str
+    key: str
+    label: Mapping[str, str]
+
+
+def _options(menu_data: Any, menu_id: str) -> CommentedMap:
+    menu = _entry(menu_data, "menus", menu_id)
+    options = menu.get("options")
+    if not isinstance(options, CommentedMap):
+        raise EditError(f"menu '{menu_id}' has no options; open the page again")
+    return options
+
+
+def add_office(units_text: str, menu_text: str, office: NewOffice) -> tuple[str, str]:
+    """Add an office after the others in units.yaml and its key in a menu of menu.yaml; return both texts."""
+    units = _load(units_text)
+    parent = _entry(units, "units", office.parent)
+    declared = units["units"]
+    if office.id in declared:
+        raise EditError(f"units already has '{office.id}'; choose another id")
+    unit = CommentedMap()
+    unit["kind"] = office.kind
+    if office.kind != "bureau":
+        unit["parent"] = office.parent
+    unit["name"] = CommentedMap(office.name)
+    if office.phone:
+        unit["phone"] = office.phone
+    # The parent's own objects: an address written once with an anchor (&jinshui_416) is written as its alias.
+    unit["address"] = parent["address"]
+    unit["postcode"] = parent["postcode"]
+    unit["schedule"] = parent["schedule"]
+    unit["summary"] = CommentedMap(office.summary)
+    unit["keywords"] = _flow_seq(list(office.keywords))
+    declared[office.id] = unit
+    menu = _load(menu_text)
+    options = _options(menu, office.menu)
+    if office.key in options:
+        raise EditError(f"key {office.key} of menu '{office.menu}' is taken; choose a free key")
+    label = _flow_map([(lang, _quoted(text)) for lang, text in office.label.items()])
+    options[DoubleQuotedScalarString(office.key)] = CommentedMap([("label", label), ("unit", office.id)])
+    return _dump(units), _dump(menu)
+
+
+def rename_office(units_text: str, menu_text: str, unit_id: str, name: Mapping[str, str],
+                  label: Mapping[str, str] | None) -> tuple[str, str]:
+    """Give an office new names in units.yaml and, when given, a new label to every key that reaches it."""
+    units = _load(units_text)
+    written = _entry(units, "units", unit_id)["name"]
+    for lang, text in name.items():
+        if str(written.get(lang)) != text:
+            written[lang] = text
+    menu = _load(menu_text)
+    if label is not None:
+        for _, options in _menus_options(menu):
+            for option in options.values():
+                if isinstance(option, dict) and option.get("unit") == unit_id and isinstance(option.get("label"), dict):
+                    for lang, text in label.items():
+                        if str(option["label"].get(lang)) != text:
+                            option["label"][lang] = _quoted(text)
+    return _dump(units), _dump(menu)
+
+
+def remove_office(units_text: str, menu_text: str, unit_id: str) -> tuple[str, str]:
+    """Remove an office from units.yaml and every key that reaches it from menu.yaml."""
+    units = _load(units_text)
+    _entry(units, "units", unit_id)
+    del units["units"][unit_id]
+    menu = _load(menu_text)
+    for _, options in _menus_options(menu):
+        for key in [k for k, option in options.items() if isinstance(option, dict) and option.get("unit") == unit_id]:
+            del options[key]
+    return _dump(units), _dump(menu)
+
+
+def office_keys(menu_text: str, unit_id: str) -> list[tuple[str, str]]:
+    """Return the (menu, key) pairs that reach an office."""
+    return [(menu_id, str(key)) for menu_id, options in _menus_options(_load(menu_text))
+            for key, option in options.items() if isinstance(option, dict) and option.get("unit") == unit_id]
+
+
+def _menus_options(menu: Any) -> Iterator[tuple[str, CommentedMap]]:
+    menus = menu.get("menus") if isinstance(menu, CommentedMap) else None
+    for menu_id, spec in (menus or {}).items():
+        options = spec.get("options") if isinstance(spec, dict) else None
+        if isinstance(options, CommentedMap):
+            yield str(menu_id), options

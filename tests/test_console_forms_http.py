@@ -242,13 +242,76 @@ def test_the_preview_says_the_real_sentence_in_both_languages_as_staff_type(edit
     said = editor.get("/admin/edit/calendar/closures/preview?day=2026-12-24&name_zh=业务培训"
                       "&name_ko=업무 연수로 휴무&units=marriage_registry").get_json()
     assert said["zh"].startswith("图们市民政局婚姻登记处现在不办公：今天停办，事由：业务培训。")
-    assert said["ko"].startswith("도문시 민정국 혼인등기처는 지금 업무시간이 아닙니다. 오늘은 쉽니다. 사유: 업무 연수로 휴무.")
+    assert said["ko"].startswith("도문시 민정국 혼인등기처는 지금 업무시간이 아닙니다. "
+                                 "오늘은 쉽니다. 사유: 업무 연수로 휴무.")
     assert said["note"] == "2026-12-24 10:00 打给图们市民政局婚姻登记处时"
     early = editor.get("/admin/edit/calendar/special_days/preview?day=2026-12-31&closes=11:30&name_zh=年末"
                        "&name_ko=년말").get_json()
     assert early["zh"].startswith("图们市民政和人力资源社会保障局现在不办公：今天已经下班。")
     half = editor.get("/admin/edit/calendar/closures/preview?day=2026-02-30&name_zh=a&name_ko=b").get_json()
-    assert (half["zh"], half["note"]) == ("", "“2026-02-30”不是日期：请按 年-月-日 写一个真实存在的日期，例如 2026-12-24。")
+    assert (half["zh"], half["note"]) == (
+        "", "“2026-02-30”不是日期：请按 年-月-日 写一个真实存在的日期，例如 2026-12-24。")
     script = editor.get("/admin/edit/preview.js")
     assert script.mimetype == "text/javascript" and b"form.dataset.preview" in script.data
     assert "closures: []" in (menus / "calendar.yaml").read_text(encoding="utf-8")  # a preview writes nothing
+
+
+def test_an_office_is_added_renamed_and_removed_with_its_menu_key_in_one_edit_each(
+        app: Flask, editor: FlaskClient, menus: Path) -> None:
+    form = text(editor.get("/admin/edit/office/add"))
+    assert '<label for="key">按键（1-9，菜单里没用过的）</label>' in form
+    taken = editor.post("/admin/edit/office/add", data={
+        "csrf_token": csrf_token(editor, "/admin/edit"), "unit_id": "legal_aid", "name_zh": "图们市法律援助中心",
+        "name_ko": "도문시 법률원조중심", "kind": "agency", "phone": "0433-3622999", "summary_zh": "提供免费法律援助。",
+        "summary_ko": "무료 법률원조를 제공합니다.", "keywords": "法律援助，법률원조", "menu": "employment", "key": "2",
+        "label_zh": "法律援助", "label_ko": "법률원조"})
+    assert taken.status_code == 422
+    assert "key 2 of menu 'employment' is taken; choose a free key" in text(taken)
+    added = editor.post("/admin/edit/office/add", data={
+        "csrf_token": csrf_token(editor, "/admin/edit"), "unit_id": "legal_aid", "name_zh": "图们市法律援助中心",
+        "name_ko": "도문시 법률원조중심", "kind": "agency", "phone": "0433-3622999", "summary_zh": "提供免费法律援助。",
+        "summary_ko": "무료 법률원조를 제공합니다.", "keywords": "法律援助，법률원조", "menu": "employment", "key": "3",
+        "label_zh": "法律援助", "label_ko": "법률원조"}, follow_redirects=True)
+    page = text(added)
+    assert added.status_code == 200 and 'id="valid"' in page, page
+    assert '+      "3":\n+        label: {zh: "法律援助", ko: "법률원조"}\n+        unit: legal_aid' in page
+    assert "+    address: *jinshui_416" in page
+    note = 'value="新增办公室：图们市法律援助中心（菜单 employment 按 3）"'
+    assert note in page
+    number = re.search(r'name="draft" value="(\d+)"', page)
+    assert number
+    assert editor.post("/admin/edit/publish", data={"csrf_token": csrf_token(editor, "/admin/edit"),
+                                                    "draft": number.group(1)}).status_code == 302
+    # Callers reach it at once: Mandarin (1), employment (3), then 3, on Thursday 26 November 2026 at 10:00.
+    # (A server sharing the database: one on another database would take the folder as its own version 1.)
+    call = place_call("2026-11-26T10:00:00+08:00", "133", MENUS_DIR=str(menus),
+                      DATABASE_URL=str(records(app).engine.url))
+    assert call.outcome is not None and str(call.outcome.number) == "+864333622999"
+
+    renamed = editor.post("/admin/edit/unit/legal_aid/rename", data={
+        "csrf_token": csrf_token(editor, "/admin/edit"), "name_zh": "图们市公共法律服务中心",
+        "name_ko": "도문시 공공법률봉사중심", "label_zh": "公共法律服务", "label_ko": "공공법률봉사"},
+        follow_redirects=True)
+    page = text(renamed)
+    assert "+      zh: 图们市公共法律服务中心" in page
+    assert '+        label: {zh: "公共法律服务", ko: "공공법률봉사"}' in page
+    number = re.search(r'name="draft" value="(\d+)"', page)
+    assert number
+    published = editor.post("/admin/edit/publish", data={"csrf_token": csrf_token(editor, "/admin/edit"),
+                                                         "draft": number.group(1)})
+    assert published.status_code == 302, text(published)
+    assert "公共法律服务" in (menus / "menu.yaml").read_text(encoding="utf-8")
+
+    removed = editor.post("/admin/edit/unit/legal_aid/remove", data={"csrf_token": csrf_token(editor, "/admin/edit")},
+                          follow_redirects=True)
+    page = text(removed)
+    assert "-  legal_aid:" in page and "-        unit: legal_aid" in page
+    number = re.search(r'name="draft" value="(\d+)"', page)
+    assert number
+    editor.post("/admin/edit/publish", data={"csrf_token": csrf_token(editor, "/admin/edit"), "draft": number.group(1)})
+    assert "legal_aid" not in (menus / "units.yaml").read_text(encoding="utf-8")
+    assert "legal_aid" not in (menus / "menu.yaml").read_text(encoding="utf-8")
+    assert "# The key tree callers walk after choosing a language." in (menus / "menu.yaml").read_text(encoding="utf-8")
+    assert [v.note for v in PublishedVersions(records(app)).history()[:3]] == [
+        "删除办公室：图们市公共法律服务中心", "图们市法律援助中心 改名为 图们市公共法律服务中心",
+        "新增办公室：图们市法律援助中心（菜单 employment 按 3）"]

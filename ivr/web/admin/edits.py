@@ -27,7 +27,9 @@ from ivr.menu_edits import (
     CALENDAR_SECTIONS,
     DayEntry,
     EditError,
+    NewOffice,
     add_calendar_entry,
+    add_office,
     add_own_schedule,
     calendar_entries,
     changed_files,
@@ -36,9 +38,12 @@ from ivr.menu_edits import (
     free_schedule_id,
     hour_slots,
     merge_edit,
+    office_keys,
     publish_files,
     read_texts,
     remove_calendar_entry,
+    remove_office,
+    rename_office,
     set_prompt,
     set_schedule_hours,
     set_unit,
@@ -85,6 +90,32 @@ class UnitForm(EditForm):
 
     phone = StringField()
     schedule = SelectField(choices=[], validate_choice=False)
+
+
+class OfficeForm(EditForm):
+    """A new office: its id, names, kind, line, what it handles, the words callers use, and its key in a menu."""
+
+    unit_id = StringField()
+    name_zh = StringField()
+    name_ko = StringField()
+    kind = SelectField(choices=[("agency", "agency"), ("department", "department")])
+    phone = StringField()
+    summary_zh = TextAreaField()
+    summary_ko = TextAreaField()
+    keywords = StringField()
+    menu = SelectField(choices=[], validate_choice=False)
+    key = StringField()
+    label_zh = StringField()
+    label_ko = StringField()
+
+
+class RenameForm(EditForm):
+    """An office's names, and the label of the keys that reach it."""
+
+    name_zh = StringField()
+    name_ko = StringField()
+    label_zh = StringField()
+    label_ko = StringField()
 
 
 class PromptForm(EditForm):
@@ -431,8 +462,11 @@ def edit_unit(unit_id: str) -> ResponseReturnValue:
     others = sum(1 for u in hotline().units.values() if unit and u.schedule.id == unit.schedule.id) - 1
     own = {"href": url_for("admin.own_hours", unit_id=unit_id),
            "text": translate("shared_with", lang(), others=others)} if shared else None
+    office = {"rename": url_for("admin.rename_office_form", unit_id=unit_id),
+              "remove": url_for("admin.remove_office_form", unit_id=unit_id)} \
+        if unit is not None and unit_id != hotline().operator_id else None
     if request.method == "GET":
-        return _page(title, form, fields, own_hours=own)
+        return _page(title, form, fields, own_hours=own, office=office)
     phone = (form.phone.data or "").strip() or None
     candidate = {"units.yaml": set_unit(current["units.yaml"], unit_id, phone, form.schedule.data or "")}
     paths = {"phone": f"units.{unit_id}.phone", "schedule": f"units.{unit_id}.schedule"}
@@ -562,6 +596,92 @@ def _unit_change(written: Mapping[str, Any], phone: str | None, schedule: str) -
         found = hotline().schedules.get(schedule)
         said.append(translate("sum_unit_schedule", lang(), schedule=found.name(lang()) if found else schedule))
     return "，".join(said) if lang() == "zh" else ", ".join(said)
+
+
+@bp.route("/edit/office/add", methods=["GET", "POST"])
+@requires("editor")
+def add_office_form() -> ResponseReturnValue:
+    """Add an office to units.yaml and its key to a menu of menu.yaml, in one edit."""
+    form = OfficeForm(request.form if request.method == "POST" else None)
+    form.menu.choices = [(mid, f"{menu.title(lang())} ({mid})") for mid, menu in hotline().menus.items()]
+    _label(form, {"unit_id": "office_id", "name_zh": "name_zh", "name_ko": "name_ko", "kind": "office_kind",
+                  "phone": "phone_field", "summary_zh": "summary_zh", "summary_ko": "summary_ko",
+                  "keywords": "keywords_field", "menu": "office_menu", "key": "office_key", "label_zh": "label_zh",
+                  "label_ko": "label_ko"})
+    title = translate("add_office", lang())
+    fields = [form[name] for name in form._fields]
+    if request.method == "GET":
+        return _page(title, form, fields)
+    form_errors = _required(form, ("unit_id", "name_zh", "name_ko", "summary_zh", "summary_ko", "key", "label_zh",
+                                   "label_ko"))
+    if form_errors:
+        return _page(title, form, fields, form_errors=form_errors)
+    current = read_texts(live_dir())
+    unit_id, key = form.unit_id.data.strip(), form.key.data.strip()
+    office = NewOffice(unit_id, form.kind.data, {"zh": form.name_zh.data.strip(), "ko": form.name_ko.data.strip()},
+                       {"zh": form.summary_zh.data.strip(), "ko": form.summary_ko.data.strip()},
+                       _periods(form.keywords.data), (form.phone.data or "").strip() or None,
+                       hotline().operator_id, form.menu.data, key,
+                       {"zh": form.label_zh.data.strip(), "ko": form.label_ko.data.strip()})
+    try:
+        units, menu = add_office(current["units.yaml"], current["menu.yaml"], office)
+    except EditError as exc:
+        field = "unit_id" if "units already" in str(exc) else "key"
+        return _page(title, form, fields, form_errors={field: [str(exc)]})
+    paths = {name: f"units.{unit_id}.{name.replace('_zh', '.zh').replace('_ko', '.ko')}"
+             for name in ("name_zh", "name_ko", "kind", "phone", "summary_zh", "summary_ko", "keywords")}
+    paths |= {"unit_id": f"units.{unit_id}", "key": f"menus.{form.menu.data}.options.{key}",
+              "label_zh": f"menus.{form.menu.data}.options.{key}.label.zh",
+              "label_ko": f"menus.{form.menu.data}.options.{key}.label.ko"}
+    summary = translate("sum_add_office", lang(), unit=office.name[lang()], menu=form.menu.data, press=key)
+    return _page(title, form, fields, review(current, {"units.yaml": units, "menu.yaml": menu}, paths,
+                                             summary=summary))
+
+
+@bp.route("/edit/unit/<unit_id>/rename", methods=["GET", "POST"])
+@requires("editor")
+def rename_office_form(unit_id: str) -> ResponseReturnValue:
+    """Rename an office in units.yaml and the keys that reach it in menu.yaml, in one edit."""
+    unit = hotline().units.get(unit_id)
+    if unit is None:
+        abort(404)
+    current = read_texts(live_dir())
+    keys = office_keys(current["menu.yaml"], unit_id)
+    option = hotline().menus[keys[0][0]].option(keys[0][1]) if keys else None
+    label = option.label if option is not None and option.label is not None else None
+    form = RenameForm(request.form if request.method == "POST" else None,
+                      data={"name_zh": unit.name("zh"), "name_ko": unit.name("ko"),
+                            "label_zh": label("zh") if label else "", "label_ko": label("ko") if label else ""})
+    _label(form, {"name_zh": "name_zh", "name_ko": "name_ko", "label_zh": "label_zh", "label_ko": "label_ko"})
+    title = translate("rename_office", lang(), unit=unit.name(lang()))
+    fields = [form.name_zh, form.name_ko, *([form.label_zh, form.label_ko] if label else [])]
+    if request.method == "GET":
+        return _page(title, form, fields)
+    form_errors = _required(form, tuple(f.name for f in fields))
+    if form_errors:
+        return _page(title, form, fields, form_errors=form_errors)
+    names = {"zh": form.name_zh.data.strip(), "ko": form.name_ko.data.strip()}
+    labels = {"zh": form.label_zh.data.strip(), "ko": form.label_ko.data.strip()} if label else None
+    units, menu = rename_office(current["units.yaml"], current["menu.yaml"], unit_id, names, labels)
+    summary = translate("sum_rename_office", lang(), unit=unit.name(lang()), new=names[lang()])
+    paths = {"name_zh": f"units.{unit_id}.name.zh", "name_ko": f"units.{unit_id}.name.ko"}
+    return _page(title, form, fields, review(current, {"units.yaml": units, "menu.yaml": menu}, paths,
+                                             summary=summary))
+
+
+@bp.post("/edit/unit/<unit_id>/remove")
+@requires("editor")
+def remove_office_form(unit_id: str) -> ResponseReturnValue:
+    """Show what removing an office and its keys changes, as a draft to publish (or the problems it would cause:
+    a closure or a submenu that still names it)."""
+    unit = hotline().units.get(unit_id)
+    if unit is None or unit_id == hotline().operator_id:
+        abort(404)
+    current = read_texts(live_dir())
+    units, menu = remove_office(current["units.yaml"], current["menu.yaml"], unit_id)
+    title = translate("remove_office", lang(), unit=unit.name(lang()))
+    summary = translate("sum_remove_office", lang(), unit=unit.name(lang()))
+    return _page(title, None, [], review(current, {"units.yaml": units, "menu.yaml": menu}, {}, summary=summary))
 
 
 @bp.route("/edit/prompt/<prompt_id>", methods=["GET", "POST"])
