@@ -153,6 +153,10 @@ def test_a_draft_outlives_a_restart_is_its_author_s_and_is_tried_then_discarded(
     assert other.get(address).status_code == 404
     assert other.post("/admin/edit/publish", data={"csrf_token": csrf_token(other, "/admin/edit"),
                                                    "draft": address.rsplit("/", 1)[1]}).status_code == 404
+    for hostile in ("99999999999999999999999", "-1", "1 OR 1=1"):
+        assert same.post("/admin/edit/publish", data={"csrf_token": csrf_token(same, "/admin/edit"),
+                                                      "draft": hostile}).status_code == 404
+    assert same.get("/admin/drafts/99999999999999999999999").status_code == 404
     discarded = same.post(address + "/discard", data={"csrf_token": csrf_token(same, "/admin/edit")})
     assert discarded.status_code == 303
     assert same.get(address).status_code == 404

@@ -160,8 +160,8 @@ def drafts() -> Drafts:
 
 def my_draft(number: str | int | None) -> StoredDraft | None:
     """Return the logged-in staff member's draft of that number; None when it is absent, gone or someone else's."""
-    if number is None or not str(number).isdecimal():
-        return None
+    if number is None or not str(number).isdecimal() or len(str(number)) > 9:
+        return None  # not a number a draft could have (a 64-bit column would overflow on a hostile one)
     try:
         found = drafts().get(int(number))
     except StoreUnavailable:
