@@ -8,6 +8,7 @@ and only `publish_files` writes into the live folder, which the running service 
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import difflib
 import hashlib
@@ -341,3 +342,188 @@ def merge_edit(base: Mapping[str, str] | None, edit: Mapping[str, str], newer: M
         if any(group[0] == "conflict" for group in merge.merge_groups()):
             conflicts.append(name)
     return Merged(texts, tuple(conflicts))
+
+
+# Hours by weekday and season, and a schedule of an office's own ------------------------------------------------
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# One week's hours: weekday (0 = Monday) -> its periods ("08:30-12:00"); each season has one.
+Week = Mapping[int, Sequence[str]]
+
+
+def _day_groups(week: Week) -> list[tuple[str, list[str]]]:
+    """Group consecutive weekdays with the same hours into ranges: {0-3: a, 4: b} -> [("mon-thu", a), ("fri", b)]."""
+    groups: list[tuple[int, int, list[str]]] = []
+    for day in sorted(week):
+        periods = list(week[day])
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == periods:
+            groups[-1] = (groups[-1][0], day, periods)
+        else:
+            groups.append((day, day, periods))
+    return [(WEEKDAY_KEYS[first] if first == last else f"{WEEKDAY_KEYS[first]}-{WEEKDAY_KEYS[last]}", periods)
+            for first, last, periods in groups]
+
+
+def _week_node(week: Week) -> Any:
+    """A week as schedules.yaml writes it: one flow list when every day has the same hours, else by weekday."""
+    groups = _day_groups(week)
+    if len(groups) == 1:
+        return _flow_seq([_quoted(p) for p in groups[0][1]])
+    return _flow_map([(key, _flow_seq([_quoted(p) for p in periods])) for key, periods in groups])
+
+
+def week_hours_node(weeks: Mapping[str, Week]) -> Any:
+    """Return a schedule's hours: node for weeks by season, the seasons left out when every season is alike."""
+    first = next(iter(weeks.values()))
+    normal = {season: {day: list(p) for day, p in week.items()} for season, week in weeks.items()}
+    if all(week == normal[next(iter(normal))] for week in normal.values()):
+        return _week_node(first)
+    hours = CommentedMap()
+    for season, week in weeks.items():
+        hours[season] = _week_node(week)
+    return hours
+
+
+def set_week_hours(text: str, schedule_id: str, weeks: Mapping[str, Week]) -> str:
+    """Write a schedule's hours (those before any change from a date) by season and weekday in schedules.yaml's
+    text; its name, working days, changes and the comments around it stay."""
+    data = _load(text)
+    schedule = _entry(data, "schedules", schedule_id)
+    schedule["hours"] = week_hours_node(weeks)
+    return _dump(data)
+
+
+def free_schedule_id(text: str, wanted: str) -> str:
+    """Return `wanted`, or `wanted_own`, `wanted_own2`... : the first id no schedule of schedules.yaml has."""
+    data = _load(text)
+    taken = set(data.get("schedules") or {}) if isinstance(data, CommentedMap) else set()
+    candidates = [wanted, f"{wanted}_own", *(f"{wanted}_own{n}" for n in range(2, 100))]
+    return next(c for c in candidates if c not in taken)
+
+
+def add_own_schedule(schedules_text: str, units_text: str, unit_id: str, new_id: str, copy_of: str,
+                     name: Mapping[str, str], weeks: Mapping[str, Week]) -> tuple[str, str]:
+    """Give a unit a schedule of its own: `new_id`, named `name`, with the working days and changes of `copy_of`
+    and the given hours, written after the other schedules; the unit's schedule: then names it.
+
+    Return the new texts of schedules.yaml and units.yaml.
+    """
+    data = _load(schedules_text)
+    source = _entry(data, "schedules", copy_of)
+    schedules = data["schedules"]
+    if new_id in schedules:
+        raise EditError(f"schedules already has '{new_id}'; open the page again")
+    own = CommentedMap()
+    own["name"] = _flow_map([(lang, text) for lang, text in name.items()])
+    if "days" in source:
+        own["days"] = copy.deepcopy(source["days"])
+    own["hours"] = week_hours_node(weeks)
+    if "changes" in source:
+        own["changes"] = copy.deepcopy(source["changes"])
+    schedules[new_id] = own
+    units = _load(units_text)
+    unit = _entry(units, "units", unit_id)
+    unit["schedule"] = new_id
+    return _dump(data), _dump(units)
+
+
+# Offices: added, renamed or removed in units.yaml with their keys in menu.yaml, in one edit -------------------
+
+
+@dataclass(frozen=True)
+class NewOffice:
+    """An office as the form gives it; its address, postcode and schedule are its parent's until edited."""
+
+    id: str
+    kind: str
+    name: Mapping[str, str]
+    summary: Mapping[str, str]
+    keywords: tuple[str, ...]
+    phone: str | None
+    parent: str
+    menu: str
+    key: str
+    label: Mapping[str, str]
+
+
+def _options(menu_data: Any, menu_id: str) -> CommentedMap:
+    menu = _entry(menu_data, "menus", menu_id)
+    options = menu.get("options")
+    if not isinstance(options, CommentedMap):
+        raise EditError(f"menu '{menu_id}' has no options; open the page again")
+    return options
+
+
+def add_office(units_text: str, menu_text: str, office: NewOffice) -> tuple[str, str]:
+    """Add an office after the others in units.yaml and its key in a menu of menu.yaml; return both texts."""
+    units = _load(units_text)
+    parent = _entry(units, "units", office.parent)
+    declared = units["units"]
+    if office.id in declared:
+        raise EditError(f"units already has '{office.id}'; choose another id")
+    unit = CommentedMap()
+    unit["kind"] = office.kind
+    if office.kind != "bureau":
+        unit["parent"] = office.parent
+    unit["name"] = CommentedMap(office.name)
+    if office.phone:
+        unit["phone"] = office.phone
+    # The parent's own objects: an address written once with an anchor (&jinshui_416) is written as its alias.
+    unit["address"] = parent["address"]
+    unit["postcode"] = parent["postcode"]
+    unit["schedule"] = parent["schedule"]
+    unit["summary"] = CommentedMap(office.summary)
+    unit["keywords"] = _flow_seq(list(office.keywords))
+    declared[office.id] = unit
+    menu = _load(menu_text)
+    options = _options(menu, office.menu)
+    if office.key in options:
+        raise EditError(f"key {office.key} of menu '{office.menu}' is taken; choose a free key")
+    label = _flow_map([(lang, _quoted(text)) for lang, text in office.label.items()])
+    options[DoubleQuotedScalarString(office.key)] = CommentedMap([("label", label), ("unit", office.id)])
+    return _dump(units), _dump(menu)
+
+
+def rename_office(units_text: str, menu_text: str, unit_id: str, name: Mapping[str, str],
+                  label: Mapping[str, str] | None) -> tuple[str, str]:
+    """Give an office new names in units.yaml and, when given, a new label to every key that reaches it."""
+    units = _load(units_text)
+    written = _entry(units, "units", unit_id)["name"]
+    for lang, text in name.items():
+        if str(written.get(lang)) != text:
+            written[lang] = text
+    menu = _load(menu_text)
+    if label is not None:
+        for _, options in _menus_options(menu):
+            for option in options.values():
+                if isinstance(option, dict) and option.get("unit") == unit_id and isinstance(option.get("label"), dict):
+                    for lang, text in label.items():
+                        if str(option["label"].get(lang)) != text:
+                            option["label"][lang] = _quoted(text)
+    return _dump(units), _dump(menu)
+
+
+def remove_office(units_text: str, menu_text: str, unit_id: str) -> tuple[str, str]:
+    """Remove an office from units.yaml and every key that reaches it from menu.yaml."""
+    units = _load(units_text)
+    _entry(units, "units", unit_id)
+    del units["units"][unit_id]
+    menu = _load(menu_text)
+    for _, options in _menus_options(menu):
+        for key in [k for k, option in options.items() if isinstance(option, dict) and option.get("unit") == unit_id]:
+            del options[key]
+    return _dump(units), _dump(menu)
+
+
+def office_keys(menu_text: str, unit_id: str) -> list[tuple[str, str]]:
+    """Return the (menu, key) pairs that reach an office."""
+    return [(menu_id, str(key)) for menu_id, options in _menus_options(_load(menu_text))
+            for key, option in options.items() if isinstance(option, dict) and option.get("unit") == unit_id]
+
+
+def _menus_options(menu: Any) -> Iterator[tuple[str, CommentedMap]]:
+    menus = menu.get("menus") if isinstance(menu, CommentedMap) else None
+    for menu_id, spec in (menus or {}).items():
+        options = spec.get("options") if isinstance(spec, dict) else None
+        if isinstance(options, CommentedMap):
+            yield str(menu_id), options

@@ -219,6 +219,8 @@ def test_a_voice_message_plays_from_the_provider_api_and_is_marked_called_back(c
     console.driver.set_window_size(1280, 900)
 
     console.find("#mark-1").send_keys(Keys.ENTER)
+    console.wait_for(lambda: console.find("#confirm"))  # it asks first, and can be undone after
+    console.find("#confirm").send_keys(Keys.ENTER)
     console.wait_for(lambda: "已回电" in console.find("#message-1 .message-status").text)
     assert "editor 于 2026-11-26 10:00 回电" in console.find("#message-1 .message-status").text
     [message] = records(console.app).voicemails()

@@ -131,8 +131,10 @@ def test_an_editor_adds_a_closure_changes_a_number_rehearses_and_publishes(conso
     console.wait_for(lambda: console.find("#difference"))
     assert "+    phone: 0433-3623442" in console.find("pre.diff").text
     newest, before = console.driver.find_elements("css selector", "tbody tr")[:2]
-    assert "editor" in newest.text and "units.yaml" in newest.text
-    before.find_element("css selector", "button").send_keys(Keys.ENTER)
+    assert "editor" in newest.text and "图们市民政局婚姻登记处：电话改为 0433-3623442" in newest.text
+    before.find_element("css selector", "a[id^=restore-]").send_keys(Keys.ENTER)
+    console.wait_for(lambda: console.find("#confirm"))  # a restore asks first
+    console.find("#confirm").send_keys(Keys.ENTER)
     console.wait_for(lambda: console.find("#restored"))
     console.check("versions-restored")
     dialled = twiml(provider.post("/voice/step?node=menu:main&lang=zh", {"CallSid": "CA2", "Digits": "2"}))

@@ -56,12 +56,14 @@ def draft_of(page: str) -> str:
 
 def check_and_publish(client: FlaskClient, path: str, form: dict[str, object]) -> str:
     """Fill in a form, check it (it must pass), publish the draft; return the checked page."""
-    checked = client.post(path, data={"csrf_token": csrf_token(client, path), **form})
+    checked = client.post(path, data={"csrf_token": csrf_token(client, path), **form}, follow_redirects=True)
     page = page_text(checked)
     assert checked.status_code == 200, page
     assert 'id="valid"' in page
+    note = re.search(r'id="note" name="note" maxlength="300" value="([^"]*)"', page)
+    assert note and note.group(1), page  # prefilled with a summary in words
     published = client.post("/admin/edit/publish", data={"csrf_token": csrf_token(client, path),
-                                                          "draft": draft_of(page)})
+                                                          "draft": draft_of(page), "note": note.group(1)})
     assert published.status_code == 302, page_text(published)
     return page
 
@@ -84,7 +86,7 @@ def test_a_closure_lands_in_calendar_yaml_with_its_comments_and_is_audited(app: 
 
     # Removing it gives back the file as it was, comments and all.
     removed = editor.post("/admin/edit/calendar/closures/0/remove",
-                          data={"csrf_token": csrf_token(editor, "/admin/edit")})
+                          data={"csrf_token": csrf_token(editor, "/admin/edit")}, follow_redirects=True)
     assert removed.status_code == 200
     editor.post("/admin/edit/publish", data={"csrf_token": csrf_token(editor, "/admin/edit"),
                                              "draft": draft_of(page_text(removed))})
@@ -128,7 +130,7 @@ def test_a_unit_s_phone_number_changes_on_its_line_and_callers_reach_it(app: Fla
     # Published as a version, so every server sharing the database follows it.
     versions = PublishedVersions(app.extensions["ivr.recorder"].store)
     newest = versions.history()[0]
-    assert (newest.author, newest.note) == ("editor", "console: units.yaml")
+    assert (newest.author, newest.note) == ("editor", "图们市民政局婚姻登记处：电话改为 0433-3623442")
     assert "+    phone: 0433-3623442" in versions.diff(newest.id).splitlines()
 
 
@@ -180,10 +182,10 @@ def test_a_draft_is_refused_when_the_file_changed_since_or_when_tampered_with(ed
                                                                              menus: Path) -> None:
     path = "/admin/edit/unit/marriage_registry"
     page = page_text(editor.post(path, data={"csrf_token": csrf_token(editor, path), "phone": "0433-3623442",
-                                             "schedule": "marriage"}))
+                                             "schedule": "marriage"}, follow_redirects=True))
     draft = draft_of(page)
     token = csrf_token(editor, path)
-    assert editor.post("/admin/edit/publish", data={"csrf_token": token, "draft": draft + "x"}).status_code == 400
+    assert editor.post("/admin/edit/publish", data={"csrf_token": token, "draft": draft + "x"}).status_code == 404
     units = menus / "units.yaml"
     units.write_text(units.read_text(encoding="utf-8").replace("head: 姜云哲", "head: 金哲"), encoding="utf-8")
     refused = editor.post("/admin/edit/publish", data={"csrf_token": token, "draft": draft})
@@ -218,12 +220,12 @@ def test_a_viewer_sees_no_edit_form_and_is_refused_every_edit(app: Flask, menus:
 def test_an_edit_is_rehearsed_before_it_goes_live(app: Flask, editor: FlaskClient, menus: Path) -> None:
     path = "/admin/edit/unit/marriage_registry"
     page = page_text(editor.post(path, data={"csrf_token": csrf_token(editor, path), "phone": "0433-3623442",
-                                             "schedule": "marriage"}))
+                                             "schedule": "marriage"}, follow_redirects=True))
     form = {"csrf_token": csrf_token(editor, "/admin/try"), "date": "2026-11-26", "time": "10:00",
             "caller_lang": "zh", "dial_status": "completed"}
     rehearsed = page_text(editor.post("/admin/try", data={**form, "draft": draft_of(page), "keys": "", "key": "2"}))
     assert 'data-kind="forwarded"' in rehearsed and "+864333623442" in rehearsed
-    assert "units.yaml" in rehearsed  # the banner says which edited files the call uses
+    assert "图们市民政局婚姻登记处：电话改为 0433-3623442" in rehearsed  # the banner says which edit the call uses
     live = page_text(editor.post("/admin/try", data={**form, "keys": "", "key": "2"}))
     assert "+864333623441" in live and "+864333623442" not in live
     assert changes("units.yaml", menus) == []
@@ -242,9 +244,10 @@ def test_a_restore_publishes_the_earlier_version_again_and_is_audited(app: Flask
                                                                       menus: Path) -> None:
     check_and_publish(editor, "/admin/edit/unit/marriage_registry", {"phone": "0433-3623442", "schedule": "marriage"})
     history = page_text(editor.get("/admin/versions"))
-    assert "console: units.yaml" in history and "+    phone: 0433-3623442" in history
-    listed = editor.get("/admin/versions").get_data(as_text=True)
-    assert listed.count('<input type="hidden" name="base" value="2">') == 1  # the restore form of version 1
+    assert "图们市民政局婚姻登记处：电话改为 0433-3623442" in history and "+    phone: 0433-3623442" in history
+    # A restore asks first, showing what it changes against the newest version (2), whose number it carries.
+    asked = page_text(editor.get("/admin/versions/1/restore"))
+    assert '<input type="hidden" name="base" value="2">' in asked and "-    phone: 0433-3623442" in asked
     restored = editor.post("/admin/versions/1/restore", data={"csrf_token": csrf_token(editor, "/admin/versions"),
                                                               "base": "2"})
     assert restored.status_code == 302

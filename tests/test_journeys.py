@@ -223,9 +223,9 @@ def test_closed_sentences_say_now_once_and_a_korean_closure_is_a_sentence(menus:
     edit("calendar.yaml", "closures: []",
          "closures:\n  - {date: 2026-11-27, name: {zh: 全体职工会议, ko: 전체 직원회의}}")
     meeting = place_call("2026-11-27T10:00:00+08:00", "28", MENUS_DIR=str(menus))
-    assert "도문시 장례관리소는 지금 업무시간이 아닙니다. 전체 직원회의 때문에 휴무입니다." in meeting.heard()
+    assert "도문시 장례관리소는 지금 업무시간이 아닙니다. 오늘은 쉽니다. 사유: 전체 직원회의." in meeting.heard()
     chinese = place_call("2026-11-27T10:00:00+08:00", "18", MENUS_DIR=str(menus))
-    assert "图们市殡葬管理所现在不办公：全体职工会议。" in chinese.heard()
+    assert "图们市殡葬管理所现在不办公：今天停办，事由：全体职工会议。" in chinese.heard()
     lunch = place_call("2026-11-26T12:10:00+08:00", "28")
     assert "도문시 장례관리소는 지금 업무시간이 아닙니다. 점심 휴식시간입니다." in lunch.heard()
     assert not any(line.count("现在") > 1 for line in place_call("2026-11-26T12:10:00+08:00", "18").heard())

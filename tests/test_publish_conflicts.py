@@ -76,7 +76,8 @@ def checked_draft(client: FlaskClient, unit: str, phone: str) -> tuple[str, str]
     base = re.search(r'name="base" value="(\d*)"', opened)
     assert base, opened
     checked = client.post(path, data={"csrf_token": csrf_token(client, path), "base": base.group(1), "phone": phone,
-                                      "schedule": "marriage" if unit == "marriage_registry" else "standard"})
+                                      "schedule": "marriage" if unit == "marriage_registry" else "standard"},
+                          follow_redirects=True)
     page = page_text(checked)
     assert checked.status_code == 200 and 'id="valid"' in page, page
     draft = re.search(r'name="draft" value="([^"]+)"', page)
@@ -181,7 +182,7 @@ def test_the_same_line_changed_by_both_is_kept_with_both_texts_and_cannot_be_pub
     assert checked.status_code == 422
     chosen = re.sub(r"<<<<<<< .*?\n(    phone: 0433-3623449\n)=======\n.*?>>>>>>> version 2\n", r"\1", text, flags=re.S)
     checked = li.post("/admin/edit/raw/units.yaml", data={"csrf_token": csrf_token(li, "/admin/edit/raw/units.yaml"),
-                                                          "base": "2", "text": chosen})
+                                                          "base": "2", "text": chosen}, follow_redirects=True)
     page = page_text(checked)
     assert checked.status_code == 200 and 'id="valid"' in page, page
     draft = re.search(r'name="draft" value="([^"]+)"', page)

@@ -199,6 +199,14 @@ class Store:
             return bool(result.rowcount)
 
     @translate_errors
+    def mark_new(self, voicemail_id: int) -> bool:
+        """Undo "called back": the message is new again; return False when there is no such message."""
+        with self.engine.begin() as connection:
+            result = connection.execute(update(voicemails).where(voicemails.c.id == voicemail_id)
+                                        .values(status="new", called_back_at=None, called_back_by=None))
+            return bool(result.rowcount)
+
+    @translate_errors
     def purge(self, older_than: datetime, include_new: bool = False, dry_run: bool = False) -> dict[str, int]:
         """Delete calls, steps and voice messages from before a moment; return how many of each.
 

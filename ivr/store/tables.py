@@ -133,3 +133,14 @@ menu_versions = Table(
     Column("prompts_yaml", Text, nullable=False),
     Column("calendar_yaml", Text, nullable=False),
 )
+
+# Checked, unpublished menu edits, one row each, kept for the staff member who made them until published or
+# discarded (any server sharing the database can show, try and publish them).
+menu_drafts = Table(
+    "menu_drafts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("author", String(128), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("summary", String(300), nullable=False, server_default=""),
+    Column("body", Text, nullable=False),
+)

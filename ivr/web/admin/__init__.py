@@ -144,6 +144,7 @@ def requires(role: Role) -> Callable[[View], View]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
             if not me().may(role):
+                g.needed_role = role  # the refusal page says which role may do it
                 abort(403)
             return view(*args, **kwargs)
 
@@ -204,8 +205,14 @@ def csrf_refused(error: CSRFError) -> ResponseReturnValue:
 
 @bp.errorhandler(403)
 def refused(error: Exception) -> ResponseReturnValue:
-    """Tell a staff member that their role does not allow what they asked (403)."""
-    return translate("forbidden", lang()), 403
+    """Tell a staff member, inside the console's layout, that their role does not allow what they asked and which
+    role does (403)."""
+    if not current_user or not current_user.is_authenticated:
+        return translate("forbidden", lang()), 403
+    needed = g.get("needed_role")
+    said = translate("forbidden_role", lang(), role=translate(f"role_{needed}", lang()),
+                     mine=translate(f"role_{me().role}", lang())) if needed else translate("forbidden", lang())
+    return render_template("admin/forbidden.html", said=said), 403
 
 
 @bp.app_context_processor

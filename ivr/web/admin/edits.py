@@ -10,13 +10,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import DateField, FieldList, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
+from wtforms.widgets import TextInput
 
+from ivr.clock import ClockError, parse_moment
+from ivr.core.flow import Ask, CallFlow, Decision, Event, Node, NodeKind, Say, Step
 from ivr.core.loader import FILES
 from ivr.core.model import LANGS
 from ivr.core.problems import Problem
@@ -25,31 +27,39 @@ from ivr.menu_edits import (
     CALENDAR_SECTIONS,
     DayEntry,
     EditError,
+    NewOffice,
     add_calendar_entry,
+    add_office,
+    add_own_schedule,
     calendar_entries,
     changed_files,
     check_candidate,
     digest,
+    free_schedule_id,
     hour_slots,
     merge_edit,
+    office_keys,
     publish_files,
     read_texts,
     remove_calendar_entry,
+    remove_office,
+    rename_office,
     set_prompt,
     set_schedule_hours,
     set_unit,
+    set_week_hours,
     text_diff,
     value_at,
 )
 from ivr.publishing import folder_version
 from ivr.store.database import StoreUnavailable
+from ivr.store.drafts import Drafts, StoredDraft
 from ivr.store.versions import NewerVersion, PublishedVersions, unified_diff
 from ivr.web import settings
-from ivr.web.admin import audit, bp, hotline, lang, me, requires
+from ivr.web.admin import audit, bp, hotline, lang, me, moment, records, requires
 from ivr.web.admin.i18n import translate
 from ivr.web.menus import MenuStore
 
-DRAFT_SALT = "ivr-menu-draft"
 _PERIODS = re.compile(r"[\s,，、;；]+")
 
 
@@ -63,9 +73,11 @@ class EditForm(FlaskForm):  # type: ignore[misc]
 class DayForm(EditForm):
     """A closure, an extra opening or a special day: one date or a range, a name in both languages, units."""
 
-    day = DateField(validators=[Optional()])
-    first = DateField(validators=[Optional()])
-    last = DateField(validators=[Optional()])
+    # Text inputs, not type=date: a browser sends an impossible date typed in a date input as "", and staff
+    # must see what they typed, refused at its field.
+    day = DateField(validators=[Optional()], widget=TextInput())
+    first = DateField(validators=[Optional()], widget=TextInput())
+    last = DateField(validators=[Optional()], widget=TextInput())
     name_zh = StringField()
     name_ko = StringField()
     units = SelectMultipleField(choices=[], validate_choice=False)
@@ -78,6 +90,32 @@ class UnitForm(EditForm):
 
     phone = StringField()
     schedule = SelectField(choices=[], validate_choice=False)
+
+
+class OfficeForm(EditForm):
+    """A new office: its id, names, kind, line, what it handles, the words callers use, and its key in a menu."""
+
+    unit_id = StringField()
+    name_zh = StringField()
+    name_ko = StringField()
+    kind = SelectField(choices=[("agency", "agency"), ("department", "department")])
+    phone = StringField()
+    summary_zh = TextAreaField()
+    summary_ko = TextAreaField()
+    keywords = StringField()
+    menu = SelectField(choices=[], validate_choice=False)
+    key = StringField()
+    label_zh = StringField()
+    label_ko = StringField()
+
+
+class RenameForm(EditForm):
+    """An office's names, and the label of the keys that reach it."""
+
+    name_zh = StringField()
+    name_ko = StringField()
+    label_zh = StringField()
+    label_ko = StringField()
 
 
 class PromptForm(EditForm):
@@ -100,23 +138,13 @@ class RawForm(EditForm):
 
 
 @dataclass
-class Draft:
-    """Candidate texts of the changed files, the digests of the texts they were made from, and the published
-    version those texts were (None: unknown, or a server that keeps no versions)."""
-
-    texts: dict[str, str]
-    based_on: dict[str, str]
-    base: int | None = None
-
-
-@dataclass
 class Review:
     """What checking an edit found: its errors by form field, its warnings, its difference and its draft."""
 
     errors: list[Problem]
     warnings: list[Problem]
     diff: str
-    draft: str | None
+    draft: int | None  # the number of the kept draft
     by_field: dict[str, list[Problem]] = field(default_factory=dict)  # errors and warnings alike
 
 
@@ -125,22 +153,20 @@ def live_dir() -> Path:
     return settings().menus_dir
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(str(current_app.secret_key), salt=DRAFT_SALT)
+def drafts() -> Drafts:
+    """Return the kept drafts of this app's database."""
+    return Drafts(records())
 
 
-def load_draft(token: str | None) -> Draft | None:
-    """Read a draft the console signed; None when absent or tampered with."""
-    if not token:
-        return None
+def my_draft(number: str | int | None) -> StoredDraft | None:
+    """Return the logged-in staff member's draft of that number; None when it is absent, gone or someone else's."""
+    if number is None or not str(number).isdecimal() or len(str(number)) > 9:
+        return None  # not a number a draft could have (a 64-bit column would overflow on a hostile one)
     try:
-        found = _serializer().loads(token)
-    except BadSignature:
-        return None
-    texts, based_on, base = found.get("texts"), found.get("based_on"), found.get("base")
-    if not isinstance(texts, dict) or not isinstance(based_on, dict) or not set(texts) <= set(FILES):
-        return None
-    return Draft(texts, based_on, base if isinstance(base, int) else None)
+        found = drafts().get(int(number))
+    except StoreUnavailable:
+        abort(503, description=translate("publish_no_database", lang()))
+    return found if found is not None and found.author == me().username else None
 
 
 def edit_base() -> int | None:
@@ -154,10 +180,11 @@ def edit_base() -> int | None:
 
 
 def review(current: Mapping[str, str], candidate: Mapping[str, str], fields: Mapping[str, str],
-           base: int | None = None) -> Review:
+           base: int | None = None, summary: str = "") -> Review:
     """Check candidate texts over the given texts; tie each error to the form field whose key path it names.
 
-    The draft made from them is published as made from version `base` (by default, the form's).
+    Without errors, the change is kept as a draft of the staff member, described by `summary` and published as
+    made from version `base` (by default, the form's).
     """
     changed = changed_files(current, candidate)
     _, problems = check_candidate(live_dir(), {**current, **changed})
@@ -170,8 +197,11 @@ def review(current: Mapping[str, str], candidate: Mapping[str, str], fields: Map
             by_field.setdefault(name, []).append(problem)
     draft = None
     if changed and not errors:
-        draft = _serializer().dumps({"texts": changed, "based_on": {n: digest(current[n]) for n in changed},
-                                     "base": base if base is not None else edit_base()})
+        try:
+            draft = drafts().keep(me().username, moment(), summary or ", ".join(sorted(changed)), changed,
+                                  {n: digest(current[n]) for n in changed}, base if base is not None else edit_base())
+        except StoreUnavailable:
+            abort(503, description=translate("publish_no_database", lang()))
     return Review(errors, warnings, text_diff(live_dir(), current, changed), draft, by_field)
 
 
@@ -186,7 +216,10 @@ def _field_of(key_path: str, fields: Mapping[str, str]) -> str | None:
 
 def _page(title: str, form: EditForm | None, fields: list[Any], result: Review | None = None,
           form_errors: dict[str, list[str]] | None = None, **extra: Any) -> ResponseReturnValue:
-    """Show an edit form, with the problems of the last check or its difference and the publish button."""
+    """Show an edit form with the problems of the last check; a change that passed is kept as a draft, whose
+    publish page is then shown at its own address (Post/Redirect/Get: Back never sends the form again)."""
+    if result is not None and result.draft is not None and not form_errors:
+        return redirect(url_for("admin.draft", number=result.draft), 303)
     errors: dict[str, list[Problem] | list[str]] = {**(result.by_field if result else {}), **(form_errors or {})}
     status = 422 if form_errors or (result and result.errors) else 200
     return render_template("admin/edit_form.html", title=title, form=form, fields=fields, result=result,
@@ -200,7 +233,17 @@ def _label(form: EditForm, labels: Mapping[str, str]) -> None:
 
 
 def _required(form: EditForm, names: tuple[str, ...]) -> dict[str, list[str]]:
-    return {name: [translate("required", lang())] for name in names if not str(form[name].data or "").strip()}
+    """Say at each empty field what to write there, with an example."""
+    return {name: [_what_to_write(form[name].label.text, name)] for name in names
+            if not str(form[name].data or "").strip()}
+
+
+def _what_to_write(label: str, name: str) -> str:
+    examples = {"name_zh": "example_name_zh", "name_ko": "example_name_ko", "zh": "example_name_zh",
+                "ko": "example_name_ko"}
+    if name in examples:
+        return translate("required_what", lang(), what=label, example=translate(examples[name], lang()))
+    return translate("required", lang())
 
 
 # The overview -------------------------------------------------------------------------------------------
@@ -214,9 +257,14 @@ def edits() -> ResponseReturnValue:
     sections = {section: calendar_entries(texts["calendar.yaml"], section) for section in CALENDAR_SECTIONS}
     current = hotline()
     published = [name for name in request.args.get("published", "").split(",") if name in FILES]
+    try:
+        mine = drafts().of(me().username)
+    except StoreUnavailable:
+        mine = []
+    discarded = request.args.get("discarded", "")[:300]
     return render_template("admin/edits.html", sections=sections, units=list(current.units.values()),
                            schedules=list(current.schedules), prompts=list(current.prompts), files=FILES,
-                           published=published, hotline=current)
+                           published=published, hotline=current, drafts=mine, discarded=discarded)
 
 
 # Calendar entries -----------------------------------------------------------------------------------------
@@ -237,27 +285,102 @@ def add_day(section: str) -> ResponseReturnValue:
         shown[3:3] = ["hours", "closes"]
     title = translate(f"add_{section}", lang())
     fields = [form[name] for name in shown]
+    preview = url_for("admin.preview_day", section=section)
     if request.method == "GET":
-        return _page(title, form, fields)
+        return _page(title, form, fields, preview=preview)
     form.validate()
     form_errors = _required(form, ("name_zh", "name_ko")) | _day_errors(form)
     if form_errors:
-        return _page(title, form, fields, form_errors=form_errors)
+        return _page(title, form, fields, form_errors=form_errors, preview=preview)
     current = read_texts(live_dir())
-    entry = DayEntry(form.name_zh.data.strip(), form.name_ko.data.strip(), form.day.data, form.first.data,
-                     form.last.data, tuple(form.units.data or ()), _periods(form.hours.data),
-                     (form.closes.data or "").strip() or None)
+    entry = _day_entry(form)
     candidate = {"calendar.yaml": add_calendar_entry(current["calendar.yaml"], section, entry)}
     where = f"{section}[{len(calendar_entries(current['calendar.yaml'], section))}]"
     paths = {"day": f"{where}.date", "first": f"{where}.from", "last": f"{where}.to", "name_zh": f"{where}.name.zh",
              "name_ko": f"{where}.name.ko", "units": f"{where}.units", "hours": f"{where}.hours",
              "closes": f"{where}.closes"}
-    return _page(title, form, fields, review(current, candidate, paths))
+    return _page(title, form, fields, review(current, candidate, paths, summary=_day_summary(section, entry)),
+                 preview=preview)
+
+
+@bp.get("/edit/calendar/<section>/preview")
+@requires("editor")
+def preview_day(section: str) -> ResponseReturnValue:
+    """Say, as JSON in both languages, what a caller will hear on the entry's day with it added: the core's flow
+    decides a call to the first unit it concerns (the bureau when all) on the menus with the entry in them."""
+    if section not in CALENDAR_SECTIONS:
+        abort(404)
+    form = DayForm(request.args)
+    form.validate()
+    typed = _day_errors(form) | _required(form, ("name_zh", "name_ko"))
+    if typed:
+        return jsonify({"zh": "", "ko": "", "note": " ".join(next(iter(typed.values())))})
+    entry = _day_entry(form)
+    current = read_texts(live_dir())
+    try:
+        candidate = add_calendar_entry(current["calendar.yaml"], section, entry)
+    except EditError as exc:
+        return jsonify({"zh": "", "ko": "", "note": str(exc)})
+    found, problems = check_candidate(live_dir(), {"calendar.yaml": candidate})
+    if found is None:
+        return jsonify({"zh": "", "ko": "", "note": str(next(p for p in problems if p.severity == "error"))})
+    unit = next((u for u in entry.units if u in found.units), found.operator.id)
+    day = entry.day or entry.first
+    clock = entry.closes or "10:00"
+    try:
+        at = parse_moment(f"{day}T{clock}")
+    except ClockError:
+        at = parse_moment(f"{day}T10:00")
+    flow = CallFlow(found)
+    said = {code: " ".join(prompt.text for prompt in _heard(flow.decide(
+        Step(Node(NodeKind.UNIT, unit), code), Event(), at))) for code in LANGS}
+    return jsonify({**said, "note": translate("preview_at", lang(), at=f"{at:%Y-%m-%d %H:%M}",
+                                              unit=found.units[unit].name(lang()))})
+
+
+def _heard(decision: Decision) -> list[Say]:
+    """Return what a caller hears at a decided step, in order."""
+    heard: list[Say] = []
+    for action in decision.actions:
+        if isinstance(action, Say):
+            heard.append(action)
+        elif isinstance(action, Ask):
+            heard.extend(action.prompts)
+    return heard
+
+
+def _day_entry(form: DayForm) -> DayEntry:
+    return DayEntry(form.name_zh.data.strip(), form.name_ko.data.strip(), form.day.data, form.first.data,
+                    form.last.data, tuple(form.units.data or ()), _periods(form.hours.data),
+                    (form.closes.data or "").strip() or None)
+
+
+def _day_summary(section: str, entry: DayEntry) -> str:
+    """Say a calendar entry in words for the publish note: "婚姻登记处：12月24日停办（业务培训）"."""
+    chosen = lang()
+    units = hotline().units
+    names = "、" .join(units[u].name(chosen) if u in units else u for u in entry.units) if entry.units else \
+        translate("all_units", chosen)
+    return translate(f"sum_{section}", chosen, units=names, day=_say_days(entry.day, entry.first, entry.last),
+                     name=entry.name_zh if chosen == "zh" else entry.name_ko)
+
+
+def _say_days(day: Any, first: Any = None, last: Any = None) -> str:
+    """Say a date ("12月24日", "12월 24일") or a range of dates in the console's language."""
+    def one(value: Any) -> str:
+        if isinstance(value, date):
+            return translate("month_day", lang(), month=value.month, day=value.day)
+        return str(value)
+    if day is not None:
+        return one(day)
+    return translate("day_range", lang(), first=one(first), last=one(last))
 
 
 def _day_errors(form: DayForm) -> dict[str, list[str]]:
-    """Require one date, or a first and a last day, and no date the browser could not read."""
-    bad = {name: [translate("bad_date", lang())] for name in ("day", "first", "last") if form[name].errors}
+    """Require one date, or a first and a last day; a date that is not one is refused at its field, quoting what
+    was typed."""
+    bad = {name: [translate("bad_date_typed", lang(), typed=" ".join(form[name].raw_data or [])[:40])]
+           for name in ("day", "first", "last") if form[name].errors}
     if bad:
         return bad
     if form.day.data is None and (form.first.data is None or form.last.data is None):
@@ -281,7 +404,12 @@ def remove_day(section: str, index: int) -> ResponseReturnValue:
         candidate = {"calendar.yaml": remove_calendar_entry(current["calendar.yaml"], section, index)}
     except EditError as exc:
         return _page(translate(f"remove_{section}", lang()), None, [], form_errors={"": [str(exc)]})
-    return _page(translate(f"remove_{section}", lang()), None, [], review(current, candidate, {}))
+    entry = calendar_entries(current["calendar.yaml"], section)[index]
+    written = entry.get("name")
+    name: dict[str, Any] = dict(written) if isinstance(written, dict) else {}
+    summary = translate("sum_remove", lang(), day=_say_days(entry.get("date"), entry.get("from"), entry.get("to")),
+                        name=name.get(lang(), ""))
+    return _page(translate(f"remove_{section}", lang()), None, [], review(current, candidate, {}, summary=summary))
 
 
 # Schedules, units, prompts ---------------------------------------------------------------------------------
@@ -310,7 +438,9 @@ def edit_schedule(schedule_id: str) -> ResponseReturnValue:
     candidate = {"schedules.yaml": set_schedule_hours(current["schedules.yaml"], schedule_id, hours)}
     paths = {entry.name: format_key_path(("schedules", schedule_id, *path)) for (path, _), entry
              in zip(slots, fields, strict=True)}
-    return _page(title, form, fields, review(current, candidate, paths))
+    schedule = hotline().schedules.get(schedule_id)
+    summary = translate("sum_schedule", lang(), schedule=schedule.name(lang()) if schedule else schedule_id)
+    return _page(title, form, fields, review(current, candidate, paths, summary=summary))
 
 
 @bp.route("/edit/unit/<unit_id>", methods=["GET", "POST"])
@@ -328,12 +458,230 @@ def edit_unit(unit_id: str) -> ResponseReturnValue:
     unit = hotline().units.get(unit_id)
     title = translate("edit_unit", lang(), unit=unit.name(lang()) if unit else unit_id)
     fields = [form.phone, form.schedule]
+    shared = unit is not None and sum(1 for u in hotline().units.values() if u.schedule.id == unit.schedule.id) > 1
+    others = sum(1 for u in hotline().units.values() if unit and u.schedule.id == unit.schedule.id) - 1
+    own = {"href": url_for("admin.own_hours", unit_id=unit_id),
+           "text": translate("shared_with", lang(), others=others)} if shared else None
+    office = {"rename": url_for("admin.rename_office_form", unit_id=unit_id),
+              "remove": url_for("admin.remove_office_form", unit_id=unit_id)} \
+        if unit is not None and unit_id != hotline().operator_id else None
     if request.method == "GET":
-        return _page(title, form, fields)
+        return _page(title, form, fields, own_hours=own, office=office)
     phone = (form.phone.data or "").strip() or None
     candidate = {"units.yaml": set_unit(current["units.yaml"], unit_id, phone, form.schedule.data or "")}
     paths = {"phone": f"units.{unit_id}.phone", "schedule": f"units.{unit_id}.schedule"}
-    return _page(title, form, fields, review(current, candidate, paths))
+    summary = translate("sum_unit", lang(), unit=unit.name(lang()) if unit else unit_id,
+                        what=_unit_change(written, phone, form.schedule.data or ""))
+    return _page(title, form, fields, review(current, candidate, paths, summary=summary))
+
+
+Cell = tuple[str, int]  # a season id and a weekday (0 = Monday): one field of the hours-by-weekday forms
+
+
+def _cells(schedule_id: str) -> tuple[list[Cell], dict[Cell, str]]:
+    """Return the fields of a schedule's hours by season and working day, and each one's hours as written."""
+    current = hotline()
+    schedule = current.schedules[schedule_id]
+    first = schedule.versions[0]
+    cells: list[Cell] = []
+    written: dict[Cell, str] = {}
+    for season in current.seasons:
+        week = first.seasons[season.id]
+        for day in sorted(week.days):
+            cells.append((season.id, day))
+            written[season.id, day] = ", ".join(str(period) for period in week.days[day])
+    return cells, written
+
+
+def _cell_label(cell: Cell) -> str:
+    season = next((s for s in hotline().seasons if s.id == cell[0]), None)
+    return translate("day_hours", lang(), season=season.name(lang()) if season else cell[0],
+                     weekday=translate(f"weekday_{cell[1]}", lang()))
+
+
+def _week_form(cells: list[Cell], written: Mapping[Cell, str]) -> tuple[ScheduleForm, list[Any]]:
+    form = ScheduleForm(request.form if request.method == "POST" else None,
+                        data={"slots": [written[cell] for cell in cells]})
+    while len(form.slots) < len(cells):
+        form.slots.append_entry("")
+    fields = list(form.slots)[:len(cells)]
+    for entry, cell in zip(fields, cells, strict=True):
+        entry.label.text = _cell_label(cell)
+    return form, fields
+
+
+def _typed_weeks(cells: list[Cell], fields: list[Any]) -> tuple[dict[str, dict[int, tuple[str, ...]]],
+                                                                dict[str, list[str]]]:
+    """Read the hours typed for each season and day; an empty field says what to write there."""
+    weeks: dict[str, dict[int, tuple[str, ...]]] = {}
+    errors: dict[str, list[str]] = {}
+    for (season, day), entry in zip(cells, fields, strict=True):
+        periods = _periods(entry.data)
+        if not periods:
+            errors[entry.name] = [translate("required_what", lang(), what=entry.label.text,
+                                            example=translate("example_hours", lang()))]
+        weeks.setdefault(season, {})[day] = periods
+    return weeks, errors
+
+
+def _changed_cells(cells: list[Cell], written: Mapping[Cell, str], fields: list[Any]) -> str:
+    """Say the days whose hours changed, for the publish note: "冬季周五 08:00-11:30, 13:00-15:30"."""
+    said = [f"{_cell_label(cell)} {', '.join(_periods(entry.data))}" for cell, entry in zip(cells, fields, strict=True)
+            if _periods(entry.data) != _periods(written[cell])]
+    return "；".join(said) if lang() == "zh" else "; ".join(said)
+
+
+@bp.route("/edit/schedule/<schedule_id>/week", methods=["GET", "POST"])
+@requires("editor")
+def edit_week(schedule_id: str) -> ResponseReturnValue:
+    """Change a schedule's hours day by day and season by season (Friday apart, say); the file gets mon-thu: and
+    fri: lists, or one list when every day is alike."""
+    if schedule_id not in hotline().schedules:
+        abort(404)
+    cells, written = _cells(schedule_id)
+    form, fields = _week_form(cells, written)
+    name = hotline().schedules[schedule_id].name(lang())
+    title = translate("week_hours_of", lang(), schedule=name)
+    shared = [u.name(lang()) for u in hotline().units.values() if u.schedule.id == schedule_id]
+    help_text = f"{translate('week_hours_help', lang())} {'、'.join(shared)}"
+    if request.method == "GET":
+        return _page(title, form, fields, help=help_text)
+    weeks, form_errors = _typed_weeks(cells, fields)
+    if form_errors:
+        return _page(title, form, fields, form_errors=form_errors, help=help_text)
+    current = read_texts(live_dir())
+    candidate = {"schedules.yaml": set_week_hours(current["schedules.yaml"], schedule_id, weeks)}
+    summary = translate("sum_week", lang(), schedule=name, hours=_changed_cells(cells, written, fields))
+    return _page(title, form, fields, review(current, candidate, {}, summary=summary), help=help_text)
+
+
+@bp.route("/edit/unit/<unit_id>/own-hours", methods=["GET", "POST"])
+@requires("editor")
+def own_hours(unit_id: str) -> ResponseReturnValue:
+    """Give one office hours of its own: a schedule named after it, copied from the one it shares, with the hours
+    typed here, and the office pointed at it; one edit, one publish."""
+    unit = hotline().units.get(unit_id)
+    if unit is None:
+        abort(404)
+    current = read_texts(live_dir())
+    source = unit.schedule.id
+    new_id = free_schedule_id(current["schedules.yaml"], unit_id)
+    cells, written = _cells(source)
+    form, fields = _week_form(cells, written)
+    title = translate("own_hours_title", lang(), unit=unit.name(lang()))
+    others = sum(1 for u in hotline().units.values() if u.schedule.id == source and u.id != unit_id)
+    help_text = translate("own_hours_help", lang(), unit=unit.name(lang()), schedule=unit.schedule.name(lang()),
+                          others=others, new_id=new_id)
+    if request.method == "GET":
+        return _page(title, form, fields, help=help_text)
+    weeks, form_errors = _typed_weeks(cells, fields)
+    if form_errors:
+        return _page(title, form, fields, form_errors=form_errors, help=help_text)
+    name = {"zh": translate("own_schedule_name_zh", "zh", unit=unit.name("zh")),
+            "ko": translate("own_schedule_name_ko", "ko", unit=unit.name("ko"))}
+    schedules, units = add_own_schedule(current["schedules.yaml"], current["units.yaml"], unit_id, new_id, source,
+                                        name, weeks)
+    summary = translate("sum_own_hours", lang(), unit=unit.name(lang()), hours=_changed_cells(cells, written, fields))
+    return _page(title, form, fields, review(current, {"schedules.yaml": schedules, "units.yaml": units}, {},
+                                             summary=summary), help=help_text)
+
+
+def _unit_change(written: Mapping[str, Any], phone: str | None, schedule: str) -> str:
+    """Say what a unit's form changed: its phone, its schedule."""
+    said = []
+    if phone != (str(written["phone"]) if written.get("phone") else None):
+        said.append(translate("sum_unit_phone", lang(), phone=phone) if phone else
+                    translate("sum_unit_no_phone", lang()))
+    if schedule != str(written.get("schedule") or ""):
+        found = hotline().schedules.get(schedule)
+        said.append(translate("sum_unit_schedule", lang(), schedule=found.name(lang()) if found else schedule))
+    return "，".join(said) if lang() == "zh" else ", ".join(said)
+
+
+@bp.route("/edit/office/add", methods=["GET", "POST"])
+@requires("editor")
+def add_office_form() -> ResponseReturnValue:
+    """Add an office to units.yaml and its key to a menu of menu.yaml, in one edit."""
+    form = OfficeForm(request.form if request.method == "POST" else None)
+    form.menu.choices = [(mid, f"{menu.title(lang())} ({mid})") for mid, menu in hotline().menus.items()]
+    _label(form, {"unit_id": "office_id", "name_zh": "name_zh", "name_ko": "name_ko", "kind": "office_kind",
+                  "phone": "phone_field", "summary_zh": "summary_zh", "summary_ko": "summary_ko",
+                  "keywords": "keywords_field", "menu": "office_menu", "key": "office_key", "label_zh": "label_zh",
+                  "label_ko": "label_ko"})
+    title = translate("add_office", lang())
+    fields = [form[name] for name in form._fields]
+    if request.method == "GET":
+        return _page(title, form, fields)
+    form_errors = _required(form, ("unit_id", "name_zh", "name_ko", "summary_zh", "summary_ko", "key", "label_zh",
+                                   "label_ko"))
+    if form_errors:
+        return _page(title, form, fields, form_errors=form_errors)
+    current = read_texts(live_dir())
+    unit_id, key = form.unit_id.data.strip(), form.key.data.strip()
+    office = NewOffice(unit_id, form.kind.data, {"zh": form.name_zh.data.strip(), "ko": form.name_ko.data.strip()},
+                       {"zh": form.summary_zh.data.strip(), "ko": form.summary_ko.data.strip()},
+                       _periods(form.keywords.data), (form.phone.data or "").strip() or None,
+                       hotline().operator_id, form.menu.data, key,
+                       {"zh": form.label_zh.data.strip(), "ko": form.label_ko.data.strip()})
+    try:
+        units, menu = add_office(current["units.yaml"], current["menu.yaml"], office)
+    except EditError as exc:
+        field = "unit_id" if "units already" in str(exc) else "key"
+        return _page(title, form, fields, form_errors={field: [str(exc)]})
+    paths = {name: f"units.{unit_id}.{name.replace('_zh', '.zh').replace('_ko', '.ko')}"
+             for name in ("name_zh", "name_ko", "kind", "phone", "summary_zh", "summary_ko", "keywords")}
+    paths |= {"unit_id": f"units.{unit_id}", "key": f"menus.{form.menu.data}.options.{key}",
+              "label_zh": f"menus.{form.menu.data}.options.{key}.label.zh",
+              "label_ko": f"menus.{form.menu.data}.options.{key}.label.ko"}
+    summary = translate("sum_add_office", lang(), unit=office.name[lang()], menu=form.menu.data, press=key)
+    return _page(title, form, fields, review(current, {"units.yaml": units, "menu.yaml": menu}, paths,
+                                             summary=summary))
+
+
+@bp.route("/edit/unit/<unit_id>/rename", methods=["GET", "POST"])
+@requires("editor")
+def rename_office_form(unit_id: str) -> ResponseReturnValue:
+    """Rename an office in units.yaml and the keys that reach it in menu.yaml, in one edit."""
+    unit = hotline().units.get(unit_id)
+    if unit is None:
+        abort(404)
+    current = read_texts(live_dir())
+    keys = office_keys(current["menu.yaml"], unit_id)
+    option = hotline().menus[keys[0][0]].option(keys[0][1]) if keys else None
+    label = option.label if option is not None and option.label is not None else None
+    form = RenameForm(request.form if request.method == "POST" else None,
+                      data={"name_zh": unit.name("zh"), "name_ko": unit.name("ko"),
+                            "label_zh": label("zh") if label else "", "label_ko": label("ko") if label else ""})
+    _label(form, {"name_zh": "name_zh", "name_ko": "name_ko", "label_zh": "label_zh", "label_ko": "label_ko"})
+    title = translate("rename_office", lang(), unit=unit.name(lang()))
+    fields = [form.name_zh, form.name_ko, *([form.label_zh, form.label_ko] if label else [])]
+    if request.method == "GET":
+        return _page(title, form, fields)
+    form_errors = _required(form, tuple(f.name for f in fields))
+    if form_errors:
+        return _page(title, form, fields, form_errors=form_errors)
+    names = {"zh": form.name_zh.data.strip(), "ko": form.name_ko.data.strip()}
+    labels = {"zh": form.label_zh.data.strip(), "ko": form.label_ko.data.strip()} if label else None
+    units, menu = rename_office(current["units.yaml"], current["menu.yaml"], unit_id, names, labels)
+    summary = translate("sum_rename_office", lang(), unit=unit.name(lang()), new=names[lang()])
+    paths = {"name_zh": f"units.{unit_id}.name.zh", "name_ko": f"units.{unit_id}.name.ko"}
+    return _page(title, form, fields, review(current, {"units.yaml": units, "menu.yaml": menu}, paths,
+                                             summary=summary))
+
+
+@bp.post("/edit/unit/<unit_id>/remove")
+@requires("editor")
+def remove_office_form(unit_id: str) -> ResponseReturnValue:
+    """Show what removing an office and its keys changes, as a draft to publish (or the problems it would cause:
+    a closure or a submenu that still names it)."""
+    unit = hotline().units.get(unit_id)
+    if unit is None or unit_id == hotline().operator_id:
+        abort(404)
+    current = read_texts(live_dir())
+    units, menu = remove_office(current["units.yaml"], current["menu.yaml"], unit_id)
+    title = translate("remove_office", lang(), unit=unit.name(lang()))
+    summary = translate("sum_remove_office", lang(), unit=unit.name(lang()))
+    return _page(title, None, [], review(current, {"units.yaml": units, "menu.yaml": menu}, {}, summary=summary))
 
 
 @bp.route("/edit/prompt/<prompt_id>", methods=["GET", "POST"])
@@ -356,7 +704,8 @@ def edit_prompt(prompt_id: str) -> ResponseReturnValue:
         return _page(title, form, fields, form_errors=form_errors)
     said: dict[str, str] = {code: str(form[code].data).strip() for code in LANGS}
     candidate = {"prompts.yaml": set_prompt(current["prompts.yaml"], prompt_id, said)}
-    return _page(title, form, fields, review(current, candidate, {c: f"prompts.{prompt_id}.{c}" for c in LANGS}))
+    return _page(title, form, fields, review(current, candidate, {c: f"prompts.{prompt_id}.{c}" for c in LANGS},
+                                             summary=translate("sum_prompt", lang(), prompt=prompt_id)))
 
 
 @bp.route("/edit/raw/<name>", methods=["GET", "POST"])
@@ -374,24 +723,63 @@ def edit_raw(name: str) -> ResponseReturnValue:
         return _page(title, form, [form.text], raw=True, raw_file=name)
     # Browsers send a textarea's lines with CRLF: the file keeps the line ends it had.
     typed = str(form.text.data or "").replace("\r\n", "\n")
-    return _page(title, form, [form.text], review(current, {name: typed}, {"text": ""}), raw=True, raw_file=name)
+    return _page(title, form, [form.text], review(current, {name: typed}, {"text": ""},
+                                                  summary=translate("sum_raw", lang(), file=name)),
+                 raw=True, raw_file=name)
 
 
 # Publishing ---------------------------------------------------------------------------------------------------
 
 
+@bp.get("/drafts/<int:number>")
+@requires("editor")
+def draft(number: int) -> ResponseReturnValue:
+    """A kept draft's publish page at its own address: what it changes, checked again on the live files, a note
+    prefilled with a summary in words, publish, try a call with it, or discard it."""
+    found = my_draft(number)
+    if found is None:
+        return render_template("admin/draft.html", draft=None), 404
+    return _draft_page(found)
+
+
+def _draft_page(found: StoredDraft, note: str | None = None, note_error: str | None = None,
+                status: int = 200) -> ResponseReturnValue:
+    current = read_texts(live_dir())
+    stale = any(digest(current.get(name, "")) != seen for name, seen in found.based_on.items())
+    _, problems = check_candidate(live_dir(), {**current, **found.texts})
+    return render_template(
+        "admin/draft.html", draft=found, stale=stale, diff=text_diff(live_dir(), current, dict(found.texts)),
+        errors=[p for p in problems if p.severity == "error"], warnings=[p for p in problems if p.severity != "error"],
+        note=found.summary if note is None else note, note_error=note_error), status
+
+
+@bp.post("/drafts/<int:number>/discard")
+@requires("editor")
+def discard_draft(number: int) -> ResponseReturnValue:
+    """Forget one of one's drafts."""
+    found = my_draft(number)
+    if found is not None:
+        drafts().drop(number)
+        audit("draft_discarded", found.summary)
+    return redirect(url_for("admin.edits", discarded=found.summary if found else ""), 303)
+
+
 @bp.post("/edit/publish")
 @requires("editor")
 def publish() -> ResponseReturnValue:
-    """Write a checked draft into the live menus folder, which callers hear within 2 s; keep it in the audit log."""
-    draft = load_draft(request.form.get("draft"))
+    """Write a kept draft into the live menus folder, which callers hear within 2 s, with the staff member's note;
+    keep it in the audit log."""
+    draft = my_draft(request.form.get("draft"))
     if draft is None:
-        abort(400)
+        return render_template("admin/draft.html", draft=None), 404
+    # The page always sends the note (prefilled with the summary); a client without it publishes the summary.
+    note = " ".join(request.form.get("note", draft.summary).split())
+    if not note:
+        return _draft_page(draft, "", translate("note_required", lang()), 422)
     versions = _versions()
     try:
         problems = publish_files(live_dir(), draft.texts, draft.based_on, versions=versions,
-                                 author=me().username, note=f"console: {', '.join(sorted(draft.texts))}",
-                                 base=draft.base)
+                                 author=me().username, note=note, base=draft.base)
     except NewerVersion as refused:
         assert versions is not None
         return _newer_version(versions, draft, refused)
@@ -401,6 +789,7 @@ def publish() -> ResponseReturnValue:
     if errors:
         result = Review(errors, [], "", None)
         return _page(translate("publish_refused", lang()), None, [], result)
+    drafts().drop(draft.id)
     names = sorted(draft.texts)
     audit("menus_published", ", ".join(f"{live_dir().name}/{n}" for n in names))
     menus: MenuStore = current_app.extensions["ivr.menus"]
@@ -408,7 +797,7 @@ def publish() -> ResponseReturnValue:
     return redirect(url_for("admin.edits", published=",".join(names)))
 
 
-def _newer_version(versions: PublishedVersions, draft: Draft, refused: NewerVersion) -> ResponseReturnValue:
+def _newer_version(versions: PublishedVersions, draft: StoredDraft, refused: NewerVersion) -> ResponseReturnValue:
     """Refuse a publish made from an older version: say who published what meanwhile, show both changes, and keep
     the edit, made again on the newest version, ready to check and publish (or, where both changed the same
     lines, holding both for staff to choose)."""
@@ -426,15 +815,18 @@ def _newer_version(versions: PublishedVersions, draft: Draft, refused: NewerVers
                           f"version {draft.base}" if started else "nothing", f"version {number}")
     yours = unified_diff(started.files if started else None, {**(started.files if started else newest.files),
                          **draft.texts}, f"version {draft.base}" if started else "nothing", mine)
-    merged = merge_edit(started.files if started else None, draft.texts, newest.files, mine, f"version {number}")
-    result = None if merged.conflicts else review(newest.files, merged.texts, {}, base=number)
+    merged = merge_edit(started.files if started else None, dict(draft.texts), newest.files, mine,
+                        f"version {number}")
+    result = None if merged.conflicts else review(newest.files, merged.texts, {}, base=number, summary=draft.summary)
+    if result is not None and result.draft is not None:
+        drafts().drop(draft.id)  # the same edit, made again on the newest version, is kept in its place
     message = translate("publish_conflict", lang(), author=refused.newest.author, number=number,
                         at=f"{refused.newest.published_at:%Y-%m-%d %H:%M}",
                         base=draft.base if draft.base is not None else "?")
     audit("menus_publish_refused", f"{', '.join(sorted(draft.texts))}: made on version {draft.base}, "
                                    f"version {number} is newer")
     return render_template("admin/edit_conflict.html", message=message, number=number, theirs=theirs, yours=yours,
-                           merged=merged, result=result, base=number,
+                           merged=merged, result=result, base=number, note=draft.summary,
                            author=refused.newest.author), 409
 
 
@@ -442,6 +834,13 @@ def _versions() -> PublishedVersions | None:
     """Return the published versions this server keeps, or None when it keeps none."""
     menus: MenuStore = current_app.extensions["ivr.menus"]
     return menus.follower.versions if menus.follower is not None else None
+
+
+@bp.get("/edit/preview.js")
+@requires("editor")
+def preview_script() -> ResponseReturnValue:
+    """Serve the small script that shows the sentence callers will hear while staff type."""
+    return send_from_directory(Path(__file__).parent / "static", "preview.js", mimetype="text/javascript")
 
 
 @bp.app_template_global()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ivr.core.model import LANGS, Lang
+from ivr.web.admin.form_words import FORM_WORDS
 
 DEFAULT_LANG: Lang = "zh"
 HTML_LANG = {"zh": "zh-CN", "ko": "ko"}
@@ -358,6 +359,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "busy_figures": ("另一个统计正在计算，请稍后再试。", "다른 통계를 계산하는 중입니다. 잠시 후 다시 해 보십시오."),
     "busy_again": ("{seconds} 秒后再试一次", "{seconds}초 후 다시 해 보기"),
 }
+WORDS.update(FORM_WORDS)  # the edit forms' words live beside them
 
 
 def pick_lang(value: Any) -> Lang:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import abort, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -30,9 +31,18 @@ def messages() -> ResponseReturnValue:
     found = records().voicemails(unit=unit, status=status, since=_start(since),
                                  until=_start(until + timedelta(days=1)) if until else None)
     current = hotline()
-    return render_template("admin/messages.html", messages=found, units=list(current.units.values()),
+    marked = _shown(request.args.get("marked", type=int))
+    unmarked = _shown(request.args.get("unmarked", type=int))
+    return render_template("admin/messages.html", marked=marked, unmarked=unmarked, messages=found,
+                           units=list(current.units.values()),
                            hotline=current, unit=unit, status=status, since=since, until=until,
                            statuses=STATUSES, may_mark=me().may("editor"))
+
+
+def _shown(voicemail_id: int | None) -> Voicemail | None:
+    """Return the message a banner speaks of (just marked or unmarked), when it exists."""
+    found = records().voicemails(voicemail_id=voicemail_id) if voicemail_id is not None else []
+    return found[0] if found else None
 
 
 def _start(day: date | None) -> datetime | None:
@@ -67,14 +77,48 @@ def recording(voicemail_id: int) -> ResponseReturnValue:
     return send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
 
 
+@bp.get("/messages/<int:voicemail_id>/called-back")
+@requires("editor")
+def confirm_called_back(voicemail_id: int) -> ResponseReturnValue:
+    """Ask before marking a message as called back (it can be undone afterwards)."""
+    message = _message(voicemail_id)
+    back = _back(request.args.get("back"))
+    unit = hotline().units.get(message.unit or "")
+    help_text = translate("confirm_called_back_help", lang(), caller=message.caller or "—",
+                          at=f"{message.received_at:%Y-%m-%d %H:%M}", unit=unit.name(lang()) if unit else "—")
+    return render_template("admin/confirm.html", title=translate("confirm_called_back_title", lang()),
+                           help=help_text, diff=None, action=url_for("admin.called_back", voicemail_id=voicemail_id),
+                           hidden={"back": back}, confirm=translate("confirm_called_back", lang()), cancel=back)
+
+
 @bp.post("/messages/<int:voicemail_id>/called-back")
 @requires("editor")
 def called_back(voicemail_id: int) -> ResponseReturnValue:
-    """Mark a message as called back, keeping who and when (editors and admins)."""
+    """Mark a message as called back, keeping who and when (editors and admins); the page then offers an undo."""
     message = _message(voicemail_id)
     records().mark_called_back(voicemail_id, moment(), by=me().username)
-    # The audit log outlives IVR_KEEP_DAYS: it names the message, never the caller's whole number.
     audit("called_back", f"voice message {voicemail_id} from {mask_number(message.caller)}")
-    back = request.form.get("back") or ""
-    # Back to the list with its filters; a control character (CR, LF) cannot go into the Location header.
-    return redirect(back if back.startswith("/admin/messages") and back.isprintable() else url_for("admin.messages"))
+    return redirect(_with(_back(request.form.get("back")), marked=voicemail_id))
+
+
+@bp.post("/messages/<int:voicemail_id>/new")
+@requires("editor")
+def not_called_back(voicemail_id: int) -> ResponseReturnValue:
+    """Undo "called back": the message is new again, and the undo is audited."""
+    message = _message(voicemail_id)
+    records().mark_new(voicemail_id)
+    audit("called_back_undone", f"voice message {voicemail_id} from {mask_number(message.caller)}")
+    return redirect(url_for("admin.messages", unmarked=voicemail_id))
+
+
+def _back(value: str | None) -> str:
+    """Return the messages page to go back to (with its filters), never another site."""
+    # A control character (CR, LF) cannot go into the Location header.
+    return value if value and value.startswith("/admin/messages") and not value.startswith("//") \
+        and value.isprintable() else url_for("admin.messages")
+
+
+def _with(address: str, **query: object) -> str:
+    parts = urlsplit(address)
+    kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in query]
+    return urlunsplit(parts._replace(query=urlencode([*kept, *((k, str(v)) for k, v in query.items())])))

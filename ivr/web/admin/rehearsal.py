@@ -21,8 +21,9 @@ from ivr.core.schedule import OfficeHours
 from ivr.core.speech import say_moment
 from ivr.menu_edits import candidate_folder
 from ivr.simulator import CallResult, CallSimulator, Ending, Said, pressed_keys
+from ivr.store.drafts import StoredDraft
 from ivr.web.admin import bp, hotline, lang, me, moment
-from ivr.web.admin.edits import Draft, live_dir, load_draft
+from ivr.web.admin.edits import live_dir, my_draft
 from ivr.web.admin.errors import day_arg, time_arg
 from ivr.web.admin.heavy import heavy
 from ivr.web.admin.i18n import pick_lang, translate
@@ -37,39 +38,45 @@ _KEYS = re.compile(r"^[0-9*#.]*$")
 @bp.route("/try", methods=["GET", "POST"])
 @heavy("busy_try")
 def rehearse() -> ResponseReturnValue:
-    """Show the keypad; each press places the call again from the start with every key pressed so far."""
+    """Show the keypad; each press places the call again from the start with every key pressed so far (GET, or
+    POST as the keypad was sent before)."""
     form = request.form if request.method == "POST" else request.args
     at = _moment(form.get("date"), form.get("time"))
     caller_lang = pick_lang(form.get("caller_lang"))
     dial_status = str(form.get("dial_status")) if form.get("dial_status") in DIAL_STATUSES else "completed"
     # A sentence typed is said at the first menu after the language choice; a new one places the call afresh.
     said = " ".join(str(form.get("said", "")).split())[:MAX_SAID]
-    keys = form.get("keys", "") if request.method == "POST" and not {"restart", "speak"} & set(form) else ""
+    # The keypad is a GET form (a call on the preview app changes nothing): each press is a page of its own, and
+    # Back walks through the presses without asking to send a form again.
+    keys = form.get("keys", "") if not {"restart", "speak"} & set(form) else ""
     pressed = form.get("key", "")
     if not _KEYS.match(keys) or len(keys) >= MAX_KEYS:
         keys = ""
     if pressed in (*KEYPAD, NO_KEY) and "restart" not in form:
         keys += pressed
-    token = request.form.get("draft") if request.method == "POST" else None
-    draft = load_draft(token)
-    if token and (draft is None or not me().may("editor")):
-        abort(403)  # only editors rehearse an unpublished edit, and only one the console checked
+    # A kept draft, by its number: its publish page links here (GET) and the keypad sends it back (POST).
+    token = form.get("draft")
+    if token and not me().may("editor"):
+        abort(403)  # only editors rehearse an unpublished edit
+    draft = my_draft(token) if token else None
+    if token and draft is None:
+        abort(404)  # published, discarded, or another staff member's
     result, current = _call(at, caller_lang, keys, dial_status, draft, said)
     steps = _steps(result)
     return render_template("admin/try.html", at=at, caller_lang=caller_lang, keys=keys, keypad=KEYPAD, said=said,
                            max_said=MAX_SAID,
                            no_key=NO_KEY, steps=steps, outcome=_outcome(current, result, at, lang()),
                            langs=LANGS, dial_statuses=DIAL_STATUSES, dial_status=dial_status,
-                           voice_tags={"zh": "zh-CN", "ko": "ko-KR"}, draft=token if draft else None,
+                           voice_tags={"zh": "zh-CN", "ko": "ko-KR"}, draft=draft,
                            draft_files=sorted(draft.texts) if draft else [])
 
 
-def _call(at: datetime, caller_lang: Lang, keys: str, dial_status: str, draft: Draft | None, said: str = ""
+def _call(at: datetime, caller_lang: Lang, keys: str, dial_status: str, draft: StoredDraft | None, said: str = ""
           ) -> tuple[CallResult, Hotline]:
     """Place the preview call on the live menus, or on the live menus with an unpublished edit over them."""
     if draft is None:
         return place_preview_call(at, caller_lang, keys, dial_status, said=said), hotline()
-    with candidate_folder(live_dir(), draft.texts) as folder:
+    with candidate_folder(live_dir(), dict(draft.texts)) as folder:
         candidate, _ = check_hotline(folder)
         if candidate is None:
             abort(409)  # the live files changed under the edit so that it no longer loads: edit again

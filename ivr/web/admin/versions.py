@@ -27,8 +27,29 @@ def versions() -> ResponseReturnValue:
         difference = store.diff(shown) if shown is not None else None
     except StoreUnavailable:
         abort(503, description=translate("publish_no_database", lang()))
+    undo = id_arg("undo", request.args.get("undo"))
     return render_template("admin/versions.html", versions=found, shown=shown, difference=difference,
-                           restored=restored, newest=found[0].id if found else None)
+                           restored=restored, newest=found[0].id if found else None,
+                           undo=undo if undo in {v.id for v in found} else None)
+
+
+@bp.get("/versions/<int:number>/restore")
+@requires("editor")
+def confirm_restore(number: int) -> ResponseReturnValue:
+    """Ask before a restore, showing what it changes against the newest version (it can be undone afterwards)."""
+    store = _versions()
+    try:
+        head = store.head()
+        if store.get(number) is None or head is None:
+            abort(404)
+        difference = store.diff_between(head.id, number)
+    except StoreUnavailable:
+        abort(503, description=translate("publish_no_database", lang()))
+    return render_template("admin/confirm.html", title=translate("confirm_restore_title", lang(), number=number),
+                           help=translate("confirm_restore_help", lang(), number=number, newest=head.id),
+                           diff=difference or "", action=url_for("admin.restore_version", number=number),
+                           hidden={"base": head.id}, confirm=translate("confirm_restore", lang()),
+                           cancel=url_for("admin.versions"))
 
 
 @bp.post("/versions/<int:number>/restore")
@@ -59,7 +80,8 @@ def restore_version(number: int) -> ResponseReturnValue:
     audit("menus_restored", f"version {number} as version {result.version.id}")
     menus: MenuStore = current_app.extensions["ivr.menus"]
     menus.refresh()  # this worker at once; the others, and the other servers, within a few seconds
-    return redirect(url_for("admin.versions", restored=number, show=result.version.id))
+    # Undo is a restore of the version that was the newest before this one.
+    return redirect(url_for("admin.versions", restored=number, show=result.version.id, undo=base))
 
 
 def _versions() -> PublishedVersions:
