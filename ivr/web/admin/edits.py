@@ -218,7 +218,8 @@ def _page(title: str, form: EditForm | None, fields: list[Any], result: Review |
           form_errors: dict[str, list[str]] | None = None, **extra: Any) -> ResponseReturnValue:
     """Show an edit form with the problems of the last check; a change that passed is kept as a draft, whose
     publish page is then shown at its own address (Post/Redirect/Get: Back never sends the form again)."""
-    if result is not None and result.draft is not None and not form_errors:
+    # A draft with warnings stays on its form, the warnings beside their lines; its publish page is a link away.
+    if result is not None and result.draft is not None and not form_errors and not result.warnings:
         return redirect(url_for("admin.draft", number=result.draft), 303)
     errors: dict[str, list[Problem] | list[str]] = {**(result.by_field if result else {}), **(form_errors or {})}
     status = 422 if form_errors or (result and result.errors) else 200
