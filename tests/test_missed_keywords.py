@@ -180,3 +180,25 @@ def test_a_korean_phrase_with_a_space_is_checked_and_an_unknown_office_is_refuse
     assert unknown.status_code == 422
     assert "请从列表中选择一个办事处。" in _field_error(text(unknown), "unit")
     assert editor.get("/admin/figures/keyword/en").status_code == 404
+
+
+def test_in_korean_a_declined_offer_is_listed_with_the_office_offered_by_name(app: Flask) -> None:
+    at = parse_moment("2026-11-26T09:30:00+08:00")
+    call = {"call_sid": "CA" + "7" * 32, "caller": "+8613812345678", "called": "+864333622075", "language": "ko"}
+    records(app).apply([
+        StepEvent.make(at=at, seq=1, node="menu:main", outcome="confirm", speech="혼인신고 하려고요",
+                       offered=("marriage_registry",), **call),
+        StepEvent.make(at=at + timedelta(seconds=8), seq=2, node="confirm:marriage_registry", outcome="declined",
+                       **call),
+    ])
+    editor = client_of(app, "editor")
+    page = text(editor.get(THURSDAY + "&lang=ko"))
+    assert "전화한 사람이 말했지만 부서를 찾지 못한 말" in page
+    (row,) = rows(page)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert cells[:5] == ["2026-11-26 09:30", "조선어", "혼인신고 하려고요", "도문시 민정국 혼인등기처",
+                         '전화한 사람이 "아니"라고 함']
+    assert 'action="/admin/figures/keyword/ko"' in row
+    assert '<option value="marriage_registry" selected>도문시 민정국 혼인등기처</option>' in row
+    assert 'name="word" type="text" value="혼인신고 하려고요"' in row
+    assert "열쇠말(조선글)" in row
