@@ -70,7 +70,7 @@ def test_an_editor_adds_a_word_callers_said_and_the_same_sentence_then_reaches_t
     assert len(listed) == 1
     assert re.findall(r"<td[^>]*>(.*?)</td>", listed[0], re.S) == [
         "2026-11-26 10:00", "普通话", "我想扯证", "—", "没有找到办事处"]
-    assert "keyword-form" not in page  # a viewer reads the list only
+    assert '<form class="inline keyword-form"' not in page and 'name="word"' not in page  # a viewer reads only
     refused = viewer.post("/admin/figures/keyword/zh", data={"csrf_token": csrf_token(viewer, THURSDAY),
                                                               "unit": "marriage_registry", "word": "扯证"})
     assert refused.status_code == 403
@@ -137,7 +137,7 @@ def test_hostile_sentences_are_escaped_bounded_and_at_most_50_are_listed_newest_
     assert len(listed) == 50
     assert "第53句话" in listed[1] and "第5句话" in listed[-1] and "第4句话" not in page
     assert "<script>alert" not in page
-    shown = re.search(r'<td class="missed-sentence" lang="zh-CN">(.*?)</td>', listed[0], re.S)
+    shown = re.search(r'<td data-label="说的话" class="missed-sentence" lang="zh-CN">(.*?)</td>', listed[0], re.S)
     assert shown is not None
     assert shown.group(1).startswith("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;离婚不知道")
     assert len(html.unescape(shown.group(1))) <= 200
