@@ -19,12 +19,16 @@ from ivr.clock import parse_moment
 from ivr.events import StepEvent
 from ivr.store.staff import StaffStore
 from ivr.store.versions import PublishedVersions
+from tests import test_admin_browser
 from tests.conftest import Provider, twiml
 from tests.console import console_app, csrf_token, log_in, records, settle
+from tests.test_admin_browser import Console
 
 MAIN_ZH = "/voice/step?node=menu:main&lang=zh&input=none&seq=1"  # as the language menu sends it
 MARRIAGE_LINE = "+864333623441"
 THURSDAY = "/admin/figures?since=2026-11-26&until=2026-11-26"
+# The browser test's fixtures: Debian's Chromium and the console served on a local port.
+browser, console = test_admin_browser.browser, test_admin_browser.console
 KEYWORDS_BEFORE = "    keywords: [结婚, 离婚, 结婚证, 婚姻登记, 婚姻证明, 결혼, 리혼, 혼인등기]"
 
 
@@ -146,7 +150,7 @@ def test_hostile_sentences_are_escaped_bounded_and_at_most_50_are_listed_newest_
     assert word.group(1) == ("离婚不知道" * 4)  # the Han characters only, cut to 20
 
 
-@pytest.mark.parametrize("console, spoken, word, message", [
+@pytest.mark.parametrize("shown_in, spoken, word, message", [
     ("zh", "zh", "혼인신고", "普通话的关键词只能用汉字写（不要标点、数字、字母或朝鲜文）。"),
     ("zh", "ko", "婚姻", "朝鲜语的关键词只能用朝鲜文写，词之间可以有空格（不要标点、数字、字母或汉字）。"),
     ("ko", "zh", "扯证<b>", "중국어 열쇠말은 한자로만 쓰십시오(문장부호, 수자, 라틴 문자, 조선글 없이)."),
@@ -156,9 +160,9 @@ def test_hostile_sentences_are_escaped_bounded_and_at_most_50_are_listed_newest_
     ("ko", "ko", "   ", "추가할 열쇠말을 쓰십시오."),
 ])
 def test_a_keyword_in_the_wrong_script_empty_or_long_is_refused_at_its_field(
-        app: Flask, menus: Path, console: str, spoken: str, word: str, message: str) -> None:
+        app: Flask, menus: Path, shown_in: str, spoken: str, word: str, message: str) -> None:
     editor = client_of(app, "editor")
-    editor.get(f"/admin/figures?lang={console}")
+    editor.get(f"/admin/figures?lang={shown_in}")
     before = (menus / "units.yaml").read_text(encoding="utf-8")
     refused = editor.post(f"/admin/figures/keyword/{spoken}", data={
         "csrf_token": csrf_token(editor, THURSDAY), "unit": "marriage_registry", "word": word})
@@ -202,3 +206,20 @@ def test_in_korean_a_declined_offer_is_listed_with_the_office_offered_by_name(ap
     assert '<option value="marriage_registry" selected>도문시 민정국 혼인등기처</option>' in row
     assert 'name="word" type="text" value="혼인신고 하려고요"' in row
     assert "열쇠말(조선글)" in row
+
+
+def test_in_the_browser_the_list_and_its_forms_pass_axe_on_a_pc_and_on_a_phone(console: Console) -> None:
+    """Debian's Chromium with axe-core: the section with an editor's forms has no serious problem at either width."""
+    at = parse_moment("2026-11-26T09:30:00+08:00")
+    records(console.app).apply([StepEvent.make(
+        call_sid="CA" + "8" * 32, at=at, seq=1, node="menu:main", outcome="not_understood", language="zh",
+        caller="+8613812345678", called="+864333622075", speech="我想扯证" + "不知道" * 60, offered=())])
+    console.log_in("editor")
+    console.open("/admin/figures?since=2026-11-26&until=2026-11-26")
+    assert console.find("#missed .missed-sentence").text.startswith("我想扯证不知道")
+    assert console.find("#missed input[name=word]").get_attribute("value") == "扯证" + "不知道" * 6
+    console.check("figures-missed")
+    console.driver.set_window_size(390, 844)  # a phone: each row a card, nothing wider than the screen
+    width = console.driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390
+    console.check("figures-missed-phone")
