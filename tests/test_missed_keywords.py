@@ -223,3 +223,14 @@ def test_in_the_browser_the_list_and_its_forms_pass_axe_on_a_pc_and_on_a_phone(c
     width = console.driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390
     console.check("figures-missed-phone")
+
+
+def test_a_units_yaml_that_does_not_parse_is_named_and_nothing_is_written(app: Flask, menus: Path) -> None:
+    broken = (menus / "units.yaml").read_text(encoding="utf-8") + "\n  oops: [unclosed\n"
+    (menus / "units.yaml").write_text(broken, encoding="utf-8")
+    editor = client_of(app, "editor")
+    refused = editor.post("/admin/figures/keyword/zh", data={"csrf_token": csrf_token(editor, THURSDAY),
+                                                             "unit": "marriage_registry", "word": "扯证"})
+    assert refused.status_code == 422
+    assert "the file does not parse as YAML" in text(refused) and 'name="draft"' not in text(refused)
+    assert (menus / "units.yaml").read_text(encoding="utf-8") == broken

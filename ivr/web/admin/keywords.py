@@ -102,7 +102,10 @@ def add_word(spoken: str) -> ResponseReturnValue:
     form.word.data = word
     unit_id = str(form.unit.data or "")
     current = read_texts(live_dir())
-    known = value_at(current["units.yaml"], "units", unit_id)
+    try:
+        known = value_at(current["units.yaml"], "units", unit_id)
+    except EditError as exc:  # units.yaml as it is in the folder does not parse: the raw editor mends it
+        return _page(title, form, fields, form_errors={"": [str(exc)]})
     problem = keyword_problem(word, said)
     errors: dict[str, list[str]] = {"word": [problem]} if problem else {}
     if not isinstance(known, dict):
