@@ -234,3 +234,34 @@ def test_a_units_yaml_that_does_not_parse_is_named_and_nothing_is_written(app: F
     assert refused.status_code == 422
     assert "the file does not parse as YAML" in text(refused) and 'name="draft"' not in text(refused)
     assert (menus / "units.yaml").read_text(encoding="utf-8") == broken
+
+
+def test_two_editors_adding_words_from_the_same_version_the_second_is_told_and_keeps_hers(
+        app: Flask, menus: Path) -> None:
+    say(app, "我想扯证")
+    first, second = client_of(app, "editor"), app.test_client()
+    StaffStore(records(app)).add("editor2", "editor password 22", "editor",
+                                 parse_moment("2026-11-01T00:00:00+08:00"))
+    second.post("/admin/login", data={"csrf_token": csrf_token(second), "username": "editor2",
+                                      "password": "editor password 22"})
+    drafts = []
+    for client, word in ((first, "扯证"), (second, "领证")):
+        page = text(client.get(THURSDAY))
+        base = re.search(r'name="base" value="(\d*)"', page)
+        assert base is not None
+        checked = text(client.post("/admin/figures/keyword/zh", data={
+            "csrf_token": csrf_token(client, THURSDAY), "base": base.group(1), "unit": "marriage_registry",
+            "word": word}))
+        draft = re.search(r'name="draft" value="([^"]+)"', checked)
+        assert draft is not None, checked
+        drafts.append(draft.group(1))
+    assert first.post("/admin/edit/publish", data={"csrf_token": csrf_token(first, THURSDAY),
+                                                   "draft": drafts[0]}).status_code == 302
+    refused = second.post("/admin/edit/publish", data={"csrf_token": csrf_token(second, THURSDAY),
+                                                       "draft": drafts[1]})
+    assert refused.status_code == 409  # a version was published since hers was opened: named, hers kept
+    page = text(refused)
+    assert re.search(r"editor 在 [-\d]+ [:\d]+ 发布了第 2 版，当时您正在编辑（您的修改是在第 1 版上做的）", page)
+    assert "领证" in page  # both added to the same line: her edit is shown with the other, to choose
+    units = (menus / "units.yaml").read_text(encoding="utf-8")
+    assert "扯证" in units and "领证" not in units
