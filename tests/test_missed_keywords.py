@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from ivr.clock import parse_moment
 from ivr.events import StepEvent
+from ivr.menu_edits import EditError, add_keyword
 from ivr.store.staff import StaffStore
 from ivr.store.versions import PublishedVersions
 from tests import test_admin_browser
@@ -265,3 +266,15 @@ def test_two_editors_adding_words_from_the_same_version_the_second_is_told_and_k
     assert "领证" in page  # both added to the same line: her edit is shown with the other, to choose
     units = (menus / "units.yaml").read_text(encoding="utf-8")
     assert "扯证" in units and "领证" not in units
+
+
+def test_add_keyword_keeps_the_flow_list_and_refuses_a_word_the_unit_has() -> None:
+    text = ("units:\n  a:  # the first\n    name: {zh: 甲, ko: 갑}\n    keywords: [甲科]\n"
+            "  b:\n    name: {zh: 乙, ko: 을}\n")
+    once = add_keyword(text, "a", "扯证")
+    assert once == text.replace("[甲科]", "[甲科, 扯证]")
+    assert add_keyword(once, "b", "을과") == once + "    keywords: [을과]\n"
+    with pytest.raises(EditError, match="'扯证' is already a keyword of unit 'a'"):
+        add_keyword(once, "a", "扯证")
+    with pytest.raises(EditError, match="units has no entry 'c'"):
+        add_keyword(once, "c", "扯证")
