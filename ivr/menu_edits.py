@@ -236,6 +236,22 @@ def set_unit(text: str, unit_id: str, phone: str | None, schedule: str) -> str:
     return _dump(data)
 
 
+def add_keyword(text: str, unit_id: str, keyword: str) -> str:
+    """Add a word callers say for a unit at the end of its `keywords` in units.yaml's text (one list for both
+    languages: the router reads a keyword's language from its script)."""
+    data = _load(text)
+    unit = _entry(data, "units", unit_id)
+    keywords = unit.get("keywords")
+    if keywords is None:
+        keywords = unit["keywords"] = _flow_seq([])
+    if not isinstance(keywords, CommentedSeq):
+        raise EditError(f"units.{unit_id}.keywords in units.yaml is not a list; fix it in the raw editor first")
+    if keyword in [str(k) for k in keywords]:
+        raise EditError(f"'{keyword}' is already a keyword of unit '{unit_id}'")
+    keywords.append(keyword)  # in place, so that a flow list stays a flow list
+    return _dump(data)
+
+
 def set_prompt(text: str, prompt_id: str, texts: Mapping[str, str]) -> str:
     """Change what a prompt says in each language in prompts.yaml's text."""
     data = _load(text)

@@ -9,9 +9,11 @@ from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.store.report import build_report, name_report, report_csv
-from ivr.web.admin import bp, hotline, lang, moment, records
+from ivr.web.admin import bp, hotline, lang, me, moment, records
+from ivr.web.admin.edits import edit_base
 from ivr.web.admin.errors import FIRST_DAY, day_arg
 from ivr.web.admin.heavy import heavy
+from ivr.web.admin.keywords import MAX_KEYWORD, SENTENCE_SHOWN, missed, unit_choices
 
 DEFAULT_DAYS = 30
 # The chart's geometry in SVG units: every bar has a row of its own, so no label can overlap another.
@@ -23,11 +25,15 @@ BAR_WIDTH = 360
 @bp.get("/figures")
 @heavy("busy_figures")
 def figures() -> ResponseReturnValue:
-    """Calls per day and hour, menu choices by name, out-of-hours share, hang-ups and forwarding per unit."""
+    """Calls per day and hour, menu choices by name, out-of-hours share, hang-ups and forwarding per unit, and
+    the sentences callers said that reached no office (editors can add a word of one to an office's keywords)."""
     since, until = _period()
     named = _named_report(since, until)
+    editor = me().may("editor")
     return render_template("admin/figures.html", report=named, since=since, until=until, charts=_charts(named),
-                           row=ROW, label_width=LABEL_WIDTH, bar_width=BAR_WIDTH)
+                           row=ROW, label_width=LABEL_WIDTH, bar_width=BAR_WIDTH, missed=missed(since, until),
+                           editor=editor, units=unit_choices() if editor else [], base=edit_base() if editor else None,
+                           sentence_shown=SENTENCE_SHOWN, max_keyword=MAX_KEYWORD)
 
 
 @bp.get("/figures.csv")

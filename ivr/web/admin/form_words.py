@@ -29,6 +29,7 @@ FORM_WORDS: dict[str, tuple[str, str]] = {
     "sum_remove": ("取消：{day}（{name}）", "취소: {day}({name})"),
     "sum_schedule": ("{schedule}：修改办公时间", "{schedule}: 업무시간 변경"),
     "sum_week": ("{schedule}：{hours}", "{schedule}: {hours}"),
+    "sum_keyword": ("{unit}：加上来电者的说法“{word}”", "{unit}: 전화한 분의 말 \"{word}\" 추가"),
     "sum_unit": ("{unit}：{what}", "{unit}: {what}"),
     "sum_unit_phone": ("电话改为 {phone}", "전화를 {phone}(으)로"),
     "sum_unit_no_phone": ("不再有单独电话，经总机转接", "따로 전화 없이 대표전화로"),

@@ -357,6 +357,33 @@ WORDS: dict[str, tuple[str, str]] = {
     "busy_title": ("请稍候", "잠시 기다려 주십시오"),
     "busy_try": ("另一个试拨正在进行，请稍后再试。", "다른 시험 전화가 진행 중입니다. 잠시 후 다시 해 보십시오."),
     "busy_figures": ("另一个统计正在计算，请稍后再试。", "다른 통계를 계산하는 중입니다. 잠시 후 다시 해 보십시오."),
+    # The sentences callers said that reached no office, and adding a word of one to an office's keywords.
+    "missed_sentences": ("来电者说了但没有找到办事处的话", "전화한 사람이 말했지만 부서를 찾지 못한 말"),
+    "missed_help": ("最新的在前，最多 50 句；数字已遮盖。", "최신 것부터 최대 50개; 수자는 가리웠습니다."),
+    "missed_help_editor": ("把其中的词加为某个办事处的关键词：检查后发布为新版本，之后同样的话会转到那里。",
+                           "그 말을 어느 부서의 열쇠말로 추가하십시오. 검사한 뒤 새 판본으로 발표하면 같은 말이 "
+                           "그 부서로 련결됩니다."),
+    "missed_sentence": ("说的话", "말한 것"),
+    "missed_offered": ("转接或提供的办事处", "련결하거나 제시한 부서"),
+    "missed_why": ("原因", "까닭"),
+    "missed_no_office": ("没有找到办事处", "부서를 찾지 못함"),
+    "missed_declined": ("来电者说“不是”", "전화한 사람이 \"아니\"라고 함"),
+    "missed_back": ("来电者按了 *", "전화한 사람이 *를 누름"),
+    "missed_other_office": ("来电者选了别的办事处", "전화한 사람이 다른 부서를 고름"),
+    "add_keyword": ("加为关键词", "열쇠말로 추가"),
+    "keyword_unit": ("办事处", "부서"),
+    "keyword_word_zh": ("关键词（汉字）", "열쇠말(한자)"),
+    "keyword_word_ko": ("关键词（朝鲜文）", "열쇠말(조선글)"),
+    "keyword_required": ("请写要加的关键词。", "추가할 열쇠말을 쓰십시오."),
+    "keyword_too_long": ("关键词最多 {n} 个字，现在是 {length} 个：请只写一个短语。",
+                         "열쇠말은 {n}자까지입니다. 지금 {length}자입니다. 짧은 말 하나만 쓰십시오."),
+    "keyword_script_zh": ("普通话的关键词只能用汉字写（不要标点、数字、字母或朝鲜文）。",
+                          "중국어 열쇠말은 한자로만 쓰십시오(문장부호, 수자, 라틴 문자, 조선글 없이)."),
+    "keyword_script_ko": ("朝鲜语的关键词只能用朝鲜文写，词之间可以有空格（不要标点、数字、字母或汉字）。",
+                          "조선어 열쇠말은 조선글로만 쓰십시오. 단어 사이에 띄여쓰기는 됩니다"
+                          "(문장부호, 수자, 라틴 문자, 한자 없이)."),
+    "keyword_known": ("“{word}”已经是这个办事处的关键词。", "'{word}'은(는) 이미 이 부서의 열쇠말입니다."),
+    "keyword_pick_unit": ("请从列表中选择一个办事处。", "목록에서 부서를 고르십시오."),
     "busy_again": ("{seconds} 秒后再试一次", "{seconds}초 후 다시 해 보기"),
 }
 WORDS.update(FORM_WORDS)  # the edit forms' words live beside them
