@@ -91,7 +91,8 @@ def test_an_editor_adds_a_word_callers_said_and_the_same_sentence_then_reaches_t
     assert base is not None
 
     checked = editor.post(form.group(1), data={"csrf_token": csrf_token(editor, THURSDAY), "base": base.group(1),
-                                               "unit": "marriage_registry", "word": " 扯证 "})
+                                               "unit": "marriage_registry", "word": " 扯证 "},
+                          follow_redirects=True)  # to the draft's own page (Post/Redirect/Get)
     page = text(checked)
     assert checked.status_code == 200, page
     assert 'id="valid"' in page
@@ -107,7 +108,7 @@ def test_an_editor_adds_a_word_callers_said_and_the_same_sentence_then_reaches_t
     assert f"{KEYWORDS_BEFORE[:-1]}, 扯证]" in units.splitlines()
     assert "#   keywords  words callers might use for it" in units  # the file's comments kept
     newest = PublishedVersions(records(app)).history()[0]
-    assert (newest.author, newest.note) == ("editor", "console: units.yaml")
+    assert (newest.author, newest.note) == ("editor", "图们市民政局婚姻登记处：加上来电者的说法“扯证”")
     entry = next(e for e in StaffStore(records(app)).audit_entries() if e.action == "menus_published")
     assert (entry.actor, entry.detail) == ("editor", "menus/units.yaml")
 
@@ -177,7 +178,8 @@ def test_a_keyword_in_the_wrong_script_empty_or_long_is_refused_at_its_field(
 def test_a_korean_phrase_with_a_space_is_checked_and_an_unknown_office_is_refused(app: Flask) -> None:
     editor = client_of(app, "editor")
     checked = editor.post("/admin/figures/keyword/ko", data={"csrf_token": csrf_token(editor, THURSDAY),
-                                                             "unit": "marriage_registry", "word": "혼인  신고"})
+                                                             "unit": "marriage_registry", "word": "혼인  신고"},
+                          follow_redirects=True)
     assert checked.status_code == 200
     assert f"+{KEYWORDS_BEFORE[:-1]}, 혼인 신고]" in text(checked)  # one space kept between the words
     unknown = editor.post("/admin/figures/keyword/ko", data={"csrf_token": csrf_token(editor, THURSDAY),
@@ -252,7 +254,7 @@ def test_two_editors_adding_words_from_the_same_version_the_second_is_told_and_k
         assert base is not None
         checked = text(client.post("/admin/figures/keyword/zh", data={
             "csrf_token": csrf_token(client, THURSDAY), "base": base.group(1), "unit": "marriage_registry",
-            "word": word}))
+            "word": word}, follow_redirects=True))
         draft = re.search(r'name="draft" value="([^"]+)"', checked)
         assert draft is not None, checked
         drafts.append(draft.group(1))
