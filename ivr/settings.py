@@ -26,11 +26,14 @@ DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
 # How long call records (with the caller's number, personal information) are kept: a year unless set.
 DEFAULT_KEEP_DAYS = 365
 MAX_KEEP_DAYS = 36_500  # a century: beyond it a date arithmetic overflow, not a policy
-# Environment variables as the provider names them; every other setting is IVR_<NAME>.
-PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
+# Environment variables as the provider (or prometheus-client, for its multiprocess folder) names them; every
+# other setting is IVR_<NAME>.
+PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID",
+                      "METRICS_DIR": "PROMETHEUS_MULTIPROC_DIR"}
 NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
          "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_DIR",
-         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "KEEP_DAYS", "MASK_NUMBERS", "HEALTH_TOKEN")
+         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "KEEP_DAYS", "MASK_NUMBERS", "HEALTH_TOKEN",
+         "METRICS_TOKEN", "METRICS_DIR")
 
 
 class ConfigError(RuntimeError):
@@ -60,6 +63,11 @@ class Settings:
     keep_days: int = DEFAULT_KEEP_DAYS  # calls, steps and messages called back are removed after this many days
     mask_numbers: bool = False  # exports (voice-message lists) show caller numbers masked by default
     health_token: str | None = None  # who may read /health/details; None: requests from this machine only
+    metrics_token: str | None = None  # who may read /metrics; None: requests from this machine only
+    # prometheus-client's multiprocess folder (PROMETHEUS_MULTIPROC_DIR, which `ivr serve` sets): every process
+    # counts into its files and /metrics sums them; None: each process (each app) counts on its own.
+    metrics_dir: Path | None = None
+    metrics: bool = True  # count this app's calls for /metrics (off for a preview call, which is no real call)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +105,8 @@ class Settings:
             keep_days=_keep_days(given.get("KEEP_DAYS", DEFAULT_KEEP_DAYS)),
             mask_numbers=flag(given.get("MASK_NUMBERS")),
             health_token=_text(given.get("HEALTH_TOKEN")),
+            metrics_token=_text(given.get("METRICS_TOKEN")),
+            metrics_dir=Path(given["METRICS_DIR"]) if "METRICS_DIR" in given else None,
         )
 
     def but(self, **changes: Any) -> Settings:
@@ -112,7 +122,8 @@ class Settings:
         return self.but(auth_token=secrets.token_hex(16), secret_key=secrets.token_hex(16), frozen_time=at,
                         menus_dir=menus_dir, instance_dir=scratch,
                         database_url=f"sqlite:///{scratch / 'preview.sqlite3'}", outbox_dir=None,
-                        development=False, public_url=None, trust_proxy=False, menus_versions=False)
+                        development=False, public_url=None, trust_proxy=False, menus_versions=False,
+                        metrics=False)
 
 
 def flag(value: object) -> bool:
