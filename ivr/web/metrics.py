@@ -101,7 +101,7 @@ def counts_for(config: Settings) -> Counts | None:
     """Return the counts an app adds to: the process's shared ones in multiprocess mode, else its own."""
     if not config.metrics:
         return None
-    disable_created_metrics()  # the *_created samples: the same text whether one process counts or several
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # the *_created samples: the same text whether one process counts or several
     if config.metrics_dir is None:
         return Counts(CollectorRegistry(auto_describe=True))
     with _SHARED_LOCK:
