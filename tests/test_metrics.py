@@ -231,3 +231,22 @@ def test_a_preview_call_counts_nothing(tmp_path: Path) -> None:
     token = preview.extensions["ivr.settings"].auth_token
     assert Provider(preview.test_client(), token=token).post("/voice", call).status_code == 200
     assert value(samples(real.test_client().get("/metrics").data.decode()), "ivr_calls_total") == 0
+
+
+def test_the_readme_s_alert_rules_and_scrape_config_name_what_metrics_serves() -> None:
+    import re
+
+    import yaml
+
+    from ivr.paths import PROJECT_ROOT
+
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", (PROJECT_ROOT / "README.md").read_text(
+        encoding="utf-8"), re.DOTALL)]
+    rules = next(b for b in blocks if isinstance(b, dict) and "groups" in b)["groups"][0]["rules"]
+    scrape = next(b for b in blocks if isinstance(b, dict) and "scrape_configs" in b)["scrape_configs"][0]
+    assert scrape["static_configs"][0]["targets"] == ["127.0.0.1:8000"]  # deploy/ivr-hotline.service's port
+    assert [rule["alert"] for rule in rules] == ["IvrEventsWaiting", "IvrMenusEditRejected"]
+    served = {name for name, _labels in samples(make_app().test_client().get("/metrics").data.decode())}
+    for rule in rules:
+        named = set(re.findall(r"\bivr_[a-z_]+", rule["expr"]))
+        assert named and named <= served, (rule["expr"], served)
