@@ -14,7 +14,6 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
@@ -47,7 +46,7 @@ VOICE_MESSAGES_EVERY = 30.0
 # What a spoken request's decision says about it (see Decision.offered).
 ROUTED, ASKED, NOT_UNDERSTOOD = "routed", "asked", "not_understood"
 _SHARED_LOCK = threading.Lock()
-_SHARED: dict[Path, Counts] = {}
+_SHARED: list[Counts] = []  # the process's one set in multiprocess mode (its files are the process's own)
 
 
 class Counts:
@@ -101,20 +100,20 @@ def counts_for(config: Settings) -> Counts | None:
     """Return the counts an app adds to: the process's shared ones in multiprocess mode, else its own."""
     if not config.metrics:
         return None
-    disable_created_metrics()  # type: ignore[no-untyped-call]  # the *_created samples: the same text whether one process counts or several
+    # No *_created samples: the same text whether one process counts or several.
+    disable_created_metrics()  # type: ignore[no-untyped-call]
     if config.metrics_dir is None:
         return Counts(CollectorRegistry(auto_describe=True))
     with _SHARED_LOCK:
-        counts = _SHARED.get(config.metrics_dir)
-        if counts is None:
+        if not _SHARED:
             # prometheus-client picks memory-mapped values when it is first imported with the variable set; an
             # import made earlier in this process (before `ivr serve` set it) must not leave them in memory only.
             # Its files go where the variable says (`ivr serve` sets it; a test's settings may name the folder alone).
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(config.metrics_dir)
             if not getattr(values.ValueClass, "_multiprocess", False):
                 values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
-            counts = _SHARED[config.metrics_dir] = Counts(None)  # collected from the files, not from a registry
-        return counts
+            _SHARED.append(Counts(None))  # collected from the files, not from a registry
+        return _SHARED[0]
 
 
 def app_counts() -> Counts | None:
