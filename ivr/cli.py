@@ -229,7 +229,7 @@ def prompts(menus_dir: str | None) -> None:
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:
     """Run the webhook service: gunicorn with the project's settings, or --dev for the development server."""
-    from ivr.server import ProductionServer, start_records_writer
+    from ivr.server import ProductionServer, metrics_folder, start_records_writer
     from ivr.web import create_app
 
     config = settings()
@@ -244,6 +244,8 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
         import secrets
 
         config = config.but(secret_key=secrets.token_hex(32))  # one key for every worker: a login holds across them
+    if not dev:  # every worker counts into one folder, and /metrics sums it, whichever worker answers
+        config = config.but(metrics_dir=metrics_folder(config.instance_dir, config.metrics_dir))
     try:
         # Once here, before any worker: the menus are checked (or their last good copy taken) and SQLite migrated.
         app = create_app(config)
@@ -265,7 +267,8 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
         return
     start_records_writer()  # the workers answer callers; that process writes their records
     ProductionServer(functools.partial(create_app, config), f"{host}:{port}", workers, threads,
-                     after_fork=functools.partial(logs.configure, config.log_level)).run()
+                     after_fork=functools.partial(logs.configure, config.log_level),
+                     metrics_dir=config.metrics_dir).run()
 
 
 @main.command("fallback-twiml")

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -18,7 +19,7 @@ from ivr.redact import mask_number
 from ivr.web.security import LogThrottle
 from ivr.worker import REQUEST_DEADLINE, WholeRequestWorker
 
-__all__ = ["REQUEST_DEADLINE", "ProductionServer", "start_records_writer"]
+__all__ = ["REQUEST_DEADLINE", "ProductionServer", "metrics_folder", "start_records_writer"]
 
 # Threads per worker, each serving one whole request at a time: a slow or stalled client holds none of them
 # (the worker's event loop gathers its request, and closes it after REQUEST_DEADLINE seconds).
@@ -69,7 +70,7 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
     """Gunicorn serving an app factory in each worker, with the project's settings instead of a config file."""
 
     def __init__(self, make_app: Callable[[], Flask], bind: str, workers: int, threads: int = THREADS,
-                 after_fork: Callable[[], None] | None = None) -> None:
+                 after_fork: Callable[[], None] | None = None, metrics_dir: Path | None = None) -> None:
         self.make_app = make_app
         self.options = {
             "bind": bind,
@@ -92,6 +93,8 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
         }
         if after_fork is not None:
             self.options["post_fork"] = lambda _arbiter, _worker: after_fork()
+        if metrics_dir is not None:
+            self.options["child_exit"] = lambda _arbiter, worker: _worker_ended(worker.pid, metrics_dir)
         super().__init__()
 
     def load_config(self) -> None:
@@ -107,6 +110,25 @@ class ProductionServer(BaseApplication):  # type: ignore[misc]
         # caller of the worker would wait through.
         gc.freeze()
         return app
+
+
+def metrics_folder(instance_dir: Path, given: Path | None = None) -> Path:
+    """Prepare prometheus-client's multiprocess folder (`metrics/` in the instance folder unless one is given) for
+    a new server: emptied of the last run's files, and named in PROMETHEUS_MULTIPROC_DIR for every process
+    started from here on (the workers and the records writer), before any of them imports prometheus-client."""
+    folder = given or instance_dir / "metrics"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.db"):  # the last run's counts: a new server starts from zero, as Prometheus expects
+        old.unlink(missing_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
+def _worker_ended(pid: int, metrics_dir: Path) -> None:
+    """gunicorn's child_exit hook: let prometheus-client forget the live gauges of a worker that ended."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid, str(metrics_dir))  # type: ignore[no-untyped-call]
 
 
 def start_records_writer() -> subprocess.Popen[bytes]:

@@ -27,11 +27,14 @@ DEFAULT_PROVIDER_API_URL = "https://api.twilio.com"
 # How long call records (with the caller's number, personal information) are kept: a year unless set.
 DEFAULT_KEEP_DAYS = 365
 MAX_KEEP_DAYS = 36_500  # a century: beyond it a date arithmetic overflow, not a policy
-# Environment variables as the provider names them; every other setting is IVR_<NAME>.
-PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID"}
+# Environment variables as the provider (or prometheus-client, for its multiprocess folder) names them; every
+# other setting is IVR_<NAME>.
+PROVIDER_VARIABLES = {"AUTH_TOKEN": "TWILIO_AUTH_TOKEN", "ACCOUNT_SID": "TWILIO_ACCOUNT_SID",
+                      "METRICS_DIR": "PROMETHEUS_MULTIPROC_DIR"}
 NAMES = ("AUTH_TOKEN", "ACCOUNT_SID", "MENUS_DIR", "INSTANCE_DIR", "DATABASE_URL", "PUBLIC_URL", "CALLER_ID",
          "FROZEN_TIME", "DEVELOPMENT", "TRUST_PROXY", "FALLBACK_NUMBER", "LOG_LEVEL", "OUTBOX_DIR",
-         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "KEEP_DAYS", "MASK_NUMBERS", "HEALTH_TOKEN", "STAFF_LANG")
+         "PROVIDER_API_URL", "SECRET_KEY", "MENUS_VERSIONS", "KEEP_DAYS", "MASK_NUMBERS", "HEALTH_TOKEN", "STAFF_LANG",
+         "METRICS_TOKEN", "METRICS_DIR")
 # The languages staff read the menus checks in (ivr.core.wording); English is for operators who ask.
 STAFF_LANGS = LANGUAGES
 
@@ -64,6 +67,11 @@ class Settings:
     mask_numbers: bool = False  # exports (voice-message lists) show caller numbers masked by default
     health_token: str | None = None  # who may read /health/details; None: requests from this machine only
     staff_lang: Lang = "zh"  # the language of `ivr validate` and `ivr menus publish` unless --lang says
+    metrics_token: str | None = None  # who may read /metrics; None: requests from this machine only
+    # prometheus-client's multiprocess folder (PROMETHEUS_MULTIPROC_DIR, which `ivr serve` sets): every process
+    # counts into its files and /metrics sums them; None: each process (each app) counts on its own.
+    metrics_dir: Path | None = None
+    metrics: bool = True  # count this app's calls for /metrics (off for a preview call, which is no real call)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -102,6 +110,8 @@ class Settings:
             mask_numbers=flag(given.get("MASK_NUMBERS")),
             health_token=_text(given.get("HEALTH_TOKEN")),
             staff_lang=_staff_lang(given.get("STAFF_LANG")),
+            metrics_token=_text(given.get("METRICS_TOKEN")),
+            metrics_dir=Path(given["METRICS_DIR"]) if "METRICS_DIR" in given else None,
         )
 
     def but(self, **changes: Any) -> Settings:
@@ -117,7 +127,8 @@ class Settings:
         return self.but(auth_token=secrets.token_hex(16), secret_key=secrets.token_hex(16), frozen_time=at,
                         menus_dir=menus_dir, instance_dir=scratch,
                         database_url=f"sqlite:///{scratch / 'preview.sqlite3'}", outbox_dir=None,
-                        development=False, public_url=None, trust_proxy=False, menus_versions=False)
+                        development=False, public_url=None, trust_proxy=False, menus_versions=False,
+                        metrics=False)
 
 
 def flag(value: object) -> bool:

@@ -117,6 +117,7 @@ def start_nginx(folder: Path, upstream: int) -> tuple[subprocess.Popen[bytes], P
 def behind_nginx(menus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Proxy,
                                                                                                ServedHotline]]:
     monkeypatch.setenv("IVR_TRUST_PROXY", "1")  # as deploy/ivr.env.example sets it
+    monkeypatch.setenv("IVR_METRICS_TOKEN", METRICS_TOKEN)  # as deploy/README.md says, for a scrape through nginx
     server = ServedHotline(menus, tmp_path / "instance")
     server.wait_ready()
     process, proxy = start_nginx(tmp_path / "nginx", server.port)
@@ -124,6 +125,9 @@ def behind_nginx(menus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     process.terminate()
     process.wait(timeout=10)
     server.stop()
+
+
+METRICS_TOKEN = "deploy-metrics-token-91c2"
 
 
 def over_tls(proxy: Proxy, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
@@ -199,9 +203,13 @@ def test_a_signed_step_through_nginx_gets_its_twiml(behind_nginx: tuple[Proxy, S
     assert status in (200, 401)  # the login page again, saying the login failed
     assert audited_addresses(server) == ["127.0.0.2"]
 
-    # /metrics only from this host's loopback address; another address (127.0.0.2 here) is refused by nginx.
-    assert over_tls(proxy, "GET", "/metrics", source="127.0.0.2")[0] == 403
-    assert over_tls(proxy, "GET", "/metrics")[0] != 403
+    # /metrics only from this host's loopback address; another address (127.0.0.2 here) is refused by nginx,
+    # even with the token; through nginx (a forwarded request) ivr serve asks for the token.
+    bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    assert over_tls(proxy, "GET", "/metrics", headers=bearer, source="127.0.0.2")[0] == 403
+    assert over_tls(proxy, "GET", "/metrics")[0] == 401
+    status, body = over_tls(proxy, "GET", "/metrics", headers=bearer)
+    assert status == 200 and b"\nivr_calls_total " in body and b"ivr_events_waiting" in body
     # A body over client_max_body_size never reaches ivr serve.
     assert over_tls(proxy, "POST", "/voice", b"x" * (1024 * 1024 + 1), headers)[0] == 413
 

@@ -172,6 +172,14 @@ class Store:
     # Voice messages ----------------------------------------------------------------------------------
 
     @translate_errors
+    def voicemails_waiting(self) -> int:
+        """Return how many voice messages wait for a call back (one count query, for /metrics)."""
+        with self.engine.connect() as connection:
+            found = connection.execute(select(func.count()).select_from(voicemails)
+                                       .where(voicemails.c.status == "new")).scalar_one()
+        return int(found)
+
+    @translate_errors
     def voicemails(self, unit: str | None = None, status: str | None = None, since: datetime | None = None,
                    until: datetime | None = None, voicemail_id: int | None = None) -> list[Voicemail]:
         """Return voice messages, newest first, optionally of one unit, status or period [since, until)."""

@@ -55,11 +55,12 @@ def create_app(test_config: Mapping[str, Any] | Settings | None = None) -> Flask
                                                                                          config.database_url))
     _keep_records_for_their_days(app.extensions["ivr.recorder"], config)
 
-    from ivr.web import admin, audio, health, voice
+    from ivr.web import admin, audio, health, metrics, voice
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(audio.bp)
     app.register_blueprint(health.bp)
+    metrics.init_app(app, config)
     admin.init_app(app)
     return app
 

@@ -71,14 +71,16 @@ def health() -> ResponseReturnValue:
 def health_details() -> ResponseReturnValue:
     """The whole health report, for a request with `Authorization: Bearer IVR_HEALTH_TOKEN`; without that
     setting, for a request from this machine that no proxy forwarded."""
-    if not _may_see_details():
+    if not operator_may_read(settings().health_token):
         return jsonify({"error": "Send Authorization: Bearer <IVR_HEALTH_TOKEN> to read the health details."}), \
             401, {"WWW-Authenticate": 'Bearer realm="health"'}
     return jsonify(health_status())
 
 
-def _may_see_details() -> bool:
-    token = settings().health_token
+def operator_may_read(token: str | None) -> bool:
+    """Tell whether this request may read an operator's page (the health details, the metrics): it carries
+    `Authorization: Bearer <token>` when a token is set (compared in constant time), else it comes from this
+    machine and no proxy forwarded it."""
     if token:
         given = request.headers.get("Authorization", "")
         return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), f"Bearer {token}".encode())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +22,7 @@ from ivr.store.recorder import Recorder
 from ivr.web import settings
 from ivr.web.audio import recording_file
 from ivr.web.menus import MenuStore
+from ivr.web.metrics import app_counts
 from ivr.web.security import SIGNATURE_HEADER, LogThrottle, is_signed
 from ivr.web.twiml import TwimlRenderer
 
@@ -35,7 +37,7 @@ _RENDERED: weakref.WeakKeyDictionary[CallFlow, dict[RenderedKey, str]] = weakref
 # What a caller said, as far as it is read: the router cuts a sentence at 200 characters anyway.
 MAX_SPEECH_CHARS = 500
 # Where a request's parameters are kept once read (see _values).
-VALUES_KEY, QUERY_KEY = "ivr.values", "ivr.query"
+VALUES_KEY, QUERY_KEY, STARTED_KEY = "ivr.values", "ivr.query", "ivr.started"
 # Said when nothing else can be relied on: no menus, no database, only this module.
 FALLBACK_TEXTS = (
     ("对不起，系统暂时出现故障，正在为您转接总机。", "Polly.Zhiyu", "cmn-CN"),
@@ -50,6 +52,7 @@ FALLBACK_GOODBYE = (
 @bp.before_request
 def require_provider_signature() -> None:
     """Refuse (403) any request not signed by the provider; only development mode without a token skips this."""
+    request.environ[STARTED_KEY] = time.perf_counter()  # a step's time, for /metrics, counts its signature check
     token = settings().auth_token
     if not token:
         return
@@ -67,7 +70,7 @@ def require_provider_signature() -> None:
 def incoming() -> Response:
     """A call comes in: greet the caller and offer the languages."""
     log.info("Call %s from %s to %s.", _call_sid(), mask_number(_values().get("From")), _logged("To"))
-    return _answer(lambda flow: flow.decide(Step(), Event(), _now()))
+    return _answer(lambda flow: flow.decide(Step(), Event(), _now()), NodeKind.START)
 
 
 @bp.route("/step", methods=["GET", "POST"])
@@ -195,8 +198,9 @@ def _now() -> datetime:
 # Answering ---------------------------------------------------------------------------------------------
 
 
-def _answer(decide: Callable[[CallFlow], Decision]) -> Response:
-    """Decide and render a step; any unexpected error still answers valid TwiML."""
+def _answer(decide: Callable[[CallFlow], Decision], kind: NodeKind | None = None) -> Response:
+    """Decide and render a step (at a place of this kind: by default the query's); any unexpected error still
+    answers valid TwiML."""
     try:
         flow = _store().flow
         decision = decide(flow)
@@ -208,6 +212,7 @@ def _answer(decide: Callable[[CallFlow], Decision]) -> Response:
                       _call_sid())
         return _twiml(_apology())
     _keep_step(decision)
+    _count(kind, decision)
     return _twiml(xml)
 
 
@@ -225,6 +230,19 @@ def _keep_step(decision: Decision) -> None:
         unit_hours=decision.unit_id is not None))
     if values.get("RecordingSid"):
         _keep_recording(decision.unit_id)
+
+
+def _count(kind: NodeKind | None, decision: Decision) -> None:
+    """Count the step for /metrics (microseconds); whatever happens there, the caller is answered."""
+    counts = app_counts()
+    if counts is None:
+        return
+    try:
+        started = request.environ.get(STARTED_KEY)
+        seconds = time.perf_counter() - started if isinstance(started, float) else 0.0
+        counts.step(kind or _step_from_query().node.kind, decision, _values().get("DialCallStatus"), seconds)
+    except Exception:
+        log.exception("Could not count a step of call %s for the metrics.", _call_sid())
 
 
 def _keep_recording(unit: str | None) -> None:
