@@ -55,8 +55,10 @@ def init_app(app: Flask) -> None:
         edits,
         figures,
         messages,
+        notice,
         pages,
         password,
+        phones,
         rehearsal,
         versions,
     )

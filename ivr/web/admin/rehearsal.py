@@ -24,6 +24,7 @@ from ivr.simulator import CallResult, CallSimulator, Ending, pressed_keys
 from ivr.web.admin import bp, hotline, lang, me, moment
 from ivr.web.admin.edits import Draft, live_dir, load_draft
 from ivr.web.admin.i18n import pick_lang, translate
+from ivr.web.admin.phones import staff_phone
 
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
 NO_KEY = "."
@@ -115,7 +116,7 @@ def _outcome(current: Hotline, result: CallResult, at: datetime, chosen: Lang) -
     unit = unit_name(current, str(outcome.unit), chosen) if outcome is not None else ""
     if outcome is not None and kind == Ending.FORWARDED:
         number = str(outcome.number)
-        text = translate("outcome_forwarded", chosen, unit=unit, number=number)
+        text = translate("outcome_forwarded", chosen, unit=unit, number=staff_phone(number))
         return {"kind": kind, "text": text, "number": number}
     if kind == Ending.VOICEMAIL:
         return {"kind": kind, "text": translate("outcome_voicemail", chosen, unit=unit)}
