@@ -274,8 +274,37 @@ def set_notice(text: str, year: int, holidays: Sequence[NoticeHoliday]) -> str:
         notice["workdays"] = CommentedSeq(workdays)
     # The year keeps the key form it was written with (2027 or "2027").
     key = next((k for k in notices if str(k) == str(year)), year)
+    # The comments after the block (the next section's) are kept at the end of the last year's last list; they go
+    # back in front of the next key, where they were read from before state_council had years.
+    trailing = _pop_trailing(notices[key] if key in notices else notices[list(notices)[-1]] if notices else None)
     notices[key] = notice
+    keys = list(data)
+    following = keys[keys.index("state_council") + 1:]
+    if trailing and following:
+        data.ca.items.setdefault(following[0], [None, None, None, None])[1] = trailing
+    elif trailing:
+        _tail(notices[list(notices)[-1]]).ca.end = trailing
     return _dump(data)
+
+
+def _tail(node: Any) -> Any:
+    """Return the last list or mapping inside a node, where ruamel.yaml keeps the comments that follow it."""
+    while isinstance(node, (CommentedMap, CommentedSeq)) and node:
+        child = node[list(node)[-1]] if isinstance(node, CommentedMap) else node[-1]
+        if not isinstance(child, (CommentedMap, CommentedSeq)) or child.fa.flow_style():
+            return node
+        node = child
+    return node
+
+
+def _pop_trailing(node: Any) -> list[Any]:
+    """Take the comment lines that follow a block (kept at the end of its last list or mapping)."""
+    tail = _tail(node)
+    if not isinstance(tail, (CommentedMap, CommentedSeq)):
+        return []
+    found = list(tail.ca.end or [])
+    tail.ca.end = []
+    return found
 
 
 def notice_in(text: str, year: int) -> list[NoticeHoliday]:

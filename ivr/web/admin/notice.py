@@ -70,7 +70,8 @@ def edit_notice() -> ResponseReturnValue:
     current = read_texts(live_dir())
     typed_year = (request.form.get("year") if request.method == "POST" else request.args.get("year")) or ""
     year = int(typed_year) if typed_year.strip().isdecimal() and len(typed_year.strip()) == 4 else _default_year()
-    form = NoticeForm(request.form if request.method == "POST" else None, data=_prefill(current, year))
+    # A POST holds the whole notice as typed: a field left out of it is empty, not the notice written before.
+    form = NoticeForm(request.form) if request.method == "POST" else NoticeForm(data=_prefill(current, year))
     _label_fields(form)
     title = translate("notice_title", lang())
     if request.method == "GET":
