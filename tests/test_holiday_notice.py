@@ -245,3 +245,37 @@ def load_hotline_text_years(calendar_text: str) -> set[int]:
     years = set(load_hotline(folder / "menus").calendar.state_council_years)
     shutil.rmtree(folder)
     return years
+
+
+# What `ivr serve` and `ivr staff add --help` tell a newcomer (the README's first screen says the same) ------------
+
+
+def test_serve_names_the_console_and_the_command_for_its_first_login(menus: Path, tmp_path: Path) -> None:
+    from tests.served import IVR, ServedHotline
+
+    server = ServedHotline(menus, tmp_path / "instance", workers=1)
+    try:
+        server.wait_ready()
+        lines = server.output().splitlines()
+        assert f"Staff console: {server.base}/admin/ (the first login: {IVR} staff add NAME --role admin)" in lines
+    finally:
+        server.stop()
+    # The README's production command sets IVR_SECRET_KEY because without it the server exits at once.
+    refused = ServedHotline(menus, tmp_path / "instance-2", workers=1, unset=("IVR_SECRET_KEY",))
+    assert refused.process.wait(timeout=30) == 1
+    assert "Error: IVR_SECRET_KEY is not set" in refused.output()
+
+
+def test_staff_add_help_and_the_readme_say_what_each_role_may_do() -> None:
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+    from ivr.paths import PROJECT_ROOT
+
+    said = " ".join(CliRunner().invoke(main, ["staff", "add", "--help"]).output.split())
+    roles = ("viewer: see and listen (pages, messages, try a call); editor: also mark messages called back, edit and "
+             "publish the menus, restore versions; admin: also staff accounts and the audit log.")
+    assert roles in said
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("ivr staff add li.wei --role admin        #"):].split("\nivr staff list")[0]
+    assert " ".join(part.strip().lstrip("# ") for part in block.split("#")[1:]) == roles.rstrip(".")
