@@ -144,8 +144,9 @@ def test_each_mistake_is_shown_at_its_field_and_nothing_is_written(menus: Path) 
         "dragon_boat_festival_first": ["有调休上班日却没有放假日期：请填写这个节日的放假第一天和最后一天。"],
         "national_day_first": ["有调休上班日却没有放假日期：请填写这个节日的放假第一天和最后一天。"],
     }
-    status, page = check(client, year="27")
-    assert (status, field_errors(page)) == (422, {"year": ["“27”不是年份；请写四位数的年份，如 2027。"]})
+    for typed in ("27", "0000", "2207", "二〇二七"):
+        status, page = check(client, year=typed)
+        assert (status, field_errors(page)) == (422, {"year": [f"“{typed}”不是年份；请写四位数的年份，如 2027。"]})
     # The menus' own check, at the field it concerns.
     status, page = check(client, spring_festival_first="2027-02-06", spring_festival_last="2027-02-14",
                          spring_festival_workdays="2027-02-07", national_day_first="2027-10-07",

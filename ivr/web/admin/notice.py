@@ -25,6 +25,8 @@ from ivr.web.admin.i18n import translate
 # The holidays a State Council notice lists, in its order; the keys of calendar.yaml's holiday_names.
 NOTICE_HOLIDAYS = ("new_years_day", "spring_festival", "tomb_sweeping_day", "labour_day", "dragon_boat_festival",
                    "mid_autumn_festival", "national_day")
+# chinese-calendar's data starts in 2004; a year past 2099 is a slip of the keyboard.
+FIRST_YEAR, LAST_YEAR = 2004, 2099
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 # 2027-02-20, 2027/2/20, 2027.2.20, 2027年2月20日, or without the year (2-20, 2月20日): the notice's year.
 _DAY = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?")
@@ -68,8 +70,9 @@ def _default_year() -> int:
 def edit_notice() -> ResponseReturnValue:
     """Enter a year's State Council holiday notice: check it at its fields, preview its weeks, then publish it."""
     current = read_texts(live_dir())
-    typed_year = (request.form.get("year") if request.method == "POST" else request.args.get("year")) or ""
-    year = int(typed_year) if typed_year.strip().isdecimal() and len(typed_year.strip()) == 4 else _default_year()
+    typed_year = ((request.form.get("year") if request.method == "POST" else request.args.get("year")) or "").strip()
+    given = _year(typed_year)
+    year = given or _default_year()
     # A POST holds the whole notice as typed: a field left out of it is empty, not the notice written before.
     form = NoticeForm(request.form) if request.method == "POST" else NoticeForm(data=_prefill(current, year))
     _label_fields(form)
@@ -78,7 +81,7 @@ def edit_notice() -> ResponseReturnValue:
         return _page(title, form, year)
     form.validate()
     errors: dict[str, list[str]] = {}
-    if not (typed_year.strip().isdecimal() and len(typed_year.strip()) == 4):
+    if given is None:
         errors["year"] = [translate("notice_bad_year", lang(), value=typed_year)]
     holidays = _holidays(form, year, errors)
     if not holidays and not errors:
@@ -93,6 +96,13 @@ def edit_notice() -> ResponseReturnValue:
     result = review(current, candidate, {})
     result.by_field = _by_field(result, year, holidays)
     return _page(title, form, year, result=result, preview=preview)
+
+
+def _year(typed: str) -> int | None:
+    """Read the notice's year: four digits, within the years a notice can be about."""
+    if not (typed.isdecimal() and len(typed) == 4):
+        return None
+    return int(typed) if FIRST_YEAR <= int(typed) <= LAST_YEAR else None
 
 
 def _prefill(current: Mapping[str, str], year: int) -> dict[str, Any]:
