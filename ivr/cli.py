@@ -225,7 +225,8 @@ def prompts(menus_dir: str | None) -> None:
               help="Worker processes (about one per core).")
 @click.option("--threads", default=THREADS, show_default=True, type=click.IntRange(1, 256),
               help="Threads per worker, each serving one whole request at a time (slow clients hold none).")
-@click.option("--dev", is_flag=True, help="Flask's development server instead (one process; for a laptop).")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn (one process; for a "
+              "laptop). Not the same as development mode, which is about signatures and keys (IVR_DEVELOPMENT).")
 @click.option("--menus", "menus_dir", type=click.Path(file_okay=False), help=MENUS_OPTION_HELP)
 def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir: str | None) -> None:
     """Run the webhook service: gunicorn with the project's settings, or --dev for the development server."""
@@ -238,8 +239,9 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
         config = config.but(menus_dir=Path(menus_dir))
     if not config.auth_token:
         config = config.but(development=True)
-        click.secho("WARNING: TWILIO_AUTH_TOKEN is not set; running in DEVELOPMENT MODE without signature checks. "
-                    "Do not expose this service to the internet.", fg="red", bold=True, err=True)
+        click.secho("WARNING: TWILIO_AUTH_TOKEN is not set; running in DEVELOPMENT MODE (IVR_DEVELOPMENT: no "
+                    "signature checks, a console key made at start) on the production server. Do not expose this "
+                    "service to the internet.", fg="red", bold=True, err=True)
     if config.development and not config.secret_key:
         import secrets
 
@@ -262,6 +264,9 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool, menus_dir
     click.echo(f"  Voice URL:           {public}/voice")
     click.echo(f"  Fallback URL:        {public}/voice/fallback (or a TwiML bin holding `ivr fallback-twiml`)")
     click.echo(f"  Status callback URL: {public}/voice/status")
+    # The staff console, and how to make its first login with this very command (often .venv/bin/ivr).
+    command = sys.argv[0] if Path(sys.argv[0]).name == "ivr" else "ivr"
+    click.echo(f"Staff console: {public}/admin/ (the first login: {command} staff add NAME --role admin)")
     if dev:
         app.run(host=host, port=port, threaded=True)
         return
@@ -1025,7 +1030,8 @@ def staff() -> None:
 @staff.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True,
-              help="viewer: see and listen; editor: also mark messages called back; admin: also the audit log.")
+              help="viewer: see and listen (pages, messages, try a call); editor: also mark messages called "
+              "back, edit and publish the menus, restore versions; admin: also staff accounts and the audit log.")
 @database_errors
 def staff_add(name: str, role: str) -> None:
     """Create a staff account; the password is read from standard input, or asked twice at a terminal."""

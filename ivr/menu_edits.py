@@ -262,6 +262,87 @@ def set_prompt(text: str, prompt_id: str, texts: Mapping[str, str]) -> str:
     return _dump(data)
 
 
+@dataclass(frozen=True)
+class NoticeHoliday:
+    """One holiday of a State Council notice as the notice states it: its days off and its make-up working days."""
+
+    key: str  # the holiday's key in calendar.yaml's holiday_names, e.g. spring_festival
+    first: date
+    last: date
+    workdays: tuple[date, ...] = ()
+
+
+def set_notice(text: str, year: int, holidays: Sequence[NoticeHoliday]) -> str:
+    """Write a year's notice under state_council in calendar.yaml's text, replacing any notice of that year."""
+    data = _load(text)
+    if not isinstance(data, CommentedMap):
+        raise EditError("calendar.yaml does not hold a mapping")
+    notices = data.get("state_council")
+    if notices is None:
+        notices = data["state_council"] = CommentedMap()
+    if not isinstance(notices, CommentedMap):
+        raise EditError("state_council in calendar.yaml is not a mapping")
+    notices.fa.set_block_style()  # `state_council: {}` becomes a block with one year a line
+    notice = CommentedMap()
+    notice["holidays"] = CommentedSeq(_flow_map([("from", h.first), ("to", h.last), ("name", h.key)])
+                                      for h in holidays)
+    workdays = [_flow_map([("date", day), ("name", h.key)]) for h in holidays for day in h.workdays]
+    if workdays:
+        notice["workdays"] = CommentedSeq(workdays)
+    # The year keeps the key form it was written with (2027 or "2027").
+    key = next((k for k in notices if str(k) == str(year)), year)
+    # The comments after the block (the next section's) are kept at the end of the last year's last list; they go
+    # back in front of the next key, where they were read from before state_council had years.
+    trailing = _pop_trailing(notices[key] if key in notices else notices[list(notices)[-1]] if notices else None)
+    notices[key] = notice
+    keys = list(data)
+    following = keys[keys.index("state_council") + 1:]
+    if trailing and following:
+        data.ca.items.setdefault(following[0], [None, None, None, None])[1] = trailing
+    elif trailing:
+        _tail(notices[list(notices)[-1]]).ca.end = trailing
+    return _dump(data)
+
+
+def _tail(node: Any) -> Any:
+    """Return the last list or mapping inside a node, where ruamel.yaml keeps the comments that follow it."""
+    while isinstance(node, (CommentedMap, CommentedSeq)) and node:
+        child = node[list(node)[-1]] if isinstance(node, CommentedMap) else node[-1]
+        if not isinstance(child, (CommentedMap, CommentedSeq)) or child.fa.flow_style():
+            return node
+        node = child
+    return node
+
+
+def _pop_trailing(node: Any) -> list[Any]:
+    """Take the comment lines that follow a block (kept at the end of its last list or mapping)."""
+    tail = _tail(node)
+    if not isinstance(tail, (CommentedMap, CommentedSeq)):
+        return []
+    found = list(tail.ca.end or [])
+    tail.ca.end = []
+    return found
+
+
+def notice_in(text: str, year: int) -> list[NoticeHoliday]:
+    """Return the notice of a year written in calendar.yaml's text (empty when none), to fill in the form."""
+    notices = value_at(text, "state_council")
+    notice = next((v for k, v in (notices or {}).items() if str(k) == str(year)), None) \
+        if isinstance(notices, dict) else None
+    if not isinstance(notice, dict):
+        return []
+    found: dict[str, NoticeHoliday] = {}
+    for entry in (e for e in notice.get("holidays") or [] if isinstance(e, dict)):
+        first, last = (entry.get("from"), entry.get("to")) if "from" in entry else (entry.get("date"),) * 2
+        if isinstance(first, date) and isinstance(last, date) and entry.get("name") not in found:
+            found[str(entry.get("name"))] = NoticeHoliday(str(entry.get("name")), first, last)
+    for entry in (e for e in notice.get("workdays") or [] if isinstance(e, dict)):
+        held = found.get(str(entry.get("name")))
+        if held is not None and isinstance(entry.get("date"), date):
+            found[held.key] = dataclasses.replace(held, workdays=(*held.workdays, entry["date"]))
+    return list(found.values())
+
+
 # Checking and publishing candidate texts ---------------------------------------------------------------
 
 

@@ -224,10 +224,10 @@ def test_an_edit_is_rehearsed_before_it_goes_live(app: Flask, editor: FlaskClien
     form = {"csrf_token": csrf_token(editor, "/admin/try"), "date": "2026-11-26", "time": "10:00",
             "caller_lang": "zh", "dial_status": "completed"}
     rehearsed = page_text(editor.post("/admin/try", data={**form, "draft": draft_of(page), "keys": "", "key": "2"}))
-    assert 'data-kind="forwarded"' in rehearsed and "+864333623442" in rehearsed
+    assert 'data-kind="forwarded"' in rehearsed and "0433-3623442" in rehearsed  # as staff write it
     assert "图们市民政局婚姻登记处：电话改为 0433-3623442" in rehearsed  # the banner says which edit the call uses
     live = page_text(editor.post("/admin/try", data={**form, "keys": "", "key": "2"}))
-    assert "+864333623441" in live and "+864333623442" not in live
+    assert "0433-3623441" in live and "0433-3623442" not in live
     assert changes("units.yaml", menus) == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import lru_cache
@@ -140,3 +141,34 @@ def coverage_warnings(hotline: Hotline, today: date) -> list[Problem]:
             f"{hotline.source_dir}/calendar.yaml", hotline.calendar_line, "state_council", "calendar.year_unknown",
             severity="warning", year=year, first=known.start, last=known.stop - 1, days=COVERAGE_DAYS))
     return problems
+
+
+@dataclass(frozen=True)
+class MissingNotice:
+    """A coming (or current) year whose State Council notice is known neither to the package nor to calendar.yaml,
+    and the first day the next COVERAGE_DAYS days reach into it (from then on staff are warned)."""
+
+    year: int
+    warn_from: date
+
+
+def missing_notice(data: CalendarData, today: date) -> MissingNotice | None:
+    """Return the first year within the next 60 days whose holiday notice is not entered, or None."""
+    calendar = WorkCalendar(data)
+    for year in range(today.year, (today + timedelta(days=COVERAGE_DAYS)).year + 1):
+        if not calendar.is_covered(year):
+            return MissingNotice(year, date(year, 1, 1) - timedelta(days=COVERAGE_DAYS))
+    return None
+
+
+def weeks_covering(days: Iterable[date]) -> list[tuple[date, ...]]:
+    """Return the Monday-to-Sunday weeks from the week of the first day to the week of the last, to show them."""
+    chosen = sorted(days)
+    if not chosen:
+        return []
+    monday = chosen[0] - timedelta(days=chosen[0].weekday())
+    weeks = []
+    while monday <= chosen[-1]:
+        weeks.append(tuple(monday + timedelta(days=i) for i in range(7)))
+        monday += timedelta(days=7)
+    return weeks

@@ -9,6 +9,8 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from ivr.clock import now
+from ivr.core.calendar import missing_notice
 from ivr.store.recorder import Recorder
 from ivr.web import following, settings
 from ivr.web.following import NotTaken
@@ -43,7 +45,20 @@ def health_status() -> dict[str, Any]:
         "events_set_aside": records.set_aside,
         "events_in_memory": records.in_memory,
         "events_dropped": records.dropped,
+        # A coming year whose State Council notice is not entered, from 60 days before it (None otherwise).
+        "holiday_notice_missing": _notice_missing(store),
     }
+
+
+def _notice_missing(store: MenuStore) -> dict[str, Any] | None:
+    """Name the year whose holidays lack make-up working days until its notice is entered, and since when."""
+    missing = missing_notice(store.flow.hotline.calendar, now(settings().frozen_time).date())
+    if missing is None:
+        return None
+    return {"year": missing.year, "warned_since": missing.warn_from.isoformat(),
+            "what": f"the State Council's holiday notice for {missing.year} is in neither chinese-calendar nor "
+                    f"calendar.yaml: {missing.year} uses the statutory holidays only, without make-up working days; "
+                    "enter it at /admin/edit/notice"}
 
 
 def _not_served(waiting: NotTaken | None) -> dict[str, Any] | None:

@@ -57,8 +57,10 @@ def init_app(app: Flask) -> None:
         errors,
         figures,
         messages,
+        notice,
         pages,
         password,
+        phones,
         rehearsal,
         versions,
     )

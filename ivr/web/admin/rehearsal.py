@@ -27,6 +27,7 @@ from ivr.web.admin.edits import live_dir, my_draft
 from ivr.web.admin.errors import day_arg, time_arg
 from ivr.web.admin.heavy import heavy
 from ivr.web.admin.i18n import pick_lang, translate
+from ivr.web.admin.phones import staff_phone
 
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
 NO_KEY = "."
@@ -132,7 +133,7 @@ def _outcome(current: Hotline, result: CallResult, at: datetime, chosen: Lang) -
     unit = unit_name(current, str(outcome.unit), chosen) if outcome is not None else ""
     if outcome is not None and kind == Ending.FORWARDED:
         number = str(outcome.number)
-        text = translate("outcome_forwarded", chosen, unit=unit, number=number)
+        text = translate("outcome_forwarded", chosen, unit=unit, number=staff_phone(number))
         return {"kind": kind, "text": text, "number": number}
     if kind == Ending.VOICEMAIL:
         return {"kind": kind, "text": translate("outcome_voicemail", chosen, unit=unit)}
