@@ -94,8 +94,7 @@ def edit_notice() -> ResponseReturnValue:
     except EditError as exc:
         return _page(title, form, year, form_errors={"": [str(exc)]}, preview=preview)
     result = review(current, candidate, {})
-    result.by_field = _by_field(result, year, holidays)
-    return _page(title, form, year, result=result, preview=preview)
+    return _page(title, form, year, result=result, preview=preview, form_errors=_by_field(result, year, holidays))
 
 
 def _year(typed: str) -> int | None:
@@ -178,7 +177,7 @@ def _by_field(result: Review, year: int, holidays: list[NoticeHoliday]) -> dict[
     for problem in result.errors:
         matches = [p for p in paths if problem.key_path == p or problem.key_path.startswith((p + ".", p + "["))]
         # A problem elsewhere in calendar.yaml (or another file) is shown above the form, not at a field.
-        by_field.setdefault(paths[max(matches, key=len)] if matches else "", []).append(str(problem))
+        by_field.setdefault(paths[max(matches, key=len)] if matches else "", []).append(problem.render(lang()))
     return by_field
 
 
@@ -210,7 +209,7 @@ def _page(title: str, form: NoticeForm, year: int, result: Review | None = None,
           form_errors: dict[str, list[str]] | None = None, preview: list[PreviewWeeks] | None = None,
           ) -> ResponseReturnValue:
     """Show the notice form with the last check's problems at their fields, the weeks' preview and the publish."""
-    errors = {**(result.by_field if result else {}), **(form_errors or {})}
+    errors = dict(form_errors or {})  # the check's problems come tied to the notice's fields by _by_field
     status = 422 if errors else 200
     groups = [(key, [form[f"{key}_first"], form[f"{key}_last"], form[f"{key}_workdays"]]) for key in NOTICE_HOLIDAYS]
     return render_template("admin/notice.html", title=title, form=form, groups=groups, year=year, result=result,
