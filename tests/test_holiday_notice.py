@@ -72,7 +72,7 @@ def test_the_banner_shows_on_2026_11_02_on_every_page_with_a_link_to_the_form() 
         client.get("/admin/").get_data(as_text=True)
     assert banner(client, "/admin/?lang=ko") is not None
     assert "2027년 국무원 명절 휴식 안배" in (banner(client, "/admin/?lang=ko") or "")
-    assert app.test_client().get("/health").get_json()["holiday_notice_missing"] == {
+    assert app.test_client().get("/health/details").get_json()["holiday_notice_missing"] == {
         "year": 2027, "warned_since": "2026-11-02",
         "what": "the State Council's holiday notice for 2027 is in neither chinese-calendar nor calendar.yaml: 2027 "
                 "uses the statutory holidays only, without make-up working days; enter it at /admin/edit/notice"}
@@ -90,14 +90,14 @@ def test_a_viewer_sees_the_banner_without_the_form_link() -> None:
 def test_no_banner_before_the_60_days(at: str) -> None:
     app, client = console(at)
     assert banner(client) is None
-    assert app.test_client().get("/health").get_json()["holiday_notice_missing"] is None
+    assert app.test_client().get("/health/details").get_json()["holiday_notice_missing"] is None
 
 
 def test_no_banner_once_the_notice_is_in_calendar_yaml(menus: Path, edit: Editor) -> None:
     edit("calendar.yaml", "state_council: {}", NOTICE_2027)
     app, client = console("2026-12-04T09:00:00+08:00", MENUS_DIR=str(menus))
     assert banner(client) is None
-    assert app.test_client().get("/health").get_json()["holiday_notice_missing"] is None
+    assert app.test_client().get("/health/details").get_json()["holiday_notice_missing"] is None
 
 
 # The form ------------------------------------------------------------------------------------------------------
@@ -154,16 +154,16 @@ def test_each_mistake_is_shown_at_its_field_and_nothing_is_written(menus: Path) 
                          new_years_day_last="2027-01-01")
     assert status == 422
     errors = field_errors(page)
-    assert errors == {
-        "new_years_day_first": ["menus/calendar.yaml:30 state_council.2027.holidays[0]: the days 2026-12-31–2027-01-01 "
-                                "are not in 2027; a notice lists the days of its own year: check the year of these "
-                                "dates and of &#39;2027:&#39;."],
-        "spring_festival_workdays": ["menus/calendar.yaml:34 state_council.2027.workdays[0]: 2027-02-07 is listed as a "
-                                     "make-up working day and also as a holiday (line 31); check the notice: a day is "
-                                     "either a holiday or a working day."],
-        "national_day_last": ["menus/calendar.yaml:32 state_council.2027.holidays[2].to: the range ends (2027-10-01) "
-                              "before it starts (2027-10-07); swap from and to."],
-    }
+    # In the console's language (Chinese here): where (the line quoted), what is wrong, what to write.
+    assert sorted(errors) == ["national_day_last", "new_years_day_first", "spring_festival_workdays"]
+    [new_year] = errors["new_years_day_first"]
+    assert new_year.startswith("【错误】menus/calendar.yaml 第30行") and "2026-12-31" in new_year
+    assert errors["spring_festival_workdays"] == [
+        "【错误】menus/calendar.yaml 第34行「- {date: 2027-02-07, name: spring_festival}」："
+        "2027-02-07 既写成调休上班日，又写成假日（第31行）。核对通知：一天要么是假日，要么是上班日。"]
+    assert errors["national_day_last"] == [
+        "【错误】menus/calendar.yaml 第32行「- {from: 2027-10-07, to: 2027-10-01, name: national_day}」：这段日子结束"
+        "（2027-10-01）比开始（2027-10-07）还早。把 from 和 to 对调。"]
     assert 'id="publish"' not in page
     assert (menus / "calendar.yaml").read_text(encoding="utf-8") == before
 
