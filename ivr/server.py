@@ -16,6 +16,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from ivr.redact import mask_number
+from ivr.settings import export_metrics_folder
 from ivr.web.security import LogThrottle
 from ivr.worker import REQUEST_DEADLINE, WholeRequestWorker
 
@@ -120,7 +121,7 @@ def metrics_folder(instance_dir: Path, given: Path | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.db"):  # the last run's counts: a new server starts from zero, as Prometheus expects
         old.unlink(missing_ok=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    export_metrics_folder(folder)
     return folder
 
 

@@ -200,3 +200,9 @@ def _level(value: object) -> int:
     """Return the named log level, or INFO when it is unset or not a level's name."""
     level = logging.getLevelName(str(value or "INFO").upper())
     return level if isinstance(level, int) else logging.INFO
+
+
+def export_metrics_folder(folder: Path) -> None:
+    """Name prometheus-client's multiprocess folder in the environment, where that library reads it (in this
+    process and in every process started from it); the one place the service writes the environment."""
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)

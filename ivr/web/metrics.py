@@ -10,7 +10,6 @@ already cover every process (see record_counts) or are one worker's view, so the
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from ivr.core.flow import DIAL_STATUSES, Decision, NodeKind
-from ivr.settings import Settings
+from ivr.settings import Settings, export_metrics_folder
 from ivr.store.database import StoreRefused, StoreUnavailable
 from ivr.store.recorder import Recorder, record_counts
 from ivr.web import settings
@@ -109,7 +108,7 @@ def counts_for(config: Settings) -> Counts | None:
             # prometheus-client picks memory-mapped values when it is first imported with the variable set; an
             # import made earlier in this process (before `ivr serve` set it) must not leave them in memory only.
             # Its files go where the variable says (`ivr serve` sets it; a test's settings may name the folder alone).
-            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(config.metrics_dir)
+            export_metrics_folder(config.metrics_dir)
             if not getattr(values.ValueClass, "_multiprocess", False):
                 values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
             _SHARED.append(Counts(None))  # collected from the files, not from a registry
