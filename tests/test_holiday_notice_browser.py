@@ -108,8 +108,9 @@ def test_a_mistake_in_the_notice_is_shown_at_its_field_and_nothing_is_saved(cons
     fill(console, "#spring_festival_workdays", "2027-02-07")  # a day off of the same holiday
     console.find("#check").click()
     console.wait_for(lambda: console.find("#spring_festival_workdays-error"))
-    assert "2027-02-07 is listed as a make-up working day and also as a holiday" in \
-        console.find("#spring_festival_workdays-error").text
+    said = console.find("#spring_festival_workdays-error").text  # in the console's language, the line quoted
+    assert "「- {date: 2027-02-07, name: spring_festival}」" in said
+    assert "2027-02-07 既写成调休上班日，又写成假日" in said
     assert console.find("#spring_festival_workdays").get_attribute("aria-invalid") == "true"
     assert console.driver.find_elements("css selector", "#publish") == []
     assert (menus / "calendar.yaml").read_text(encoding="utf-8") == before

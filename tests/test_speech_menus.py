@@ -350,7 +350,7 @@ def test_the_consoles_try_a_call_says_a_typed_sentence_at_the_first_menu() -> No
     assert 'name="said" type="text" maxlength="200" value="로임을 못 받았습니다"' in asked
     del form["speak"]  # then a key pressed after the sentence: 1 picks the first office offered
     picked = page(said="로임을 못 받았습니다", keys="", key="1")
-    assert 'data-kind="forwarded"' in picked and "+864333622075" in picked  # it has no line: the main line
+    assert 'data-kind="forwarded"' in picked and "0433-3622075" in picked  # it has no line: the main line
 
 
 @pytest.mark.parametrize("old, new, message", [
