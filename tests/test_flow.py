@@ -60,6 +60,18 @@ def test_callers_in_one_minute_share_a_decision_and_the_next_minute_decides_agai
     assert flow.decide(step, huge, early) == CallFlow(hotline).decide(step, huge, early)
 
 
+def test_callers_saying_the_same_sentence_in_one_minute_share_a_decision(hotline: Hotline) -> None:
+    flow = CallFlow(hotline)
+    step = Step(Node(NodeKind.MENU, "main"), "zh")
+    said = Event(speech="我想办离婚", confidence=0.87)
+    early, late = (SHANGHAI.localize(datetime(2026, 11, 26, 10, 0, s)) for s in (1, 59))
+    assert flow.decide(step, said, early) is flow.decide(step, Event(speech="我想办离婚", confidence=0.87), late)
+    assert flow.decide(step, said, early) is not flow.decide(step, Event(speech="我想办低保", confidence=0.87), early)
+    rambling = Event(speech="我想办离婚" * 2_000)  # longer than any kept key: decided afresh, alike
+    assert flow.decide(step, rambling, early) == CallFlow(hotline).decide(step, rambling, early)
+    assert flow.decide(step, rambling, early) is not flow.decide(step, rambling, early)
+
+
 def test_every_node_kind_reads_back_from_the_text_a_webhook_url_carries() -> None:
     for kind in NodeKind:
         place = Node(kind, "marriage_registry")

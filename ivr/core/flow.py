@@ -48,6 +48,8 @@ UNIT_NODES = frozenset({NodeKind.UNIT, NodeKind.CLOSED, NodeKind.INFO, NodeKind.
 DECISIONS_KEPT = 4096
 # Only events this small are kept as keys: a key may not hold ten megabytes a request sent as digits.
 KEPT_DIGITS = 16
+# Sentences up to this long key kept decisions too: callers of one minute often say the same few words ("低保").
+KEPT_SPEECH = 200
 # The longest node a webhook URL carries (the web edge cuts longer ones): a confirmation's offices must fit.
 MAX_NODE_LENGTH = 120
 OFFERED_SEPARATOR = "+"
@@ -205,8 +207,8 @@ class Decision:
 
 def _keepable(event: Event) -> bool:
     """Tell whether an event is small and common enough to key a kept decision."""
-    return (event.recording_url is None and event.speech is None and len(event.digits or "") <= KEPT_DIGITS
-            and event.dial_status in (None, *DIAL_STATUSES))
+    return (event.recording_url is None and len(event.speech or "") <= KEPT_SPEECH
+            and len(event.digits or "") <= KEPT_DIGITS and event.dial_status in (None, *DIAL_STATUSES))
 
 
 class CallFlow:
