@@ -266,3 +266,13 @@ def small_hotline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SmallHotli
 
     monkeypatch.chdir(tmp_path)
     return write
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Debian Chromium per test module that drives the console (skipped, saying why, where there is none)."""
+    from tests.browser import chromium, require_chromium
+
+    require_chromium()
+    with chromium() as driver:
+        yield driver

@@ -13,19 +13,12 @@ import pytest
 from flask import Flask
 
 from ivr.store.staff import StaffStore
-from tests.browser import accessibility_violations, chromium, csp_violations, require_chromium, screenshot, served
+from tests.browser import accessibility_violations, csp_violations, screenshot, served
 from tests.conftest import TOKEN
 from tests.console import PASSWORDS, WINTER_WEEKDAY_10AM, console_app, leave_message, records, set_now, settle
 from tests.provider_api import ACCOUNT_SID, RECORDINGS_PATH, ProviderApi, provider_api
 
 MARRIAGE_LINE = "0433-3623441"  # +864333623441 as staff write it
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with chromium() as driver:
-        yield driver
 
 
 @dataclass

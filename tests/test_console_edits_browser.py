@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import chromium, require_chromium, served
+from tests.browser import served
 from tests.conftest import BUNDLED_MENUS, Provider, twiml
 from tests.console import console_app
 from tests.test_admin_browser import Console
@@ -21,13 +21,6 @@ BAD_PHONE_WHERE = "menus/units.yaml 第191行「phone: 0433-36234411」"
 BAD_PHONE_SAID = ("“0433-36234411”不是有效的中国电话号码：区号后面的 36234411 是 8 位，0433 的号码应是 7 位。"
                   "多了一位数字：请向该单位核对号码。")
 NEW_MARRIAGE_LINE_AS_WRITTEN = "0433-3623442"  # how the console shows it
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with chromium() as driver:
-        yield driver
 
 
 @pytest.fixture

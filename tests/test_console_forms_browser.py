@@ -12,17 +12,10 @@ import pytest
 
 from ivr.simulator import Ending
 from ivr.store.versions import PublishedVersions
-from tests.browser import chromium, require_chromium, served
+from tests.browser import served
 from tests.conftest import place_call
 from tests.console import console_app, records
 from tests.test_admin_browser import Console
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with chromium() as driver:
-        yield driver
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import chromium, require_chromium, served
+from tests.browser import served
 from tests.conftest import Provider, twiml
 from tests.console import console_app, leave_message, set_now
 from tests.test_admin_browser import Console
@@ -24,13 +24,6 @@ MARRIAGE_LINE = "+864333623441"
 # Test data: Spring Festival 2027 off Sat 6 - Sun 14 February, made up on Saturdays 30 January and 20 February.
 SPRING_OFF = ("2027-02-06", "2027-02-14")
 MAKE_UP_SATURDAYS = ("2027-01-30", "2027-02-20")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with chromium() as driver:
-        yield driver
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ivr.store.logins import LIMIT, LoginAttempts
 from ivr.store.staff import StaffStore
 from tests.console import PASSWORDS, csrf_token, records
-from tests.test_admin_browser import Console, browser, console  # noqa: F401  (the fixtures)
+from tests.test_admin_browser import Console, console  # noqa: F401  (the fixture)
 
 
 def test_changing_ones_password_by_keyboard_ends_the_other_session(console: Console) -> None:  # noqa: F811

@@ -28,8 +28,8 @@ from tests.test_admin_browser import Console
 MAIN_ZH = "/voice/step?node=menu:main&lang=zh&input=none&seq=1"  # as the language menu sends it
 MARRIAGE_LINE = "+864333623441"
 THURSDAY = "/admin/figures?since=2026-11-26&until=2026-11-26"
-# The browser test's fixtures: Debian's Chromium and the console served on a local port.
-browser, console = test_admin_browser.browser, test_admin_browser.console
+# The browser test's console served on a local port (its Chromium is conftest's `browser`).
+console = test_admin_browser.console
 KEYWORDS_BEFORE = "    keywords: [结婚, 离婚, 结婚证, 婚姻登记, 婚姻证明, 결혼, 리혼, 혼인등기]"
 
 
