@@ -11,7 +11,13 @@ and their ratios, with the embedded SQLite and with PostgreSQL; then whether eve
 one call record after `ivr db flush`, each process's resident memory, and how long a generated 2,000-unit
 hotline takes to load and validate.
 
-Run: python bench/load.py [--rounds 5] [--seconds 5] [--connections 50] [--workers 2] [--postgres URL]
+Then the sustained run, as an operator would measure from outside: each hotline server is kept for two rounds of
+8 s back to back (its records writer catching up with the first while the second runs), and compared with two
+baselines measured just before it: the bare app under the same server settings, and the bare app under
+gunicorn's defaults (sync workers, no access log).
+
+Run: python bench/load.py [--rounds 5] [--seconds 5] [--sustained 8] [--sustained-runs 2] [--connections 50]
+     [--workers 2] [--postgres URL]
 (needs wrk from Debian; PostgreSQL: --postgres, IVR_BENCH_POSTGRES_URL, or Debian's binaries for a private server)
 """
 
@@ -30,12 +36,18 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.postgres import PostgresServer  # noqa: E402  (the project's root is on the path only now)
 
 TOKEN = "bench-token-2f9a"
 STEP_PATH = "/voice/step?node=menu%3Amain&lang=zh"
@@ -204,6 +216,11 @@ def bare_server(args: argparse.Namespace, folder: Path) -> Served:
                   folder / "bare.log")
 
 
+def bare_sync_server(args: argparse.Namespace, folder: Path) -> Served:
+    return Served("bare Flask, gunicorn sync", [sys.executable, __file__, "bare-sync", "--workers", str(args.workers)],
+                  folder / "bare-sync.log")
+
+
 def hotline_server(args: argparse.Namespace, folder: Path, database: str | None, label: str) -> Served:
     instance = folder / f"instance-{label}"
     # As the README deploys it: default log level (the call log, one line a step), the access log.
@@ -287,53 +304,75 @@ def unit_load_seconds(folder: Path, units: int = 2000) -> float:
     return elapsed
 
 
-def postgres_url(args: argparse.Namespace) -> tuple[str | None, object]:
-    url = args.postgres or os.environ.get("IVR_BENCH_POSTGRES_URL")
-    from tests.postgres import PostgresServer, create_database, find_pg_bin
+def postgres_source(args: argparse.Namespace) -> Any:
+    """Return where the benchmark's PostgreSQL databases are created (a server given, or a private one started
+    from Debian's binaries), or None when there is none."""
+    from tests.postgres import ExternalPostgres, PostgresServer, find_pg_bin
 
+    url = args.postgres or os.environ.get("IVR_BENCH_POSTGRES_URL")
     if url:
-        return create_database(url), None
+        return ExternalPostgres(url)
     bin_dir = find_pg_bin()
     if bin_dir is None:
-        return None, None
+        return None
     server = PostgresServer(bin_dir)
     server.init()
     server.start()
-    return server.new_database(), server
+    return server
 
 
-def serve_bare(port: int, workers: int) -> None:
+def bare_app() -> Flask:
+    """Return the baseline: a Flask app answering every step with the same fixed TwiML of a forward."""
     from flask import Flask, Response
     from twilio.twiml.voice_response import VoiceResponse
 
+    app = Flask("bare")
+
+    @app.post("/voice/step")
+    def fixed() -> Response:
+        response = VoiceResponse()
+        response.say("正在为您转接图们市民政局婚姻登记处，请稍候。", voice="Polly.Zhiyu", language="cmn-CN")
+        response.dial("+864333623441", timeout=25)
+        return Response(str(response.to_xml()), content_type="text/xml; charset=utf-8")
+
+    @app.get("/health")
+    def health() -> str:
+        return "ok"
+
+    return app
+
+
+def serve_bare(port: int, workers: int) -> None:
+    """Serve the bare app under the hotline's own server settings (threads, access log, whole-request worker)."""
     from ivr.server import ProductionServer
 
-    def make() -> Flask:
-        app = Flask("bare")
+    ProductionServer(bare_app, f"127.0.0.1:{port}", workers).run()
 
-        @app.post("/voice/step")
-        def fixed() -> Response:
-            response = VoiceResponse()
-            response.say("正在为您转接图们市民政局婚姻登记处，请稍候。", voice="Polly.Zhiyu", language="cmn-CN")
-            response.dial("+864333623441", timeout=25)
-            return Response(str(response.to_xml()), content_type="text/xml; charset=utf-8")
 
-        @app.get("/health")
-        def health() -> str:
-            return "ok"
+def serve_bare_sync(port: int, workers: int) -> None:
+    """Serve the bare app under gunicorn's defaults: sync workers, one request at a time each, no access log."""
+    from gunicorn.app.base import BaseApplication
 
-        return app
+    class Defaults(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"127.0.0.1:{port}")
+            self.cfg.set("workers", workers)
 
-    ProductionServer(make, f"127.0.0.1:{port}", workers).run()
+        def load(self) -> Flask:
+            return bare_app()
+
+    Defaults().run()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", nargs="?", default="run", choices=["run", "bare"])
+    parser.add_argument("mode", nargs="?", default="run", choices=["run", "bare", "bare-sync"])
     parser.add_argument("--port", type=int)
     # At most 8: a round's CallSids have the hex digit of its number, its warm-up's that number plus 8.
     parser.add_argument("--rounds", type=int, default=5, choices=range(1, 9), metavar="1-8")
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--sustained", type=int, default=8, help="seconds of each of the sustained run's two rounds")
+    parser.add_argument("--sustained-runs", type=int, default=2, help="sustained runs per hotline (0: none)")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to create a database on")
@@ -342,20 +381,23 @@ def main() -> None:
     if args.mode == "bare":
         serve_bare(args.port, args.workers)
         return
+    if args.mode == "bare-sync":
+        serve_bare_sync(args.port, args.workers)
+        return
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     folder = Path(tempfile.mkdtemp(prefix="ivr-load-"))
     print(f"machine: {os.cpu_count()} cores, {os.uname().machine}, Python {sys.version.split()[0]}; "
           f"wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds; {args.workers} workers each")
-    postgres: object = None
+    postgres: Any = None
     servers = [bare_server(args, folder), hotline_server(args, folder, None, "SQLite")]
     try:
         if not args.no_postgres:
-            url, postgres = postgres_url(args)
-            if url is None:
+            postgres = postgres_source(args)
+            if postgres is None:
                 print("PostgreSQL: not installed here; skipped (apt-get install postgresql)")
             else:
-                servers.append(hotline_server(args, folder, url, "PostgreSQL"))
+                servers.append(hotline_server(args, folder, postgres.new_database(), "PostgreSQL"))
         for round_number in range(args.rounds):
             for number, served in enumerate(servers):
                 served.start()
@@ -367,13 +409,68 @@ def main() -> None:
                 finally:
                     served.stop()
         report(servers)
+        for served in servers[1:]:
+            sustained(served, args, folder, postgres)
     finally:
         for served in servers:
             served.stop()
-        if postgres is not None:
-            postgres.destroy()  # type: ignore[attr-defined]
+        if isinstance(postgres, PostgresServer):
+            postgres.destroy()
     print(f"a generated 2,000-unit hotline loads and validates in {unit_load_seconds(folder):.2f} s (target < 1 s)")
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class SustainedRun:
+    """One sustained run: both baselines, then one hotline server kept for two rounds."""
+
+    bare: Result
+    bare_sync: Result
+    rounds: tuple[Result, Result]
+
+    def ratios(self) -> tuple[float, float, float, float]:
+        """Return the two rounds' worse throughput and p99 ratios, against the bare app and against gunicorn sync."""
+        return (min(r.requests_per_second for r in self.rounds) / self.bare.requests_per_second,
+                max(r.p99_ms for r in self.rounds) / self.bare.p99_ms,
+                min(r.requests_per_second for r in self.rounds) / self.bare_sync.requests_per_second,
+                max(r.p99_ms for r in self.rounds) / self.bare_sync.p99_ms)
+
+
+def sustained(hotline: Served, args: argparse.Namespace, folder: Path, postgres: Any) -> None:
+    """Keep one hotline server for two rounds back to back after measuring both baselines afresh, a few times over,
+    and print each run and the median of the runs' ratios (each run's worse round)."""
+    if args.sustained_runs <= 0:
+        return
+    label = hotline.name.split(", ")[-1]
+    on_postgres = bool(hotline.database and hotline.database.startswith("postgresql"))
+    kept = hotline_server(args, folder, postgres.new_database() if on_postgres else None, f"{label}-sustained")
+    print(f"sustained, {label}: the same server for two {args.sustained} s rounds, against both baselines afresh")
+    runs = []
+    for run in range(args.sustained_runs):
+        baselines = []
+        for number, base in enumerate((bare_server(args, folder), bare_sync_server(args, folder))):
+            base.start()
+            try:
+                measure(base, folder, args, f"e{2 * run + number:x}", 2)
+                baselines.append(measure(base, folder, args, f"c{2 * run + number:x}", args.sustained))
+            finally:
+                base.stop()
+        kept.start()
+        try:
+            measure(kept, folder, args, f"f{run:x}", 2)
+            first = measure(kept, folder, args, f"d{2 * run:x}", args.sustained)
+            second = measure(kept, folder, args, f"d{2 * run + 1:x}", args.sustained)
+        finally:
+            kept.stop()
+        runs.append(SustainedRun(baselines[0], baselines[1], (first, second)))
+        for result in (*baselines, first, second):
+            print(f"  run {run + 1}: {result.name:<26} {result.requests_per_second:7.0f} req/s   "
+                  f"p99 {result.p99_ms:6.1f} ms   errors: {result.errors}")
+    throughput, tail, sync_throughput, sync_tail = (statistics.median(r.ratios()[i] for r in runs) for i in range(4))
+    print(f"sustained, {label} (median of the runs, each run's worse round): throughput {throughput:.2f}x of bare, "
+          f"{sync_throughput:.2f}x of gunicorn sync (target >= 0.6); p99 {tail:.2f}x of bare, {sync_tail:.2f}x of "
+          f"gunicorn sync (target <= 2)")
+    print(records_check(kept))
 
 
 def report(servers: list[Served]) -> None:
