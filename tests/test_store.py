@@ -21,7 +21,15 @@ from ivr.clock import parse_moment
 from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent
 from ivr.simulator import CallSimulator, pressed_keys
 from ivr.store.database import Store, local, upgrade_schema
-from ivr.store.outbox import ROWS_A_STATEMENT, Outbox, OutboxSealed, OutboxUnavailable
+from ivr.store.outbox import (
+    ROWS_A_STATEMENT,
+    WAL_CHECKPOINT_PAGES,
+    WAL_HANDOVER_BYTES,
+    WAL_KEPT_BYTES,
+    Outbox,
+    OutboxSealed,
+    OutboxUnavailable,
+)
 from ivr.store.recorder import BATCH, SEGMENT_SECONDS, Recorder, outbox_folder
 from ivr.store.report import build_report
 from ivr.store.tables import calls, steps, voicemails
@@ -607,3 +615,54 @@ def test_out_of_hours_is_the_unit_reached_not_the_bureau(tmp_path: Path, keys: s
     settle(provider)
     [call] = rows(url, calls)
     assert (call.last_outcome, call.out_of_hours) == (outcome, out_of_hours)
+
+
+# The most a log checkpointed every WAL_CHECKPOINT_PAGES pages holds (frames of a 4 KiB page and 24 bytes, a few
+# pages more for the checkpoint's own transaction), or what is kept of it after one.
+LOG_CHECKPOINTED = max(WAL_KEPT_BYTES, (WAL_CHECKPOINT_PAGES + 8) * (4096 + 24) + 32)
+
+
+def test_a_workers_appends_never_checkpoint_its_log_is_handed_over_at_2_mib_and_checkpointed_when_kept(
+        tmp_path: Path) -> None:
+    url, store = fresh_store(tmp_path)
+    folder = tmp_path / "outbox"
+    worker = Recorder(store, folder, background=False)
+    writer = Recorder(Store.from_url(url), folder, background=False)
+    events = step_events(6000, "CAlog")
+    recorded = 0
+
+    def record(how_many: int) -> None:
+        nonlocal recorded
+        for event in events[recorded:recorded + how_many]:
+            worker.record(event)
+        recorded += how_many
+
+    first = worker.own_outbox()
+    while first.log_bytes() < WAL_HANDOVER_BYTES and recorded < 2000:
+        record(10)
+    # A checkpoint every 256 pages would have kept the log near 1 MiB: at 2 MiB, no append checkpointed.
+    assert first.log_bytes() >= WAL_HANDOVER_BYTES > LOG_CHECKPOINTED
+    worker.hand_over_if_old()  # well within its second: handed over for the size of its log
+    assert worker.own_outbox() is not first
+    assert first.log_bytes() == 0  # sealed: checkpointed and its log truncated
+    assert writer.drain_all() == recorded and count(url, steps) == recorded
+
+    # The file handed over next is not drained (the database away): the one after it is kept, and checkpointed.
+    second = worker.own_outbox()
+    while second.log_bytes() < WAL_HANDOVER_BYTES and recorded < 4000:
+        record(10)
+    in_second = recorded - count(url, steps)
+    worker.hand_over_if_old()
+    kept = worker.own_outbox()
+    assert kept is not second and second.path.exists()
+    record(WAL_CHECKPOINT_PAGES * 3)
+    worker.hand_over_if_old()
+    assert worker.own_outbox() is kept  # an outage leaves two files, not one a second
+    record(WAL_CHECKPOINT_PAGES * 3)
+    assert 0 < kept.log_bytes() <= LOG_CHECKPOINTED
+
+    assert writer.drain_all() == in_second  # the database back: the file waiting is taken
+    worker._own_opened -= SEGMENT_SECONDS
+    worker.hand_over_if_old()  # and the kept one handed over at last
+    writer.drain_all()
+    assert count(url, steps) == recorded

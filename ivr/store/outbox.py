@@ -3,6 +3,11 @@
 An append is one small committed transaction in WAL mode: once a step's TwiML is on its way, its event
 survives the worker being killed. Each worker process writes a file of its own (see ivr.store.recorder), so
 appends never wait on another process's lock; the threads of one process take turns on one connection.
+
+A worker's own file is appended to without checkpoints: a checkpoint syncs the disk (3 to 40 ms here), and on the
+appending connection every caller of the worker would wait through it. The recorder hands the file over
+(checkpointed and truncated) once its log reaches WAL_HANDOVER_BYTES or it is a second old, and turns the
+appender's checkpoints back on only for a file it must keep appending to (the database away).
 """
 
 from __future__ import annotations
@@ -25,11 +30,15 @@ BUSY_MILLISECONDS = 2000
 # a sealed file is checkpointed and its log truncated to nothing before it is handed over.
 WAL_CHECKPOINT_PAGES = 256
 WAL_KEPT_BYTES = 1024 * 1024
+# A worker's own file is handed over once its log is this large (it is not checkpointed while appended to).
+WAL_HANDOVER_BYTES = 2 * 1024 * 1024
 # Appended in one statement at most (far below SQLite's limit of bound values; only events held in memory
 # during a full disk come back in such numbers).
 ROWS_A_STATEMENT = 500
 SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS waiting (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+    # No AUTOINCREMENT: it writes sqlite_sequence's page at every append, doubling the log. An id may come back
+    # once its row is gone, so an event set aside takes an id of its own there.
+    "CREATE TABLE IF NOT EXISTS waiting (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS set_aside (id INTEGER PRIMARY KEY, body TEXT NOT NULL, reason TEXT NOT NULL, "
     "at TEXT NOT NULL)",
 )
@@ -69,8 +78,9 @@ class Waiting:
 class Outbox:
     """A durable queue of call events on the local disk."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, checkpoints: bool = True) -> None:
         self.path = path
+        self._checkpoint_pages = WAL_CHECKPOINT_PAGES if checkpoints else 0
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()  # the connection
         self._queue = threading.Lock()  # what follows
@@ -174,8 +184,7 @@ class Outbox:
         at = datetime.now(UTC).isoformat()
 
         def move(db: sqlite3.Connection) -> None:
-            db.execute("INSERT OR REPLACE INTO set_aside (id, body, reason, at) VALUES (?, ?, ?, ?)",
-                       (item.id, item.body, reason[:500], at))
+            db.execute("INSERT INTO set_aside (body, reason, at) VALUES (?, ?, ?)", (item.body, reason[:500], at))
             db.execute("DELETE FROM waiting WHERE id = ?", (item.id,))
 
         self._write(move)
@@ -189,6 +198,22 @@ class Outbox:
         """Return the events set aside (id, reason, when, body), oldest first."""
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in
                 self._look("SELECT id, reason, at, body FROM set_aside ORDER BY id LIMIT ?", (limit,))]
+
+    def start_checkpoints(self) -> None:
+        """Let the appending connection checkpoint its log every WAL_CHECKPOINT_PAGES pages from now on (a file
+        appended to for long, while the database is away, must not grow its log without bound)."""
+        with self._lock:
+            self._checkpoint_pages = WAL_CHECKPOINT_PAGES
+            if self._db is not None:
+                with contextlib.suppress(sqlite3.Error):  # a full disk: the next connection sets it
+                    self._db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+
+    def log_bytes(self) -> int:
+        """Return the size of the file's write-ahead log (0 when it has none)."""
+        try:
+            return Path(f"{self.path}-wal").stat().st_size
+        except OSError:
+            return 0
 
     def close(self) -> None:
         """Close the file's connection."""
@@ -204,7 +229,7 @@ class Outbox:
             db.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode: a commit survives the process being killed (not a power cut), without an fsync.
             db.execute("PRAGMA synchronous = NORMAL")
-            db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+            db.execute(f"PRAGMA wal_autocheckpoint = {self._checkpoint_pages}")
             db.execute(f"PRAGMA journal_size_limit = {WAL_KEPT_BYTES}")
             for statement in SCHEMA:
                 db.execute(statement)

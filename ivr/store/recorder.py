@@ -37,7 +37,7 @@ from typing import TextIO
 
 from ivr.events import CallEvent
 from ivr.store.database import Store, StoreRefused, StoreUnavailable
-from ivr.store.outbox import Outbox, OutboxSealed, OutboxUnavailable, Waiting, still_waiting
+from ivr.store.outbox import WAL_HANDOVER_BYTES, Outbox, OutboxSealed, OutboxUnavailable, Waiting, still_waiting
 from ivr.store.status import MemoryCounts, StatusFile, others
 from ivr.store.urls import database_identity
 
@@ -191,24 +191,28 @@ class Recorder:
         return own
 
     def hand_over_if_old(self) -> None:
-        """Once this process's outbox file is a second old and holds events, start the next one and hand this one
-        over, sealed, to the drainers; unless the last one it handed over still waits (the database is away,
-        say): then it keeps appending to this one, so that an outage leaves two files, not one a second. Never
-        called on a caller's path: the next file is created here, so that no caller waits for a new file."""
+        """Once this process's outbox file is a second old (or its log 2 MiB) and holds events, start the next one
+        and hand this one over, sealed, to the drainers; unless the last one it handed over still waits (the
+        database is away, say): then it keeps appending to this one, checkpointing it, so that an outage leaves
+        two files, not one a second. Never called on a caller's path: the next file is created here, so that no
+        caller waits for a new file."""
         own = self._own
         if (own is None or not own.used or self._own_pid != os.getpid()
-                or time.monotonic() - self._own_opened < SEGMENT_SECONDS):
+                or (time.monotonic() - self._own_opened < SEGMENT_SECONDS and own.log_bytes() < WAL_HANDOVER_BYTES)):
             return
         if self._handed_over is not None and still_waiting(self._handed_over):
+            own.start_checkpoints()  # kept for long: its appends checkpoint, so that its log stays small
             return
         try:
             successor, handle = self._open_own()
         except OutboxUnavailable:
-            return  # the disk refuses a new file: this one goes on taking events
+            own.start_checkpoints()  # the disk refuses a new file: this one goes on taking events
+            return
         try:
             successor.prepare()
         except OutboxUnavailable:
             _discard(successor, handle)
+            own.start_checkpoints()
             return
         with self._writer_lock:
             if self._own is not own:  # another thread moved on meanwhile
@@ -582,7 +586,7 @@ class Recorder:
         handle = _try_lock(path)
         if handle is None:  # cannot happen for a fresh name; a full disk is handled by the caller
             raise OutboxUnavailable(f"cannot lock {path}")
-        return Outbox(path), handle
+        return Outbox(path, checkpoints=False), handle
 
 
 def _free_bytes(folder: Path) -> int:
