@@ -22,7 +22,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr.core.flow import Decision, NodeKind
+from ivr.core.decision import Decision, NodeKind
 from ivr.settings import Settings
 from ivr.web import create_app
 from ivr.web.metrics import counts_for

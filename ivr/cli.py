@@ -18,7 +18,7 @@ import click
 from ivr import logs
 from ivr.clock import ClockError, now, parse_moment
 from ivr.core.calendar import coverage_warnings
-from ivr.core.flow import DIAL_STATUSES
+from ivr.core.decision import DIAL_STATUSES
 from ivr.core.loader import check_hotline, load_hotline
 from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit, UnknownUnit
 from ivr.core.problems import MenuError

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from ivr.core.flow import CONNECTED, OFFERED_SEPARATOR, UNIT_NODES, Node, NodeKind
+from ivr.core.decision import CONNECTED, OFFERED_SEPARATOR, UNIT_NODES, Node, NodeKind
 from ivr.web.menus import MenuStore
 
 # A call that takes more steps than this is stuck in a loop; the simulator stops it.

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytz
 
-from ivr.core.flow import Ask, CallFlow, Event, Forward, Node, NodeKind, Step
+from ivr.core.decision import Ask, Event, Forward, Node, NodeKind, Step
+from ivr.core.flow import CallFlow
 from ivr.core.model import Hotline
 
 SHANGHAI = pytz.timezone("Asia/Shanghai")

@@ -15,7 +15,8 @@ import pytz
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.core.flow import Ask, CallFlow, Event, Node, Step
+from ivr.core.decision import Ask, Event, Node, Step
+from ivr.core.flow import CallFlow
 from ivr.core.loader import load_hotline
 from ivr.core.model import Hotline, Lang
 from ivr.core.schedule import OfficeHours

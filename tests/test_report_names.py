@@ -61,7 +61,7 @@ def test_the_chart_labels_never_overlap_and_the_legend_covers_no_bar(hotline: Ho
 
 
 def test_every_kind_of_unit_node_the_flow_has_is_named() -> None:
-    from ivr.core.flow import UNIT_NODES
+    from ivr.core.decision import UNIT_NODES
     from ivr.core.names import _UNIT_NODE_WORDS
 
     assert set(_UNIT_NODE_WORDS) == set(UNIT_NODES)

@@ -17,7 +17,9 @@ from flask import Flask
 
 from ivr.cli import main
 from ivr.clock import parse_moment
-from ivr.core.flow import MAX_HINT_CHARS, MAX_HINTS, CallFlow, Event, Node, NodeKind, Step, speech_hints
+from ivr.core.decision import Event, Node, NodeKind, Step
+from ivr.core.flow import CallFlow
+from ivr.core.listening import MAX_HINT_CHARS, MAX_HINTS, speech_hints
 from ivr.core.loader import load_hotline
 from ivr.core.model import Text
 from ivr.simulator import CallSimulator, Ending, Said, pressed_keys

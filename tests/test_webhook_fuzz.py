@@ -13,7 +13,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivr.core.flow import DIAL_STATUSES
+from ivr.core.decision import DIAL_STATUSES
 from ivr.core.model import LANGS
 from ivr.web.voice import FALLBACK_TEXTS, MAX_NODE_LENGTH, MAX_TRIES_IN_URL
 from tests.conftest import Provider, make_app, twiml

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from ivr.core.decision import (
+    CONNECTED,
+    DIAL_STATUSES,
+    OFFERED_SEPARATOR,
+    UNIT_NODES,
+    Ask,
+    Decision,
+    Event,
+    Forward,
+    Hangup,
+    Listen,
+    Node,
+    NodeKind,
+    Record,
+    Redirect,
+    Say,
+    Step,
+)
+from ivr.core.listening import answer_key, fitting, listening, spoken_answer
 from ivr.core.model import BACK_KEY, LANGS, OPERATOR_KEY, REPEAT_KEY, Hotline, Lang, Menu, Option, Text, Unit
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import fill_prompt, say_hours, say_moment, say_options, say_phone
@@ -16,193 +32,14 @@ from ivr.core.speech import fill_prompt, say_hours, say_moment, say_options, say
 if TYPE_CHECKING:  # the router's tables (pypinyin, zhconv) load only when a hotline listens
     from ivr.core.router import Router
 
-# The provider's DialCallStatus values, and which of them mean the caller was connected.
-DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
-CONNECTED = ("completed", "answered")
-
-
-
-class NodeKind(StrEnum):
-    """The kinds of place a call can be at; their values are what webhook URLs and the records hold."""
-
-    START = "start"  # before the first step: the records' name for where a call came in
-    LANGUAGE = "language"
-    MENU = "menu"
-    OPERATOR = "operator"
-    UNIT = "unit"
-    CLOSED = "closed"
-    INFO = "info"
-    DIALED = "dialed"
-    AFTER = "after"
-    RECORD = "record"
-    RECORDED = "recorded"
-    # Asked to confirm the one office a sentence named, or to pick one of two or three on keys 1-3;
-    # the target holds the offered unit ids in the order of their keys: "confirm:marriage_registry+funeral_office".
-    CONFIRM = "confirm"
-
-
-# Node kinds that concern one unit.
-UNIT_NODES = frozenset({NodeKind.UNIT, NodeKind.CLOSED, NodeKind.INFO, NodeKind.DIALED, NodeKind.AFTER,
-                        NodeKind.RECORD, NodeKind.RECORDED})
 # Decisions kept for reuse within their minute (cleared when full: a minute's callers repeat a few dozen steps).
 DECISIONS_KEPT = 4096
 # Only events this small are kept as keys: a key may not hold ten megabytes a request sent as digits.
 KEPT_DIGITS = 16
 # Sentences up to this long key kept decisions too: callers of one minute often say the same few words ("低保").
 KEPT_SPEECH = 200
-# The longest node a webhook URL carries (the web edge cuts longer ones): a confirmation's offices must fit.
-MAX_NODE_LENGTH = 120
-OFFERED_SEPARATOR = "+"
 # A sentence that names no office is answered once with examples; the second time the menu takes keys only.
 SPEECH_MISSES = 2
-# The provider's limits on hints: at most 500 phrases of at most 100 characters each.
-MAX_HINTS = 500
-MAX_HINT_CHARS = 100
-
-
-@dataclass(frozen=True)
-class Node:
-    """Where a call is: a kind (menu, closed, dialed...) and what it concerns (a menu or unit id), if anything."""
-
-    kind: NodeKind = NodeKind.LANGUAGE
-    target: str = ""
-
-    @classmethod
-    def parse(cls, text: str) -> Node:
-        """Read a node as written in a webhook URL ("menu:main", "language"); raise ValueError for an unknown kind."""
-        kind, _, target = text.partition(":")
-        return cls(NodeKind(kind), target)
-
-    @classmethod
-    def read(cls, text: str) -> Node | None:
-        """Read a node as parse does, or return None when its kind is unknown (an old or forged URL)."""
-        try:
-            return cls.parse(text)
-        except ValueError:
-            return None
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.target}" if self.target else self.kind
-
-
-@dataclass(frozen=True)
-class Step:
-    """Where a call is: the node, the caller's language, how many tries so far, and the menu '*' returns to."""
-
-    node: Node = Node()
-    lang: Lang | None = None
-    tries: int = 0
-    back: str | None = None
-    misses: int = 0  # sentences at this menu that named no office
-
-
-@dataclass(frozen=True)
-class Event:
-    """What the provider reports with a step: a key, a timeout, a dial result or a recording."""
-
-    digits: str | None = None
-    no_input: bool = False
-    dial_status: str | None = None
-    recording_url: str | None = None
-    recording_seconds: int | None = None
-    speech: str | None = None  # what the caller said instead of pressing a key (the recogniser's text)
-    confidence: float | None = None  # the recogniser's, 0-1; None or 0 when the provider did not say
-
-
-@dataclass(frozen=True)
-class Say:
-    """Something the caller hears: spoken text, or a recording when the prompt has one."""
-
-    text: str
-    lang: Lang
-    audio: str | None = None
-
-
-@dataclass(frozen=True)
-class Listen:
-    """How to listen for a sentence as well as a key: the recogniser's model and language code, the phrases
-    it should expect (comma-separated) and the seconds of silence that end a sentence."""
-
-    language: str
-    model: str
-    hints: str
-    timeout: int
-
-
-@dataclass(frozen=True)
-class Ask:
-    """Prompts the caller may interrupt with one key (or, when listen is set, a sentence); what the caller did,
-    or the lack of it, is reported to `next`."""
-
-    prompts: tuple[Say, ...]
-    next: Step
-    timeout: int
-    listen: Listen | None = None
-
-
-@dataclass(frozen=True)
-class Forward:
-    """Put the caller through to a number; the outcome is reported to `next`."""
-
-    number: str
-    unit_id: str
-    timeout: int
-    next: Step
-
-
-@dataclass(frozen=True)
-class Record:
-    """Record a voice message for a unit; the recording is reported to `next`, silence falls through."""
-
-    unit_id: str
-    max_seconds: int
-    next: Step
-
-
-@dataclass(frozen=True)
-class Redirect:
-    """Continue at another step without waiting for the caller."""
-
-    step: Step
-
-
-@dataclass(frozen=True)
-class Hangup:
-    """End the call."""
-
-
-Action = Say | Ask | Forward | Record | Redirect | Hangup
-Outcome = Literal["menu", "forwarded", "closed", "info", "voicemail", "voicemail_saved", "operator", "goodbye",
-                  "connected", "not_connected", "confirm", "declined", "not_understood"]
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What the caller hears and what happens next, plus a label of the outcome for the call records."""
-
-    actions: tuple[Action, ...]
-    outcome: Outcome
-    unit_id: str | None = None
-    # Whether the unit concerned (the bureau at the greeting) was closed: the out-of-hours share counts this.
-    out_of_hours: bool | None = None
-    # The offices a sentence said at this step was routed to, in the order offered (() when it named none);
-    # None when the step routed no sentence.
-    offered: tuple[str, ...] | None = None
-
-    @property
-    def forwarded_number(self) -> str | None:
-        """Return the number the caller is put through to at this step, if any."""
-        return next((a.number for a in self.actions if isinstance(a, Forward)), None)
-
-    @property
-    def landed(self) -> Node | None:
-        """Return the node the caller waits at after this step (where they hang up, if they do)."""
-        return next((a.next.node for a in self.actions if isinstance(a, Ask)), None)
-
-    @property
-    def language(self) -> Lang | None:
-        """Return the language the step leaves the caller in (known from the language choice on)."""
-        return next((a.next.lang for a in self.actions if isinstance(a, Ask | Forward | Record)), None)
 
 
 def _keepable(event: Event) -> bool:
@@ -220,7 +57,7 @@ class CallFlow:
         self._decided: dict[tuple[Step, Event, datetime], Decision] = {}
         # Built once per menus version by whoever makes the flow (MenuStore); otherwise at the first sentence.
         self._router = router
-        self.listening = _listening(hotline)
+        self.listening = listening(hotline)
 
     @property
     def router(self) -> Router:
@@ -348,7 +185,7 @@ class CallFlow:
 
         lang = self._lang(step)
         routing = self.router.route(event.speech or "", lang, event.confidence)
-        offered = _fitting(tuple(u for u in routing.offered if u in self.hotline.units))
+        offered = fitting(tuple(u for u in routing.offered if u in self.hotline.units))
         if not offered:
             return self._not_understood(menu, step, lang)
         if routing.verdict is Verdict.FORWARD:
@@ -393,7 +230,7 @@ class CallFlow:
             answer = spoken_answer(event.speech, lang)
             if answer is None:  # a new request ("不是，我要离婚"): routed as if said at the menu
                 return self._heard(menu, replace(back, misses=step.misses), event, now)
-            key = _answer_key(answer, len(offered))
+            key = answer_key(answer, len(offered))
         if key is not None and key.isdigit() and 1 <= int(key) <= len(offered) and (len(offered) > 1 or key == "1"):
             unit = self.hotline.units[offered[int(key) - 1]]
             return self._reach_unit(unit, Step(Node(NodeKind.UNIT, unit.id), lang, back=menu.id), now)
@@ -576,88 +413,3 @@ class CallFlow:
 
     def _lang(self, step: Step) -> Lang:
         return step.lang if step.lang in LANGS else self.hotline.languages[0].lang
-
-
-# Speech -------------------------------------------------------------------------------------------------------
-
-YES, NO = "yes", "no"
-# Whole answers to "is it this office?", compared once punctuation and spaces are gone.
-_ANSWERS: dict[str, frozenset[str]] = {
-    YES: frozenset({"是", "对", "是的", "对的", "是啊", "对啊", "对对", "对对对", "是是", "没错", "好", "好的", "嗯",
-                    "네", "예", "맞습니다", "맞아요", "맞아", "네네", "예예", "그렇습니다", "네맞습니다",
-                    "예맞습니다"}),
-    NO: frozenset({"不是", "不对", "不", "不要", "不是的", "都不是", "错了", "아니", "아니요", "아니오", "아닙니다",
-                   "아니에요", "아니예요", "틀립니다", "아니요아닙니다"}),
-}
-# A key said as a word: "2", "二", "第二个", "2号", "이", "2번", "둘", "두번째".
-_SPOKEN_KEYS: dict[str, frozenset[str]] = {
-    "1": frozenset({"一", "幺", "第一", "第一个", "일", "일번", "하나", "첫번째"}),
-    "2": frozenset({"二", "两", "第二", "第二个", "이번", "둘", "두번째"}),
-    "3": frozenset({"三", "第三", "第三个", "삼", "삼번", "셋", "세번째"}),
-}
-_NUMBERED = re.compile(r"^([1-3])(?:号|个|번)?$")
-
-
-def spoken_answer(sentence: str, lang: Lang) -> str | None:
-    """Read a short answer: YES, NO, or a key "1"-"3" said as a word; None when the sentence is something else."""
-    import zhconv
-
-    text = unicodedata.normalize("NFKC", sentence[:40]).casefold()
-    if lang == "zh":
-        text = zhconv.convert(text, "zh-cn")
-    text = "".join(ch for ch in text if ch.isalnum())
-    for answer, words in _ANSWERS.items():
-        if text in words:
-            return answer
-    numbered = _NUMBERED.match(text)
-    if numbered:
-        return numbered.group(1)
-    return next((key for key, words in _SPOKEN_KEYS.items() if text in words), None)
-
-
-def _answer_key(answer: str, offered: int) -> str:
-    """The key a spoken answer stands for: yes is 1 and no is 2 for one office; with several, only a number."""
-    if offered == 1:
-        return {YES: "1", NO: "2", "1": "1", "2": "2"}.get(answer, "invalid")
-    return answer if answer.isdigit() else "invalid"  # a yes or no says nothing when offices are to be picked
-
-
-def _fitting(offered: tuple[str, ...]) -> tuple[str, ...]:
-    """Keep the offered offices (best first) that fit in a confirmation node of at most MAX_NODE_LENGTH."""
-    kept: list[str] = []
-    for unit_id in offered:
-        if len(str(Node(NodeKind.CONFIRM, OFFERED_SEPARATOR.join([*kept, unit_id])))) > MAX_NODE_LENGTH:
-            break
-        kept.append(unit_id)
-    return tuple(kept)
-
-
-def _listening(hotline: Hotline) -> dict[Lang, Listen]:
-    """How each language is listened to at the menus, with its hints; empty when the hotline takes keys only."""
-    speech = hotline.speech
-    if speech is None:
-        return {}
-    return {lang: Listen(speech.recognisers[lang].language, speech.recognisers[lang].model,
-                         ",".join(speech_hints(hotline, lang)), speech.timeout)
-            for lang in LANGS if lang in speech.recognisers}
-
-
-def speech_hints(hotline: Hotline, lang: Lang) -> tuple[str, ...]:
-    """The phrases the recogniser should expect in a language: the answers to a confirmation, then the offices'
-    names and keywords, each without commas, at most MAX_HINT_CHARS long, at most MAX_HINTS of them."""
-    hangul = lang == "ko"
-    answers = sorted(w for words in _ANSWERS.values() for w in words if _is_hangul(w) == hangul)
-    phrases = [*answers]
-    for unit in hotline.units.values():
-        phrases.extend(re.split(r"[（）()、,，]", unit.name(lang)))  # 社会救助科（儿童福利科）: each name apart
-        phrases.extend(k for k in unit.keywords if _is_hangul(k) == hangul)
-    hints: dict[str, None] = {}
-    for phrase in phrases:
-        cleaned = " ".join(phrase.split())[:MAX_HINT_CHARS].strip()
-        if cleaned:
-            hints.setdefault(cleaned)
-    return tuple(hints)[:MAX_HINTS]
-
-
-def _is_hangul(text: str) -> bool:
-    return any("가" <= ch <= "힣" for ch in text)

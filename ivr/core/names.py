@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ivr.core.flow import Node, NodeKind
+from ivr.core.decision import Node, NodeKind
 from ivr.core.model import OPERATOR_KEY, Hotline, Lang
 
 # What happens at each kind of unit node (flow.UNIT_NODES), as staff say it.

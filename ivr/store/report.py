@@ -15,7 +15,7 @@ from sqlalchemy import String, and_, case, func, literal, or_, select, text
 from sqlalchemy.engine import Connection
 
 from ivr.clock import TIMEZONE
-from ivr.core.flow import Node, NodeKind
+from ivr.core.decision import Node, NodeKind
 from ivr.core.model import Hotline, Lang
 from ivr.core.names import choice_name, node_name, unit_name
 from ivr.store.database import Store, local, translate_errors

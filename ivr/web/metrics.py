@@ -29,7 +29,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
-from ivr.core.flow import DIAL_STATUSES, Decision, NodeKind
+from ivr.core.decision import DIAL_STATUSES, Decision, NodeKind
 from ivr.settings import Settings, export_metrics_folder
 from ivr.store.database import StoreRefused, StoreUnavailable
 from ivr.store.recorder import Recorder, record_counts

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from ivr.core.flow import Ask, Decision, Forward, Hangup, Record, Redirect, Say, Step
+from ivr.core.decision import Ask, Decision, Forward, Hangup, Record, Redirect, Say, Step
 from ivr.core.model import Hotline
 
 StepUrl = Callable[[Step, bool], str]  # (step, no_input) -> URL

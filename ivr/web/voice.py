@@ -13,7 +13,8 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.clock import now
-from ivr.core.flow import MAX_NODE_LENGTH, SPEECH_MISSES, Ask, CallFlow, Decision, Event, Node, NodeKind, Say, Step
+from ivr.core.decision import MAX_NODE_LENGTH, Ask, Decision, Event, Node, NodeKind, Say, Step
+from ivr.core.flow import SPEECH_MISSES, CallFlow
 from ivr.core.model import LANGS, Lang
 from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent, confidence, count, sid
 from ivr.events import text as clean_text

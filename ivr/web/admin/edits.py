@@ -18,7 +18,8 @@ from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 
 from ivr.clock import ClockError, parse_moment
-from ivr.core.flow import Ask, CallFlow, Decision, Event, Node, NodeKind, Say, Step
+from ivr.core.decision import Ask, Decision, Event, Node, NodeKind, Say, Step
+from ivr.core.flow import CallFlow
 from ivr.core.loader import FILES
 from ivr.core.model import LANGS
 from ivr.core.problems import Problem

@@ -11,7 +11,8 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.core.calendar import Day
-from ivr.core.flow import Ask, CallFlow, Event, Node, NodeKind, Say, Step
+from ivr.core.decision import Ask, Event, Node, NodeKind, Say, Step
+from ivr.core.flow import CallFlow
 from ivr.core.model import LANGS, Hotline, Lang, Menu, Unit
 from ivr.core.schedule import OfficeHours, Status
 from ivr.core.speech import menu_seconds, say_moment

@@ -13,7 +13,7 @@ from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.clock import ClockError, parse_moment
-from ivr.core.flow import DIAL_STATUSES, Node, NodeKind
+from ivr.core.decision import DIAL_STATUSES, Node, NodeKind
 from ivr.core.loader import check_hotline
 from ivr.core.model import LANGS, Hotline, Lang
 from ivr.core.names import node_name, unit_name
