@@ -12,6 +12,7 @@ One module per group of commands:
 from __future__ import annotations
 
 import logging
+from types import ModuleType
 
 import click
 
@@ -29,6 +30,11 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-for _group in (menus, hours, calls, serve, db, records, staff):
-    for _command in _group.COMMANDS:
-        main.add_command(_command)
+def _add_commands(*modules: ModuleType) -> None:
+    """Add each module's commands (its `COMMANDS`) to `ivr`."""
+    for module in modules:
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_add_commands(menus, hours, calls, serve, db, records, staff)
