@@ -92,6 +92,7 @@ def one_of(choices: tuple[str, ...], wording: str) -> Reader:
 
 def known_advice(what: str, names: list[str], given: str | None = None) -> Advice:
     """Return the advice for a name that is not one of `what` (a Term's key): the closest, or those there are."""
+    names = [name for name in names if isinstance(name, str)]  # a null or numeric id is reported where it stands
     if not names:
         return advice("hint.none_yet", what=Term(what))
     close = difflib.get_close_matches(given, names, n=1) if given else []
