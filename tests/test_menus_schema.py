@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from ivr.core.calendarfile import SPECIAL_DAY
 from ivr.core.checks import DocumentChecker
 from ivr.core.loader import check_hotline
@@ -92,3 +94,10 @@ def test_a_unit_whose_id_is_null_is_located_not_a_checker_failure(menus: Path, e
     # the departments whose parent was the bureau are told so, with the units there are
     orphan = next(p for p in problems if p.wording == "units.not_unit")
     assert orphan.key_path.endswith(".parent") and dict(orphan.params)["value"] == "bureau"
+
+
+def test_a_record_that_shows_its_keys_in_another_order_must_show_them_all() -> None:
+    with pytest.raises(ValueError, match="must list exactly"):
+        Record((Field("name", text), Field("room", string, required=False)), shown=("name",))
+    assert Record((Field("name", text), Field("room", string, required=False)), shown=("room", "name")).optional == (
+        "room",)

@@ -58,8 +58,11 @@ class Record:
 
     def __post_init__(self) -> None:
         needed = {item.key for item in self.items if isinstance(item, Field) and item.required}
-        keys = self.shown or tuple(k for item in self.items for k in (item.keys if isinstance(item, Group)
-                                                                       else (item.key,)))
+        keys = tuple(k for item in self.items for k in (item.keys if isinstance(item, Group) else (item.key,)))
+        if self.shown and sorted(self.shown) != sorted(keys):
+            # A key left out of `shown` would be refused in every file as unknown.
+            raise ValueError(f"shown {self.shown} must list exactly the record's keys {keys}")
+        keys = self.shown or keys
         object.__setattr__(self, "required", tuple(k for k in keys if k in needed))
         object.__setattr__(self, "optional", tuple(k for k in keys if k not in needed))
 
