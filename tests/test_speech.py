@@ -56,7 +56,8 @@ def test_opening_hours_in_both_languages(hotline: Hotline) -> None:
 
 
 def test_korean_particles_take_the_form_the_last_syllable_asks_for() -> None:
-    from ivr.core.speech import fill_prompt, with_particle
+    from ivr.core.korean import with_particle
+    from ivr.core.speech import fill_prompt
 
     assert with_particle("도문시 자선총회", "은") == "도문시 자선총회는"
     assert with_particle("사회보험과", "은") == "사회보험과는"

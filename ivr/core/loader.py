@@ -14,6 +14,7 @@ from typing import Any
 from ivr.core.calendarfile import read_calendar
 from ivr.core.checks import DocumentChecker
 from ivr.core.hoursfile import ScheduleReader
+from ivr.core.korean import PARTICLES
 from ivr.core.model import (
     LANGS,
     PROMPT_FIELDS,
@@ -45,7 +46,7 @@ from ivr.core.schema import (
     UNITS_FILE,
     known_advice,
 )
-from ivr.core.speech import PARTICLES, menu_seconds
+from ivr.core.speech import menu_seconds
 from ivr.core.walker import Walk
 from ivr.core.wording import Param, Term
 from ivr.core.yamlsource import KeyPath, YamlDocument, read_yaml

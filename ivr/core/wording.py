@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from ivr.core.korean import PARTICLES, with_particle
+
 Lang = Literal["zh", "ko", "en"]
 LANGUAGES: tuple[Lang, ...] = ("zh", "ko", "en")
 
@@ -761,9 +763,6 @@ class _KoreanFormatter(string.Formatter):
     `{name:'는}` quotes the value first ('0433-362494'는)."""
 
     def format_field(self, value: object, format_spec: str) -> str:
-        # Imported here: speech.py reads the model, which the problems of this catalogue are made before.
-        from ivr.core.speech import PARTICLES, with_particle
-
         particle = format_spec.removeprefix("'")
         if particle in PARTICLES:
             word = f"'{value}'" if format_spec.startswith("'") else str(value)
