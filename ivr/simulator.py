@@ -195,31 +195,13 @@ class CallSimulator:
             if verb.tag in ("Say", "Play"):
                 self._hear(result, verb)
             elif verb.tag == "Gather":
-                for prompt in verb:
-                    self._hear(result, prompt)
                 try:
-                    key = keys()
+                    following = self._gather(result, url, verb, keys)
                 except CallerHangsUp:
                     self._hang_up(result, _node(verb.get("action", url)))
                     return None
-                # A Gather that listens reports a sentence, and silence too (actionOnEmptyResult), to its action.
-                listens = "speech" in (verb.get("input") or "").split()
-                action = self._resolve(url, verb.get("action", url))
-                if isinstance(key, Said):
-                    result.add(Line("said", key.text, detail={"heard": listens, "confidence": key.confidence}))
-                    if listens:
-                        spoken = {"SpeechResult": key.text}
-                        if key.confidence is not None:
-                            spoken["Confidence"] = f"{key.confidence:g}"
-                        return action, spoken
-                    key = None  # a Gather that takes keys only does not hear it: the caller pressed nothing
-                if key is None:
-                    result.add(Line("no_input", "the caller presses nothing"))
-                    if listens and verb.get("actionOnEmptyResult") == "true":
-                        return action, {}
-                    continue
-                result.add(Line("pressed", key))
-                return action, {"Digits": key}
+                if following is not None:
+                    return following
             elif verb.tag == "Redirect":
                 return self._resolve(url, verb.text or url), {}
             elif verb.tag == "Dial":
@@ -231,6 +213,30 @@ class CallSimulator:
         result.add(Line("hung_up", "the hotline hangs up"))
         result.outcome = result.outcome or CallOutcome(Ending.GOODBYE)
         return None
+
+    def _gather(self, result: CallResult, url: str, verb: ET.Element,
+                keys: KeySource) -> tuple[str, dict[str, str]] | None:
+        """Hear a Gather's prompts and answer it as the caller does; None when the caller presses nothing and the
+        TwiML goes on (the Gather neither listens nor reports silence)."""
+        for prompt in verb:
+            self._hear(result, prompt)
+        key = keys()
+        # A Gather that listens reports a sentence, and silence too (actionOnEmptyResult), to its action.
+        listens = "speech" in (verb.get("input") or "").split()
+        action = self._resolve(url, verb.get("action", url))
+        if isinstance(key, Said):
+            result.add(Line("said", key.text, detail={"heard": listens, "confidence": key.confidence}))
+            if listens:
+                spoken = {"SpeechResult": key.text}
+                if key.confidence is not None:
+                    spoken["Confidence"] = f"{key.confidence:g}"
+                return action, spoken
+            key = None  # a Gather that takes keys only does not hear it: the caller pressed nothing
+        if key is None:
+            result.add(Line("no_input", "the caller presses nothing"))
+            return (action, {}) if listens and verb.get("actionOnEmptyResult") == "true" else None
+        result.add(Line("pressed", key))
+        return action, {"Digits": key}
 
     def _hang_up(self, result: CallResult, node: str) -> None:
         result.add(Line("hung_up", "the caller hangs up", detail={"node": node}))
