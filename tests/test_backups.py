@@ -25,8 +25,8 @@ from ivr.clock import parse_moment
 from ivr.events import StepEvent
 from ivr.store.backup import holders, known_revisions
 from ivr.store.database import MIGRATIONS, Store, upgrade_schema
+from ivr.store.folder import outbox_folder
 from ivr.store.outbox import Outbox
-from ivr.store.recorder import outbox_folder
 from ivr.store.tables import calls, steps
 from tests.postgres import ExternalPostgres, PostgresServer, find_pg_bin
 from tests.served import IVR, ServedHotline

@@ -24,8 +24,8 @@ from sqlalchemy import Result, make_url
 
 from ivr.cli import main
 from ivr.simulator import DEFAULT_CALLER, CallSimulator, pressed_keys
+from ivr.store.folder import outbox_folder
 from ivr.store.outbox import Outbox
-from ivr.store.recorder import outbox_folder
 from ivr.web import ConfigError, create_app
 from tests.conftest import BUNDLED_MENUS, CLOSED_EVENING, SECRET_KEY, TOKEN, make_app
 

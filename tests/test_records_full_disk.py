@@ -23,10 +23,11 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
+import ivr.store.held
 import ivr.store.recorder
 from ivr.cli import main
 from ivr.paths import PROJECT_ROOT
-from ivr.store.recorder import WRITER_LOCK, RecordCounts, record_counts
+from ivr.store.folder import WRITER_LOCK, RecordCounts, record_counts
 from ivr.store.status import MemoryCounts, StatusFile, others
 from ivr.store.tables import steps
 from tests.conftest import SECRET_KEY, TOKEN, Provider, make_app, twiml
@@ -260,7 +261,7 @@ def test_health_sums_every_live_process_and_forgets_a_dead_one_after_logging_it(
 
 def test_events_beyond_the_memory_bound_are_counted_and_logged_once_in_a_while(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(ivr.store.recorder, "MEMORY_LIMIT", 3)
+    monkeypatch.setattr(ivr.store.held, "MEMORY_LIMIT", 3)
     blocked = tmp_path / "full-disk"
     blocked.write_text("a file where the folders should be")  # neither outbox nor database can be created
     app = make_app(DATABASE_URL=f"sqlite:///{blocked}/db/ivr.sqlite3", OUTBOX_DIR=str(blocked / "outbox"))

@@ -21,6 +21,7 @@ from ivr.clock import parse_moment
 from ivr.events import CallEndedEvent, CallEvent, RecordingEvent, StepEvent
 from ivr.simulator import CallSimulator, pressed_keys
 from ivr.store.database import Store, local, upgrade_schema
+from ivr.store.folder import outbox_folder
 from ivr.store.outbox import (
     ROWS_A_STATEMENT,
     WAL_CHECKPOINT_PAGES,
@@ -30,7 +31,7 @@ from ivr.store.outbox import (
     OutboxSealed,
     OutboxUnavailable,
 )
-from ivr.store.recorder import BATCH, SEGMENT_SECONDS, Recorder, outbox_folder
+from ivr.store.recorder import BATCH, SEGMENT_SECONDS, Recorder
 from ivr.store.report import build_report
 from ivr.store.tables import calls, steps, voicemails
 from tests.conftest import CLOSED_EVENING, OPEN_WEEKDAY, Provider, make_app, twiml

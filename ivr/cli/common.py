@@ -18,7 +18,7 @@ from ivr.core.problems import MenuError
 from ivr.core.wording import Lang as StaffLang
 from ivr.settings import STAFF_LANGS, ConfigError, Settings
 from ivr.store.database import Store, StoreUnavailable, prepare_embedded_sqlite
-from ivr.store.recorder import outbox_folder
+from ivr.store.folder import outbox_folder
 from ivr.store.urls import safe_url
 
 MENUS_OPTION_HELP = "The menus folder (default: IVR_MENUS_DIR, else the bundled menus/)."

@@ -13,7 +13,7 @@ from ivr.cli.common import database_errors, moment_or_now, open_store, outbox_of
 from ivr.cli.errors import CliError
 from ivr.clock import now
 from ivr.store.database import Store, StoreUnavailable, upgrade_schema
-from ivr.store.recorder import outbox_folder
+from ivr.store.folder import outbox_folder
 from ivr.store.urls import safe_url
 
 
@@ -119,8 +119,8 @@ def db_restore(file: Path) -> None:
 @click.option("--parent", type=int, help="Stop when this process (the server that started it) is gone.")
 def db_writer(parent: int | None) -> None:
     """Write every worker's call events into the database, continuously (`ivr serve` starts one)."""
-    from ivr.store.recorder import run_writer_process
     from ivr.store.retention import Retention
+    from ivr.store.writer import run_writer_process
 
     config = settings()
     folder = outbox_of(config)

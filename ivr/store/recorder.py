@@ -21,15 +21,11 @@ memory and dropped live in a status file of its own (ivr.store.status), so /heal
 from __future__ import annotations
 
 import atexit
-import fcntl
-import hashlib
-import itertools
 import logging
 import os
 import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +33,19 @@ from typing import TextIO
 
 from ivr.events import CallEvent
 from ivr.store.database import Store, StoreRefused, StoreUnavailable
+from ivr.store.folder import (
+    LOW_DISK_BYTES,
+    WRITER_LOCK,
+    RecordCounts,
+    discard,
+    free_bytes,
+    record_counts,
+    remove_if_empty,
+    try_lock,
+)
+from ivr.store.held import HeldEvents
 from ivr.store.outbox import WAL_HANDOVER_BYTES, Outbox, OutboxSealed, OutboxUnavailable, Waiting, still_waiting
-from ivr.store.status import MemoryCounts, StatusFile, others
-from ivr.store.urls import database_identity
+from ivr.store.status import MemoryCounts, StatusFile
 
 log = logging.getLogger(__name__)
 # After a failure the database is left alone this long before the writer tries it again.
@@ -50,72 +56,9 @@ BATCH = 500
 GATHER_SECONDS = 0.2
 # The writer also looks now and then without being woken: other workers' events, a database that came back.
 IDLE_SECONDS = 1.0
-# Events held in memory while neither the outbox nor the database can be written; beyond this they are dropped,
-# counted and logged (a disk full for hours is an operator's emergency, not a memory leak).
-MEMORY_LIMIT = 50_000
-# A drop is logged at once, then at most once in this many seconds (with the running total): never silent,
-# never a flood of lines on a disk that is already full.
-DROP_LOG_SECONDS = 10.0
-# Below this much free space in the outbox folder, events are kept in memory rather than appended to the outbox.
-# Why a threshold rather than a preallocated reserve file: a reserve released on a full disk is taken at once by
-# whatever filled the disk (a runaway log keeps writing), so it would buy nothing. Stopping early instead leaves
-# the last megabytes to what must still happen: the checkpoints of the files being sealed and the deletions of
-# the drainers, whose write-ahead logs are bounded (see ivr.store.outbox) to well under this; and draining a
-# handed-over file needs no space at all, as it is deleted whole once the database has its events (see _drain).
-LOW_DISK_BYTES = 2 * 1024 * 1024
 # A worker hands its outbox file over to the drainers this often (when it has appended anything meanwhile).
 SEGMENT_SECONDS = 1.0
-# How much the records writer process yields the processor to the workers (see os.nice).
-WRITER_NICENESS = 5
-# Held by a records writer process (see run_writer_process) while it drains the folder for every worker.
-WRITER_LOCK = "writer"
 
-
-def outbox_folder(instance_dir: Path, database_url: str) -> Path:
-    """Where events for one database wait: one outbox folder per database, so that events kept for an
-    unreachable PostgreSQL are never written into another database by mistake."""
-    digest = hashlib.sha256(database_identity(database_url).encode()).hexdigest()[:10]
-    return instance_dir / f"outbox-{digest}"
-
-
-@dataclass(frozen=True)
-class RecordCounts:
-    """The call events of every process using an outbox folder: waiting in its files, set aside there, held in
-    memory by a live process, and dropped."""
-
-    waiting: int
-    set_aside: int
-    in_memory: int
-    dropped: int
-
-
-def record_counts(folder: Path, own: Recorder | None = None) -> RecordCounts:
-    """Sum the counts of every process for /health and /metrics: one function, so that both say the same.
-
-    Waiting and set-aside events are counted in the outbox files, whichever process wrote or drains them (the
-    records writer process holds none elsewhere); in-memory and dropped ones in each live worker's status file
-    (this process's own, when given, from its memory directly). Works on a full disk.
-    """
-    waiting = aside = 0
-    own_outbox = own._own if own is not None else None
-    try:
-        paths = sorted(folder.glob("*.sqlite3"))
-    except OSError:
-        paths = []
-    for path in paths:
-        outbox = own_outbox if own_outbox is not None and own_outbox.path == path else Outbox(path)
-        try:
-            found, refused = outbox.counts()
-        except OutboxUnavailable:
-            continue
-        finally:
-            if outbox is not own_outbox:
-                outbox.close()
-        waiting, aside = waiting + found, aside + refused
-    memory = others(folder, own._status if own is not None else None)
-    if own is not None:
-        memory += own.memory_counts()
-    return RecordCounts(waiting, aside, memory.in_memory, memory.dropped)
 
 
 @dataclass(frozen=True)
@@ -140,16 +83,9 @@ class Recorder:
         self._own_pid = 0
         self._own_opened = 0.0
         self._handed_over: Path | None = None  # the last file this process handed over, until it is drained
-        # Events the outbox refused, oldest first, each with a number so that a batch written back is taken off
-        # exactly, whatever was added or dropped meanwhile.
-        self._memory: deque[tuple[int, CallEvent]] = deque()
-        self._memory_lock = threading.Lock()
-        self._memory_numbers = 0
+        self._memory = HeldEvents(folder)  # events the outbox refused
         self._rescue_lock = threading.Lock()
         self._drain_lock = threading.Lock()
-        self._dropped = 0
-        self._drop_logged_at = -DROP_LOG_SECONDS
-        self._drop_logged = 0
         self._disk_low = False
         self._status: StatusFile | None = None
         self._down_until = 0.0
@@ -211,12 +147,12 @@ class Recorder:
         try:
             successor.prepare()
         except OutboxUnavailable:
-            _discard(successor, handle)
+            discard(successor, handle)
             own.start_checkpoints()
             return
         with self._writer_lock:
             if self._own is not own:  # another thread moved on meanwhile
-                _discard(successor, handle)
+                discard(successor, handle)
                 return
             old, old_handle = self._own, self._own_lock
             self._start_own(successor, handle)
@@ -282,7 +218,7 @@ class Recorder:
 
     def state(self) -> RecorderState:
         """Return the database's state and the counts of waiting, set-aside, in-memory and dropped events."""
-        counts = record_counts(self.folder, self)
+        counts = self.counts()
         if self.resting():
             database = f"unreachable ({self._database_error}); the writer tries it again in a few seconds"
         else:
@@ -293,9 +229,13 @@ class Recorder:
                 database = f"unreachable ({exc})"
         return RecorderState(database, counts.waiting, counts.set_aside, counts.in_memory, counts.dropped)
 
+    def counts(self) -> RecordCounts:
+        """Return the counts of every process using this folder, this one's own read directly."""
+        return record_counts(self.folder, self._own, self._status, self.memory_counts())
+
     def memory_counts(self) -> MemoryCounts:
         """Return this process's events held in memory and dropped."""
-        return MemoryCounts(len(self._memory), self._dropped)
+        return self._memory.counts()
 
     def set_aside_events(self) -> list[tuple[int, str, str, str]]:
         """Return the events set aside in every outbox file (id, reason, when, body)."""
@@ -381,7 +321,7 @@ class Recorder:
     def _look_after_memory(self) -> None:
         """Each second: note whether the disk is nearly full, write back the events held in memory (only this
         process has them: a records writer process cannot), and rewrite this process's counts."""
-        self._disk_low = _free_bytes(self.folder) < LOW_DISK_BYTES
+        self._disk_low = free_bytes(self.folder) < LOW_DISK_BYTES
         if self._status is not None:
             self._status.open()  # made late if the disk was full when the process started
         self._rescue_memory()
@@ -393,7 +333,7 @@ class Recorder:
         if now - self._writer_seen_at >= IDLE_SECONDS:
             self._writer_seen_at = now
             try:
-                handle = _try_lock(self.folder / WRITER_LOCK)
+                handle = try_lock(self.folder / WRITER_LOCK)
             except OutboxUnavailable:
                 handle = None
             self._writer_alive = handle is None
@@ -415,7 +355,7 @@ class Recorder:
             if own is not None and path == own.path:
                 continue
             try:
-                handle = _try_lock(path)
+                handle = try_lock(path)
             except OutboxUnavailable:
                 continue
             if handle is None:
@@ -424,7 +364,7 @@ class Recorder:
             outbox.handed_over = True
 
             def release(outbox: Outbox = outbox, handle: TextIO = handle) -> None:
-                _remove_if_empty(outbox)  # which closes it
+                remove_if_empty(outbox)  # which closes it
                 handle.close()
 
             yield outbox, release
@@ -508,27 +448,8 @@ class Recorder:
     # Memory, while the outbox cannot be written ---------------------------------------------------------------
 
     def _hold_in_memory(self, event: CallEvent, reason: str) -> None:
-        with self._memory_lock:
-            if not self._memory:
-                log.error("The outbox in %s cannot be written (%s); call events wait in memory (at most %d) until "
-                          "it or the database can be written.", self.folder, reason, MEMORY_LIMIT)
-            if len(self._memory) >= MEMORY_LIMIT:
-                self._memory.popleft()
-                self._dropped += 1
-                self._log_drops()
-            self._memory_numbers += 1
-            self._memory.append((self._memory_numbers, event))
-            self._write_status()
-
-    def _log_drops(self) -> None:
-        """Log the first drop at once, then the running total at most once in DROP_LOG_SECONDS."""
-        now = time.monotonic()
-        if self._dropped > self._drop_logged and (self._drop_logged == 0
-                                                   or now - self._drop_logged_at >= DROP_LOG_SECONDS):
-            log.critical("%d call events were dropped (%d since the last report): neither the outbox nor the "
-                         "database could be written for a long time, and memory holds at most %d.",
-                         self._dropped, self._dropped - self._drop_logged, MEMORY_LIMIT)
-            self._drop_logged, self._drop_logged_at = self._dropped, now
+        self._memory.hold(event, reason)
+        self._write_status()
 
     def _write_status(self) -> None:
         if self._status is not None and self._status.pid == os.getpid():
@@ -541,18 +462,11 @@ class Recorder:
             return
         written = 0
         try:
-            while True:
-                with self._memory_lock:
-                    held = list(itertools.islice(self._memory, BATCH))
-                if not held:
-                    break
+            while held := self._memory.oldest(BATCH):
                 if not self._write_back([event for _, event in held]):
                     break
-                with self._memory_lock:
-                    last = held[-1][0]
-                    while self._memory and self._memory[0][0] <= last:
-                        self._memory.popleft()
-                    self._write_status()
+                self._memory.forget_through(held[-1][0])
+                self._write_status()
                 written += len(held)
         finally:
             self._rescue_lock.release()
@@ -583,82 +497,7 @@ class Recorder:
     def _open_own(self) -> tuple[Outbox, TextIO]:
         """Name a new outbox file for this process and hold the lock that tells other drainers it is alive."""
         path = self.folder / f"worker-{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
-        handle = _try_lock(path)
+        handle = try_lock(path)
         if handle is None:  # cannot happen for a fresh name; a full disk is handled by the caller
             raise OutboxUnavailable(f"cannot lock {path}")
         return Outbox(path, checkpoints=False), handle
-
-
-def _free_bytes(folder: Path) -> int:
-    """Return the space left to ordinary users on the disk of a folder (or its nearest existing parent)."""
-    for place in (folder, *folder.parents):
-        try:
-            found = os.statvfs(place)
-        except OSError:
-            continue
-        return found.f_bavail * found.f_frsize
-    return LOW_DISK_BYTES  # nothing to ask: not taken for a full disk
-
-
-def _try_lock(path: Path) -> TextIO | None:
-    """Take the owner lock of an outbox file without waiting; None when its owner is alive (or no lock file)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path.with_name(path.name + ".owner"), "a")  # noqa: SIM115 - kept open while owned
-    except OSError as exc:
-        raise OutboxUnavailable(f"{type(exc).__name__}: {exc}") from exc
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
-
-
-def _discard(outbox: Outbox, handle: TextIO) -> None:
-    """Give up an outbox file this process made but never used: its lock, then the file."""
-    handle.close()
-    _remove_if_empty(outbox)  # which closes it
-
-
-def _remove_if_empty(outbox: Outbox) -> None:
-    """Delete a dead worker's outbox once nothing waits in it (or the database has it all) and nothing was set
-    aside there."""
-    try:
-        waiting, aside = outbox.counts()
-        if aside == 0 and (waiting == 0 or outbox.drained):
-            for suffix in ("", "-wal", "-shm", ".owner"):
-                outbox.path.with_name(outbox.path.name + suffix).unlink(missing_ok=True)
-    except (OutboxUnavailable, OSError):
-        pass
-    finally:
-        outbox.close()
-
-
-def run_writer_process(store: Store, folder: Path, parent: int, chore: Callable[[], object] | None = None) -> None:
-    """Drain every worker's outbox from a process of its own until the parent process is gone.
-
-    `ivr serve` starts one, so that the workers spend their time on callers, not on the database. While it
-    holds the writer lock the workers' own writers stand aside; if it dies they take over within a second.
-    """
-    # Callers first: on a busy machine the workers get the processor, and the records (safe in the outboxes)
-    # are written in the moments between.
-    os.nice(WRITER_NICENESS)
-    recorder = Recorder(store, folder, background=False)
-    recorder.chore = chore  # the daily retention purge, a moment at a time (ivr.store.retention)
-    handle = None
-    while handle is None and os.getppid() == parent:
-        handle = _try_lock(folder / WRITER_LOCK)
-        if handle is None:
-            time.sleep(IDLE_SECONDS)  # an older writer still runs: wait for it to go
-    log.info("The records writer drains %s.", folder)
-    while os.getppid() == parent:
-        time.sleep(GATHER_SECONDS)
-        if recorder.resting():
-            continue
-        try:
-            recorder.drain_all()
-        except Exception:  # the writer must outlive anything one batch does
-            log.exception("The records writer failed on a batch; it tries again shortly.")
-            continue
-        recorder.run_chore()

@@ -17,7 +17,8 @@ from ivr import logs
 from ivr.clock import now
 from ivr.settings import NAMES, ConfigError, Settings
 from ivr.store.database import Store, prepare_embedded_sqlite
-from ivr.store.recorder import Recorder, outbox_folder
+from ivr.store.folder import outbox_folder
+from ivr.store.recorder import Recorder
 from ivr.store.retention import Retention
 from ivr.store.versions import PublishedVersions
 from ivr.web.menus import MenuStore

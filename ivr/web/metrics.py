@@ -32,7 +32,7 @@ from prometheus_client.registry import Collector
 from ivr.core.decision import DIAL_STATUSES, Decision, NodeKind
 from ivr.settings import Settings, export_metrics_folder
 from ivr.store.database import StoreRefused, StoreUnavailable
-from ivr.store.recorder import Recorder, record_counts
+from ivr.store.recorder import Recorder
 from ivr.web import settings
 from ivr.web.health import operator_may_read
 from ivr.web.menus import MenuStore
@@ -169,7 +169,7 @@ class _ServiceNow(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         """Yield the gauges, each computed now."""
-        events = record_counts(self.recorder.folder, self.recorder)  # every process's, summed there once
+        events = self.recorder.counts()  # every process's, summed there once
         for name, value, meaning in (
                 ("waiting", events.waiting, "in the outbox files for the database (-1: the outbox cannot be read)"),
                 ("set_aside", events.set_aside, "the database refused for their content, kept aside"),
