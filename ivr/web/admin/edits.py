@@ -58,8 +58,11 @@ from ivr.store.versions import NewerVersion, PublishedVersions, unified_diff
 from ivr.web import settings
 from ivr.web.admin import audit, bp, hotline, lang, me, moment, records, requires
 from ivr.web.admin.i18n import translate
+from ivr.web.admin.said import prompt_title, slot_words
 from ivr.web.menus import MenuStore
 
+# The kinds of office the form offers (units.yaml's kind:), each said in words.
+OFFICE_KINDS = ("agency", "department")
 _PERIODS = re.compile(r"[\s,，、;；]+")
 
 
@@ -98,7 +101,7 @@ class OfficeForm(EditForm):
     unit_id = StringField()
     name_zh = StringField()
     name_ko = StringField()
-    kind = SelectField(choices=[("agency", "agency"), ("department", "department")])
+    kind = SelectField(choices=[(kind, kind) for kind in OFFICE_KINDS])  # labelled in words per request
     phone = StringField()
     summary_zh = TextAreaField()
     summary_ko = TextAreaField()
@@ -429,9 +432,12 @@ def edit_schedule(schedule_id: str) -> ResponseReturnValue:
                         data={"slots": [", ".join(periods) for _, periods in slots]})
     while len(form.slots) < len(slots):
         form.slots.append_entry("")
+    written = value_at(current["schedules.yaml"], "schedules", schedule_id)
+    changes = list(written.get("changes") or []) if isinstance(written, dict) else []
     for entry, (path, _) in zip(form.slots, slots, strict=False):
-        entry.label.text = translate("hours_of", lang(), slot=format_key_path(path))
-    title = translate("edit_schedule", lang(), schedule=schedule_id)
+        entry.label.text = translate("hours_of", lang(), slot=slot_words(hotline(), path, changes, lang()))
+    named = hotline().schedules.get(schedule_id)
+    title = translate("edit_schedule", lang(), schedule=named.name(lang()) if named else schedule_id)
     fields = list(form.slots)[:len(slots)]
     if request.method == "GET":
         return _page(title, form, fields)
@@ -454,7 +460,7 @@ def edit_unit(unit_id: str) -> ResponseReturnValue:
         abort(404)
     form = UnitForm(request.form if request.method == "POST" else None,
                     data={"phone": str(written.get("phone") or ""), "schedule": str(written.get("schedule") or "")})
-    form.schedule.choices = [(sid, f"{schedule.name(lang())} ({sid})") for sid, schedule in hotline().schedules.items()]
+    form.schedule.choices = [(sid, schedule.name(lang())) for sid, schedule in hotline().schedules.items()]
     _label(form, {"phone": "phone_field", "schedule": "schedule"})
     unit = hotline().units.get(unit_id)
     title = translate("edit_unit", lang(), unit=unit.name(lang()) if unit else unit_id)
@@ -572,7 +578,8 @@ def own_hours(unit_id: str) -> ResponseReturnValue:
     title = translate("own_hours_title", lang(), unit=unit.name(lang()))
     others = sum(1 for u in hotline().units.values() if u.schedule.id == source and u.id != unit_id)
     help_text = translate("own_hours_help", lang(), unit=unit.name(lang()), schedule=unit.schedule.name(lang()),
-                          others=others, new_id=new_id)
+                          others=others,
+                          new_name=translate(f"own_schedule_name_{lang()}", lang(), unit=unit.name(lang())))
     if request.method == "GET":
         return _page(title, form, fields, help=help_text)
     weeks, form_errors = _typed_weeks(cells, fields)
@@ -604,7 +611,8 @@ def _unit_change(written: Mapping[str, Any], phone: str | None, schedule: str) -
 def add_office_form() -> ResponseReturnValue:
     """Add an office to units.yaml and its key to a menu of menu.yaml, in one edit."""
     form = OfficeForm(request.form if request.method == "POST" else None)
-    form.menu.choices = [(mid, f"{menu.title(lang())} ({mid})") for mid, menu in hotline().menus.items()]
+    form.menu.choices = [(mid, menu.title(lang())) for mid, menu in hotline().menus.items()]
+    form.kind.choices = [(kind, translate(f"kind_{kind}", lang())) for kind in OFFICE_KINDS]
     _label(form, {"unit_id": "office_id", "name_zh": "name_zh", "name_ko": "name_ko", "kind": "office_kind",
                   "phone": "phone_field", "summary_zh": "summary_zh", "summary_ko": "summary_ko",
                   "keywords": "keywords_field", "menu": "office_menu", "key": "office_key", "label_zh": "label_zh",
@@ -696,7 +704,8 @@ def edit_prompt(prompt_id: str) -> ResponseReturnValue:
     form = PromptForm(request.form if request.method == "POST" else None,
                       data={code: str(written.get(code) or "") for code in LANGS})
     _label(form, {"zh": "text_zh", "ko": "text_ko"})
-    title = translate("edit_prompt", lang(), prompt=prompt_id)
+    shown = prompt_title(hotline().prompts[prompt_id], lang()) if prompt_id in hotline().prompts else prompt_id
+    title = translate("edit_prompt", lang(), prompt=shown)
     fields = [form.zh, form.ko]
     if request.method == "GET":
         return _page(title, form, fields)
@@ -706,7 +715,7 @@ def edit_prompt(prompt_id: str) -> ResponseReturnValue:
     said: dict[str, str] = {code: str(form[code].data).strip() for code in LANGS}
     candidate = {"prompts.yaml": set_prompt(current["prompts.yaml"], prompt_id, said)}
     return _page(title, form, fields, review(current, candidate, {c: f"prompts.{prompt_id}.{c}" for c in LANGS},
-                                             summary=translate("sum_prompt", lang(), prompt=prompt_id)))
+                                             summary=translate("sum_prompt", lang(), prompt=shown)))
 
 
 @bp.route("/edit/raw/<name>", methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from ivr.core.speech import menu_seconds, say_moment
 from ivr.web.admin import bp, hotline, lang, moment, requires, staff_store
 from ivr.web.admin.errors import BadParameter, month_arg
 from ivr.web.admin.i18n import translate
+from ivr.web.admin.said import prompt_title
 from ivr.web.health import health_status
 
 
@@ -104,7 +105,8 @@ def menu() -> ResponseReturnValue:
     flow = CallFlow(current)
     at = moment()
     tree = [_menu_view(current, flow, current.menus[current.main_menu], at, depth=0, path="")]
-    prompts = [{"id": prompt.id, "text": {code: prompt.text(code) for code in LANGS},
+    prompts = [{"id": prompt.id, "title": prompt_title(prompt, lang()),
+                "text": {code: prompt.text(code) for code in LANGS},
                 "audio": {code: prompt.audio.get(code) for code in LANGS}} for prompt in current.prompts.values()]
     return render_template("admin/menu.html", tree=_flatten(tree), prompts=prompts, langs=LANGS,
                            operator=current.operator)
