@@ -295,7 +295,8 @@ def test_the_health_page_shows_a_rejected_edit_with_its_file_and_line(menus: Pat
     line = edit("units.yaml", "phone: 0433-3623441", "phone: 0433-362344")
     page = client.get("/admin/health").get_data(as_text=True)
     assert 'id="health-status" class="closed">降级运行<' in page
-    assert f"units.yaml:{line}" in page and "&#39;0433-362344&#39; is not a valid Chinese phone number" in page
+    # In the console's language, as `ivr validate --lang zh` says it: the file and line, the line, what is wrong.
+    assert f"units.yaml 第{line}行「phone: 0433-362344」" in page and "“0433-362344”不是有效的中国电话号码" in page
 
 
 def test_messages_are_filtered_by_unit_status_and_date(app: Flask) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.core.calendar import Day
@@ -20,6 +20,7 @@ from ivr.web.admin.errors import BadParameter, month_arg
 from ivr.web.admin.i18n import translate
 from ivr.web.admin.said import prompt_title
 from ivr.web.health import health_status
+from ivr.web.menus import MenuStore
 
 
 @bp.get("/")
@@ -148,7 +149,10 @@ def _flatten(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def health() -> ResponseReturnValue:
     """The menus in use and any rejected edit, the database, and the call events waiting."""
     current = hotline()
-    return render_template("admin/health.html", health=health_status(), hotline=current)
+    status = health_status()  # first: it looks at the folder again
+    menus: MenuStore = current_app.extensions["ivr.menus"]
+    return render_template("admin/health.html", health=status, hotline=current,
+                           rejected=menus.state().rejected_problems)
 
 
 @bp.get("/audit")
