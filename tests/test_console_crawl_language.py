@@ -230,11 +230,19 @@ def test_no_english_word_reaches_a_chinese_or_korean_console_page(language: str,
     data = (ADMIN, "李明", CALLER_SAID, socket.gethostname(), str(menus))
     crawled: dict[str, int] = {}
     found: list[str] = []
-    pages = [*routes(console.app, console.values), *(("", query) for query in console.queries)]
-    for endpoint, path in pages:
+    # The editor's refusal of an admin's page, and the login page of a visitor not logged in.
+    editor, visitor = console.app.test_client(), console.app.test_client()
+    editor.post("/admin/login", data={"csrf_token": csrf_token(editor), "username": "李明",
+                                      "password": "an editor password"})
+    for other in (editor, visitor):
+        other.get(f"/admin/login?lang={language}")
+    pages = [*((client, *route) for route in routes(console.app, console.values)),
+             *((client, "", query) for query in console.queries),
+             (editor, "", "/admin/staff"), (editor, "", "/admin/audit"), (visitor, "", "/admin/login")]
+    for browser, endpoint, path in pages:
         if endpoint in NOT_PAGES or endpoint in KNOWN_EXCEPTIONS:
             continue
-        response = client.get(path)
+        response = browser.get(path)
         assert response.status_code < 500 or response.status_code == 502, (path, response.status_code)
         crawled[endpoint or path] = crawled.get(endpoint or path, 0) + 1
         for said in words_of(response.get_data(as_text=True), response.content_type):
@@ -245,6 +253,8 @@ def test_no_english_word_reaches_a_chinese_or_korean_console_page(language: str,
     assert {"admin.draft", "admin.confirm_restore", "admin.confirm_called_back", "admin.edit_raw", "admin.add_word",
             "admin.edit_prompt", "admin.edit_schedule", "admin.rename_office_form"} <= set(crawled)
     assert crawled["admin.edit_raw"] == len(FILES)
+    assert crawled["/admin/staff"] == 1 and crawled["/admin/no-such-page"] == 1
+    assert editor.get("/admin/staff").status_code == 403 and visitor.get("/admin/login").status_code == 200
 
 
 # The console's catalogue itself -----------------------------------------------------------------------------------
@@ -317,3 +327,19 @@ def test_the_health_page_says_a_rejected_hand_edit_in_the_consoles_language(lang
     where = {"zh": "第191行「phone: 0433-362344」", "ko": "191행 「phone: 0433-362344」"}[language]
     assert any(where in line for line in said), said
     assert not [word for line in said for word in english_words(line, (ADMIN, str(menus)))], said
+
+
+def test_every_refusal_of_an_edit_is_said_in_both_languages_with_the_values_it_names() -> None:
+    """Each EditError of ivr/menu_edits.py names a sentence of the console, filled with the values it gives."""
+    import ast
+    source = Path(__file__).resolve().parent.parent / "ivr" / "menu_edits.py"
+    raised = [node for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+              if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "EditError"]
+    assert len(raised) >= 14
+    for call in raised:
+        words = call.args[1].value if len(call.args) > 1 and isinstance(call.args[1], ast.Constant) else "edit_gone"
+        given = {keyword.arg for keyword in call.keywords}
+        assert words in WORDS, (call.lineno, words)
+        for language in ("zh", "ko"):
+            said = translate(words, language, **{name: "x" for name in given})  # type: ignore[arg-type]
+            assert HAN.search(said) if language == "zh" else HANGUL.search(said), (call.lineno, said)

@@ -58,7 +58,7 @@ from ivr.store.versions import NewerVersion, PublishedVersions, unified_diff
 from ivr.web import settings
 from ivr.web.admin import audit, bp, hotline, lang, me, moment, records, requires
 from ivr.web.admin.i18n import translate
-from ivr.web.admin.said import prompt_title, slot_words
+from ivr.web.admin.said import edit_refusal, prompt_title, slot_words, version_author
 from ivr.web.menus import MenuStore
 
 # The kinds of office the form offers (units.yaml's kind:), each said in words.
@@ -200,8 +200,9 @@ def review(current: Mapping[str, str], candidate: Mapping[str, str], fields: Map
             by_field.setdefault(name, []).append(problem)
     draft = None
     if changed and not errors:
+        summary = summary or translate("sum_files", lang(), files="、".join(sorted(changed)))  # a publish note in words
         try:
-            draft = drafts().keep(me().username, moment(), summary or ", ".join(sorted(changed)), changed,
+            draft = drafts().keep(me().username, moment(), summary, changed,
                                   {n: digest(current[n]) for n in changed}, base if base is not None else edit_base())
         except StoreUnavailable:
             abort(503, description=translate("publish_no_database", lang()))
@@ -324,10 +325,11 @@ def preview_day(section: str) -> ResponseReturnValue:
     try:
         candidate = add_calendar_entry(current["calendar.yaml"], section, entry)
     except EditError as exc:
-        return jsonify({"zh": "", "ko": "", "note": str(exc)})
+        return jsonify({"zh": "", "ko": "", "note": edit_refusal(exc, hotline(), lang())})
     found, problems = check_candidate(live_dir(), {"calendar.yaml": candidate})
     if found is None:
-        return jsonify({"zh": "", "ko": "", "note": str(next(p for p in problems if p.severity == "error"))})
+        first = next(p for p in problems if p.severity == "error")
+        return jsonify({"zh": "", "ko": "", "note": first.render(lang())})
     unit = next((u for u in entry.units if u in found.units), found.operator.id)
     day = entry.day or entry.first
     clock = entry.closes or "10:00"
@@ -407,7 +409,8 @@ def remove_day(section: str, index: int) -> ResponseReturnValue:
     try:
         candidate = {"calendar.yaml": remove_calendar_entry(current["calendar.yaml"], section, index)}
     except EditError as exc:
-        return _page(translate(f"remove_{section}", lang()), None, [], form_errors={"": [str(exc)]})
+        return _page(translate(f"remove_{section}", lang()), None, [],
+                     form_errors={"": [edit_refusal(exc, hotline(), lang())]})
     entry = calendar_entries(current["calendar.yaml"], section)[index]
     written = entry.get("name")
     name: dict[str, Any] = dict(written) if isinstance(written, dict) else {}
@@ -635,14 +638,15 @@ def add_office_form() -> ResponseReturnValue:
     try:
         units, menu = add_office(current["units.yaml"], current["menu.yaml"], office)
     except EditError as exc:
-        field = "unit_id" if "units already" in str(exc) else "key"
-        return _page(title, form, fields, form_errors={field: [str(exc)]})
+        field = "unit_id" if exc.words == "edit_office_taken" else "key"
+        return _page(title, form, fields, form_errors={field: [edit_refusal(exc, hotline(), lang())]})
     paths = {name: f"units.{unit_id}.{name.replace('_zh', '.zh').replace('_ko', '.ko')}"
              for name in ("name_zh", "name_ko", "kind", "phone", "summary_zh", "summary_ko", "keywords")}
     paths |= {"unit_id": f"units.{unit_id}", "key": f"menus.{form.menu.data}.options.{key}",
               "label_zh": f"menus.{form.menu.data}.options.{key}.label.zh",
               "label_ko": f"menus.{form.menu.data}.options.{key}.label.ko"}
-    summary = translate("sum_add_office", lang(), unit=office.name[lang()], menu=form.menu.data, press=key)
+    menu_title = hotline().menus[form.menu.data].title(lang()) if form.menu.data in hotline().menus else form.menu.data
+    summary = translate("sum_add_office", lang(), unit=office.name[lang()], menu=menu_title, press=key)
     return _page(title, form, fields, review(current, {"units.yaml": units, "menu.yaml": menu}, paths,
                                              summary=summary))
 
@@ -830,14 +834,14 @@ def _newer_version(versions: PublishedVersions, draft: StoredDraft, refused: New
     result = None if merged.conflicts else review(newest.files, merged.texts, {}, base=number, summary=draft.summary)
     if result is not None and result.draft is not None:
         drafts().drop(draft.id)  # the same edit, made again on the newest version, is kept in its place
-    message = translate("publish_conflict", lang(), author=refused.newest.author, number=number,
+    message = translate("publish_conflict", lang(), author=version_author(refused.newest.author, lang()), number=number,
                         at=f"{refused.newest.published_at:%Y-%m-%d %H:%M}",
                         base=draft.base if draft.base is not None else "?")
     audit("menus_publish_refused", f"{', '.join(sorted(draft.texts))}: made on version {draft.base}, "
                                    f"version {number} is newer")
     return render_template("admin/edit_conflict.html", message=message, number=number, theirs=theirs, yours=yours,
                            merged=merged, result=result, base=number, note=draft.summary,
-                           author=refused.newest.author), 409
+                           author=version_author(refused.newest.author, lang())), 409
 
 
 def _versions() -> PublishedVersions | None:

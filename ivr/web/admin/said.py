@@ -15,6 +15,7 @@ from typing import Any
 
 from ivr.core.hoursfile import WEEKDAYS
 from ivr.core.model import Hotline, Lang, Prompt
+from ivr.menu_edits import EditError
 from ivr.web.admin import bp, lang
 from ivr.web.admin.i18n import translate
 
@@ -180,3 +181,12 @@ def diff_words(diff: str | None, chosen: Lang) -> str:
         return f"{found.group('side')} {translate('diff_version', chosen, number=found.group('number'))}"
 
     return _DIFF_LABEL.sub(label, diff or "")
+
+
+def edit_refusal(error: EditError, hotline: Hotline, chosen: Lang) -> str:
+    """Say why an edit does not apply to the files as they are now, in the staff member's language."""
+    params: dict[str, object] = dict(error.params)
+    menu = hotline.menus.get(str(params.get("menu")))
+    if menu is not None:
+        params["menu"] = menu.title(chosen)  # a menu by its title, not its id
+    return translate(error.words, chosen, **params)
