@@ -343,3 +343,40 @@ def test_every_refusal_of_an_edit_is_said_in_both_languages_with_the_values_it_n
         for language in ("zh", "ko"):
             said = translate(words, language, **{name: "x" for name in given})  # type: ignore[arg-type]
             assert HAN.search(said) if language == "zh" else HANGUL.search(said), (call.lineno, said)
+
+
+@pytest.mark.parametrize(("stored", "zh", "ko"), [
+    ("restore of version 5", "恢复第 5 版", "5번 판본 복원"),
+    ("the first version, from /srv/ivr/menus", "第一个版本：服务器菜单文件夹里原有的文件",
+     "첫 판본: 봉사기의 메뉴 파일철에 있던 파일"),
+    ("edited in /srv/ivr/menus while the database was not followed",
+     "在服务器上直接修改了菜单文件（当时数据库连不上）",
+     "봉사기에서 메뉴 파일을 직접 고쳤습니다(그때 자료기지에 련결되지 않음)"),
+    ("edited in /srv/ivr/menus", "在服务器上直接修改了菜单文件", "봉사기에서 메뉴 파일을 직접 고쳤습니다"),
+    ("婚姻登记处：12月24日停办（业务培训）", "婚姻登记处：12月24日停办（业务培训）", "婚姻登记处：12月24日停办（业务培训）"),
+    ("restore of version 5, as agreed", "restore of version 5, as agreed", "restore of version 5, as agreed"),
+])
+def test_a_version_note_the_service_wrote_is_said_in_the_viewers_language_and_staffs_own_as_written(
+        stored: str, zh: str, ko: str) -> None:
+    from ivr.web.admin.said import version_note
+    assert (version_note(stored, "zh"), version_note(stored, "ko")) == (zh, ko)
+
+
+@pytest.mark.parametrize(("action", "detail", "zh"), [
+    ("staff_add", "李明 as editor", "添加账号 · 李明，角色：编辑员"),
+    ("staff_unlock", "li.wei (2 locked addresses)", "解锁账号 · li.wei（2 个地址解锁）"),
+    ("login", "role viewer", "登录 · 角色：查看员"),
+    ("login_failed", "locked until 2026-11-26 10:15", "登录失败 · 暂停登录到 2026-11-26 10:15"),
+    ("login_slowed", "too many failed logins", "登录被暂停 · 登录失败次数太多"),
+    ("menus_restored", "version 1 as version 4", "恢复版本 · 把第 1 版恢复为第 4 版"),
+    ("menus_publish_refused", "units.yaml: made on version 2, version 3 is newer",
+     "发布被拒（有更新的版本） · units.yaml：在第 2 版上做的修改，已经有更新的第 3 版"),
+    ("called_back", "voice message 7 from +86139*****678", "标为已回电 · 第 7 条留言，来电号码 +86139*****678"),
+    ("a_future_action", "something new", "a_future_action · something new"),
+])
+def test_the_audit_log_says_each_action_and_detail_the_service_writes_in_words(action: str, detail: str,
+                                                                              zh: str) -> None:
+    from ivr.web.admin.said import audit_action, audit_detail
+    assert f"{audit_action(action, 'zh')} · {audit_detail(action, detail, 'zh')}" == zh
+    if action != "a_future_action":
+        assert HANGUL.search(audit_action(action, "ko") + audit_detail(action, detail, "ko"))
