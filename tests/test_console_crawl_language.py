@@ -353,8 +353,7 @@ def test_every_refusal_of_an_edit_is_said_in_both_languages_with_the_values_it_n
      "在服务器上直接修改了菜单文件（当时数据库连不上）",
      "봉사기에서 메뉴 파일을 직접 고쳤습니다(그때 자료기지에 련결되지 않음)"),
     ("edited in /srv/ivr/menus", "在服务器上直接修改了菜单文件", "봉사기에서 메뉴 파일을 직접 고쳤습니다"),
-    ("婚姻登记处：12月24日停办（业务培训）", "婚姻登记处：12月24日停办（业务培训）", "婚姻登记处：12月24日停办（业务培训）"),
-    ("restore of version 5, as agreed", "restore of version 5, as agreed", "restore of version 5, as agreed"),
+    *((note, note, note) for note in ("婚姻登记处：12月24日停办（业务培训）", "restore of version 5, as agreed")),
 ])
 def test_a_version_note_the_service_wrote_is_said_in_the_viewers_language_and_staffs_own_as_written(
         stored: str, zh: str, ko: str) -> None:
