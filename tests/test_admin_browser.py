@@ -200,7 +200,7 @@ def test_a_voice_message_plays_from_the_provider_api_and_is_marked_called_back(c
     console.open("/admin/messages")
     row = console.find("#message-1")
     assert "13700002222" in row.text and "+8613700002222" not in row.text  # as staff write it
-    assert "图们市民政局婚姻登记处" in row.text and "조선어" in row.text
+    assert "图们市民政局婚姻登记处" in row.text and "朝鲜语" in row.text  # the caller's language named in the console's
     assert console.find("#message-1 a[href='tel:+8613700002222']")
     played = console.driver.execute_async_script(
         "const done = arguments[0]; const audio = document.querySelector('#message-1 audio');"

@@ -181,7 +181,7 @@ def test_logins_failures_and_changes_are_audited_and_failures_are_slowed(app: Fl
         [("editor", "login_failed")] * 5
     assert all(e.at.isoformat() == "2026-11-26T10:00:00+08:00" and e.address == "127.0.0.1" for e in entries[:7])
     audit_page = client.get("/admin/audit").get_data(as_text=True)
-    assert "login_failed" in audit_page
+    assert "<td>登录失败</td>" in audit_page  # the action in words
     viewer = app.test_client()
     log_in(viewer, "viewer")
     assert viewer.get("/admin/audit").status_code == 403  # admins only
@@ -283,7 +283,7 @@ def test_the_health_page_uses_the_health_status(app: Flask) -> None:
     client = app.test_client()
     log_in(client, "viewer")
     page = client.get("/admin/health").get_data(as_text=True)
-    assert 'id="health-database">ok<' in page and 'id="health-events_waiting">0<' in page
+    assert 'id="health-database">正常<' in page and 'id="health-events_waiting">0<' in page
     assert 'id="health-events_set_aside">0<' in page
     assert client.get("/health").get_json()["status"] == "ok"
 
@@ -295,7 +295,8 @@ def test_the_health_page_shows_a_rejected_edit_with_its_file_and_line(menus: Pat
     line = edit("units.yaml", "phone: 0433-3623441", "phone: 0433-362344")
     page = client.get("/admin/health").get_data(as_text=True)
     assert 'id="health-status" class="closed">降级运行<' in page
-    assert f"units.yaml:{line}" in page and "&#39;0433-362344&#39; is not a valid Chinese phone number" in page
+    # In the console's language, as `ivr validate --lang zh` says it: the file and line, the line, what is wrong.
+    assert f"units.yaml 第{line}行「phone: 0433-362344」" in page and "“0433-362344”不是有效的中国电话号码" in page
 
 
 def test_messages_are_filtered_by_unit_status_and_date(app: Flask) -> None:
@@ -319,7 +320,7 @@ def test_messages_are_filtered_by_unit_status_and_date(app: Flask) -> None:
     assert callers("?since=2026-11-25&until=2026-11-25") == ["+8613700000002"]
     assert callers("?since=2026-11-25") == ["+8613700000003", "+8613700000002"]
     refused = client.get("/admin/messages?until=not-a-date&unit=funeral_office")  # said, not ignored
-    assert refused.status_code == 400 and "网址中的 until=“not-a-date” 不能用" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "网址中的截止日期“not-a-date”不能用" in refused.get_data(as_text=True)
 
 
 def test_a_rehearsed_call_says_how_it_ends_and_keeps_its_keys_in_the_form(app: Flask) -> None:

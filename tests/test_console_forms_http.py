@@ -271,7 +271,7 @@ def test_an_office_is_added_renamed_and_removed_with_its_menu_key_in_one_edit_ea
         "summary_ko": "무료 법률원조를 제공합니다.", "keywords": "法律援助，법률원조", "menu": "employment", "key": "2",
         "label_zh": "法律援助", "label_ko": "법률원조"})
     assert taken.status_code == 422
-    assert "key 2 of menu 'employment' is taken; choose a free key" in text(taken)
+    assert "“就业创业”里的按键 2 已经用了，请选一个没用过的按键。" in text(taken)  # the menu by its title
     added = editor.post("/admin/edit/office/add", data={
         "csrf_token": csrf_token(editor, "/admin/edit"), "unit_id": "legal_aid", "name_zh": "图们市法律援助中心",
         "name_ko": "도문시 법률원조중심", "kind": "agency", "phone": "0433-3622999", "summary_zh": "提供免费法律援助。",
@@ -281,7 +281,7 @@ def test_an_office_is_added_renamed_and_removed_with_its_menu_key_in_one_edit_ea
     assert added.status_code == 200 and 'id="valid"' in page, page
     assert '+      "3":\n+        label: {zh: "法律援助", ko: "법률원조"}\n+        unit: legal_aid' in page
     assert "+    address: *jinshui_416" in page
-    note = 'value="新增办公室：图们市法律援助中心（菜单 employment 按 3）"'
+    note = 'value="新增办公室：图们市法律援助中心（菜单 就业创业 按 3）"'
     assert note in page
     number = re.search(r'name="draft" value="(\d+)"', page)
     assert number
@@ -319,4 +319,4 @@ def test_an_office_is_added_renamed_and_removed_with_its_menu_key_in_one_edit_ea
     assert "# The key tree callers walk after choosing a language." in (menus / "menu.yaml").read_text(encoding="utf-8")
     assert [v.note for v in PublishedVersions(records(app)).history()[:3]] == [
         "删除办公室：图们市公共法律服务中心", "图们市法律援助中心 改名为 图们市公共法律服务中心",
-        "新增办公室：图们市法律援助中心（菜单 employment 按 3）"]
+        "新增办公室：图们市法律援助中心（菜单 就业创业 按 3）"]

@@ -5,6 +5,7 @@ unescaped, /health tells the public only ok/degraded/down, and a flood of unsign
 from __future__ import annotations
 
 import csv
+import html
 import http.client
 import io
 import logging
@@ -52,6 +53,13 @@ def console_get_paths(app: Flask) -> list[str]:
 
 # 1. Bad parameters: a 400 page in the console's layout, saying which parameter, what is wrong, what to write.
 
+PARAMETER_WORDS = {"month": {"zh": "网址中的月份“", "ko": "주소의 달 \""},
+                   "until": {"zh": "网址中的截止日期“", "ko": "주소의 마감 날짜 \""},
+                   "since": {"zh": "网址中的起始日期“", "ko": "주소의 시작 날짜 \""},
+                   "date": {"zh": "网址中的日期“", "ko": "주소의 날짜 \""},
+                   "show": {"zh": "网址中的要看的版本“", "ko": "주소의 볼 판본 \""},
+                   "voicemail_id": {"zh": "网址中的留言编号“", "ko": "주소의 메시지 번호 \""}}
+
 @pytest.mark.parametrize("lang", ["zh", "ko"])
 @pytest.mark.parametrize(("url", "parameter", "what"), [
     ("/admin/calendar?month=9999-12", "month",
@@ -59,7 +67,7 @@ def console_get_paths(app: Flask) -> list[str]:
     ("/admin/figures?since=0001-01-01&until=9999-12-31", "until",
      {"zh": "请写 2000-01-01 到 2099-12-31 之间的日期", "ko": "2000-01-01부터 2099-12-31 사이의 날짜"}),
     ("/admin/figures.csv?since=0001-01-01&until=9999-12-31", "until",
-     {"zh": "格式为 YYYY-MM-DD", "ko": "YYYY-MM-DD 형식으로"}),
+     {"zh": "格式为 年-月-日", "ko": "년-월-일 형식으로"}),
     ("/admin/messages?since=0001-01-01&until=9999-12-31", "since",
      {"zh": "请写 2000-01-01 到 2099-12-31 之间的日期", "ko": "2000-01-01부터 2099-12-31 사이의 날짜"}),
     ("/admin/try?date=0001-01-01", "date", {"zh": "之间的日期", "ko": "사이의 날짜"}),
@@ -81,7 +89,9 @@ def test_a_bad_parameter_gets_a_400_page_in_the_consoles_layout(
     assert '<nav aria-label=' in page  # the console's own navigation, for the way back
     problem = re.search(r'<p class="error" role="alert" id="problem">([^<]*)</p>', page)
     assert problem is not None, page
-    assert f"{parameter}=" in problem.group(1) and what[lang] in problem.group(1)
+    # The parameter is named in words (the console's pages carry no English), the value as typed.
+    said = html.unescape(problem.group(1))
+    assert PARAMETER_WORDS[parameter][lang] in said and what[lang] in said
     assert "Traceback" not in page and "Traceback" not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 

@@ -235,7 +235,7 @@ def test_a_units_yaml_that_does_not_parse_is_named_and_nothing_is_written(app: F
     refused = editor.post("/admin/figures/keyword/zh", data={"csrf_token": csrf_token(editor, THURSDAY),
                                                              "unit": "marriage_registry", "word": "扯证"})
     assert refused.status_code == 422
-    assert "the file does not parse as YAML" in text(refused) and 'name="draft"' not in text(refused)
+    assert "菜单文件现在的写法有误，读不出来" in text(refused) and 'name="draft"' not in text(refused)
     assert (menus / "units.yaml").read_text(encoding="utf-8") == broken
 
 

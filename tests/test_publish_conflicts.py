@@ -129,7 +129,7 @@ def test_two_editors_on_two_servers_publishing_the_same_file_at_once_one_is_refu
     yours = re.search(r'<pre class="diff" id="yours"[^>]*>(.*?)</pre>', refused, re.S)
     assert theirs and yours
     assert f"-    {OLD_LINES[won_unit]}\n+    phone: {won_phone}\n" in theirs.group(1)
-    assert theirs.group(1).startswith("--- version 1/units.yaml\n+++ version 2/units.yaml\n")
+    assert theirs.group(1).startswith("--- 第 1 版/units.yaml\n+++ 第 2 版/units.yaml\n")  # versions named in words
     assert f"-    {OLD_LINES[lost_unit]}\n+    phone: {lost_phone}\n" in yours.group(1)
     # Nothing is undone: both servers' folders hold the winner's change, and not the loser's.
     for folder in (menus, second_menus):

@@ -49,6 +49,7 @@ class MenusState:
     version: int | None = None  # the published version served, when known
     newest: int | None = None  # the newest published version seen in the database
     newest_not_served: NotTaken | None = None  # the newest and why it cannot be served here, when it cannot
+    rejected_problems: tuple[Problem, ...] = ()  # the rejected edit's errors, for the console to say in its language
 
 
 class MenuStore:
@@ -59,6 +60,7 @@ class MenuStore:
         self.last_good = LastGoodMenus(instance_dir)
         self.follower = VersionFollower(versions, self.menus_dir, instance_dir) if versions is not None else None
         self.last_error: str | None = None
+        self.last_problems: tuple[Problem, ...] = ()  # the same errors, each to be said in a staff language
         self._saved: SavedMenus | None = None
         self._lock = threading.Lock()
         self._syncing = threading.Lock()
@@ -96,8 +98,9 @@ class MenuStore:
         if self._saved is not None:
             source = (f"the last good copy of {self._saved.source}, saved {self._saved.saved_at:%Y-%m-%d %H:%M:%S} "
                       f"UTC, because {self.menus_dir} does not load")
-            return MenusState(units, source, True, self.last_error, served, newest, not_served)
-        return MenusState(units, str(self.menus_dir), False, self.last_error, served, newest, not_served)
+            return MenusState(units, source, True, self.last_error, served, newest, not_served, self.last_problems)
+        return MenusState(units, str(self.menus_dir), False, self.last_error, served, newest, not_served,
+                          self.last_problems)
 
     def refresh(self, wait: bool = False) -> bool:
         """Reload the menus if their files changed, and start a sync with the published versions in the background.
@@ -218,6 +221,7 @@ class MenuStore:
             log.warning("Menus: %s", warning)
         self.last_good.save(hotline, self.menus_dir)
         self.last_error = None
+        self.last_problems = ()
         self._saved = None
         self._texts = texts
         return _flow_of(hotline)
@@ -227,6 +231,7 @@ class MenuStore:
         if errors == self.last_error:
             return  # the same folder checked again (every RETRY_SECONDS): said already
         self.last_error = errors
+        self.last_problems = tuple(p for p in problems if p.severity == "error")
         log.error("The edited menus in %s are not valid; callers keep hearing the last good menus. "
                   "Fix these and save again:\n%s", self.menus_dir, self.last_error)
 
@@ -234,6 +239,7 @@ class MenuStore:
         self._saved = saved
         self._texts = _texts_in(Path(saved.hotline.source_dir))
         self.last_error = _errors(problems)
+        self.last_problems = tuple(p for p in problems if p.severity == "error")
         log.critical("The menus in %s do not load, so callers hear the last good copy of them, saved %s UTC in %s. "
                      "Fix these and save again:\n%s", self.menus_dir, f"{saved.saved_at:%Y-%m-%d %H:%M:%S}",
                      self.last_good.root, self.last_error)

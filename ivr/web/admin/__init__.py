@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
         password,
         phones,
         rehearsal,
+        said,
         versions,
     )
 

@@ -59,8 +59,11 @@ from ivr.store.versions import NewerVersion, PublishedVersions, unified_diff
 from ivr.web import settings
 from ivr.web.admin import audit, bp, hotline, lang, me, moment, records, requires
 from ivr.web.admin.i18n import translate
+from ivr.web.admin.said import edit_refusal, prompt_title, slot_words, version_author
 from ivr.web.menus import MenuStore
 
+# The kinds of office the form offers (units.yaml's kind:), each said in words.
+OFFICE_KINDS = ("agency", "department")
 _PERIODS = re.compile(r"[\s,，、;；]+")
 
 
@@ -99,7 +102,7 @@ class OfficeForm(EditForm):
     unit_id = StringField()
     name_zh = StringField()
     name_ko = StringField()
-    kind = SelectField(choices=[("agency", "agency"), ("department", "department")])
+    kind = SelectField(choices=[(kind, kind) for kind in OFFICE_KINDS])  # labelled in words per request
     phone = StringField()
     summary_zh = TextAreaField()
     summary_ko = TextAreaField()
@@ -198,8 +201,9 @@ def review(current: Mapping[str, str], candidate: Mapping[str, str], fields: Map
             by_field.setdefault(name, []).append(problem)
     draft = None
     if changed and not errors:
+        summary = summary or translate("sum_files", lang(), files="、".join(sorted(changed)))  # a publish note in words
         try:
-            draft = drafts().keep(me().username, moment(), summary or ", ".join(sorted(changed)), changed,
+            draft = drafts().keep(me().username, moment(), summary, changed,
                                   {n: digest(current[n]) for n in changed}, base if base is not None else edit_base())
         except StoreUnavailable:
             abort(503, description=translate("publish_no_database", lang()))
@@ -322,10 +326,11 @@ def preview_day(section: str) -> ResponseReturnValue:
     try:
         candidate = add_calendar_entry(current["calendar.yaml"], section, entry)
     except EditError as exc:
-        return jsonify({"zh": "", "ko": "", "note": str(exc)})
+        return jsonify({"zh": "", "ko": "", "note": edit_refusal(exc, hotline(), lang())})
     found, problems = check_candidate(live_dir(), {"calendar.yaml": candidate})
     if found is None:
-        return jsonify({"zh": "", "ko": "", "note": str(next(p for p in problems if p.severity == "error"))})
+        first = next(p for p in problems if p.severity == "error")
+        return jsonify({"zh": "", "ko": "", "note": first.render(lang())})
     unit = next((u for u in entry.units if u in found.units), found.operator.id)
     day = entry.day or entry.first
     clock = entry.closes or "10:00"
@@ -405,7 +410,8 @@ def remove_day(section: str, index: int) -> ResponseReturnValue:
     try:
         candidate = {"calendar.yaml": remove_calendar_entry(current["calendar.yaml"], section, index)}
     except EditError as exc:
-        return _page(translate(f"remove_{section}", lang()), None, [], form_errors={"": [str(exc)]})
+        return _page(translate(f"remove_{section}", lang()), None, [],
+                     form_errors={"": [edit_refusal(exc, hotline(), lang())]})
     entry = calendar_entries(current["calendar.yaml"], section)[index]
     written = entry.get("name")
     name: dict[str, Any] = dict(written) if isinstance(written, dict) else {}
@@ -430,9 +436,12 @@ def edit_schedule(schedule_id: str) -> ResponseReturnValue:
                         data={"slots": [", ".join(periods) for _, periods in slots]})
     while len(form.slots) < len(slots):
         form.slots.append_entry("")
+    written = value_at(current["schedules.yaml"], "schedules", schedule_id)
+    changes = list(written.get("changes") or []) if isinstance(written, dict) else []
     for entry, (path, _) in zip(form.slots, slots, strict=False):
-        entry.label.text = translate("hours_of", lang(), slot=format_key_path(path))
-    title = translate("edit_schedule", lang(), schedule=schedule_id)
+        entry.label.text = translate("hours_of", lang(), slot=slot_words(hotline(), path, changes, lang()))
+    named = hotline().schedules.get(schedule_id)
+    title = translate("edit_schedule", lang(), schedule=named.name(lang()) if named else schedule_id)
     fields = list(form.slots)[:len(slots)]
     if request.method == "GET":
         return _page(title, form, fields)
@@ -455,7 +464,7 @@ def edit_unit(unit_id: str) -> ResponseReturnValue:
         abort(404)
     form = UnitForm(request.form if request.method == "POST" else None,
                     data={"phone": str(written.get("phone") or ""), "schedule": str(written.get("schedule") or "")})
-    form.schedule.choices = [(sid, f"{schedule.name(lang())} ({sid})") for sid, schedule in hotline().schedules.items()]
+    form.schedule.choices = [(sid, schedule.name(lang())) for sid, schedule in hotline().schedules.items()]
     _label(form, {"phone": "phone_field", "schedule": "schedule"})
     unit = hotline().units.get(unit_id)
     title = translate("edit_unit", lang(), unit=unit.name(lang()) if unit else unit_id)
@@ -573,7 +582,8 @@ def own_hours(unit_id: str) -> ResponseReturnValue:
     title = translate("own_hours_title", lang(), unit=unit.name(lang()))
     others = sum(1 for u in hotline().units.values() if u.schedule.id == source and u.id != unit_id)
     help_text = translate("own_hours_help", lang(), unit=unit.name(lang()), schedule=unit.schedule.name(lang()),
-                          others=others, new_id=new_id)
+                          others=others,
+                          new_name=translate(f"own_schedule_name_{lang()}", lang(), unit=unit.name(lang())))
     if request.method == "GET":
         return _page(title, form, fields, help=help_text)
     weeks, form_errors = _typed_weeks(cells, fields)
@@ -605,7 +615,8 @@ def _unit_change(written: Mapping[str, Any], phone: str | None, schedule: str) -
 def add_office_form() -> ResponseReturnValue:
     """Add an office to units.yaml and its key to a menu of menu.yaml, in one edit."""
     form = OfficeForm(request.form if request.method == "POST" else None)
-    form.menu.choices = [(mid, f"{menu.title(lang())} ({mid})") for mid, menu in hotline().menus.items()]
+    form.menu.choices = [(mid, menu.title(lang())) for mid, menu in hotline().menus.items()]
+    form.kind.choices = [(kind, translate(f"kind_{kind}", lang())) for kind in OFFICE_KINDS]
     _label(form, {"unit_id": "office_id", "name_zh": "name_zh", "name_ko": "name_ko", "kind": "office_kind",
                   "phone": "phone_field", "summary_zh": "summary_zh", "summary_ko": "summary_ko",
                   "keywords": "keywords_field", "menu": "office_menu", "key": "office_key", "label_zh": "label_zh",
@@ -628,14 +639,15 @@ def add_office_form() -> ResponseReturnValue:
     try:
         units, menu = add_office(current["units.yaml"], current["menu.yaml"], office)
     except EditError as exc:
-        field = "unit_id" if "units already" in str(exc) else "key"
-        return _page(title, form, fields, form_errors={field: [str(exc)]})
+        field = "unit_id" if exc.words == "edit_office_taken" else "key"
+        return _page(title, form, fields, form_errors={field: [edit_refusal(exc, hotline(), lang())]})
     paths = {name: f"units.{unit_id}.{name.replace('_zh', '.zh').replace('_ko', '.ko')}"
              for name in ("name_zh", "name_ko", "kind", "phone", "summary_zh", "summary_ko", "keywords")}
     paths |= {"unit_id": f"units.{unit_id}", "key": f"menus.{form.menu.data}.options.{key}",
               "label_zh": f"menus.{form.menu.data}.options.{key}.label.zh",
               "label_ko": f"menus.{form.menu.data}.options.{key}.label.ko"}
-    summary = translate("sum_add_office", lang(), unit=office.name[lang()], menu=form.menu.data, press=key)
+    menu_title = hotline().menus[form.menu.data].title(lang()) if form.menu.data in hotline().menus else form.menu.data
+    summary = translate("sum_add_office", lang(), unit=office.name[lang()], menu=menu_title, press=key)
     return _page(title, form, fields, review(current, {"units.yaml": units, "menu.yaml": menu}, paths,
                                              summary=summary))
 
@@ -697,7 +709,8 @@ def edit_prompt(prompt_id: str) -> ResponseReturnValue:
     form = PromptForm(request.form if request.method == "POST" else None,
                       data={code: str(written.get(code) or "") for code in LANGS})
     _label(form, {"zh": "text_zh", "ko": "text_ko"})
-    title = translate("edit_prompt", lang(), prompt=prompt_id)
+    shown = prompt_title(hotline().prompts[prompt_id], lang()) if prompt_id in hotline().prompts else prompt_id
+    title = translate("edit_prompt", lang(), prompt=shown)
     fields = [form.zh, form.ko]
     if request.method == "GET":
         return _page(title, form, fields)
@@ -707,7 +720,7 @@ def edit_prompt(prompt_id: str) -> ResponseReturnValue:
     said: dict[str, str] = {code: str(form[code].data).strip() for code in LANGS}
     candidate = {"prompts.yaml": set_prompt(current["prompts.yaml"], prompt_id, said)}
     return _page(title, form, fields, review(current, candidate, {c: f"prompts.{prompt_id}.{c}" for c in LANGS},
-                                             summary=translate("sum_prompt", lang(), prompt=prompt_id)))
+                                             summary=translate("sum_prompt", lang(), prompt=shown)))
 
 
 @bp.route("/edit/raw/<name>", methods=["GET", "POST"])
@@ -822,14 +835,14 @@ def _newer_version(versions: PublishedVersions, draft: StoredDraft, refused: New
     result = None if merged.conflicts else review(newest.files, merged.texts, {}, base=number, summary=draft.summary)
     if result is not None and result.draft is not None:
         drafts().drop(draft.id)  # the same edit, made again on the newest version, is kept in its place
-    message = translate("publish_conflict", lang(), author=refused.newest.author, number=number,
+    message = translate("publish_conflict", lang(), author=version_author(refused.newest.author, lang()), number=number,
                         at=f"{refused.newest.published_at:%Y-%m-%d %H:%M}",
                         base=draft.base if draft.base is not None else "?")
     audit("menus_publish_refused", f"{', '.join(sorted(draft.texts))}: made on version {draft.base}, "
                                    f"version {number} is newer")
     return render_template("admin/edit_conflict.html", message=message, number=number, theirs=theirs, yours=yours,
                            merged=merged, result=result, base=number, note=draft.summary,
-                           author=refused.newest.author), 409
+                           author=version_author(refused.newest.author, lang())), 409
 
 
 def _versions() -> PublishedVersions | None:

@@ -10,12 +10,12 @@ from typing import Any
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager
-from werkzeug.exceptions import BadRequest, ServiceUnavailable
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound, ServiceUnavailable
 
 from ivr.redact import loggable
 from ivr.store.database import StoreUnavailable
 from ivr.web.admin import bp, lang
-from ivr.web.admin.i18n import translate
+from ivr.web.admin.i18n import WORDS, translate
 
 log = logging.getLogger(__name__)
 # The days the console deals in: call records, calendars and rehearsals far outside them are typing mistakes
@@ -100,7 +100,9 @@ def bad_parameter(error: BadParameter) -> ResponseReturnValue:
     """Say which parameter is wrong, what is wrong with it and what to write (400), in the console's layout."""
     chosen = lang()
     shown = loggable(error.value, limit=SHOWN_CHARS)
-    problem = translate("bad_parameter", chosen, name=error.parameter, value=shown,
+    named = f"param_{error.parameter}"
+    problem = translate("bad_parameter", chosen, name=translate(named, chosen) if named in WORDS else error.parameter,
+                        value=shown,
                         expected=translate(error.expected, chosen, **error.fields))
     return refusal(400, "bad_parameter_title", problem, translate("bad_parameter_advice", chosen))
 
@@ -124,6 +126,21 @@ def service_unavailable(error: ServiceUnavailable) -> ResponseReturnValue:
     chosen = lang()
     return refusal(503, "store_down_title", error.description or translate("store_down", chosen),
                    translate("store_down_advice", chosen), headers={"Retry-After": "30"})
+
+
+@bp.app_errorhandler(HTTPException)
+def console_refusal(error: HTTPException) -> ResponseReturnValue | HTTPException:
+    """Refuse a console address that leads nowhere (404), or a request it cannot take (405, 409...), in the
+    console's layout and language; the webhooks' and other addresses' refusals stay as they are."""
+    if not request.path.startswith(bp.url_prefix or "/admin") or error.code is None or error.code < 400:
+        return error
+    chosen = lang()
+    if isinstance(error, NotFound):
+        return refusal(404, "not_found_title", translate("not_found", chosen),
+                       translate("bad_parameter_advice", chosen))
+    return refusal(error.code, "request_refused_title", translate("request_refused", chosen, status=error.code),
+                   translate("bad_parameter_advice", chosen), headers=dict(error.get_headers()) if error.code == 405
+                   else None)
 
 
 def refusal(status: int, title: str, problem: str, advice: str, detail: str | None = None,

@@ -70,9 +70,10 @@ FORM_WORDS: dict[str, tuple[str, str]] = {
     "own_hours": ("给这个办公室单独的办公时间", "이 부서에 따로 업무시간 주기"),
     "own_hours_title": ("{unit}：单独的办公时间", "{unit}: 따로 업무시간"),
     "own_hours_help": ("{unit}现在用“{schedule}”，和另外 {others} 个单位共用。这里填写的时间只给{unit}："
-                       "会新建一个以它命名的办公时间（{new_id}），从现在的时间复制而来，并让它使用；一次检查，一次发布。",
+                       "会新建一个以它命名的办公时间“{new_name}”，从现在的时间复制而来，并让它使用；一次检查，一次发布。",
                        "{unit}은(는) 지금 \"{schedule}\"을(를) 다른 {others}개 단위와 함께 씁니다. 여기에 쓴 시간은 "
-                       "{unit}에만 적용됩니다: 그 이름으로 새 업무시간({new_id})을 지금 시간에서 복사해 만들고 "
+                       "{unit}에만 적용됩니다: 그 이름으로 새 업무시간 \"{new_name}\"을(를) "
+                       "지금 시간에서 복사해 만들고 "
                        "그것을 쓰게 합니다. 한 번 검사, 한 번 발표."),
     "shared_with": ("和另外 {others} 个单位共用这个办公时间。", "다른 {others}개 단위와 이 업무시간을 함께 씁니다."),
     "own_schedule_name_zh": ("{unit}办公时间", "{unit}办公时间"),
@@ -83,8 +84,9 @@ FORM_WORDS: dict[str, tuple[str, str]] = {
     "remove_office": ("删除{unit}", "{unit} 삭제"),
     "rename_button": ("改名（办公室和它的按键说明）", "이름 변경(부서와 그 번호 안내)"),
     "remove_office_button": ("删除这个办公室和它的按键", "이 부서와 그 번호 삭제"),
-    "office_id": ("代号（英文小写和下划线，如 legal_aid）", "부호(영문 소문자와 밑줄, 례: legal_aid)"),
-    "office_kind": ("类别（agency 二级机构，department 内设科室）", "종류(agency 2급 기구, department 내설 과)"),
+    "office_id": ("代号（写进菜单文件，来电者听不到；用英文小写字母和下划线，如 legal_aid）",
+                  "부호(메뉴 파일에 쓰며 전화하는 분들은 듣지 않습니다; 영문 소문자와 밑줄, 례: legal_aid)"),
+    "office_kind": ("类别", "종류"),
     "summary_zh": ("办理什么（中文，来电者会听到）", "맡은 일(중국어, 전화하는 분들이 듣습니다)"),
     "summary_ko": ("办理什么（朝鲜文，来电者会听到）", "맡은 일(조선어, 전화하는 분들이 듣습니다)"),
     "keywords_field": ("来电者会说的词（用逗号分开）", "전화하는 분들이 쓰는 말(반점으로 구분)"),

@@ -6,6 +6,7 @@ from typing import Any
 
 from ivr.core.model import LANGS, Lang
 from ivr.web.admin.form_words import FORM_WORDS
+from ivr.web.admin.said_words import SAID_WORDS
 
 DEFAULT_LANG: Lang = "zh"
 HTML_LANG = {"zh": "zh-CN", "ko": "ko"}
@@ -46,13 +47,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "forbidden": ("您的角色不能做这件事。", "당신의 역할로는 이 일을 할 수 없습니다."),
     # Refusals in the console's layout (ivr/web/admin/errors.py).
     "bad_parameter_title": ("网址有误", "주소가 잘못되였습니다"),
-    "bad_parameter": ("网址中的 {name}=“{value}” 不能用：{expected}",
-                      "주소의 {name}=\"{value}\"은(는) 쓸 수 없습니다. {expected}"),
-    "expect_day": ("请写 {first} 到 {last} 之间的日期，格式为 YYYY-MM-DD。",
-                   "{first}부터 {last} 사이의 날짜를 YYYY-MM-DD 형식으로 쓰십시오."),
-    "expect_month": ("请写 {first} 到 {last} 之间的月份，格式为 YYYY-MM。",
-                     "{first}부터 {last} 사이의 달을 YYYY-MM 형식으로 쓰십시오."),
-    "expect_time": ("请写 HH:MM 格式的时间，如 09:30。", "시각을 HH:MM 형식으로 쓰십시오. 례: 09:30."),
+    "bad_parameter": ("网址中的{name}“{value}”不能用：{expected}",
+                      "주소의 {name} \"{value}\"은(는) 쓸 수 없습니다. {expected}"),
+    "expect_day": ("请写 {first} 到 {last} 之间的日期，格式为 年-月-日，如 2026-12-24。",
+                   "{first}부터 {last} 사이의 날짜를 년-월-일 형식으로 쓰십시오. 례: 2026-12-24."),
+    "expect_month": ("请写 {first} 到 {last} 之间的月份，格式为 年-月，如 2026-12。",
+                     "{first}부터 {last} 사이의 달을 년-월 형식으로 쓰십시오. 례: 2026-12."),
+    "expect_time": ("请写 时:分 格式的时间，如 09:30。", "시각을 시:분 형식으로 쓰십시오. 례: 09:30."),
     "expect_number": ("请写 1 到 {max} 之间的整数。", "1부터 {max} 사이의 옹근수를 쓰십시오."),
     "expect_unit": ("请在日历页的单位列表中选择一个单位。", "달력 페이지의 단위 목록에서 단위를 고르십시오."),
     "bad_parameter_advice": ("请改正网址，或从导航栏重新打开这个页面。",
@@ -201,9 +202,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "address": ("地址", "주소"),
     "edit": ("修改", "수정"),
     "edit_title": ("修改热线", "안내전화 수정"),
-    "edit_help": ("每项修改先按“检查”，像 ivr validate 一样检查全部菜单文件；通过后可以试拨，再发布。"
+    "edit_help": ("每项修改先按“检查”，像服务器启动时一样检查全部菜单文件；通过后可以试拨，再发布。"
                   "发布后 2 秒内来电者就会听到。",
-                  "수정마다 먼저 \"검사\"를 누르면 ivr validate처럼 모든 메뉴 파일을 검사합니다. 통과하면 시험 전화를 "
+                  "수정마다 먼저 \"검사\"를 누르면 봉사기가 시작할 때처럼 모든 메뉴 파일을 검사합니다. "
+                  "통과하면 시험 전화를 "
                   "해 보고 발표하십시오. 발표하면 2초 안에 전화한 사람이 듣게 됩니다."),
     "section_closures": ("临时停办", "림시 휴무"),
     "section_openings": ("额外办公日", "추가 업무일"),
@@ -226,7 +228,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "schedules": ("办公时间表", "업무시간표"),
     "schedule": ("办公时间表", "업무시간표"),
     "units_phone_schedule": ("单位的电话和办公时间表", "단위의 전화와 업무시간표"),
-    "raw_files": ("直接编辑 YAML 文件", "YAML 파일 직접 편집"),
+    "raw_files": ("直接编辑菜单文件", "메뉴 파일 직접 편집"),
     "edit_schedule": ("修改办公时间：{schedule}", "업무시간 수정: {schedule}"),
     "hours_of": ("办公时间 {slot}（如 08:00-11:30, 13:00-16:30）", "업무시간 {slot}(례: 08:00-11:30, 13:00-16:30)"),
     "edit_unit": ("修改单位：{unit}", "단위 수정: {unit}"),
@@ -237,7 +239,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "edit_raw": ("编辑 {file}", "{file} 편집"),
     "file_text": ("文件内容", "파일 내용"),
     "required": ("请填写此项。", "이 항목을 채워 주십시오."),
-    "bad_date": ("请按 YYYY-MM-DD 填写日期。", "날짜를 YYYY-MM-DD로 써 주십시오."),
+    "bad_date": ("请按 年-月-日 填写日期，如 2026-12-24。", "날짜를 년-월-일로 써 주십시오. 례: 2026-12-24."),
     "date_or_range": ("请填写日期，或填写起止日期。", "날짜를 쓰거나 시작과 끝 날짜를 쓰십시오."),
     "check_edit": ("检查", "검사"),
     "back_to_edits": ("返回修改列表", "수정 목록으로"),
@@ -274,15 +276,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "add_account": ("添加账号", "계정 추가"),
     "password_again": ("再输入一次密码", "암호 다시 입력"),
     "password_hint": ("至少 {n} 个字符。", "{n}자 이상."),
-    "username_hint": ("不含空格，如 li.wei。", "띄여쓰기 없이, 례: li.wei."),
+    "username_hint": ("不含空格，如 王芳。", "띄여쓰기 없이, 례: 김영희."),
     "staff_added": ("已添加账号 {name}。", "계정 {name}을(를) 추가했습니다."),
     "staff_disabled": ("已停用账号 {name}，其登录立即失效。",
                        "계정 {name}을(를) 사용 중지했습니다. 그 로그인은 곧 끝납니다."),
     "staff_not_yourself": ("不能停用自己的账号。", "자기 계정은 사용 중지할 수 없습니다."),
     "staff_passwords_differ": ("两次输入的密码不一样，没有添加账号。",
                                "두 번 입력한 암호가 다릅니다. 계정을 추가하지 않았습니다."),
-    "staff_refused_name": ("“{name}”不能用作用户名：最多 {max} 个字符，不含空格，如 li.wei。",
-                           "\"{name}\"은(는) 사용자 이름으로 쓸 수 없습니다. 띄여쓰기 없이 {max}자까지, 례: li.wei."),
+    "staff_refused_name": ("“{name}”不能用作用户名：最多 {max} 个字符，不含空格，如 王芳。",
+                           "\"{name}\"은(는) 사용자 이름으로 쓸 수 없습니다. 띄여쓰기 없이 {max}자까지, 례: 김영희."),
     "staff_refused_role": ("请选择一个角色。", "역할을 고르십시오."),
     "staff_refused_password": ("密码太短，至少要 {n} 个字符；没有添加账号。",
                                "암호가 너무 짧습니다. {n}자 이상이여야 합니다. 계정을 추가하지 않았습니다."),
@@ -419,6 +421,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "notice_off": ("放假", "휴식"),
 }
 WORDS.update(FORM_WORDS)  # the edit forms' words live beside them
+WORDS.update(SAID_WORDS)  # and the words for what the service writes down in its own terms
 
 
 def pick_lang(value: Any) -> Lang:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr.core.calendar import Day
@@ -19,7 +19,9 @@ from ivr.core.speech import menu_seconds, say_moment
 from ivr.web.admin import bp, hotline, lang, moment, requires, staff_store
 from ivr.web.admin.errors import BadParameter, month_arg
 from ivr.web.admin.i18n import translate
+from ivr.web.admin.said import prompt_title
 from ivr.web.health import health_status
+from ivr.web.menus import MenuStore
 
 
 @bp.get("/")
@@ -105,7 +107,8 @@ def menu() -> ResponseReturnValue:
     flow = CallFlow(current)
     at = moment()
     tree = [_menu_view(current, flow, current.menus[current.main_menu], at, depth=0, path="")]
-    prompts = [{"id": prompt.id, "text": {code: prompt.text(code) for code in LANGS},
+    prompts = [{"id": prompt.id, "title": prompt_title(prompt, lang()),
+                "text": {code: prompt.text(code) for code in LANGS},
                 "audio": {code: prompt.audio.get(code) for code in LANGS}} for prompt in current.prompts.values()]
     return render_template("admin/menu.html", tree=_flatten(tree), prompts=prompts, langs=LANGS,
                            operator=current.operator)
@@ -147,7 +150,10 @@ def _flatten(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def health() -> ResponseReturnValue:
     """The menus in use and any rejected edit, the database, and the call events waiting."""
     current = hotline()
-    return render_template("admin/health.html", health=health_status(), hotline=current)
+    status = health_status()  # first: it looks at the folder again
+    menus: MenuStore = current_app.extensions["ivr.menus"]
+    return render_template("admin/health.html", health=status, hotline=current,
+                           rejected=menus.state().rejected_problems)
 
 
 @bp.get("/audit")

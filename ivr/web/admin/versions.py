@@ -12,6 +12,7 @@ from ivr.web.admin import audit, bp, lang, me, requires
 from ivr.web.admin.edits import live_dir
 from ivr.web.admin.errors import id_arg
 from ivr.web.admin.i18n import translate
+from ivr.web.admin.said import version_author
 from ivr.web.menus import MenuStore
 
 
@@ -66,7 +67,7 @@ def restore_version(number: int) -> ResponseReturnValue:
         result = restore(store, live_dir(), number, me().username, base)
     except NewerVersion as refused:
         newest = refused.newest
-        message = translate("restore_conflict", lang(), author=newest.author, number=newest.id,
+        message = translate("restore_conflict", lang(), author=version_author(newest.author, lang()), number=newest.id,
                             at=f"{newest.published_at:%Y-%m-%d %H:%M}", base=base if base is not None else "?")
         return render_template("admin/versions.html", versions=store.history(), shown=newest.id,
                                difference=store.diff(newest.id), restored=None, conflict=message,
