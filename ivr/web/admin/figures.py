@@ -25,11 +25,12 @@ from ivr.web.admin.keywords import MAX_KEYWORD, SENTENCE_SHOWN, missed, unit_cho
 PERIODS = ("today", "this_week", "last_week", "this_month", "last_month", "custom")
 DEFAULT_PERIOD = "this_month"
 # The chart's geometry in SVG units: every bar has a row of its own, so no label can overlap another. A chart
-# whose labels are longer than SHORT_LABEL characters writes each label whole on a line above its bar.
+# with a label wider than the room left of the bars writes each label whole on a line above its bar.
 ROW = 22
 LABEL_WIDTH = 120
 BAR_WIDTH = 540
-SHORT_LABEL = 10
+# Widths of a character at the charts' 13px font, in SVG units: Chinese and Korean ones are square, others narrow.
+WIDE_CHARACTER, NARROW_CHARACTER, WIDE_FROM = 13.5, 8.0, 0x2E80
 _WEEKDAYS = {"zh": "一二三四五六日", "ko": "월화수목금토일"}
 
 
@@ -129,5 +130,10 @@ def _charts(report: dict[str, Any]) -> list[dict[str, Any]]:
         {"title": "forwarding", "rows": forwarding, "stacked": True, "keys": ("answered", "not_answered")},
     ]
     for chart in charts:
-        chart["above"] = any(len(str(label)) > SHORT_LABEL for label, _, _ in chart["rows"])
+        chart["above"] = any(label_width(str(label)) > LABEL_WIDTH - 8 for label, _, _ in chart["rows"])
     return charts
+
+
+def label_width(label: str) -> float:
+    """Return the width a label takes in a chart, in SVG units (at most: every font draws it narrower)."""
+    return sum(WIDE_CHARACTER if ord(c) >= WIDE_FROM else NARROW_CHARACTER for c in label)
