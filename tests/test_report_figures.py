@@ -169,7 +169,8 @@ def test_every_outcome_is_counted_once_where_and_when_it_happened(store: Store) 
     rows = report_csv(report).splitlines()
     assert "forwarding,funeral_office,no-answer,1" in rows
     assert "calls_per_hour,00,,1" in rows
-    assert len(rows) == 1 + 5 + 2 + 11 + 8 + 5 + 10
+    assert "offices,marriage_registry,after_hours,4" in rows
+    assert len(rows) == 1 + 5 + 2 + 11 + 8 + 5 + 10 + 3 * 10
 
 
 def test_one_day_splits_at_midnight_in_shanghai(store: Store) -> None:

@@ -266,8 +266,7 @@ def report_text(report: dict[str, Any]) -> str:
         failures = ", ".join(f"{k} {v}" for k, v in figures.items() if k not in ("attempts", "answered"))
         lines.append(f"  {unit}  {figures['answered']}/{figures['attempts']}" + (f" ({failures})" if failures else ""))
     lines += ["", "Per office: " + ", ".join(OFFICE_FIGURES)]
-    offices = report.get("offices", {})
-    for office in offices if isinstance(offices, list) else [{"name": u, **f} for u, f in offices.items()]:
+    for office in _office_rows(report):
         lines.append(f"  {office['name']}  " + " ".join(str(office[name]) for name in OFFICE_FIGURES))
     return "\n".join(lines)
 
@@ -293,7 +292,16 @@ def report_csv(report: dict[str, Any]) -> str:
         for key, figures in report[section].items():
             for detail, value in figures.items():
                 write([section, key, detail, value])
+    for office in _office_rows(report):
+        for figure in OFFICE_FIGURES:
+            write(["offices", office["name"], figure, office[figure]])
     return out.getvalue()
+
+
+def _office_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the report's offices as rows with a "name": the named report's list, or the ids of a raw one."""
+    offices = report.get("offices", {})
+    return offices if isinstance(offices, list) else [{"name": unit, **figures} for unit, figures in offices.items()]
 
 
 # Excel reads a CSV file as the system's code page (GBK in China) unless it starts with this byte-order mark.
