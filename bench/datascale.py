@@ -185,16 +185,20 @@ def chunks(calls: Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]], size:
 # Measured in a process of its own -----------------------------------------------------------------------------
 
 def run_report(url: str, since: date, until: date) -> Any:
-    """The report as `ivr report --format csv` and the console's figures page make it."""
+    """The report as `ivr report --format csv` makes it, and the console's CSV in Chinese."""
+    from functools import partial
+
     from ivr.core.loader import load_hotline
     from ivr.store.database import Store
-    from ivr.store.report import build_report, name_report, report_csv
+    from ivr.store.report import build_report, name_report, report_csv, staff_csv
+    from ivr.web.admin.i18n import translate
 
     store, hotline = Store.from_url(url), load_hotline(ROOT / "menus")
 
     def once() -> Any:
         figures = build_report(store, since, until)
         report_csv(name_report(figures, hotline, "zh"))
+        staff_csv(figures, hotline, "zh", partial(translate, lang="zh"))
         return figures["calls"]
 
     return once

@@ -276,7 +276,7 @@ def test_the_figures_page_and_csv_use_names(app: Flask) -> None:
     assert "图们市民政局婚姻登记处" in page and "主菜单 · 2 婚姻登记" in page
     assert "menu:main" not in page and "marriage_registry" not in page
     csv_text = client.get("/admin/figures.csv?since=2026-11-01&until=2026-11-30").get_data(as_text=True)
-    assert "forwarding,图们市民政局婚姻登记处,busy,1" in csv_text.splitlines()
+    assert "各单位来电,marriage_registry,图们市民政局婚姻登记处,占线,1" in csv_text.splitlines()
 
 
 def test_the_health_page_uses_the_health_status(app: Flask) -> None:

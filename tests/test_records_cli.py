@@ -365,6 +365,10 @@ def test_the_report_as_csv_and_as_text(thursday: Ivr) -> None:
     assert ["menu_choices", "主菜单", "2 婚姻登记", "3"] in rows
     assert ["forwarding", MARRIAGE_OFFICE, "attempts", "2"] in rows
     assert ["forwarding", MARRIAGE_OFFICE, "busy", "1"] in rows
+    assert ["offices", MARRIAGE_OFFICE, "asked", "3"] in rows  # two put through, one reached closed
+    assert ["offices", MARRIAGE_OFFICE, "after_hours", "1"] in rows
+    assert ["offices", MARRIAGE_OFFICE, "messages", "1"] in rows
+    assert ["offices", MARRIAGE_OFFICE, "busy", "1"] in rows
     assert all(len(row) == 4 for row in rows)
     assert not any("menu:" in cell or "marriage_registry" in cell for row in rows for cell in row)
 

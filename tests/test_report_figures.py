@@ -129,6 +129,15 @@ EXPECTED: dict[str, Any] = {
                    M: {"attempts": 4, "answered": 2, "busy": 1, "canceled": 1}},
     # Waiting messages are counted whenever they came; the saved one of 19:30 has been called back.
     "messages_waiting": {"total": 3, "per_unit": {F: 2, "?": 1}},
+    # Per office: calls that reached it (by key here), forwards and what the line did, calls told it was closed,
+    # messages left in the period (the one of the 24th and the one without an office are not).
+    "offices": {
+        "bureau": {"asked": 1, "by_key": 1, "by_speech": 0, "put_through": 1, "answered": 1, "busy": 0,
+                   "no_answer": 0, "failed": 0, "after_hours": 0, "messages": 0},
+        F: {"asked": 2, "by_key": 2, "by_speech": 0, "put_through": 2, "answered": 0, "busy": 0, "no_answer": 1,
+            "failed": 1, "after_hours": 0, "messages": 1},
+        M: {"asked": 8, "by_key": 8, "by_speech": 0, "put_through": 4, "answered": 2, "busy": 1, "no_answer": 1,
+            "failed": 0, "after_hours": 4, "messages": 1}},
 }
 
 
@@ -160,7 +169,8 @@ def test_every_outcome_is_counted_once_where_and_when_it_happened(store: Store) 
     rows = report_csv(report).splitlines()
     assert "forwarding,funeral_office,no-answer,1" in rows
     assert "calls_per_hour,00,,1" in rows
-    assert len(rows) == 1 + 5 + 2 + 11 + 8 + 5 + 10
+    assert "offices,marriage_registry,after_hours,4" in rows
+    assert len(rows) == 1 + 5 + 2 + 11 + 8 + 5 + 10 + 3 * 10
 
 
 def test_one_day_splits_at_midnight_in_shanghai(store: Store) -> None:
@@ -180,7 +190,7 @@ def test_one_day_splits_at_midnight_in_shanghai(store: Store) -> None:
     assert empty == {**EXPECTED, "period": {"since": "2026-12-01", "until": "2026-12-31"}, "calls": 0,
                      "calls_per_day": {}, "calls_per_hour": {}, "menu_choices": {},
                      "out_of_hours": {"calls": 0, "share": 0.0}, "hang_ups": {}, "goodbyes_after_retries": 0,
-                     "forwarding": {}}
+                     "forwarding": {}, "offices": {}}
 
 
 def test_a_call_written_while_the_report_counts_is_in_none_or_all_of_its_figures(store: Store,

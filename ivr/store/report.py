@@ -6,8 +6,9 @@ import csv
 import io
 import itertools
 import json
+import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from ivr.clock import TIMEZONE
 from ivr.core.decision import Node, NodeKind
-from ivr.core.model import Hotline, Lang
+from ivr.core.model import OPERATOR_KEY, Hotline, Lang
 from ivr.core.names import choice_name, node_name, unit_name
 from ivr.store.database import Store, local, translate_errors
 from ivr.store.tables import calls, steps, voicemails
@@ -52,11 +53,12 @@ def build_report(store: Store, since: date, until: date) -> dict[str, Any]:
                 connection.execute(text(f"SET LOCAL statement_timeout = {REPORT_STATEMENT_MS}"))
             else:  # the sqlite3 module begins a transaction only before a write: begin the read one here
                 connection.exec_driver_sql("BEGIN")
-            return _figures(connection, since, until, and_(calls.c.started_at >= start, calls.c.started_at < end))
+            return _figures(connection, since, until, start, end)
 
 
-def _figures(connection: Connection, since: date, until: date, in_period: Any) -> dict[str, Any]:
+def _figures(connection: Connection, since: date, until: date, start: datetime, end: datetime) -> dict[str, Any]:
     """Count the figures of the calls in the period with a few GROUP BY queries."""
+    in_period = and_(calls.c.started_at >= start, calls.c.started_at < end)
     hour = _local_hour(connection.dialect.name)
     per_hour_rows = connection.execute(
         select(hour, func.count(), func.count().filter(calls.c.out_of_hours.is_(True)))
@@ -71,6 +73,11 @@ def _figures(connection: Connection, since: date, until: date, in_period: Any) -
         .group_by(steps.c.node, steps.c.digits, steps.c.dial_status)).all()
     waiting = connection.execute(select(voicemails.c.unit_id, func.count())
                                  .where(voicemails.c.status == "new").group_by(voicemails.c.unit_id)).all()
+    reached_rows = connection.execute(_reached_query(in_period)).all()
+    left_rows = connection.execute(
+        select(voicemails.c.unit_id, func.count()).where(voicemails.c.received_at >= start,
+                                                         voicemails.c.received_at < end)
+        .group_by(voicemails.c.unit_id)).all()
     per_day: Counter[str] = Counter()
     per_hour: Counter[str] = Counter()
     for moment, n, _ in per_hour_rows:
@@ -93,7 +100,62 @@ def _figures(connection: Connection, since: date, until: date, in_period: Any) -
         "forwarding": _forwarding(step_rows),
         "messages_waiting": {"total": sum(waiting_per_unit.values()), "per_unit": dict(sorted(
             waiting_per_unit.items()))},
+        "offices": _offices(reached_rows, step_rows, left_rows),
     }
+
+
+# Outcomes of a step at which the caller reached an office (a unit, or the operator): put through, or told it
+# is closed. The office's own answer comes at a later step, the dialed one (its dial status).
+_ASKED = ("forwarded", "operator", "closed")
+_PUT_THROUGH = ("forwarded", "operator")
+# What an office's line did with a forward, as staff count it; a forward the caller gave up on while it rang
+# ("canceled") was not answered either.
+DIAL_COLUMNS = {"busy": "busy", "no-answer": "no_answer", "canceled": "no_answer", "failed": "failed"}
+OFFICE_FIGURES = ("asked", "by_key", "by_speech", "put_through", "answered", "busy", "no_answer", "failed",
+                  "after_hours", "messages")
+
+
+def _reached_query(in_period: Any) -> Any:
+    """Per office: the calls that reached it (by key or by a sentence), the forwards, the calls told it is closed.
+
+    A sentence reaches an office at the step that heard it, or at the confirmation step that follows it (the
+    node "confirm:..."): both are "by speech"; every other step reaching an office was a key.
+    """
+    spoken = or_(steps.c.speech.is_not(None), steps.c.node.like("confirm:%"))
+    sid = steps.c.call_sid
+
+    def calls_where(condition: Any) -> Any:
+        return func.count(func.distinct(case((condition, sid))))
+
+    return (select(steps.c.unit_id, func.count(func.distinct(sid)), calls_where(~spoken), calls_where(spoken),
+                   func.count().filter(steps.c.outcome.in_(_PUT_THROUGH)),
+                   calls_where(steps.c.outcome == "closed"))
+            .join_from(steps, calls, sid == calls.c.call_sid)
+            .where(in_period, steps.c.outcome.in_(_ASKED), steps.c.unit_id.is_not(None))
+            .group_by(steps.c.unit_id))
+
+
+def _offices(reached_rows: Sequence[Any], step_rows: Sequence[Any],
+             left_rows: Sequence[Any]) -> dict[str, dict[str, int]]:
+    """Per office: asked, by key, by speech, put through, answered, busy, no answer, failed, after hours, messages.
+
+    "asked" and "after_hours" count calls (one call reaching an office twice counts once); "put_through" and
+    the line's answers count forwards; "messages" the voice messages left for the office in the period.
+    """
+    offices: dict[str, Counter[str]] = defaultdict(Counter)
+    for unit, asked, by_key, by_speech, put_through, after_hours in reached_rows:
+        offices[unit].update(asked=asked, by_key=by_key, by_speech=by_speech, put_through=put_through,
+                             after_hours=after_hours)
+    for node, _, dial_status, n in step_rows:
+        place = Node.read(node) if dial_status else None
+        if place is not None and place.kind == NodeKind.DIALED:
+            column = "answered" if dial_status in ANSWERED else DIAL_COLUMNS.get(dial_status)
+            if column is not None:
+                offices[place.target][column] += n
+    for unit, n in left_rows:
+        if unit is not None:
+            offices[unit]["messages"] += n
+    return {unit: {name: counts[name] for name in OFFICE_FIGURES} for unit, counts in sorted(offices.items())}
 
 
 def _local_hour(dialect: str) -> Any:
@@ -108,11 +170,15 @@ def _local_hour(dialect: str) -> Any:
     return func.substr(calls.c.started_at, 1, 13)
 
 
+# What a caller can press: a "." (no key, written by a simulated call) or any other character is no choice.
+KEYPAD = re.compile(r"[0-9*#]+")
+
+
 def _menu_choices(step_rows: Sequence[Any]) -> dict[str, dict[str, int]]:
     """Count the keys pressed in each menu: {"menu:main": {"2": 14, ...}}."""
     choices: dict[str, Counter[str]] = defaultdict(Counter)
     for node, digits, _, n in step_rows:
-        if digits and _kind(node) == NodeKind.MENU:
+        if digits and KEYPAD.fullmatch(digits) and _kind(node) == NodeKind.MENU:
             choices[node][digits] += n
     return {node: dict(sorted(counts.items())) for node, counts in sorted(choices.items())}
 
@@ -154,14 +220,33 @@ def name_report(report: dict[str, Any], hotline: Hotline, lang: Lang) -> dict[st
     waiting = report["messages_waiting"]
     return {
         **report,
-        "menu_choices": {node_name(hotline, node, lang): {choice_name(hotline, node, key, lang): n
-                                                          for key, n in counts.items()}
-                         for node, counts in report["menu_choices"].items()},
+        "menu_choices": {node_name(hotline, node, lang): {
+            choice_name(hotline, node, key, lang): n for key, n in counts.items() if _is_choice(hotline, node, key)}
+            for node, counts in report["menu_choices"].items()},
         "hang_ups": {node_name(hotline, node, lang): n for node, n in report["hang_ups"].items()},
         "forwarding": {unit_name(hotline, unit, lang): figures for unit, figures in report["forwarding"].items()},
         "messages_waiting": {"total": waiting["total"], "per_unit": {
             unit_name(hotline, unit, lang): n for unit, n in waiting["per_unit"].items()}},
+        "offices": _named_offices(report.get("offices", {}), hotline, lang),
     }
+
+
+def _is_choice(hotline: Hotline, node: str, key: str) -> bool:
+    """Whether a key pressed at a menu chose one of its options (or the operator); a wrong key chose nothing."""
+    place = Node.read(node)
+    menu = hotline.menus.get(place.target) if place is not None else None
+    if menu is None:  # a menu since removed: its keys are shown as pressed
+        return True
+    return menu.option(key) is not None or key == OPERATOR_KEY
+
+
+def _named_offices(offices: dict[str, dict[str, int]], hotline: Hotline, lang: Lang) -> list[dict[str, Any]]:
+    """Every office with a phone of its own (and the operator), in the menus' order, then any other office the
+    records name; each row {"id", "name", and the figures}, zeros for an office nobody asked for."""
+    ids = [hotline.operator.id] + [u.id for u in hotline.units.values() if u.phone and u.id != hotline.operator.id]
+    ids += [unit for unit in offices if unit not in ids]
+    zero = dict.fromkeys(OFFICE_FIGURES, 0)
+    return [{"id": unit, "name": unit_name(hotline, unit, lang), **offices.get(unit, zero)} for unit in ids]
 
 
 def report_text(report: dict[str, Any]) -> str:
@@ -180,11 +265,14 @@ def report_text(report: dict[str, Any]) -> str:
     for unit, figures in report["forwarding"].items():
         failures = ", ".join(f"{k} {v}" for k, v in figures.items() if k not in ("attempts", "answered"))
         lines.append(f"  {unit}  {figures['answered']}/{figures['attempts']}" + (f" ({failures})" if failures else ""))
+    lines += ["", "Per office: " + ", ".join(OFFICE_FIGURES)]
+    for office in _office_rows(report):
+        lines.append(f"  {office['name']}  " + " ".join(str(office[name]) for name in OFFICE_FIGURES))
     return "\n".join(lines)
 
 
 def report_csv(report: dict[str, Any]) -> str:
-    """Write the report as CSV rows: section, key, detail, value."""
+    """Write the report as CSV rows: section, key, detail, value (English section names, for scripts)."""
     out = io.StringIO()
     writer = csv.writer(out)
 
@@ -204,6 +292,54 @@ def report_csv(report: dict[str, Any]) -> str:
         for key, figures in report[section].items():
             for detail, value in figures.items():
                 write([section, key, detail, value])
+    for office in _office_rows(report):
+        for figure in OFFICE_FIGURES:
+            write(["offices", office["name"], figure, office[figure]])
+    return out.getvalue()
+
+
+def _office_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the report's offices as rows with a "name": the named report's list, or the ids of a raw one."""
+    offices = report.get("offices", {})
+    return offices if isinstance(offices, list) else [{"name": unit, **figures} for unit, figures in offices.items()]
+
+
+# Excel reads a CSV file as the system's code page (GBK in China) unless it starts with this byte-order mark.
+BOM = "\ufeff"
+
+
+def staff_csv(report: dict[str, Any], hotline: Hotline, lang: Lang, say: Callable[[str], str]) -> str:
+    """Write the report for a spreadsheet in the staff's language: a byte-order mark, then rows of section, id,
+    name, detail, value, where `say` gives the words of the headers and sections (the console's catalogue)."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out)
+
+    def write(*row: Any) -> None:
+        writer.writerow([_cell(value) for value in row])
+
+    write(say("csv_section"), say("csv_id"), say("csv_name"), say("csv_detail"), say("csv_value"))
+    write(say("calls"), "", "", "", report["calls"])
+    write(say("out_of_hours"), "", "", say("csv_calls"), report["out_of_hours"]["calls"])
+    write(say("out_of_hours"), "", "", say("csv_share"), report["out_of_hours"]["share"])
+    write(say("goodbyes_after_retries"), "", "", "", report["goodbyes_after_retries"])
+    for day, n in report["calls_per_day"].items():
+        write(say("calls_per_day"), "", day, "", n)
+    for hour, n in report["calls_per_hour"].items():
+        write(say("calls_per_hour"), "", f"{hour}:00", "", n)
+    for office in _named_offices(report.get("offices", {}), hotline, lang):
+        for figure in OFFICE_FIGURES:
+            write(say("offices"), office["id"], office["name"], say(f"office_{figure}"), office[figure])
+    for node, counts in report["menu_choices"].items():
+        for key, n in counts.items():
+            if _is_choice(hotline, node, key):
+                write(say("menu_choices"), f"{node} {key}", node_name(hotline, node, lang),
+                      choice_name(hotline, node, key, lang), n)
+    for node, n in report["hang_ups"].items():
+        write(say("hang_ups"), node, node_name(hotline, node, lang), "", n)
+    write(say("messages_waiting"), "", "", "", report["messages_waiting"]["total"])
+    for unit, n in report["messages_waiting"]["per_unit"].items():
+        write(say("messages_waiting"), unit, unit_name(hotline, unit, lang), "", n)
     return out.getvalue()
 
 
