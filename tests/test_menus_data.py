@@ -26,6 +26,13 @@ def unit_named(hotline: Hotline, name: str) -> Unit:
     return named[0]
 
 
+def spaced_keys(hotline: Hotline, unit: Unit) -> str:
+    """The keys to a unit as `ivr find` prints them ("3 1")."""
+    keys = hotline.key_path(unit.id)
+    assert keys, f"no keys lead to {unit.id}"
+    return " ".join(keys)
+
+
 def test_the_seed_reads_as_the_bureau_and_its_sub_agencies() -> None:
     assert SEED[BUREAU].phone == "+864333622075" and SEED[BUREAU].head == "金秀峰"
     assert SEED["图们市民政局婚姻登记处"].address == "吉林省延边州图们市口岸大街2527号"
@@ -86,13 +93,13 @@ def test_ivr_find_tells_staff_which_office_handles_something_and_its_keys(hotlin
     employment, marriage = unit_named(hotline, "图们市就业服务局"), unit_named(hotline, "图们市民政局婚姻登记处")
     result = CliRunner().invoke(main, ["find", "失业金"])
     assert result.stdout.splitlines() == [
-        f"图们市就业服务局  {SEED['图们市就业服务局'].phone}  (keys {' '.join(hotline.key_path(employment.id))} "
+        f"图们市就业服务局  {SEED['图们市就业服务局'].phone}  (keys {spaced_keys(hotline, employment)} "
         "after the language choice)  score 0.90",
         "verdict: forward (one office is clearly meant; a caller saying it is put through to 图们市就业服务局)"]
     korean = CliRunner().invoke(main, ["find", "결혼", "--lang", "ko"])
     assert korean.stdout.splitlines()[0] == (
         f"{marriage.name.ko}  {SEED['图们市民政局婚姻登记处'].phone}  "
-        f"(keys {' '.join(hotline.key_path(marriage.id))} after the language choice)  score 0.90")
+        f"(keys {spaced_keys(hotline, marriage)} after the language choice)  score 0.90")
     nothing = CliRunner().invoke(main, ["find", "火箭"])
     assert nothing.exit_code == 1 and "No unit mentions '火箭'" in nothing.stdout
 
