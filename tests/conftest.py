@@ -1,9 +1,11 @@
-"""Shared fixtures: a private copy of the bundled menus that a test may break on purpose."""
+"""Shared fixtures: the engine's own small hotline (tests/fixtures/engine_menus/), the bureau's shipped menus for
+the tests about them, and private copies of either that a test may break on purpose."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,11 @@ from ivr.core.loader import load_hotline
 from ivr.core.model import Hotline
 from ivr.paths import PROJECT_ROOT
 
+# The bureau's shipped menus, for the tests that are about them (tests/edited_menus_check.py shows that an edit of
+# them fails those tests only).
 BUNDLED_MENUS = PROJECT_ROOT / "menus"
+# The small hotline written for the engine's tests: four units, two menus, its own calendar and schedules.
+ENGINE_MENUS = Path(__file__).parent / "fixtures" / "engine_menus"
 
 
 @pytest.fixture(autouse=True)
@@ -37,11 +43,25 @@ def hotline() -> Hotline:
     return load_hotline(BUNDLED_MENUS)
 
 
+@pytest.fixture(scope="session")
+def town() -> Hotline:
+    """The engine's small hotline (tests/fixtures/engine_menus/), loaded once."""
+    return load_hotline(ENGINE_MENUS)
+
+
 @pytest.fixture
 def menus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of menus/ and audio/ in a temporary folder that is also the working directory."""
     shutil.copytree(BUNDLED_MENUS, tmp_path / "menus")
-    shutil.copytree(PROJECT_ROOT / "audio", tmp_path / "audio")
+    shutil.copytree(BUNDLED_MENUS.parent / "audio", tmp_path / "audio")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "menus"
+
+
+@pytest.fixture
+def town_menus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the engine's small hotline in a temporary folder that is also the working directory."""
+    shutil.copytree(ENGINE_MENUS, tmp_path / "menus")
     monkeypatch.chdir(tmp_path)
     return tmp_path / "menus"
 
@@ -49,12 +69,11 @@ def menus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 Editor = Callable[[str, str, str], int]
 
 
-@pytest.fixture
-def edit(menus: Path) -> Editor:
-    """Replace text once in a menu file; return the line number where the new text starts."""
+def editor(folder: Path) -> Editor:
+    """Replace text once in a file of the folder; return the line number where the new text starts."""
 
     def replace(file: str, old: str, new: str) -> int:
-        path = menus / file
+        path = folder / file
         text = path.read_text(encoding="utf-8")
         assert text.count(old) >= 1, f"{old!r} not found in {file}"
         start = text.index(old)
@@ -62,6 +81,18 @@ def edit(menus: Path) -> Editor:
         return text[:start].count("\n") + 1
 
     return replace
+
+
+@pytest.fixture
+def edit(menus: Path) -> Editor:
+    """Replace text once in a file of the shipped menus' copy; return the line number where the new text starts."""
+    return editor(menus)
+
+
+@pytest.fixture
+def town_edit(town_menus: Path) -> Editor:
+    """Replace text once in a file of the small hotline's copy; return the line number where the new text starts."""
+    return editor(town_menus)
 
 
 # The web edge ------------------------------------------------------------------------------------------
@@ -84,10 +115,26 @@ OPEN_WEEKDAY = "2026-11-26T09:00:00+08:00"  # a Thursday morning in winter
 CLOSED_EVENING = "2026-11-26T19:00:00+08:00"
 
 
-def make_app(**config: Any) -> Flask:
-    """Create the app as the provider would reach it, with a real auth token and a private SQLite file."""
-    folder = Path(tempfile.mkdtemp(prefix="ivr-test-"))
-    settings = {"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": SECRET_KEY, "MENUS_DIR": str(BUNDLED_MENUS),
+# Each app's files go in a folder under this session's own; the session removes it when it ends, and pytest keeps
+# no more than its last few sessions' folders (tmp_path_retention_count), so runs leave nothing behind in /tmp.
+_app_root: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's folder for the apps' SQLite files, outboxes and instance folders, removed at the end."""
+    root = tmp_path_factory.mktemp("apps")
+    _app_root.append(root)
+    yield root
+    _app_root.remove(root)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def make_app(menus: Path | None = None, **config: Any) -> Flask:
+    """Create the app as the provider would reach it, with a real auth token and a private SQLite file, on the
+    given menus folder (by default the bureau's shipped menus: engine tests pass ENGINE_MENUS)."""
+    folder = Path(tempfile.mkdtemp(prefix="ivr-test-", dir=_app_root[-1] if _app_root else None))
+    settings = {"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": SECRET_KEY, "MENUS_DIR": str(menus or BUNDLED_MENUS),
                 "FROZEN_TIME": OPEN_WEEKDAY, "DATABASE_URL": f"sqlite:///{folder / 'ivr.sqlite3'}",
                 "OUTBOX_DIR": str(folder / "outbox"), "INSTANCE_DIR": str(folder / "instance")}
     settings.update(config)
@@ -126,9 +173,25 @@ def place_call(at: str, keys: str, dial_status: str = "completed", **config: Any
     return CallSimulator(app).call(pressed_keys(keys), dial_status=dial_status)
 
 
+def town_call(at: str, keys: str, dial_status: str = "completed", **config: Any) -> CallResult:
+    """Simulate a whole call to the engine's small hotline at a moment, pressing the keys in order."""
+    return place_call(at, keys, dial_status, menus=ENGINE_MENUS, **config)
+
+
 @pytest.fixture
 def app() -> Flask:
     return make_app()
+
+
+@pytest.fixture
+def town_app() -> Flask:
+    """The app on the engine's small hotline."""
+    return make_app(ENGINE_MENUS)
+
+
+@pytest.fixture
+def town_provider(town_app: Flask) -> Provider:
+    return Provider(town_app.test_client())
 
 
 @pytest.fixture
@@ -138,8 +201,6 @@ def provider(app: Flask) -> Provider:
 
 # The call records store, on SQLite and on a real PostgreSQL server --------------------------------------
 
-import os  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
 
 from tests.postgres import ExternalPostgres, PostgresServer, find_pg_bin  # noqa: E402
 

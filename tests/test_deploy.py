@@ -33,7 +33,7 @@ NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p
 OPENSSL = shutil.which("openssl")
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 CALL = {"CallSid": "CA" + "6" * 32, "From": "+8613812345678", "To": "+864333622075", "Digits": "2"}
-MARRIAGE = "+864333623441"
+MARRIAGE = "+864333600003"  # key 2 of the small hotline (tests/fixtures/engine_menus/)
 STEP = "/voice/step?node=menu%3Amain&lang=zh"
 
 needs_nginx = pytest.mark.skipif(NGINX is None or OPENSSL is None,
@@ -114,11 +114,11 @@ def start_nginx(folder: Path, upstream: int) -> tuple[subprocess.Popen[bytes], P
 
 
 @pytest.fixture
-def behind_nginx(menus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Proxy,
+def behind_nginx(town_menus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Proxy,
                                                                                                ServedHotline]]:
     monkeypatch.setenv("IVR_TRUST_PROXY", "1")  # as deploy/ivr.env.example sets it
     monkeypatch.setenv("IVR_METRICS_TOKEN", METRICS_TOKEN)  # as deploy/README.md says, for a scrape through nginx
-    server = ServedHotline(menus, tmp_path / "instance")
+    server = ServedHotline(town_menus, tmp_path / "instance")  # the engine's small hotline
     server.wait_ready()
     process, proxy = start_nginx(tmp_path / "nginx", server.port)
     yield proxy, server

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from ivr.core.calendar import MissingNotice, missing_notice
 from ivr.core.loader import load_hotline
 from ivr.web.admin.phones import staff_phone
-from tests.conftest import BUNDLED_MENUS, Editor
+from tests.conftest import BUNDLED_MENUS, ENGINE_MENUS, Editor
 from tests.console import console_app, csrf_token, log_in
 
 NOTICE_2027 = """state_council:
@@ -205,12 +205,12 @@ def test_phone_numbers_are_shown_as_staff_write_them(e164: str | None, written: 
 
 
 def test_the_console_shows_numbers_as_staff_write_them_and_dials_them_in_e164() -> None:
-    _, client = console("2026-11-26T10:00:00+08:00")
+    _, client = console("2026-11-26T10:00:00+08:00", MENUS_DIR=str(ENGINE_MENUS))
     page = client.get("/admin/").get_data(as_text=True)
-    assert '<a href="tel:+864333623441">0433-3623441</a>' in page
-    assert ">+864333623441<" not in page
+    assert '<a href="tel:+864333600003">0433-3600003</a>' in page
+    assert ">+864333600003<" not in page
     menu = client.get("/admin/menu").get_data(as_text=True)
-    assert '<a href="tel:+864333622075">0433-3622075</a>' in menu
+    assert '<a href="tel:+864333600001">0433-3600001</a>' in menu
 
 
 def test_writing_a_notice_again_or_another_year_keeps_every_comment_of_calendar_yaml() -> None:

@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
+from ivr.core.loader import load_hotline
 from tests.browser import served
-from tests.conftest import Provider, twiml
+from tests.conftest import BUNDLED_MENUS, Provider, twiml
 from tests.console import console_app, leave_message, set_now
 from tests.test_admin_browser import Console
 from tests.test_console_edits_browser import fill
 
-MARRIAGE_LINE = "+864333623441"
+MARRIAGE_LINE = str(load_hotline(BUNDLED_MENUS).units["marriage_registry"].phone)  # read from menus/
 # Test data: Spring Festival 2027 off Sat 6 - Sun 14 February, made up on Saturdays 30 January and 20 February.
 SPRING_OFF = ("2027-02-06", "2027-02-14")
 MAKE_UP_SATURDAYS = ("2027-01-30", "2027-02-20")

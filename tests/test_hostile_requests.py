@@ -229,12 +229,13 @@ def test_called_back_with_control_characters_in_back_returns_to_the_list(app: Fl
 
 # 6. /health tells the public only the status; the details need the token (or this machine).
 
-def test_health_shows_anyone_only_the_status_and_the_details_to_the_token(menus: Path, edit: Editor,
+def test_health_shows_anyone_only_the_status_and_the_details_to_the_token(town_menus: Path, town_edit: Editor,
                                                                          tmp_path: Path) -> None:
-    app = make_app(MENUS_DIR=str(menus), HEALTH_TOKEN="s3cret-health-token")
+    menus = town_menus
+    app = make_app(menus, HEALTH_TOKEN="s3cret-health-token")
     client = app.test_client()
     assert client.get("/health").get_json() == {"status": "ok"}
-    edit("units.yaml", "phone: 0433-3623441", "phone: 0433-362344")
+    town_edit("units.yaml", "phone: 0433-3600003", "phone: 0433-360000")
     public = client.get("/health")
     assert public.status_code == 200 and public.get_json() == {"status": "degraded"}
     assert str(menus) not in public.get_data(as_text=True)
@@ -244,12 +245,12 @@ def test_health_shows_anyone_only_the_status_and_the_details_to_the_token(menus:
         assert str(menus) not in refused.get_data(as_text=True)
     details = client.get("/health/details", headers={"Authorization": "Bearer s3cret-health-token"}).get_json()
     assert details["status"] == "degraded" and details["database"] == "ok"
-    assert "'0433-362344' is not a valid Chinese phone number" in details["menus"]["rejected_edit"]
+    assert "'0433-360000' is not a valid Chinese phone number" in details["menus"]["rejected_edit"]
 
 
-def test_without_a_health_token_only_this_machine_unproxied_sees_the_details(app: Flask) -> None:
-    client = app.test_client()
-    assert client.get("/health/details").get_json()["menus"]["units"] == 18  # 127.0.0.1, as the test client
+def test_without_a_health_token_only_this_machine_unproxied_sees_the_details(town_app: Flask) -> None:
+    client = town_app.test_client()
+    assert client.get("/health/details").get_json()["menus"]["units"] == 4  # 127.0.0.1, as the test client
     assert client.get("/health/details", headers={"X-Forwarded-For": "203.0.113.5"}).status_code == 401
     assert client.get("/health/details", environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code == 401
     assert client.get("/health", environ_base={"REMOTE_ADDR": "203.0.113.5"}).get_json() == {"status": "ok"}

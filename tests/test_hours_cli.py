@@ -9,28 +9,30 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from tests.conftest import Editor
+from tests.conftest import ENGINE_MENUS, Editor
 
 
 def test_hours_json_on_national_day_lists_every_unit_closed_with_its_next_opening() -> None:
-    result = CliRunner().invoke(main, ["hours", "--at", "2026-10-01T09:00+08:00", "--json"])
+    result = CliRunner().invoke(main, ["hours", "--at", "2026-10-01T09:00+08:00", "--json",
+                                       "--menus", str(ENGINE_MENUS)])  # the engine's small hotline
     assert result.exit_code == 0, result.output
     units = {row["unit"]: row for row in json.loads(result.stdout)}
-    assert len(units) == 18
+    assert sorted(units) == ["bureau", "marriage_station", "parks_office", "water_office"]
     assert all(not row["open"] and row["reason"] == "holiday" for row in units.values())
-    assert units["marriage_registry"]["phone"] == "+864333623441"
-    assert units["marriage_registry"]["next_open"] == "2026-10-08T08:30:00+08:00"
+    assert units["marriage_station"]["phone"] == "+864333600003"
+    assert units["marriage_station"]["next_open"] == "2026-10-08T08:30:00+08:00"
     assert units["bureau"]["next_open"] == "2026-10-08T08:00:00+08:00"
-    assert units["charity_federation"]["phone"] is None
+    assert units["parks_office"]["phone"] is None
     assert units["bureau"]["next_open_spoken"] == {"zh": "10月8日星期四上午8点", "ko": "10월 8일 목요일 오전 8시"}
 
 
 def test_hours_for_one_unit_open_on_a_make_up_saturday() -> None:
-    result = CliRunner().invoke(main, ["hours", "marriage_registry", "--at", "2026-10-10T09:00", "--json"])
+    result = CliRunner().invoke(main, ["hours", "marriage_station", "--at", "2026-10-10T09:00", "--json",
+                                       "--menus", str(ENGINE_MENUS)])
     assert json.loads(result.stdout) == [{
-        "unit": "marriage_registry",
-        "name": {"zh": "图们市民政局婚姻登记处", "ko": "도문시 민정국 혼인등기처"},
-        "phone": "+864333623441",
+        "unit": "marriage_station",
+        "name": {"zh": "河口镇婚姻登记站", "ko": "하구진 혼인등기소"},
+        "phone": "+864333600003",
         "open": True,
         "reason": "open",
         "reason_name": None,
@@ -112,10 +114,10 @@ def test_a_near_miss_is_answered_with_did_you_mean_and_an_ambiguous_name_with_th
            "veterans_center (图们市退役军人服务中心); give one of these ids" in " ".join(several.output.split())
 
 
-def test_validate_takes_the_folder_as_menus_like_every_other_command(menus: object) -> None:
+def test_validate_takes_the_folder_as_menus_like_every_other_command(town_menus: object) -> None:
     result = CliRunner().invoke(main, ["validate", "--menus", "menus", "--today", "2026-06-01"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("menus: OK, 18 units")
+    assert result.stdout.startswith("menus: OK, 4 units")
     both = CliRunner().invoke(main, ["validate", "menus", "--menus", "other"])
     assert both.exit_code == 2 and "two folders are given (menus and --menus other); give one" in both.output
 

@@ -53,20 +53,21 @@ def test_hours_by_weekday_and_from_a_date_are_each_a_slot_and_change_alone() -> 
     assert changed_lines(WEEKDAY_SCHEDULE, after) == ['-      fri: ["08:30-15:30"]', '+      fri: ["08:30-15:00"]']
 
 
-def test_a_unit_without_its_own_line_loses_the_phone_line_only(menus: Path) -> None:
-    text = read_texts(menus)["units.yaml"]
-    assert changed_lines(text, set_unit(text, "marriage_registry", None, "marriage")) == ["-    phone: 0433-3623441"]
+def test_a_unit_without_its_own_line_loses_the_phone_line_only(town_menus: Path) -> None:
+    text = read_texts(town_menus)["units.yaml"]
+    assert changed_lines(text, set_unit(text, "marriage_station", None, "marriage")) == ["-    phone: 0433-3600003"]
 
 
-def test_publishing_a_broken_edit_writes_nothing_and_a_valid_one_replaces_only_its_file(menus: Path) -> None:
+def test_publishing_a_broken_edit_writes_nothing_and_a_valid_one_replaces_only_its_file(town_menus: Path) -> None:
+    menus = town_menus  # the engine's small hotline: its marriage station's line is on line 38 of units.yaml
     before = read_texts(menus)
-    broken = {"units.yaml": set_unit(before["units.yaml"], "marriage_registry", "0433-36234411", "marriage")}
+    broken = {"units.yaml": set_unit(before["units.yaml"], "marriage_station", "0433-36000031", "marriage")}
     problems = publish_files(menus, broken)
     assert next((p.file, p.line, p.key_path) for p in problems if p.severity == "error") == \
-        ("menus/units.yaml", 191, "units.marriage_registry.phone")
+        ("menus/units.yaml", 38, "units.marriage_station.phone")
     assert read_texts(menus) == before
     calendar_inode = (menus / "calendar.yaml").stat().st_ino
-    fixed = {"units.yaml": set_unit(before["units.yaml"], "marriage_registry", "0433-3623442", "marriage")}
+    fixed = {"units.yaml": set_unit(before["units.yaml"], "marriage_station", "0433-3600004", "marriage")}
     assert [p for p in publish_files(menus, fixed) if p.severity == "error"] == []
     assert read_texts(menus) == {**before, **fixed}
     assert (menus / "calendar.yaml").stat().st_ino == calendar_inode  # an unchanged file is not rewritten

@@ -23,20 +23,24 @@ from ivr.cli import main
 from ivr.publishing import publish, restore
 from ivr.store.database import Store, local, upgrade_schema
 from ivr.store.versions import PublishedVersions, unified_diff
+from ivr.web.admin.phones import staff_phone
 from tests.conftest import Provider, make_app
 from tests.postgres import PostgresServer
 from tests.served import ServedHotline
 from tests.test_never_down import CALL, MARRIAGE, marriage_office_number
 
-NEW_MARRIAGE = "+864333623442"
+NEW_MARRIAGE = "+864333623442" if MARRIAGE != "+864333623442" else "+864333623443"
+OLD, NEW = staff_phone(MARRIAGE), staff_phone(NEW_MARRIAGE)  # as units.yaml writes them
+BROKEN = OLD[:-1]  # a digit short
 HAND_EDIT = f"file edit on {socket.gethostname()}"
 
 
 def new_marriage_line(menus: Path) -> dict[str, str]:
     """units.yaml with the marriage office's new number, everything else (comments too) as it is."""
     text = (menus / "units.yaml").read_text(encoding="utf-8")
-    assert text.count("phone: 0433-3623441") == 1
-    return {"units.yaml": text.replace("phone: 0433-3623441", "phone: 0433-3623442")}
+    old, new = f"phone: {OLD}", f"phone: {NEW}"
+    assert text.count(old) == 1
+    return {"units.yaml": text.replace(old, new)}
 
 
 def server_folder(bundled_copy: Path, where: Path) -> Path:
@@ -89,7 +93,7 @@ def test_a_published_change_shows_in_history_with_its_diff_reaches_callers_and_i
         (2, "张三", "婚姻登记处换了号码"), (1, HAND_EDIT, f"the first version, from {menus}")]
     diff = versions.diff(2)
     assert diff is not None and diff.startswith("--- version 1/units.yaml\n+++ version 2/units.yaml\n")
-    assert "\n-    phone: 0433-3623441\n+    phone: 0433-3623442\n" in diff
+    assert f"\n-    phone: {OLD}\n+    phone: {NEW}\n" in diff
     served_within(server, NEW_MARRIAGE, seconds=1)
 
     restored = restore(versions, menus, 1, "张三", 2)
@@ -110,7 +114,7 @@ def test_a_broken_change_is_refused_with_the_lines_ivr_validate_prints_and_nothi
     versions = PublishedVersions(Store.from_url(url))
     before = {path.name: path.read_bytes() for path in menus.iterdir()}
     units = (menus / "units.yaml").read_text(encoding="utf-8")
-    broken = units.replace("phone: 0433-3623441", "phone: 0433-362344")
+    broken = units.replace(f"phone: {OLD}", f"phone: {BROKEN}")
 
     result = publish(versions, menus, {"units.yaml": broken}, "张三", base=1)
 
@@ -122,7 +126,8 @@ def test_a_broken_change_is_refused_with_the_lines_ivr_validate_prints_and_nothi
     validated = CliRunner().invoke(main, ["validate", "--menus", str(menus)])
     assert validated.exit_code == 1
     assert [str(p) for p in result.problems] == validated.stderr.splitlines()
-    assert validated.stderr.startswith(f"{menus}/units.yaml:191 units.marriage_registry.phone: '0433-362344' is not")
+    line = units[:units.index(f"phone: {OLD}")].count("\n") + 1
+    assert validated.stderr.startswith(f"{menus}/units.yaml:{line} units.marriage_registry.phone: '{BROKEN}' is not")
 
     published = CliRunner().invoke(main, ["menus", "publish", "--as", "张三", "--menus", str(menus)],
                                    env={"IVR_DATABASE_URL": url})
@@ -147,7 +152,7 @@ def test_a_version_published_on_one_server_is_served_by_the_other_and_a_hand_edi
     assert served_within(second, NEW_MARRIAGE) < 5
     assert (second_menus / "units.yaml").read_text(encoding="utf-8") == change["units.yaml"]
     units = second_menus / "units.yaml"
-    units.write_text(units.read_text(encoding="utf-8").replace("0433-3623442", "0433-3623441"), encoding="utf-8")
+    units.write_text(units.read_text(encoding="utf-8").replace(NEW, OLD), encoding="utf-8")
     served_within(second, MARRIAGE, seconds=1)  # its next call takes the edit, and publishes it in the background
     assert served_within(first, MARRIAGE) < 5
     assert [(v.id, v.author) for v in versions.history()] == [(3, HAND_EDIT), (2, "张三"), (1, HAND_EDIT)]
@@ -179,7 +184,7 @@ def test_a_broken_hand_edit_is_not_published_and_the_other_server_keeps_its_menu
     second_menus = server_folder(menus, tmp_path / "second")
     second = start_server(second_menus, url, tmp_path / "second-instance")
     units = second_menus / "units.yaml"
-    units.write_text(units.read_text(encoding="utf-8").replace("0433-3623441", "0433-362344"), encoding="utf-8")
+    units.write_text(units.read_text(encoding="utf-8").replace(OLD, BROKEN), encoding="utf-8")
 
     assert marriage_office_number(Provider(second.test_client())) == MARRIAGE
     wait_for_syncs(second, first)
@@ -312,7 +317,7 @@ def test_two_workers_of_one_server_publish_a_hand_edit_once_and_write_nothing_ba
     versions = versions_of(url)
     workers = [start_server(menus, url, tmp_path / "instance") for _ in range(2)]
     units = menus / "units.yaml"
-    units.write_text(units.read_text(encoding="utf-8").replace("0433-3623441", "0433-3623442"), encoding="utf-8")
+    units.write_text(units.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
     edited = units.stat().st_mtime_ns
 
     for worker in workers * 3:
@@ -351,11 +356,11 @@ def test_the_menus_commands_publish_list_show_and_restore(menus: Path, tmp_path:
                               f"    1  {when[1]:%Y-%m-%d %H:%M:%S}  张三\n")
     assert [(v["id"], v["author"], v["note"]) for v in listed] == [(2, "李四", "婚姻登记处 换号"), (1, "张三", "")]
     assert shown.stdout.splitlines()[1:3] == ["--- version 1/units.yaml", "+++ version 2/units.yaml"]
-    assert "-    phone: 0433-3623441\n+    phone: 0433-3623442\n" in shown.stdout
-    assert files.stdout.count("==> ") == 6 and "    phone: 0433-3623441\n" in files.stdout
+    assert f"-    phone: {OLD}\n+    phone: {NEW}\n" in shown.stdout
+    assert files.stdout.count("==> ") == 6 and f"    phone: {OLD}\n" in files.stdout
     assert restored.stdout == (
         "Published menus as version 3; every server sharing this database serves it within 5 seconds.\n")
-    assert "    phone: 0433-3623441\n" in (menus / "units.yaml").read_text(encoding="utf-8")
+    assert f"    phone: {OLD}\n" in (menus / "units.yaml").read_text(encoding="utf-8")
     assert missing.exit_code == 1
     assert missing.stderr == "Error: There is no menus version 9; `ivr menus history` lists them.\n"
 
@@ -370,7 +375,7 @@ def test_two_ivr_serve_servers_of_two_workers_each_follow_a_hand_edit_published_
         for server in servers:
             server.wait_ready()
         units = menus / "units.yaml"
-        units.write_text(units.read_text(encoding="utf-8").replace("0433-3623441", "0433-3623442"), encoding="utf-8")
+        units.write_text(units.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
         edited = time.monotonic()
         while time.monotonic() - edited < 5 and not all(forwarded_to(s) == NEW_MARRIAGE for s in servers * 2):
             time.sleep(0.1)

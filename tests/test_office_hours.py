@@ -1,4 +1,6 @@
-"""Office hours as the bureau states them: seasons, lunch breaks, holidays and make-up working days."""
+"""Office hours on the engine's small hotline (tests/fixtures/engine_menus/): seasons, lunch breaks, holidays and
+make-up working days, a closure, an extra opening and a change of hours. Its centre keeps the bureau's seasonal
+hours and its marriage station the bureau's marriage office's, so the bureau's year reads the same here."""
 
 from __future__ import annotations
 
@@ -22,8 +24,8 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def hours(hotline: Hotline) -> OfficeHours:
-    return OfficeHours(hotline)
+def hours(town: Hotline) -> OfficeHours:
+    return OfficeHours(town)
 
 
 def status(hours: OfficeHours, unit_id: str, moment: str) -> Status:
@@ -35,7 +37,7 @@ def status(hours: OfficeHours, unit_id: str, moment: str) -> Status:
 def test_2026_make_up_working_days_on_weekends_are_open(hours: OfficeHours, makeup_day: str) -> None:
     assert datetime.fromisoformat(makeup_day).weekday() >= 5
     assert status(hours, "bureau", f"{makeup_day}T10:00").open
-    assert status(hours, "marriage_registry", f"{makeup_day}T10:00").open
+    assert status(hours, "marriage_station", f"{makeup_day}T10:00").open
 
 
 @pytest.mark.parametrize("holiday", ["2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20",
@@ -48,11 +50,11 @@ def test_spring_festival_2026_closes_the_weekdays_16_to_23_february(hours: Offic
 
 @pytest.mark.parametrize("day", ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07"])
 def test_national_day_closes_1_to_7_october_and_opens_thursday_8th(hours: OfficeHours, day: str) -> None:
-    closed = status(hours, "social_assistance_center", f"{day}T09:00")
+    closed = status(hours, "water_office", f"{day}T09:00")
     assert closed.reason == "holiday" and closed.reason_name is not None
     assert (closed.reason_name.zh, closed.reason_name.ko) == ("国庆节", "국경절")
     assert closed.next_open == at("2026-10-08T08:00")
-    assert status(hours, "marriage_registry", f"{day}T09:00").next_open == at("2026-10-08T08:30")
+    assert status(hours, "marriage_station", f"{day}T09:00").next_open == at("2026-10-08T08:30")
 
 
 def test_the_seasons_change_between_30_april_and_1_may(hours: OfficeHours) -> None:
@@ -78,9 +80,9 @@ def test_the_winter_lunch_break(hours: OfficeHours) -> None:
 
 
 def test_the_summer_lunch_break(hours: OfficeHours) -> None:
-    lunch = status(hours, "employment_bureau", "2026-07-15T12:00")
+    lunch = status(hours, "water_office", "2026-07-15T12:00")
     assert (lunch.reason, lunch.next_open) == ("lunch", at("2026-07-15T13:30"))
-    assert status(hours, "employment_bureau", "2026-07-15T11:59").open
+    assert status(hours, "water_office", "2026-07-15T11:59").open
 
 
 def test_the_boundary_minutes_opening_inclusive_closing_exclusive(hours: OfficeHours) -> None:
@@ -94,11 +96,11 @@ def test_the_boundary_minutes_opening_inclusive_closing_exclusive(hours: OfficeH
 
 def test_the_marriage_office_is_open_8_30_to_16_00_all_year_without_lunch(hours: OfficeHours) -> None:
     for day in ("2026-01-06", "2026-07-15", "2026-11-26"):
-        assert not status(hours, "marriage_registry", f"{day}T08:29").open
-        assert status(hours, "marriage_registry", f"{day}T08:30").open
-        assert status(hours, "marriage_registry", f"{day}T12:15").open
-        assert status(hours, "marriage_registry", f"{day}T15:59").open
-        after = status(hours, "marriage_registry", f"{day}T16:00")
+        assert not status(hours, "marriage_station", f"{day}T08:29").open
+        assert status(hours, "marriage_station", f"{day}T08:30").open
+        assert status(hours, "marriage_station", f"{day}T12:15").open
+        assert status(hours, "marriage_station", f"{day}T15:59").open
+        after = status(hours, "marriage_station", f"{day}T16:00")
         assert (after.open, after.reason) == (False, "after_closing")
 
 
@@ -122,27 +124,29 @@ def test_a_moment_in_another_zone_is_converted_and_a_naive_one_is_shanghai_time(
     assert hours.status(bureau, datetime(2026, 11, 26, 8, 30)).open
 
 
-def test_a_staff_closure_beats_the_official_make_up_day(menus: object, edit: Editor) -> None:
-    edit("calendar.yaml", "closures: []",
-         "closures:\n  - {date: 2026-10-10, units: [marriage_registry], name: {zh: 设备检修, ko: 설비 검수}}")
-    edit("calendar.yaml", "openings: []",
-         "openings:\n  - {date: 2026-10-03, name: {zh: 国庆节加班, ko: 국경절 특별근무}, units: [marriage_registry]}")
+def test_a_staff_closure_beats_the_official_make_up_day(town_menus: object, town_edit: Editor) -> None:
+    town_edit("calendar.yaml", "closures:\n",
+              "closures:\n  - {date: 2026-10-10, units: [marriage_station], name: {zh: 设备检修, ko: 설비 검수}}\n")
+    town_edit("calendar.yaml", "openings:\n",
+              "openings:\n  - {date: 2026-10-03, name: {zh: 国庆节加班, ko: 국경절 특별근무}, "
+              "units: [marriage_station]}\n")
     hours = OfficeHours(load_hotline("menus"))
-    closed = hours.status(hours.hotline.units["marriage_registry"], at("2026-10-10T10:00"))
+    closed = hours.status(hours.hotline.units["marriage_station"], at("2026-10-10T10:00"))
     assert (closed.open, closed.reason, closed.reason_name.zh if closed.reason_name else None) == (
         False, "closure", "设备检修")
     assert hours.status(hours.hotline.units["bureau"], at("2026-10-10T10:00")).open
-    assert hours.status(hours.hotline.units["marriage_registry"], at("2026-10-03T10:00")).open
+    assert hours.status(hours.hotline.units["marriage_station"], at("2026-10-03T10:00")).open
     assert not hours.status(hours.hotline.units["bureau"], at("2026-10-03T10:00")).open
 
 
-def test_a_whole_bureau_closure_and_a_unit_opening_on_the_same_day(menus: object, edit: Editor) -> None:
-    edit("calendar.yaml", "closures: []", "closures:\n  - {date: 2026-12-04, name: {zh: 全局培训, ko: 전국 연수}}")
-    edit("calendar.yaml", "openings: []",
-         "openings:\n  - {date: 2026-12-04, units: [marriage_registry], name: {zh: 照常办公, ko: 정상 근무}}")
+def test_a_whole_bureau_closure_and_a_unit_opening_on_the_same_day(town_menus: object, town_edit: Editor) -> None:
+    town_edit("calendar.yaml", "closures:\n",
+              "closures:\n  - {date: 2026-12-04, name: {zh: 全局培训, ko: 전국 연수}}\n")
+    town_edit("calendar.yaml", "openings:\n",
+              "openings:\n  - {date: 2026-12-04, units: [marriage_station], name: {zh: 照常办公, ko: 정상 근무}}\n")
     hours = OfficeHours(load_hotline("menus"))
-    assert not hours.status(hours.hotline.units["talent_center"], at("2026-12-04T10:00")).open
-    assert hours.status(hours.hotline.units["marriage_registry"], at("2026-12-04T10:00")).open
+    assert not hours.status(hours.hotline.units["water_office"], at("2026-12-04T10:00")).open
+    assert hours.status(hours.hotline.units["marriage_station"], at("2026-12-04T10:00")).open
 
 
 def test_2027_uses_the_statutory_fallback_with_a_logged_warning(
@@ -161,15 +165,45 @@ def test_2027_uses_the_statutory_fallback_with_a_logged_warning(
     assert "not known" in warnings[0] and "without make-up working days" in warnings[0]
 
 
-def test_a_state_council_notice_in_calendar_yaml_is_used_for_2027(menus: object, edit: Editor) -> None:
-    edit("calendar.yaml", "state_council: {}", """state_council:
+def test_a_state_council_notice_in_calendar_yaml_is_used_for_2027(town_menus: object, town_edit: Editor) -> None:
+    town_edit("calendar.yaml", "state_council:\n", """state_council:
   2027:
     holidays:
       - {from: 2027-02-05, to: 2027-02-13, name: spring_festival}
     workdays:
-      - {date: 2027-02-14, name: spring_festival}""")
+      - {date: 2027-02-14, name: spring_festival}
+""")
     hours = OfficeHours(load_hotline("menus"))
     assert hours.status(hours.hotline.units["bureau"], at("2027-02-14T10:00")).open  # a make-up Sunday
     closed = hours.status(hours.hotline.units["bureau"], at("2027-02-12T10:00"))
     assert (closed.reason, closed.next_open) == ("holiday", at("2027-02-14T08:00"))
     assert hours.status(hours.hotline.units["bureau"], at("2027-10-01T10:00")).open  # not in the notice
+
+
+def test_the_towns_own_notice_closes_its_holiday_and_opens_its_make_up_saturday(hours: OfficeHours) -> None:
+    closed = status(hours, "water_office", "2028-01-04T10:00")  # a Tuesday in calendar.yaml's 2028 notice
+    assert (closed.open, closed.reason, closed.reason_name and closed.reason_name.zh) == (False, "holiday", "元旦")
+    assert closed.next_open == at("2028-01-05T08:00")
+    assert status(hours, "water_office", "2028-01-08T10:00").open  # Saturday, made up
+    assert status(hours, "water_office", "2028-01-08T08:00").open
+    assert status(hours, "marriage_station", "2028-01-08T10:00").open
+    assert not status(hours, "water_office", "2028-01-15T10:00").open  # an ordinary Saturday
+
+
+def test_the_marriage_stations_closure_and_its_saturday_opening(hours: OfficeHours) -> None:
+    closed = status(hours, "marriage_station", "2026-12-31T10:00")
+    assert (closed.open, closed.reason, closed.reason_name and closed.reason_name.zh) == (False, "closure", "年终盘点")
+    assert closed.next_open == at("2027-01-04T08:30")  # 1 January is New Year's Day, then a weekend
+    assert status(hours, "water_office", "2026-12-31T10:00").open
+    assert status(hours, "marriage_station", "2026-05-23T08:30").open  # a Saturday, with Monday's hours
+    assert not status(hours, "marriage_station", "2026-05-23T16:00").open
+    assert not status(hours, "water_office", "2026-05-23T10:00").open
+
+
+def test_the_marriage_stations_new_hours_from_1_march_2027(hours: OfficeHours) -> None:
+    assert status(hours, "marriage_station", "2027-02-26T08:30").open  # the Friday before: the old hours
+    assert not status(hours, "marriage_station", "2027-03-01T08:30").open
+    assert status(hours, "marriage_station", "2027-03-01T16:15").open
+    saturday = status(hours, "marriage_station", "2027-03-06T11:59")
+    assert saturday.open and saturday.closes_at == at("2027-03-06T12:00")
+    assert not status(hours, "marriage_station", "2027-02-27T10:00").open  # a Saturday before the change

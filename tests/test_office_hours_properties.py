@@ -1,6 +1,7 @@
 """Properties of office hours over random moments and units, 2024 to 2027.
 
-On the bundled hotline, and on a small one with hours by weekday, a half day and new hours from 2027-01-01.
+On the engine's small hotline (tests/fixtures/engine_menus/), and on a small one with hours by weekday, a half day
+and new hours from 2027-01-01.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from ivr.core.loader import load_hotline
 from ivr.core.model import Hotline, Unit
 from ivr.core.schedule import OfficeHours
-from tests.conftest import BUNDLED_MENUS, write_small_hotline
+from tests.conftest import ENGINE_MENUS, write_small_hotline
 from tests.test_hours_as_offices_keep_them import HALF_DAY, MARRIAGE, STANDARD
 
 SHANGHAI = pytz.timezone("Asia/Shanghai")
@@ -24,9 +25,16 @@ EARLY_CLOSINGS = """\
   - {from: 2027-02-01, to: 2027-02-05, closes: "15:10", name: {zh: 春节前, ko: 춘절 전}}
   - {date: 2026-07-03, closes: "12:40", units: [marriage_registry], name: {zh: 培训, ko: 양성}}
 """
-HOURS = [OfficeHours(load_hotline(BUNDLED_MENUS)),
-         OfficeHours(load_hotline(write_small_hotline(Path(tempfile.mkdtemp()) / "small", STANDARD + MARRIAGE,
-                                                      HALF_DAY + EARLY_CLOSINGS)))]
+
+
+def load_small_hotline() -> Hotline:
+    """Write the small hotline in a folder removed once it is loaded (the hotline keeps no file open)."""
+    with tempfile.TemporaryDirectory(prefix="ivr-small-") as scratch:
+        return load_hotline(write_small_hotline(Path(scratch) / "small", STANDARD + MARRIAGE,
+                                                HALF_DAY + EARLY_CLOSINGS))
+
+
+HOURS = [OfficeHours(load_hotline(ENGINE_MENUS)), OfficeHours(load_small_hotline())]
 MINUTE = timedelta(minutes=1)
 
 moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 20)).map(
