@@ -38,7 +38,16 @@ SlotPath = tuple[str | int, ...]
 
 
 class EditError(ValueError):
-    """An edit that cannot be applied to the file as it is (the entry is gone, the file does not parse)."""
+    """An edit that cannot be applied to the file as it is (the entry is gone, the file does not parse).
+
+    Its text is for logs and operators; `reason` names the console's words for staff (ivr/web/admin/form_words.py),
+    filled in with `fields`.
+    """
+
+    def __init__(self, message: str, reason: str = "edit_open_again", **fields: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.fields = fields
 
 
 def _yaml() -> YAML:
@@ -54,7 +63,8 @@ def _load(text: str) -> Any:
     try:
         return _yaml().load(text)
     except YAMLError as exc:
-        raise EditError(f"the file does not parse as YAML ({exc}); fix it in the raw editor first") from exc
+        raise EditError(f"the file does not parse as YAML ({exc}); fix it in the raw editor first",
+                        "edit_does_not_parse") from exc
 
 
 def _dump(data: Any) -> str:
@@ -123,14 +133,14 @@ def _entry_map(entry: DayEntry) -> CommentedMap:
 
 def _section(data: Any, section: str) -> CommentedSeq:
     if section not in CALENDAR_SECTIONS:
-        raise EditError(f"{section} is not a list of calendar.yaml")
+        raise EditError(f"{section} is not a list of calendar.yaml", "edit_fix_raw", file="calendar.yaml")
     if not isinstance(data, CommentedMap):
-        raise EditError("calendar.yaml does not hold a mapping")
+        raise EditError("calendar.yaml does not hold a mapping", "edit_fix_raw", file="calendar.yaml")
     seq = data.get(section)
     if seq is None:
         seq = data[section] = CommentedSeq()
     if not isinstance(seq, CommentedSeq):
-        raise EditError(f"{section} in calendar.yaml is not a list")
+        raise EditError(f"{section} in calendar.yaml is not a list", "edit_fix_raw", file="calendar.yaml")
     return seq
 
 
@@ -245,9 +255,10 @@ def add_keyword(text: str, unit_id: str, keyword: str) -> str:
     if keywords is None:
         keywords = unit["keywords"] = _flow_seq([])
     if not isinstance(keywords, CommentedSeq):
-        raise EditError(f"units.{unit_id}.keywords in units.yaml is not a list; fix it in the raw editor first")
+        raise EditError(f"units.{unit_id}.keywords in units.yaml is not a list; fix it in the raw editor first",
+                        "edit_fix_raw", file="units.yaml")
     if keyword in [str(k) for k in keywords]:
-        raise EditError(f"'{keyword}' is already a keyword of unit '{unit_id}'")
+        raise EditError(f"'{keyword}' is already a keyword of unit '{unit_id}'", "keyword_known", word=keyword)
     keywords.append(keyword)  # in place, so that a flow list stays a flow list
     return _dump(data)
 
@@ -276,12 +287,12 @@ def set_notice(text: str, year: int, holidays: Sequence[NoticeHoliday]) -> str:
     """Write a year's notice under state_council in calendar.yaml's text, replacing any notice of that year."""
     data = _load(text)
     if not isinstance(data, CommentedMap):
-        raise EditError("calendar.yaml does not hold a mapping")
+        raise EditError("calendar.yaml does not hold a mapping", "edit_fix_raw", file="calendar.yaml")
     notices = data.get("state_council")
     if notices is None:
         notices = data["state_council"] = CommentedMap()
     if not isinstance(notices, CommentedMap):
-        raise EditError("state_council in calendar.yaml is not a mapping")
+        raise EditError("state_council in calendar.yaml is not a mapping", "edit_fix_raw", file="calendar.yaml")
     notices.fa.set_block_style()  # `state_council: {}` becomes a block with one year a line
     notice = CommentedMap()
     notice["holidays"] = CommentedSeq(_flow_map([("from", h.first), ("to", h.last), ("name", h.key)])
@@ -526,7 +537,8 @@ def _write_versions(schedule: CommentedMap, versions: Sequence[Mapping[str, Week
         raise EditError("the schedule's changes from a date are not those the form was opened on; open it again")
     for index, (node, weeks) in enumerate(zip(nodes, versions, strict=True)):
         if not isinstance(node, CommentedMap):
-            raise EditError("a change of this schedule is not a mapping; fix it in the raw editor first")
+            raise EditError("a change of this schedule is not a mapping; fix it in the raw editor first",
+                            "edit_fix_raw", file="schedules.yaml")
         days = _working_days(weeks)
         inherited = _working_days(versions[index - 1]) if index else None
         if index in changed:
@@ -619,7 +631,7 @@ def add_office(units_text: str, menu_text: str, office: NewOffice) -> tuple[str,
     parent = _entry(units, "units", office.parent)
     declared = units["units"]
     if office.id in declared:
-        raise EditError(f"units already has '{office.id}'; choose another id")
+        raise EditError(f"units already has '{office.id}'; choose another id", "office_id_taken", id=office.id)
     unit = CommentedMap()
     unit["kind"] = office.kind
     if office.kind != "bureau":
@@ -637,7 +649,8 @@ def add_office(units_text: str, menu_text: str, office: NewOffice) -> tuple[str,
     menu = _load(menu_text)
     options = _options(menu, office.menu)
     if office.key in options:
-        raise EditError(f"key {office.key} of menu '{office.menu}' is taken; choose a free key")
+        raise EditError(f"key {office.key} of menu '{office.menu}' is taken; choose a free key", "office_key_taken",
+                        press=office.key, menu=office.menu)
     label = _flow_map([(lang, _quoted(text)) for lang, text in office.label.items()])
     options[DoubleQuotedScalarString(office.key)] = CommentedMap([("label", label), ("unit", office.id)])
     return _dump(units), _dump(menu)

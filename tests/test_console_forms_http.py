@@ -271,7 +271,8 @@ def test_an_office_is_added_renamed_and_removed_with_its_menu_key_in_one_edit_ea
         "summary_ko": "무료 법률원조를 제공합니다.", "keywords": "法律援助，법률원조", "menu": "employment", "key": "2",
         "label_zh": "法律援助", "label_ko": "법률원조"})
     assert taken.status_code == 422
-    assert "key 2 of menu 'employment' is taken; choose a free key" in text(taken)
+    assert ('<ul class="field-error" id="key-error"><li>菜单 employment 的按键 2 已经有用处：'
+            "请选一个没用过的按键。") in text(taken)
     added = editor.post("/admin/edit/office/add", data={
         "csrf_token": csrf_token(editor, "/admin/edit"), "unit_id": "legal_aid", "name_zh": "图们市法律援助中心",
         "name_ko": "도문시 법률원조중심", "kind": "agency", "phone": "0433-3622999", "summary_zh": "提供免费法律援助。",

@@ -235,7 +235,7 @@ def test_a_units_yaml_that_does_not_parse_is_named_and_nothing_is_written(app: F
     refused = editor.post("/admin/figures/keyword/zh", data={"csrf_token": csrf_token(editor, THURSDAY),
                                                              "unit": "marriage_registry", "word": "扯证"})
     assert refused.status_code == 422
-    assert "the file does not parse as YAML" in text(refused) and 'name="draft"' not in text(refused)
+    assert "文件现在有格式错误，表格改不了" in text(refused) and 'name="draft"' not in text(refused)
     assert (menus / "units.yaml").read_text(encoding="utf-8") == broken
 
 

@@ -228,6 +228,11 @@ def _page(title: str, form: EditForm | None, fields: list[Any], result: Review |
                            field_errors=errors, base=edit_base(), **extra), status
 
 
+def refusal(exc: EditError) -> str:
+    """Say in the console's language why an edit cannot be made on the files as they are."""
+    return translate(exc.reason, lang(), **exc.fields)
+
+
 def _label(form: EditForm, labels: Mapping[str, str]) -> None:
     """Label the fields in the console's language (WTForms labels are fixed when the class is made)."""
     for name, key in labels.items():
@@ -322,7 +327,7 @@ def preview_day(section: str) -> ResponseReturnValue:
     try:
         candidate = add_calendar_entry(current["calendar.yaml"], section, entry)
     except EditError as exc:
-        return jsonify({"zh": "", "ko": "", "note": str(exc)})
+        return jsonify({"zh": "", "ko": "", "note": refusal(exc)})
     found, problems = check_candidate(live_dir(), {"calendar.yaml": candidate})
     if found is None:
         return jsonify({"zh": "", "ko": "", "note": next(p for p in problems if p.severity == "error").render(lang())})
@@ -405,7 +410,7 @@ def remove_day(section: str, index: int) -> ResponseReturnValue:
     try:
         candidate = {"calendar.yaml": remove_calendar_entry(current["calendar.yaml"], section, index)}
     except EditError as exc:
-        return _page(translate(f"remove_{section}", lang()), None, [], form_errors={"": [str(exc)]})
+        return _page(translate(f"remove_{section}", lang()), None, [], form_errors={"": [refusal(exc)]})
     entry = calendar_entries(current["calendar.yaml"], section)[index]
     written = entry.get("name")
     name: dict[str, Any] = dict(written) if isinstance(written, dict) else {}
@@ -678,7 +683,7 @@ def _week_page(title: str, layout: WeekLayout, help_text: str, unit_id: str | No
     try:
         edit = _week_edit(layout, typed, unit_id)
     except EditError as exc:
-        return _page(title, form, fields, form_errors={"": [str(exc)]}, **extra)
+        return _page(title, form, fields, form_errors={"": [refusal(exc)]}, **extra)
     return _page(title, form, fields, review(edit.current, edit.candidate, _week_paths(layout, edit.schedule_id),
                                              summary=edit.summary), **extra)
 
@@ -694,7 +699,7 @@ def _week_preview(layout: WeekLayout, unit_id: str | None) -> ResponseReturnValu
     try:
         edit = _week_edit(layout, typed, unit_id)
     except EditError as exc:
-        return jsonify({"zh": "", "ko": "", "note": str(exc)})
+        return jsonify({"zh": "", "ko": "", "note": refusal(exc)})
     found, problems = check_candidate(live_dir(), {**edit.current, **changed_files(edit.current, edit.candidate)})
     if found is None or edit.schedule_id not in found.schedules:
         error = next((p for p in problems if p.severity == "error"), None)
@@ -811,8 +816,8 @@ def add_office_form() -> ResponseReturnValue:
     try:
         units, menu = add_office(current["units.yaml"], current["menu.yaml"], office)
     except EditError as exc:
-        field = "unit_id" if "units already" in str(exc) else "key"
-        return _page(title, form, fields, form_errors={field: [str(exc)]})
+        field = {"office_id_taken": "unit_id", "office_key_taken": "key"}.get(exc.reason, "")
+        return _page(title, form, fields, form_errors={field: [refusal(exc)]})
     paths = {name: f"units.{unit_id}.{name.replace('_zh', '.zh').replace('_ko', '.ko')}"
              for name in ("name_zh", "name_ko", "kind", "phone", "summary_zh", "summary_ko", "keywords")}
     paths |= {"unit_id": f"units.{unit_id}", "key": f"menus.{form.menu.data}.options.{key}",

@@ -126,6 +126,18 @@ FORM_WORDS: dict[str, tuple[str, str]] = {
     "marked_called_back": ("已标为已回电：{caller} 的留言。", "{caller}의 메시지를 회답 전화함으로 표시했습니다."),
     "undo_called_back": ("撤销，改回“新留言”", "되돌리기, \"새 메시지\"로"),
     "unmarked": ("已改回新留言：{caller} 的留言。", "{caller}의 메시지를 새 메시지로 되돌렸습니다."),
+    # Edits that cannot be made on the files as they are
+    "edit_open_again": ("这一页打开以后，文件又被改过了：请重新打开这一页再改。",
+                        "이 페이지를 연 뒤 파일이 바뀌였습니다: 페이지를 다시 열고 고치십시오."),
+    "edit_does_not_parse": ("文件现在有格式错误，表格改不了：请先在“直接编辑”里按检查的说明改正。",
+                            "파일에 지금 형식 오류가 있어 양식으로 고칠 수 없습니다: 먼저 \"직접 편집\"에서 검사의 "
+                            "설명대로 고치십시오."),
+    "edit_fix_raw": ("{file} 的写法和表格要求的不一样：请在“直接编辑”里改。",
+                     "{file}의 쓰는 방식이 양식과 맞지 않습니다: \"직접 편집\"에서 고치십시오."),
+    "office_id_taken": ("已经有代号为 {id} 的办公室：请换一个代号。",
+                        "부호가 {id}인 부서가 이미 있습니다: 다른 부호를 쓰십시오."),
+    "office_key_taken": ("菜单 {menu} 的按键 {press} 已经有用处：请选一个没用过的按键。",
+                         "메뉴 {menu}의 {press}번은 이미 쓰고 있습니다: 쓰지 않은 번호를 고르십시오."),
     # Refusals
     "forbidden_title": ("没有权限", "권한이 없습니다"),
     "forbidden_role": ("这个页面要“{role}”角色才能使用；您的角色是“{mine}”。需要的话请找管理员。",
