@@ -22,7 +22,7 @@ from ivr.core.flow import Ask, CallFlow, Decision, Event, Node, NodeKind, Say, S
 from ivr.core.loader import FILES
 from ivr.core.model import LANGS, Lang
 from ivr.core.problems import Problem
-from ivr.core.speech import say_date, say_week
+from ivr.core.speech import say_date, say_week, with_particle
 from ivr.core.yamlsource import format_key_path
 from ivr.menu_edits import (
     CALENDAR_SECTIONS,
@@ -386,13 +386,18 @@ def _say_days(day: Any, first: Any = None, last: Any = None) -> str:
 def _day_errors(form: DayForm) -> dict[str, list[str]]:
     """Require one date, or a first and a last day; a date that is not one is refused at its field, quoting what
     was typed."""
-    bad = {name: [translate("bad_date_typed", lang(), typed=" ".join(form[name].raw_data or [])[:40])]
+    bad = {name: [_bad_date(" ".join(form[name].raw_data or [])[:40])]
            for name in ("day", "first", "last") if form[name].errors}
     if bad:
         return bad
     if form.day.data is None and (form.first.data is None or form.last.data is None):
         return {"day": [translate("date_or_range", lang())]}
     return {}
+
+
+def _bad_date(typed: str) -> str:
+    """Say that what was typed is no date, quoting it (in Korean with the topic particle its last sound asks for)."""
+    return translate("bad_date_typed", lang(), typed=typed, typed_topic=with_particle(f'"{typed}"', "는"))
 
 
 def _periods(value: str | None) -> tuple[str, ...]:
