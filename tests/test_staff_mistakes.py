@@ -1,5 +1,6 @@
 """Issue 17's mistakes beyond the 17 typical ones, each told in Chinese and in Korean with the line quoted, what is
-wrong and what to write: Chinese text without a Han character refused at a form's field, an impossible date in
+wrong and what to write: a Chinese name without a Han character or a Korean one without Hangul refused at a form's
+field, an impossible date in
 calendar.yaml, and a closure's reason said inside a sentence that reads naturally whatever staff wrote."""
 
 from __future__ import annotations
@@ -27,26 +28,36 @@ def text(response: object) -> str:
     return html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("lang", "where", "words"), [
-    ("zh", "menus/calendar.yaml 第", ("「- {date: 2026-12-24, name: {zh: Training, ko: 업무 연수}}」",
-                                     "没有一个汉字", "用中文写这一栏")),
-    ("ko", "menus/calendar.yaml ", ("「- {date: 2026-12-24, name: {zh: Training, ko: 업무 연수}}」",
-                                    "한자가 하나도 없습니다", "중국어(한자)로 쓰십시오")),
-])
-def test_chinese_text_without_a_han_character_is_refused_at_its_field(app: Flask, menus: Path, lang: str,
-                                                                      where: str, words: tuple[str, ...]) -> None:
+FIELD_MISTAKES = [  # (console language, field, the names typed, the words beside that field)
+    ("zh", "name_zh", ("Training", "업무 연수"), ("menus/calendar.yaml 第",
+     "「- {date: 2026-12-24, name: {zh: Training, ko: 업무 연수}}」", "没有一个汉字", "用中文写这一栏")),
+    ("ko", "name_zh", ("Training", "업무 연수"), ("menus/calendar.yaml ",
+     "「- {date: 2026-12-24, name: {zh: Training, ko: 업무 연수}}」", "한자가 하나도 없습니다",
+     "중국어(한자)로 쓰십시오")),
+    ("zh", "name_ko", ("业务培训", "业务培训"), ("menus/calendar.yaml 第",
+     "「- {date: 2026-12-24, name: {zh: 业务培训, ko: 业务培训}}」", "没有一个朝鲜文字", "朝鲜语语音念汉字",
+     "用朝鲜语（조선어）写这一栏")),
+    ("ko", "name_ko", ("业务培训", "业务培训"), ("menus/calendar.yaml ",
+     "「- {date: 2026-12-24, name: {zh: 业务培训, ko: 业务培训}}」", "조선글이 하나도 없습니다", "한자를 읽는",
+     "이 칸은 조선어로 쓰십시오")),
+]
+
+
+@pytest.mark.parametrize(("lang", "field", "typed", "words"), FIELD_MISTAKES,
+                         ids=[f"{f}-in-{lang}" for lang, f, _, _ in FIELD_MISTAKES])
+def test_a_name_in_the_wrong_script_is_refused_at_its_field(app: Flask, menus: Path, lang: str, field: str,
+                                                            typed: tuple[str, str], words: tuple[str, ...]) -> None:
     client = app.test_client()
     log_in(client, "editor")
     client.get(f"/admin/edit?lang={lang}")
     refused = client.post(CLOSURE, data={"csrf_token": csrf_token(client, CLOSURE), "day": "2026-12-24",
-                                         "name_zh": "Training", "name_ko": "업무 연수"})
+                                         "name_zh": typed[0], "name_ko": typed[1]})
     page = text(refused)
     assert refused.status_code == 422
-    at_field = page.split('id="name_zh-error">', 1)[1].split("</ul>", 1)[0]  # beside the Chinese name's field
-    assert where in at_field
+    at_field = page.split(f'id="{field}-error">', 1)[1].split("</ul>", 1)[0]  # beside that name's field
     for word in words:
         assert word in at_field, (word, at_field)
-    assert 'aria-describedby="name_zh-error"' in page
+    assert f'aria-describedby="{field}-error"' in page
     assert "closures: []" in (menus / "calendar.yaml").read_text(encoding="utf-8")
     assert Drafts(records(app)).of("editor") == []
 
