@@ -26,6 +26,7 @@ from ivr.core.speech import say_date, say_week, with_particle
 from ivr.core.yamlsource import format_key_path
 from ivr.menu_edits import (
     CALENDAR_SECTIONS,
+    WEEKDAY_KEYS,
     DayEntry,
     EditError,
     NewOffice,
@@ -440,8 +441,10 @@ def edit_schedule(schedule_id: str) -> ResponseReturnValue:
                         data={"slots": [", ".join(periods) for _, periods in slots]})
     while len(form.slots) < len(slots):
         form.slots.append_entry("")
+    sinces = [str(v.since) for v in hotline().schedules[schedule_id].versions] \
+        if schedule_id in hotline().schedules else []
     for entry, (path, _) in zip(form.slots, slots, strict=False):
-        entry.label.text = translate("hours_of", lang(), slot=format_key_path(path))
+        entry.label.text = translate("hours_of", lang(), slot=_slot_words(path, sinces))
     title = translate("edit_schedule", lang(), schedule=schedule_id)
     fields = list(form.slots)[:len(slots)]
     if request.method == "GET":
@@ -453,6 +456,28 @@ def edit_schedule(schedule_id: str) -> ResponseReturnValue:
     schedule = hotline().schedules.get(schedule_id)
     summary = translate("sum_schedule", lang(), schedule=schedule.name(lang()) if schedule else schedule_id)
     return _page(title, form, fields, review(current, candidate, paths, summary=summary))
+
+
+def _slot_words(path: tuple[str | int, ...], sinces: list[str]) -> str:
+    """Say which list of hours a field holds in the console's words: "冬季 周一至周四", "2027-01-01起 全年"."""
+    seasons = {season.id: season.name(lang()) for season in hotline().seasons}
+    said: list[str] = []
+    if path and path[0] == "changes" and len(path) > 1 and isinstance(path[1], int):
+        since = sinces[path[1] + 1] if path[1] + 1 < len(sinces) else "?"
+        said.append(translate("since_prefix", lang(), since=since).strip())
+        path = path[2:]
+    for key in path[1:]:  # after "hours"
+        text = str(key)
+        if text in seasons:
+            said.append(seasons[text])
+            continue
+        parts = text.split("-")
+        if all(part in WEEKDAY_KEYS for part in parts):
+            names = [translate(f"weekday_{WEEKDAY_KEYS.index(part)}", lang()) for part in parts]
+            said.append(names[0] if len(names) == 1 else translate("day_range", lang(), first=names[0], last=names[-1]))
+        else:
+            said.append(text)
+    return " ".join(said) or translate("all_year", lang())
 
 
 @bp.route("/edit/unit/<unit_id>", methods=["GET", "POST"])
