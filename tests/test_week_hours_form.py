@@ -214,3 +214,30 @@ def test_the_preview_says_the_hours_callers_will_hear_in_both_languages(editor: 
                                          "星期五，上午8点至11点30分，下午1点至3点30分，节假日除外")
     # A preview writes nothing.
     assert "employment_bureau:" not in (menus / "schedules.yaml").read_text(encoding="utf-8")
+
+
+def test_the_form_speaks_korean_in_the_korean_console(editor: FlaskClient) -> None:
+    page = text(editor.get("/admin/edit/schedule/marriage/week?lang=ko"))
+    fields = form_fields(page)
+    assert fields["토요일 업무"] == ("works-0-5", "") and fields["겨울철 금요일"][1] == "08:30-16:00"
+    assert '<legend>지금의 업무시간</legend>' in page
+    said = editor.get("/admin/edit/schedule/marriage/week/preview",
+                      query_string=submission(fields, **{"토요일 업무": "on", "여름철 토요일": "09:00-12:00",
+                                                         "겨울철 토요일": "09:00-12:00"})).get_json()
+    assert said["ko"] == ("일년 내내: 월요일부터 금요일까지 오전 8시 30분부터 오후 4시까지; "
+                          "토요일 오전 9시부터 낮 12시까지, 공휴일 제외")
+    assert said["note"] == "전화한 분이 부서 소개(1번)에서 듣는 업무시간"
+
+
+def test_unknown_schedules_and_offices_are_not_found_and_stray_fields_change_nothing(
+        editor: FlaskClient, menus: Path) -> None:
+    for path in ("/admin/edit/schedule/nonesuch/week", "/admin/edit/schedule/nonesuch/week/preview",
+                 "/admin/edit/unit/nonesuch/own-hours", "/admin/edit/unit/nonesuch/own-hours/preview"):
+        assert editor.get(path).status_code == 404, path
+    before = (menus / "schedules.yaml").read_text(encoding="utf-8")
+    fields = form_fields(text(editor.get("/admin/edit/schedule/marriage/week")))
+    # Fields no form has (a day 9, a version 7, a slot far beyond the form's) are ignored: nothing changes.
+    status, page = check(editor, "/admin/edit/schedule/marriage/week", {
+        **submission(fields), "works-0-9": "on", "works-7-5": "on", "slots-999": "09:00-12:00"})
+    assert status == 200 and 'id="unchanged"' in page
+    assert (menus / "schedules.yaml").read_text(encoding="utf-8") == before
