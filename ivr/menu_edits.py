@@ -472,10 +472,11 @@ def _day_groups(week: Week) -> list[tuple[str, list[str]]]:
             for first, last, periods in groups]
 
 
-def _week_node(week: Week) -> Any:
-    """A week as schedules.yaml writes it: one flow list when every day has the same hours, else by weekday."""
+def _week_node(week: Week, by_weekday: bool = False) -> Any:
+    """A week as schedules.yaml writes it: one flow list when every day has the same hours, else by weekday (always
+    by weekday when the working days are the week's own, not the schedule's days:)."""
     groups = _day_groups(week)
-    if len(groups) == 1:
+    if len(groups) == 1 and not by_weekday:
         return _flow_seq([_quoted(p) for p in groups[0][1]])
     return _flow_map([(key, _flow_seq([_quoted(p) for p in periods])) for key, periods in groups])
 
@@ -486,9 +487,11 @@ def week_hours_node(weeks: Mapping[str, Week]) -> Any:
     normal = {season: {day: list(p) for day, p in week.items()} for season, week in weeks.items()}
     if all(week == normal[next(iter(normal))] for week in normal.values()):
         return _week_node(first)
+    # Seasons with working days of their own (Saturdays in summer only) name their days: no days: can serve both.
+    own_days = len({frozenset(week) for week in weeks.values()}) > 1
     hours = CommentedMap()
     for season, week in weeks.items():
-        hours[season] = _week_node(week)
+        hours[season] = _week_node(week, by_weekday=own_days)
     return hours
 
 
@@ -546,7 +549,9 @@ def _write_versions(schedule: CommentedMap, versions: Sequence[Mapping[str, Week
             flat = isinstance(hours, list) or any(isinstance(week, list) for week in
                                                    (hours.values() if isinstance(hours, dict) else ()))
             node["hours"] = hours
-            if "days" in node or (flat and index == 0) or (index and days != inherited):
+            if len({frozenset(week) for week in weeks.values()}) > 1 and index == 0:
+                node.pop("days", None)  # each season names its own working days
+            elif "days" in node or (flat and index == 0) or (index and days != inherited):
                 _write_days(node, days)
         elif index and "days" not in node and days != inherited:
             _write_days(node, days)  # the version before it gained or lost a working day

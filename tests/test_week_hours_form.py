@@ -241,3 +241,25 @@ def test_unknown_schedules_and_offices_are_not_found_and_stray_fields_change_not
         **submission(fields), "works-0-9": "on", "works-7-5": "on", "slots-999": "09:00-12:00"})
     assert status == 200 and 'id="unchanged"' in page
     assert (menus / "schedules.yaml").read_text(encoding="utf-8") == before
+
+
+def test_saturdays_in_summer_only_name_each_season_s_days_and_stay_editable(editor: FlaskClient,
+                                                                           menus: Path) -> None:
+    fields = form_fields(text(editor.get("/admin/edit/schedule/marriage/week")))
+    status, page = check(editor, "/admin/edit/schedule/marriage/week", submission(
+        fields, 周六办公="on", 夏季周六="09:00-12:00"))
+    assert status == 200 and 'id="publish"' in page, page
+    assert "-    days: [mon, tue, wed, thu, fri]" in page and "+    days:" not in page
+    assert ('+      summer: {mon-fri: ["08:30-16:00"], sat: ["09:00-12:00"]}\n'
+            '+      winter: {mon-fri: ["08:30-16:00"]}') in page
+    publish(editor, page)
+    summer = place_call("2027-06-05T10:00:00+08:00", "12", MENUS_DIR=str(menus))  # a Saturday
+    assert summer.outcome is not None and summer.outcome.kind == Ending.FORWARDED
+    winter = place_call("2026-11-28T10:00:00+08:00", "12", MENUS_DIR=str(menus))
+    assert winter.outcome is not None and winter.outcome.kind != Ending.FORWARDED
+    # Opened again, the form keeps winter Saturdays off and checks as it is (nothing to publish).
+    editor.application.extensions["ivr.menus"].refresh()
+    fields = form_fields(text(editor.get("/admin/edit/schedule/marriage/week")))
+    assert fields["周六办公"][1] == "on" and fields["冬季周六"][1] == "" and fields["夏季周六"][1] == "09:00-12:00"
+    status, page = check(editor, "/admin/edit/schedule/marriage/week", submission(fields))
+    assert status == 200 and 'id="unchanged"' in page, page

@@ -625,6 +625,8 @@ def _typed_versions(layout: WeekLayout, form: EditForm, sent: Mapping[str, Any]
                 continue
             entry = form[f"slots-{n}"]
             periods = _periods(entry.data)
+            if cell.day in working and not periods and _season_day_off(layout, form, cell):
+                continue  # a day off in this season only, as written (Saturdays in summer only, say)
             if cell.day in working and not periods:
                 errors[entry.name] = [translate("required_what", lang(), what=entry.label.text,
                                                 example=translate("example_hours", lang()))]
@@ -635,6 +637,16 @@ def _typed_versions(layout: WeekLayout, form: EditForm, sent: Mapping[str, Any]
                 weeks[cell.season][cell.day] = periods
         versions.append(weeks)
     return versions, errors
+
+
+def _season_day_off(layout: WeekLayout, form: EditForm, cell: Cell) -> bool:
+    """Tell whether a working day's empty field keeps a day off of that season as written, while another season
+    has hours typed for that day."""
+    if layout.written[cell]:
+        return False
+    others = [n for n, other in enumerate(layout.cells) if other.version == cell.version and other.day == cell.day
+              and other.season != cell.season]
+    return any(_periods(form[f"slots-{n}"].data) for n in others)
 
 
 def _written_versions(layout: WeekLayout) -> list[dict[str, dict[int, tuple[str, ...]]]]:
