@@ -595,7 +595,10 @@ def _week_form(layout: WeekLayout) -> tuple[EditForm, list[Any], list[dict[str, 
         for cell, entry in zip(cells, typed, strict=True):
             entry.label.text = _cell_label(layout, cell)
         legend = translate("hours_now", lang()) if since is None else translate("hours_since", lang(), since=str(since))
-        groups.append({"legend": legend, "days": boxes, "fields": typed, "id": f"version-{version}"})
+        # A row of fields per season, so that each season's week reads across.
+        rows = [[entry for cell, entry in zip(cells, typed, strict=True) if cell.season == season.id]
+                for season in hotline().seasons]
+        groups.append({"legend": legend, "days": boxes, "rows": rows, "id": f"version-{version}"})
         fields.extend([*boxes, *typed])
     return form, fields, groups
 
