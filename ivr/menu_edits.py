@@ -15,7 +15,7 @@ import hashlib
 import io
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -472,10 +472,11 @@ def _day_groups(week: Week) -> list[tuple[str, list[str]]]:
             for first, last, periods in groups]
 
 
-def _week_node(week: Week) -> Any:
-    """A week as schedules.yaml writes it: one flow list when every day has the same hours, else by weekday."""
+def _week_node(week: Week, by_weekday: bool = False) -> Any:
+    """A week as schedules.yaml writes it: one flow list when every day has the same hours, else by weekday (always
+    by weekday when the working days are the week's own, not the schedule's days:)."""
     groups = _day_groups(week)
-    if len(groups) == 1:
+    if len(groups) == 1 and not by_weekday:
         return _flow_seq([_quoted(p) for p in groups[0][1]])
     return _flow_map([(key, _flow_seq([_quoted(p) for p in periods])) for key, periods in groups])
 
@@ -486,18 +487,84 @@ def week_hours_node(weeks: Mapping[str, Week]) -> Any:
     normal = {season: {day: list(p) for day, p in week.items()} for season, week in weeks.items()}
     if all(week == normal[next(iter(normal))] for week in normal.values()):
         return _week_node(first)
+    # Seasons with working days of their own (Saturdays in summer only) name their days: no days: can serve both.
+    own_days = len({frozenset(week) for week in weeks.values()}) > 1
     hours = CommentedMap()
     for season, week in weeks.items():
-        hours[season] = _week_node(week)
+        hours[season] = _week_node(week, by_weekday=own_days)
     return hours
 
 
-def set_week_hours(text: str, schedule_id: str, weeks: Mapping[str, Week]) -> str:
-    """Write a schedule's hours (those before any change from a date) by season and weekday in schedules.yaml's
-    text; its name, working days, changes and the comments around it stay."""
+def _days_node(days: frozenset[int]) -> CommentedSeq:
+    """Write working days as schedules.yaml's comments do: runs of weekdays as ranges, [mon-fri] or [mon-fri, sun]."""
+    return _flow_seq([key for key, _ in _day_groups(dict.fromkeys(days, ()))])
+
+
+def _written_days(node: Any) -> frozenset[int] | None:
+    """Read a days: list as written ([mon-fri], [mon, tue]); None when it is not one the form can read."""
+    if not isinstance(node, list):
+        return None
+    found: set[int] = set()
+    for item in node:
+        parts = [part.strip().lower() for part in str(item).split("-")]
+        if len(parts) > 2 or any(part not in WEEKDAY_KEYS for part in parts):
+            return None
+        found |= set(range(WEEKDAY_KEYS.index(parts[0]), WEEKDAY_KEYS.index(parts[-1]) + 1))
+    return frozenset(found)
+
+
+def _working_days(weeks: Mapping[str, Week]) -> frozenset[int]:
+    return frozenset(day for week in weeks.values() for day in week)
+
+
+def _write_days(node: CommentedMap, days: frozenset[int]) -> None:
+    """Give a schedule or a change the days: it needs, before its hours:, keeping a list that already says them."""
+    if _written_days(node.get("days")) == days:
+        return
+    if "days" in node:
+        node["days"] = _days_node(days)
+    else:
+        node.insert(list(node).index("hours") if "hours" in node else len(node), "days", _days_node(days))
+
+
+def _write_versions(schedule: CommentedMap, versions: Sequence[Mapping[str, Week]], changed: Collection[int]) -> None:
+    """Write the hours of the versions in `changed` (0: the hours before any change; i: the i-th change from a date)
+    into a schedule, with the working days each needs.
+
+    A flat list of hours needs days:; a change without days: keeps the working days of the version before it, so it
+    gets a days: of its own when its working days differ. A version not changed keeps its text as written.
+    """
+    changes = schedule.get("changes")
+    nodes: list[Any] = [schedule, *(changes if isinstance(changes, list) else [])]
+    if len(nodes) != len(versions):
+        raise EditError("the schedule's changes from a date are not those the form was opened on; open it again")
+    for index, (node, weeks) in enumerate(zip(nodes, versions, strict=True)):
+        if not isinstance(node, CommentedMap):
+            raise EditError("a change of this schedule is not a mapping; fix it in the raw editor first",
+                            "edit_fix_raw", file="schedules.yaml")
+        days = _working_days(weeks)
+        inherited = _working_days(versions[index - 1]) if index else None
+        if index in changed:
+            hours = week_hours_node(weeks)
+            flat = isinstance(hours, list) or any(isinstance(week, list) for week in
+                                                   (hours.values() if isinstance(hours, dict) else ()))
+            node["hours"] = hours
+            if len({frozenset(week) for week in weeks.values()}) > 1 and index == 0:
+                node.pop("days", None)  # each season names its own working days
+            elif "days" in node or (flat and index == 0) or (index and days != inherited):
+                _write_days(node, days)
+        elif index and "days" not in node and days != inherited:
+            _write_days(node, days)  # the version before it gained or lost a working day
+
+
+def set_week_hours(text: str, schedule_id: str, versions: Sequence[Mapping[str, Week]],
+                   changed: Collection[int] | None = None) -> str:
+    """Write a schedule's hours by version (0: before any change from a date, then each change), season and
+    weekday in schedules.yaml's text, with the working days they give (a weekday added or taken away); its name and
+    the comments around it stay."""
     data = _load(text)
     schedule = _entry(data, "schedules", schedule_id)
-    schedule["hours"] = week_hours_node(weeks)
+    _write_versions(schedule, versions, range(len(versions)) if changed is None else changed)
     return _dump(data)
 
 
@@ -510,9 +577,11 @@ def free_schedule_id(text: str, wanted: str) -> str:
 
 
 def add_own_schedule(schedules_text: str, units_text: str, unit_id: str, new_id: str, copy_of: str,
-                     name: Mapping[str, str], weeks: Mapping[str, Week]) -> tuple[str, str]:
-    """Give a unit a schedule of its own: `new_id`, named `name`, with the working days and changes of `copy_of`
-    and the given hours, written after the other schedules; the unit's schedule: then names it.
+                     name: Mapping[str, str], versions: Sequence[Mapping[str, Week]],
+                     changed: Collection[int] | None = None) -> tuple[str, str]:
+    """Give a unit a schedule of its own: `new_id`, named `name`, a copy of `copy_of` (working days, hours, changes
+    from a date) with the hours of the versions in `changed` as given, written after the other schedules; the unit's
+    schedule: then names it.
 
     Return the new texts of schedules.yaml and units.yaml.
     """
@@ -523,11 +592,10 @@ def add_own_schedule(schedules_text: str, units_text: str, unit_id: str, new_id:
         raise EditError(f"schedules already has '{new_id}'; open the page again")
     own = CommentedMap()
     own["name"] = _flow_map([(lang, text) for lang, text in name.items()])
-    if "days" in source:
-        own["days"] = copy.deepcopy(source["days"])
-    own["hours"] = week_hours_node(weeks)
-    if "changes" in source:
-        own["changes"] = copy.deepcopy(source["changes"])
+    for key in ("days", "hours", "changes"):
+        if key in source:
+            own[key] = copy.deepcopy(source[key])
+    _write_versions(own, versions, range(len(versions)) if changed is None else changed)
     schedules[new_id] = own
     units = _load(units_text)
     unit = _entry(units, "units", unit_id)

@@ -132,7 +132,7 @@ def test_an_impossible_date_is_refused_at_its_field_quoting_what_was_typed(edito
     assert "请填写名称（朝鲜文），例如：업무 연수。" in page
     korean = text(editor.post(path + "?lang=ko", data={"csrf_token": csrf_token(editor, path), "day": "2026-13-01",
                                                        "name_zh": "业务培训", "name_ko": "업무 연수"}))
-    assert '"2026-13-01"는 날짜가 아닙니다: 실제로 있는 날짜를 년-월-일로 쓰십시오. 례: 2026-12-24.' in korean
+    assert '"2026-13-01"은 날짜가 아닙니다: 실제로 있는 날짜를 년-월-일로 쓰십시오. 례: 2026-12-24.' in korean
     assert "closures: []" in (menus / "calendar.yaml").read_text(encoding="utf-8")
 
 

@@ -13,19 +13,22 @@ from typing import Any
 from flask import abort, current_app, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, FieldList, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 
 from ivr.clock import ClockError, parse_moment
 from ivr.core.decision import Ask, Decision, Event, Node, NodeKind, Say, Step
 from ivr.core.flow import CallFlow
+from ivr.core.korean import with_particle
 from ivr.core.loader import FILES
-from ivr.core.model import LANGS
+from ivr.core.model import LANGS, Lang
 from ivr.core.problems import Problem
+from ivr.core.speech import say_date, say_week
 from ivr.core.yamlsource import format_key_path
 from ivr.menu_edits import (
     CALENDAR_SECTIONS,
+    WEEKDAY_KEYS,
     DayEntry,
     EditError,
     NewOffice,
@@ -232,6 +235,11 @@ def _page(title: str, form: EditForm | None, fields: list[Any], result: Review |
                            field_errors=errors, base=edit_base(), **extra), status
 
 
+def refusal(exc: EditError) -> str:
+    """Say in the console's language why an edit cannot be made on the files as they are."""
+    return edit_refusal(exc, hotline(), lang())
+
+
 def _label(form: EditForm, labels: Mapping[str, str]) -> None:
     """Label the fields in the console's language (WTForms labels are fixed when the class is made)."""
     for name, key in labels.items():
@@ -386,13 +394,18 @@ def _say_days(day: Any, first: Any = None, last: Any = None) -> str:
 def _day_errors(form: DayForm) -> dict[str, list[str]]:
     """Require one date, or a first and a last day; a date that is not one is refused at its field, quoting what
     was typed."""
-    bad = {name: [translate("bad_date_typed", lang(), typed=" ".join(form[name].raw_data or [])[:40])]
+    bad = {name: [_bad_date(" ".join(form[name].raw_data or [])[:40])]
            for name in ("day", "first", "last") if form[name].errors}
     if bad:
         return bad
     if form.day.data is None and (form.first.data is None or form.last.data is None):
         return {"day": [translate("date_or_range", lang())]}
     return {}
+
+
+def _bad_date(typed: str) -> str:
+    """Say that what was typed is no date, quoting it (in Korean with the topic particle its last sound asks for)."""
+    return translate("bad_date_typed", lang(), typed=typed, typed_topic=with_particle(f'"{typed}"', "는"))
 
 
 def _periods(value: str | None) -> tuple[str, ...]:
@@ -454,6 +467,28 @@ def edit_schedule(schedule_id: str) -> ResponseReturnValue:
     return _page(title, form, fields, review(current, candidate, paths, summary=summary))
 
 
+def _slot_words(path: tuple[str | int, ...], sinces: list[str]) -> str:
+    """Say which list of hours a field holds in the console's words: "冬季 周一至周四", "2027-01-01起 全年"."""
+    seasons = {season.id: season.name(lang()) for season in hotline().seasons}
+    said: list[str] = []
+    if path and path[0] == "changes" and len(path) > 1 and isinstance(path[1], int):
+        since = sinces[path[1] + 1] if path[1] + 1 < len(sinces) else "?"
+        said.append(translate("since_prefix", lang(), since=since).strip())
+        path = path[2:]
+    for key in path[1:]:  # after "hours"
+        text = str(key)
+        if text in seasons:
+            said.append(seasons[text])
+            continue
+        parts = text.split("-")
+        if all(part in WEEKDAY_KEYS for part in parts):
+            names = [translate(f"weekday_{WEEKDAY_KEYS.index(part)}", lang()) for part in parts]
+            said.append(names[0] if len(names) == 1 else translate("day_range", lang(), first=names[0], last=names[-1]))
+        else:
+            said.append(text)
+    return " ".join(said) or translate("all_year", lang())
+
+
 @bp.route("/edit/unit/<unit_id>", methods=["GET", "POST"])
 @requires("editor")
 def edit_unit(unit_id: str) -> ResponseReturnValue:
@@ -486,84 +521,285 @@ def edit_unit(unit_id: str) -> ResponseReturnValue:
     return _page(title, form, fields, review(current, candidate, paths, summary=summary))
 
 
-Cell = tuple[str, int]  # a season id and a weekday (0 = Monday): one field of the hours-by-weekday forms
+@dataclass(frozen=True)
+class Cell:
+    """One hours field of the hours-by-weekday forms: a version (0: the hours before any change from a date, then
+    each change), a season and a weekday (0 = Monday)."""
+
+    version: int
+    season: str
+    day: int
 
 
-def _cells(schedule_id: str) -> tuple[list[Cell], dict[Cell, str]]:
-    """Return the fields of a schedule's hours by season and working day, and each one's hours as written."""
+@dataclass(frozen=True)
+class WeekLayout:
+    """A schedule as the hours-by-weekday forms show it: each version's date and working days, and the hours
+    written for each cell (empty on a day off)."""
+
+    schedule_id: str
+    sinces: tuple[date | None, ...]
+    workdays: tuple[frozenset[int], ...]
+    written: Mapping[Cell, str]
+    cells: tuple[Cell, ...]  # in the order of the fields' numbers: slots-0, slots-1...
+
+
+def _layout(schedule_id: str) -> WeekLayout:
+    """Return the fields of a schedule's hours: every weekday of every season of every version.
+
+    The fields of the first version's working days come first (slots-0...), as before a day could be added, so
+    that a form sent without the other fields means what it meant then.
+    """
     current = hotline()
     schedule = current.schedules[schedule_id]
-    first = schedule.versions[0]
-    cells: list[Cell] = []
     written: dict[Cell, str] = {}
-    for season in current.seasons:
-        week = first.seasons[season.id]
-        for day in sorted(week.days):
-            cells.append((season.id, day))
-            written[season.id, day] = ", ".join(str(period) for period in week.days[day])
-    return cells, written
+    workdays: list[frozenset[int]] = []
+    for index, version in enumerate(schedule.versions):
+        workdays.append(frozenset().union(*(week.weekdays for week in version.seasons.values())))
+        for season in current.seasons:
+            week = version.seasons[season.id]
+            for day in range(7):
+                written[Cell(index, season.id, day)] = ", ".join(str(p) for p in week.days.get(day, ()))
+    every = [Cell(v, season.id, day) for v in range(len(schedule.versions)) for season in current.seasons
+             for day in range(7)]
+    first = [cell for cell in every if cell.version == 0 and written[cell]]
+    return WeekLayout(schedule_id, tuple(v.since for v in schedule.versions), tuple(workdays), written,
+                      tuple(first + [cell for cell in every if cell not in first]))
 
 
-def _cell_label(cell: Cell) -> str:
-    season = next((s for s in hotline().seasons if s.id == cell[0]), None)
-    return translate("day_hours", lang(), season=season.name(lang()) if season else cell[0],
-                     weekday=translate(f"weekday_{cell[1]}", lang()))
+def _since_prefix(layout: WeekLayout, version: int, chosen: Lang) -> str:
+    since = layout.sinces[version]
+    return "" if since is None else translate("since_prefix", chosen, since=str(since))
 
 
-def _week_form(cells: list[Cell], written: Mapping[Cell, str]) -> tuple[ScheduleForm, list[Any]]:
-    form = ScheduleForm(request.form if request.method == "POST" else None,
-                        data={"slots": [written[cell] for cell in cells]})
-    while len(form.slots) < len(cells):
-        form.slots.append_entry("")
-    fields = list(form.slots)[:len(cells)]
-    for entry, cell in zip(fields, cells, strict=True):
-        entry.label.text = _cell_label(cell)
-    return form, fields
+def _cell_label(layout: WeekLayout, cell: Cell) -> str:
+    season = next((s for s in hotline().seasons if s.id == cell.season), None)
+    said = translate("day_hours", lang(), season=season.name(lang()) if season else cell.season,
+                     weekday=translate(f"weekday_{cell.day}", lang()))
+    return _since_prefix(layout, cell.version, lang()) + said
 
 
-def _typed_weeks(cells: list[Cell], fields: list[Any]) -> tuple[dict[str, dict[int, tuple[str, ...]]],
-                                                                dict[str, list[str]]]:
-    """Read the hours typed for each season and day; an empty field says what to write there."""
-    weeks: dict[str, dict[int, tuple[str, ...]]] = {}
+def _workday_name(version: int, day: int) -> str:
+    return f"works-{version}-{day}"
+
+
+def _week_form(layout: WeekLayout) -> tuple[EditForm, list[Any], list[dict[str, Any]]]:
+    """Build the form: per version a group with its working days (check boxes) and each season's hours per day."""
+    hours = {f"slots-{n}": StringField() for n in range(len(layout.cells))}
+    days = {_workday_name(v, day): BooleanField() for v in range(len(layout.sinces)) for day in range(7)}
+    form_class = type("WeekForm", (EditForm,), {**hours, **days})
+    data: dict[str, str | bool] = {f"slots-{n}": layout.written[cell] for n, cell in enumerate(layout.cells)}
+    data |= {_workday_name(v, day): day in layout.workdays[v] for v in range(len(layout.sinces)) for day in range(7)}
+    form = form_class(request.form if request.method == "POST" else None, data=data)
+    number = {cell: n for n, cell in enumerate(layout.cells)}
+    groups: list[dict[str, Any]] = []
+    fields: list[Any] = []
+    for version, since in enumerate(layout.sinces):
+        boxes = [form[_workday_name(version, day)] for day in range(7)]
+        for day, box in enumerate(boxes):
+            box.label.text = _since_prefix(layout, version, lang()) + translate(
+                "works_on", lang(), weekday=translate(f"weekday_{day}", lang()))
+        cells = sorted((cell for cell in layout.cells if cell.version == version),
+                       key=lambda c: ([s.id for s in hotline().seasons].index(c.season), c.day))
+        typed = [form[f"slots-{number[cell]}"] for cell in cells]
+        for cell, entry in zip(cells, typed, strict=True):
+            entry.label.text = _cell_label(layout, cell)
+        legend = translate("hours_now", lang()) if since is None else translate("hours_since", lang(), since=str(since))
+        # A row of fields per season, so that each season's week reads across.
+        rows = [[entry for cell, entry in zip(cells, typed, strict=True) if cell.season == season.id]
+                for season in hotline().seasons]
+        groups.append({"legend": legend, "days": boxes, "rows": rows, "id": f"version-{version}"})
+        fields.extend([*boxes, *typed])
+    return form, fields, groups
+
+
+def _typed_versions(layout: WeekLayout, form: EditForm, sent: Mapping[str, Any]
+                    ) -> tuple[list[dict[str, dict[int, tuple[str, ...]]]], dict[str, list[str]]]:
+    """Read each version's working days and the hours typed for each season and working day.
+
+    A working day without hours says what to write; hours typed for a day that is not ticked as a working day are
+    refused rather than dropped. A client that never showed the boxes (no `workdays_shown`, no box ticked) keeps the
+    working days.
+    """
+    versions: list[dict[str, dict[int, tuple[str, ...]]]] = []
     errors: dict[str, list[str]] = {}
-    for (season, day), entry in zip(cells, fields, strict=True):
-        periods = _periods(entry.data)
-        if not periods:
-            errors[entry.name] = [translate("required_what", lang(), what=entry.label.text,
-                                            example=translate("example_hours", lang()))]
-        weeks.setdefault(season, {})[day] = periods
-    return weeks, errors
+    seasons = [season.id for season in hotline().seasons]
+    for version in range(len(layout.sinces)):
+        names = [_workday_name(version, day) for day in range(7)]
+        if "workdays_shown" in sent or any(name in sent for name in names):
+            working = {day for day in range(7) if form[names[day]].data}
+        else:
+            working = set(layout.workdays[version])
+        if not working:
+            errors[names[0]] = [translate("no_workday_ticked", lang())]
+        weeks: dict[str, dict[int, tuple[str, ...]]] = {season: {} for season in seasons}
+        for n, cell in enumerate(layout.cells):
+            if cell.version != version:
+                continue
+            entry = form[f"slots-{n}"]
+            periods = _periods(entry.data)
+            if cell.day in working and not periods and _season_day_off(layout, form, cell):
+                continue  # a day off in this season only, as written (Saturdays in summer only, say)
+            if cell.day in working and not periods:
+                errors[entry.name] = [translate("required_what", lang(), what=entry.label.text,
+                                                example=translate("example_hours", lang()))]
+            elif cell.day not in working and periods:
+                errors[entry.name] = [translate("hours_on_day_off", lang(), what=entry.label.text,
+                                                box=form[names[cell.day]].label.text)]
+            if cell.day in working:
+                weeks[cell.season][cell.day] = periods
+        versions.append(weeks)
+    return versions, errors
 
 
-def _changed_cells(cells: list[Cell], written: Mapping[Cell, str], fields: list[Any]) -> str:
-    """Say the days whose hours changed, for the publish note: "冬季周五 08:00-11:30, 13:00-15:30"."""
-    said = [f"{_cell_label(cell)} {', '.join(_periods(entry.data))}" for cell, entry in zip(cells, fields, strict=True)
-            if _periods(entry.data) != _periods(written[cell])]
+def _season_day_off(layout: WeekLayout, form: EditForm, cell: Cell) -> bool:
+    """Tell whether a working day's empty field keeps a day off of that season as written, while another season
+    has hours typed for that day."""
+    if layout.written[cell]:
+        return False
+    others = [n for n, other in enumerate(layout.cells) if other.version == cell.version and other.day == cell.day
+              and other.season != cell.season]
+    return any(_periods(form[f"slots-{n}"].data) for n in others)
+
+
+def _written_versions(layout: WeekLayout) -> list[dict[str, dict[int, tuple[str, ...]]]]:
+    written: list[dict[str, dict[int, tuple[str, ...]]]] = [
+        {season.id: {} for season in hotline().seasons} for _ in layout.sinces]
+    for cell in layout.cells:
+        if layout.written[cell]:
+            written[cell.version][cell.season][cell.day] = _periods(layout.written[cell])
+    return written
+
+
+def _changed_cells(layout: WeekLayout, typed: list[dict[str, dict[int, tuple[str, ...]]]]) -> str:
+    """Say the days whose hours changed, for the publish note: "冬季周五 08:00-11:30, 13:00-15:30；冬季周六 不办公"."""
+    before = _written_versions(layout)
+    said = []
+    for cell in sorted(layout.cells, key=lambda c: (c.version, [s.id for s in hotline().seasons].index(c.season),
+                                                       c.day)):
+        old, new = before[cell.version][cell.season].get(cell.day), typed[cell.version][cell.season].get(cell.day)
+        if old != new:
+            said.append(f"{_cell_label(layout, cell)} "
+                        f"{', '.join(new) if new else translate('day_off', lang())}")
     return "；".join(said) if lang() == "zh" else "; ".join(said)
+
+
+def _changed_versions(layout: WeekLayout, typed: list[dict[str, dict[int, tuple[str, ...]]]]) -> set[int]:
+    return {v for v, (old, new) in enumerate(zip(_written_versions(layout), typed, strict=True)) if old != new}
+
+
+@dataclass(frozen=True)
+class WeekEdit:
+    """What an hours-by-weekday form asks for: the candidate texts, where each field's problems go, a summary."""
+
+    current: dict[str, str]
+    candidate: dict[str, str]
+    schedule_id: str  # the schedule the callers' sentence is read from (an office's own: the new one)
+    summary: str
+
+
+def _week_edit(layout: WeekLayout, typed: list[dict[str, dict[int, tuple[str, ...]]]],
+               unit_id: str | None) -> WeekEdit:
+    """Make the candidate texts of a weekday form: the schedule's hours, or an office's own schedule."""
+    current = read_texts(live_dir())
+    changed = _changed_versions(layout, typed)
+    weeks = [{season: dict(week) for season, week in version.items()} for version in typed]
+    name = hotline().schedules[layout.schedule_id].name(lang())
+    if unit_id is None:
+        candidate = {"schedules.yaml": set_week_hours(current["schedules.yaml"], layout.schedule_id, weeks, changed)}
+        return WeekEdit(current, candidate, layout.schedule_id,
+                        translate("sum_week", lang(), schedule=name, hours=_changed_cells(layout, typed)))
+    unit = hotline().units[unit_id]
+    new_id = free_schedule_id(current["schedules.yaml"], unit_id)
+    names = {"zh": translate("own_schedule_name_zh", "zh", unit=unit.name("zh")),
+             "ko": translate("own_schedule_name_ko", "ko", unit=unit.name("ko"))}
+    schedules, units = add_own_schedule(current["schedules.yaml"], current["units.yaml"], unit_id, new_id,
+                                        layout.schedule_id, names, weeks, changed)
+    return WeekEdit(current, {"schedules.yaml": schedules, "units.yaml": units}, new_id,
+                    translate("sum_own_hours", lang(), unit=unit.name(lang()), hours=_changed_cells(layout, typed)))
+
+
+def _week_paths(layout: WeekLayout, schedule_id: str) -> dict[str, str]:
+    """Tie a check's problems to the fields: a version's problems to its first working day box."""
+    paths = {_workday_name(0, 0): f"schedules.{schedule_id}"}
+    paths |= {_workday_name(v, 0): f"schedules.{schedule_id}.changes[{v - 1}]" for v in range(1, len(layout.sinces))}
+    return paths
+
+
+def _week_page(title: str, layout: WeekLayout, help_text: str, unit_id: str | None,
+               preview: str) -> ResponseReturnValue:
+    form, fields, groups = _week_form(layout)
+    extra: dict[str, Any] = {"help": help_text, "groups": groups, "preview": preview}
+    if request.method == "GET":
+        return _page(title, form, fields, **extra)
+    typed, form_errors = _typed_versions(layout, form, request.form)
+    if form_errors:
+        return _page(title, form, fields, form_errors=form_errors, **extra)
+    try:
+        edit = _week_edit(layout, typed, unit_id)
+    except EditError as exc:
+        return _page(title, form, fields, form_errors={"": [refusal(exc)]}, **extra)
+    return _page(title, form, fields, review(edit.current, edit.candidate, _week_paths(layout, edit.schedule_id),
+                                             summary=edit.summary), **extra)
+
+
+def _week_preview(layout: WeekLayout, unit_id: str | None) -> ResponseReturnValue:
+    """Say, as JSON in both languages, the hours callers will hear in an office's information with the typed hours:
+    the core's own sentence for each version and season, from the menus checked with the edit in them."""
+    form, _, _ = _week_form(layout)
+    form.process(request.args)
+    typed, errors = _typed_versions(layout, form, request.args)
+    if errors:
+        return jsonify({"zh": "", "ko": "", "note": next(iter(errors.values()))[0]})
+    try:
+        edit = _week_edit(layout, typed, unit_id)
+    except EditError as exc:
+        return jsonify({"zh": "", "ko": "", "note": refusal(exc)})
+    found, problems = check_candidate(live_dir(), {**edit.current, **changed_files(edit.current, edit.candidate)})
+    if found is None or edit.schedule_id not in found.schedules:
+        error = next((p for p in problems if p.severity == "error"), None)
+        return jsonify({"zh": "", "ko": "", "note": error.render(lang()) if error else ""})
+    schedule = found.schedules[edit.schedule_id]
+    said: dict[str, str] = {}
+    for code in LANGS:
+        lines = []
+        for version in schedule.versions:
+            weeks = [(season, version.seasons[season.id]) for season in found.seasons]
+            alike = all(week == weeks[0][1] for _, week in weeks)
+            prefix = "" if version.since is None else say_since(version.since, code)
+            for season, week in weeks[:1] if alike else weeks:
+                where = translate("all_year", code) if alike else season.name(code)
+                lines.append(f"{prefix}{where}{'：' if code == 'zh' else ': '}{say_week(week, code)}")
+        said[code] = "\n".join(lines)
+    return jsonify({**said, "note": translate("week_preview_note", lang())})
+
+
+def say_since(since: date, code: Lang) -> str:
+    """Say "from this date on" before a version's hours, as the information says a change."""
+    return f"从{say_date(since, code)}起，" if code == "zh" else f"{say_date(since, code)}부터 "
 
 
 @bp.route("/edit/schedule/<schedule_id>/week", methods=["GET", "POST"])
 @requires("editor")
 def edit_week(schedule_id: str) -> ResponseReturnValue:
-    """Change a schedule's hours day by day and season by season (Friday apart, say); the file gets mon-thu: and
-    fri: lists, or one list when every day is alike."""
+    """Change a schedule's hours day by day, season by season and change by change (Friday apart, a Saturday added,
+    say); the file gets mon-thu: and fri: lists, or one list when every day is alike, with the working days."""
     if schedule_id not in hotline().schedules:
         abort(404)
-    cells, written = _cells(schedule_id)
-    form, fields = _week_form(cells, written)
+    layout = _layout(schedule_id)
     name = hotline().schedules[schedule_id].name(lang())
     title = translate("week_hours_of", lang(), schedule=name)
     shared = [u.name(lang()) for u in hotline().units.values() if u.schedule.id == schedule_id]
     help_text = f"{translate('week_hours_help', lang())} {'、'.join(shared)}"
-    if request.method == "GET":
-        return _page(title, form, fields, help=help_text)
-    weeks, form_errors = _typed_weeks(cells, fields)
-    if form_errors:
-        return _page(title, form, fields, form_errors=form_errors, help=help_text)
-    current = read_texts(live_dir())
-    candidate = {"schedules.yaml": set_week_hours(current["schedules.yaml"], schedule_id, weeks)}
-    summary = translate("sum_week", lang(), schedule=name, hours=_changed_cells(cells, written, fields))
-    return _page(title, form, fields, review(current, candidate, {}, summary=summary), help=help_text)
+    return _week_page(title, layout, help_text, None, url_for("admin.preview_week", schedule_id=schedule_id))
+
+
+@bp.get("/edit/schedule/<schedule_id>/week/preview")
+@requires("editor")
+def preview_week(schedule_id: str) -> ResponseReturnValue:
+    """The hours callers will hear with the typed ones, as JSON in both languages (the form's live preview)."""
+    if schedule_id not in hotline().schedules:
+        abort(404)
+    return _week_preview(_layout(schedule_id), None)
 
 
 @bp.route("/edit/unit/<unit_id>/own-hours", methods=["GET", "POST"])
@@ -574,28 +810,23 @@ def own_hours(unit_id: str) -> ResponseReturnValue:
     unit = hotline().units.get(unit_id)
     if unit is None:
         abort(404)
-    current = read_texts(live_dir())
     source = unit.schedule.id
-    new_id = free_schedule_id(current["schedules.yaml"], unit_id)
-    cells, written = _cells(source)
-    form, fields = _week_form(cells, written)
     title = translate("own_hours_title", lang(), unit=unit.name(lang()))
     others = sum(1 for u in hotline().units.values() if u.schedule.id == source and u.id != unit_id)
     help_text = translate("own_hours_help", lang(), unit=unit.name(lang()), schedule=unit.schedule.name(lang()),
                           others=others,
                           new_name=translate(f"own_schedule_name_{lang()}", lang(), unit=unit.name(lang())))
-    if request.method == "GET":
-        return _page(title, form, fields, help=help_text)
-    weeks, form_errors = _typed_weeks(cells, fields)
-    if form_errors:
-        return _page(title, form, fields, form_errors=form_errors, help=help_text)
-    name = {"zh": translate("own_schedule_name_zh", "zh", unit=unit.name("zh")),
-            "ko": translate("own_schedule_name_ko", "ko", unit=unit.name("ko"))}
-    schedules, units = add_own_schedule(current["schedules.yaml"], current["units.yaml"], unit_id, new_id, source,
-                                        name, weeks)
-    summary = translate("sum_own_hours", lang(), unit=unit.name(lang()), hours=_changed_cells(cells, written, fields))
-    return _page(title, form, fields, review(current, {"schedules.yaml": schedules, "units.yaml": units}, {},
-                                             summary=summary), help=help_text)
+    return _week_page(title, _layout(source), help_text, unit_id, url_for("admin.preview_own_hours", unit_id=unit_id))
+
+
+@bp.get("/edit/unit/<unit_id>/own-hours/preview")
+@requires("editor")
+def preview_own_hours(unit_id: str) -> ResponseReturnValue:
+    """The hours callers of the office will hear with its own typed hours, as JSON in both languages."""
+    unit = hotline().units.get(unit_id)
+    if unit is None:
+        abort(404)
+    return _week_preview(_layout(unit.schedule.id), unit_id)
 
 
 def _unit_change(written: Mapping[str, Any], phone: str | None, schedule: str) -> str:
