@@ -20,7 +20,6 @@ from wtforms.widgets import TextInput
 from ivr.clock import ClockError, parse_moment
 from ivr.core.decision import Ask, Decision, Event, Node, NodeKind, Say, Step
 from ivr.core.flow import CallFlow
-from ivr.core.korean import with_particle
 from ivr.core.loader import FILES
 from ivr.core.model import LANGS, Lang
 from ivr.core.problems import Problem
@@ -405,7 +404,7 @@ def _day_errors(form: DayForm) -> dict[str, list[str]]:
 
 def _bad_date(typed: str) -> str:
     """Say that what was typed is no date, quoting it (in Korean with the topic particle its last sound asks for)."""
-    return translate("bad_date_typed", lang(), typed=typed, typed_topic=with_particle(f'"{typed}"', "는"))
+    return translate("bad_date_typed", lang(), typed=f"“{typed}”" if lang() == "zh" else f'"{typed}"')
 
 
 def _periods(value: str | None) -> tuple[str, ...]:

@@ -44,8 +44,8 @@ FORM_WORDS: dict[str, tuple[str, str]] = {
     "preview_help": ("随着填写更新；中文和朝鲜语都显示。", "쓰는 대로 바뀝니다. 중국어와 조선어로 보입니다."),
     "preview_at": ("{at} 打给{unit}时", "{at}에 {unit}에 전화하면"),
     # Dates and empty fields
-    "bad_date_typed": ("“{typed}”不是日期：请按 年-月-日 写一个真实存在的日期，例如 2026-12-24。",
-                       "{typed_topic} 날짜가 아닙니다: 실제로 있는 날짜를 년-월-일로 쓰십시오. 례: 2026-12-24."),
+    "bad_date_typed": ("{typed}不是日期：请按 年-月-日 写一个真实存在的日期，例如 2026-12-24。",
+                       "{typed:은} 날짜가 아닙니다: 실제로 있는 날짜를 년-월-일로 쓰십시오. 례: 2026-12-24."),
     "required_what": ("请填写{what}，例如：{example}。", "{what}을(를) 써 주십시오. 례: {example}."),
     "example_name_zh": ("业务培训", "业务培训"),
     "example_name_ko": ("업무 연수", "업무 연수"),

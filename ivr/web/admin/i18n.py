@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ivr.core.model import LANGS, Lang
+from ivr.core.speech import PromptFormatter
 from ivr.web.admin.form_words import FORM_WORDS
 from ivr.web.admin.said_words import SAID_WORDS
 
@@ -466,7 +467,8 @@ def pick_lang(value: Any) -> Lang:
 
 
 def translate(key: str, lang: Lang, **fields: object) -> str:
-    """Return the console's word for a key in a language, filled in."""
+    """Return the console's word for a key in a language, filled in (a Korean particle as a blank's format, {x:은},
+    takes the form its word asks for)."""
     zh, ko = WORDS[key]
     text = zh if lang == "zh" else ko
-    return text.format(**fields) if fields else text
+    return PromptFormatter().format(text, **fields) if fields else text
