@@ -5,6 +5,8 @@ the console's language, beyond a short list of named proper nouns."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import socket
@@ -39,12 +41,9 @@ PROPER_NOUNS: dict[str, str] = {
     r"legal_aid": "the example of a new office's code in the add-an-office form",
 }
 # Pages, or parts of them, that are not the console's words, with why.
-KNOWN_EXCEPTIONS: dict[str, str] = {
-    # Its header and first column are English ids (section,key,detail,value; calls, out_of_hours, share,
-    # messages_waiting, total, goodbyes_after_retries, calls_per_day, calls_per_hour, forwarding, attempts,
-    # answered...). The figures page itself is crawled.
-    "admin.figures_csv": "figures page: owned by the figures helper",
-}
+KNOWN_EXCEPTIONS: dict[str, str] = {}
+# The figures' CSV: section, id, name, detail, value.
+CSV_ID_COLUMN = 1
 # Routes that send no page: what they send instead.
 NOT_PAGES = {"admin.preview_script": "the preview's script (JavaScript)", "admin.recording": "a recording (audio)"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -113,7 +112,12 @@ def english_words(text: str, data: tuple[str, ...]) -> list[str]:
 
 
 def words_of(body: str, content_type: str) -> list[str]:
-    """Return the visible words of an HTML page, or the strings of a JSON answer (the preview shows them)."""
+    """Return the visible words of an HTML page, the strings of a JSON answer (the preview shows them), or the cells
+    of the figures' CSV but its id column (ids have a column of their own, for whoever matches them with the
+    menus files)."""
+    if content_type.startswith("text/csv"):
+        return [cell for row in csv.reader(io.StringIO(body.removeprefix("\ufeff")))
+                for number, cell in enumerate(row) if number != CSV_ID_COLUMN]
     if content_type.startswith("application/json"):
         return [value for value in json.loads(body).values() if isinstance(value, str)]
     parser = VisibleText()
