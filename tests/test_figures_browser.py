@@ -17,6 +17,7 @@ from tests.test_figures_offices import CALLS, WEDNESDAY
 def page(browser: Any) -> Iterator[Any]:
     """The console with the calls of tests/test_figures_offices.py, served, and the browser logged in."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     app = console_app(FROZEN_TIME=WEDNESDAY)
     for events in CALLS:
@@ -29,7 +30,10 @@ def page(browser: Any) -> Iterator[Any]:
         browser.find_element(By.ID, "username").send_keys("viewer")
         browser.find_element(By.ID, "password").send_keys(PASSWORDS["viewer"])
         browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+        # The login is answered before the figures are asked for (else they would be asked for logged out).
+        WebDriverWait(browser, 30).until(lambda driver: "/admin/login" not in driver.current_url)
         browser.get(url + "/admin/figures")
+        WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.ID, "period"))
         yield browser
 
 
