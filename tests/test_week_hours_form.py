@@ -4,7 +4,6 @@ preview of the hours callers hear in both languages, from the core's own sentenc
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from ivr.simulator import Ending
 from ivr.store.drafts import Drafts
 from tests.conftest import Editor, place_call
 from tests.console import console_app, csrf_token, log_in, records
+from tests.test_console_forms_http import text
 
 # The marriage office keeps 08:30-16:00 on weekdays; from 2027-03-01 (a test date), 09:00-17:00.
 MARRIAGE_CHANGE = ('    hours: ["08:30-16:00"]\n',
@@ -33,10 +33,6 @@ def editor(app: Flask) -> FlaskClient:
     client = app.test_client()
     log_in(client, "editor")
     return client
-
-
-def text(response: object) -> str:
-    return html.unescape(response.get_data(as_text=True))  # type: ignore[attr-defined]
 
 
 def form_fields(page: str) -> dict[str, tuple[str, str]]:

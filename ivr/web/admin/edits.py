@@ -333,7 +333,7 @@ def preview_day(section: str) -> ResponseReturnValue:
     try:
         candidate = add_calendar_entry(current["calendar.yaml"], section, entry)
     except EditError as exc:
-        return jsonify({"zh": "", "ko": "", "note": edit_refusal(exc, hotline(), lang())})
+        return jsonify({"zh": "", "ko": "", "note": refusal(exc)})
     found, problems = check_candidate(live_dir(), {"calendar.yaml": candidate})
     if found is None:
         first = next(p for p in problems if p.severity == "error")
@@ -423,7 +423,7 @@ def remove_day(section: str, index: int) -> ResponseReturnValue:
         candidate = {"calendar.yaml": remove_calendar_entry(current["calendar.yaml"], section, index)}
     except EditError as exc:
         return _page(translate(f"remove_{section}", lang()), None, [],
-                     form_errors={"": [edit_refusal(exc, hotline(), lang())]})
+                     form_errors={"": [refusal(exc)]})
     entry = calendar_entries(current["calendar.yaml"], section)[index]
     written = entry.get("name")
     name: dict[str, Any] = dict(written) if isinstance(written, dict) else {}
@@ -870,7 +870,7 @@ def add_office_form() -> ResponseReturnValue:
         units, menu = add_office(current["units.yaml"], current["menu.yaml"], office)
     except EditError as exc:
         field = "unit_id" if exc.words == "edit_office_taken" else "key"
-        return _page(title, form, fields, form_errors={field: [edit_refusal(exc, hotline(), lang())]})
+        return _page(title, form, fields, form_errors={field: [refusal(exc)]})
     paths = {name: f"units.{unit_id}.{name.replace('_zh', '.zh').replace('_ko', '.ko')}"
              for name in ("name_zh", "name_ko", "kind", "phone", "summary_zh", "summary_ko", "keywords")}
     paths |= {"unit_id": f"units.{unit_id}", "key": f"menus.{form.menu.data}.options.{key}",

@@ -18,9 +18,8 @@ from ivr.core.router import normalise
 from ivr.menu_edits import EditError, add_keyword, read_texts, value_at
 from ivr.store.report import missed_sentences
 from ivr.web.admin import bp, hotline, lang, records, requires
-from ivr.web.admin.edits import EditForm, _page, live_dir, review
+from ivr.web.admin.edits import EditForm, _page, live_dir, refusal, review
 from ivr.web.admin.i18n import translate
-from ivr.web.admin.said import edit_refusal
 
 MISSED_SHOWN = 50
 MAX_KEYWORD = 20  # one short phrase; the recogniser's hints take phrases of at most 100 characters
@@ -106,7 +105,7 @@ def add_word(spoken: str) -> ResponseReturnValue:
     try:
         known = value_at(current["units.yaml"], "units", unit_id)
     except EditError as exc:  # units.yaml as it is in the folder does not parse: the raw editor mends it
-        return _page(title, form, fields, form_errors={"": [edit_refusal(exc, hotline(), lang())]})
+        return _page(title, form, fields, form_errors={"": [refusal(exc)]})
     problem = keyword_problem(word, said)
     errors: dict[str, list[str]] = {"word": [problem]} if problem else {}
     if not isinstance(known, dict):
@@ -118,7 +117,7 @@ def add_word(spoken: str) -> ResponseReturnValue:
     try:
         candidate = {"units.yaml": add_keyword(current["units.yaml"], unit_id, word)}
     except EditError as exc:
-        return _page(title, form, fields, form_errors={"": [edit_refusal(exc, hotline(), lang())]})
+        return _page(title, form, fields, form_errors={"": [refusal(exc)]})
     summary = translate("sum_keyword", lang(), unit=unit_name(hotline(), unit_id, lang()), word=word)
     return propose(title, form, fields, current, candidate, {"word": f"units.{unit_id}.keywords"}, summary)
 

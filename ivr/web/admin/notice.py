@@ -19,9 +19,8 @@ from ivr.core.calendar import MissingNotice, missing_notice, weeks_covering
 from ivr.core.yamlsource import format_key_path
 from ivr.menu_edits import EditError, NoticeHoliday, notice_in, read_texts, set_notice
 from ivr.web.admin import bp, hotline, lang, moment, requires
-from ivr.web.admin.edits import EditForm, Review, edit_base, live_dir, review
+from ivr.web.admin.edits import EditForm, Review, edit_base, live_dir, refusal, review
 from ivr.web.admin.i18n import translate
-from ivr.web.admin.said import edit_refusal
 
 # The holidays a State Council notice lists, in its order; the keys of calendar.yaml's holiday_names.
 NOTICE_HOLIDAYS = ("new_years_day", "spring_festival", "tomb_sweeping_day", "labour_day", "dragon_boat_festival",
@@ -93,7 +92,7 @@ def edit_notice() -> ResponseReturnValue:
     try:
         candidate = {"calendar.yaml": set_notice(current["calendar.yaml"], year, holidays)}
     except EditError as exc:
-        return _page(title, form, year, form_errors={"": [edit_refusal(exc, hotline(), lang())]}, preview=preview)
+        return _page(title, form, year, form_errors={"": [refusal(exc)]}, preview=preview)
     result = review(current, candidate, {}, summary=translate("sum_notice", lang(), year=year))
     return _page(title, form, year, result=result, preview=preview, form_errors=_by_field(result, year, holidays))
 
